@@ -1,0 +1,52 @@
+"""Scalers fitted on the train part only (no test leak, unlike the seed's whole-file z-scores)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from anogen.types import AnogenError
+
+__all__ = ["Scaler"]
+
+
+class Scaler:
+    """Per-column affine scaling ``(x - shift) / scale``.
+
+    Args:
+        kind: ``standard`` (mean/std), ``minmax`` (to [0, 1], seed 001) or ``none``.
+
+    Attributes (after ``fit``):
+        shift_: ``(d,)``; scale_: ``(d,)`` (constant columns get scale 1).
+    """
+
+    KINDS = ("standard", "minmax", "none")
+
+    def __init__(self, kind: str = "standard") -> None:
+        if kind not in self.KINDS:
+            raise AnogenError(f"data.scaling must be one of {list(self.KINDS)}, got {kind!r}")
+        self.kind = kind
+
+    def fit(self, x: np.ndarray) -> "Scaler":
+        x = np.asarray(x, dtype=np.float64)
+        d = x.shape[-1]
+        flat = x.reshape(-1, d)
+        if self.kind == "standard":
+            shift, scale = flat.mean(axis=0), flat.std(axis=0)
+        elif self.kind == "minmax":
+            shift, scale = flat.min(axis=0), flat.max(axis=0) - flat.min(axis=0)
+        else:
+            shift, scale = np.zeros(d), np.ones(d)
+        self.shift_ = shift
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        return self
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """``(..., d)`` original units -> scaled (float64)."""
+        return (np.asarray(x, dtype=np.float64) - self.shift_) / self.scale_
+
+    def inverse_transform(self, x: np.ndarray) -> np.ndarray:
+        """``(..., d)`` scaled -> original units (float64)."""
+        return np.asarray(x, dtype=np.float64) * self.scale_ + self.shift_
+
+    def state(self) -> dict:
+        return {"kind": self.kind, "shift": self.shift_.tolist(), "scale": self.scale_.tolist()}

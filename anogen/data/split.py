@@ -1,0 +1,107 @@
+"""Splitting a frame into folds by date ranges (seed 000: test = rows with d1 < t <= d2)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from anogen.types import AnogenError, Fold, Frame
+
+__all__ = ["make_folds", "segments_of"]
+
+
+def segments_of(mask: np.ndarray) -> np.ndarray:
+    """Half-open ``(k, 2)`` ranges of the True runs of ``mask``, in positions of ``mask[mask]``.
+
+    Example: ``mask = [1,1,0,0,1]`` -> train rows are positions 0,1 and 4 of the table; in the
+    compacted train array they are rows 0,1 and 2, split in segments ``[[0, 2], [2, 3]]``.
+    """
+    m = np.asarray(mask, dtype=bool)
+    padded = np.concatenate([[False], m, [False]])
+    edges = np.flatnonzero(padded[1:] != padded[:-1]).reshape(-1, 2)
+    lengths = edges[:, 1] - edges[:, 0]
+    ends = np.cumsum(lengths)
+    return np.stack([ends - lengths, ends], axis=1).astype(np.int64)
+
+
+def _parse(stamp, what: str) -> np.datetime64:
+    try:
+        ts = pd.Timestamp(stamp)
+    except (ValueError, TypeError) as e:
+        raise AnogenError(f"data.dates: cannot parse {what} {stamp!r}: {e}") from None
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return np.datetime64(ts.to_datetime64(), "ns")
+
+
+def make_folds(frame: Frame, dates: Sequence[Sequence] | None = None, train: str = "rest",
+               test_fraction: float = 0.25, min_rows: int = 2) -> list[Fold]:
+    """Split ``frame`` into folds.
+
+    Args:
+        frame: the loaded data.
+        dates: list of ``[start, end]``; fold i's test part is the rows with ``start < t <= end``.
+            With a frame without time key, ``start``/``end`` are row numbers (same rule). Empty or
+            ``None``: one fold whose test part is the last ``test_fraction`` of the rows.
+        train: ``rest`` (every row outside the test range, the README's rule) or ``before``
+            (only rows ``t <= start``, what the seed's code did).
+        test_fraction: see ``dates``.
+        min_rows: minimum rows in each part.
+
+    Returns:
+        One :class:`Fold` per date pair.
+
+    Raises:
+        AnogenError: bad pair, range outside the data, empty or too small parts.
+    """
+    if train not in ("rest", "before"):
+        raise AnogenError(f"data.train must be 'rest' or 'before', got {train!r}")
+    n = frame.n_rows
+    is_time = np.issubdtype(frame.index.dtype, np.datetime64)
+    pairs = list(dates or [])
+    folds = []
+    if not pairs:
+        if not (0.0 < float(test_fraction) < 1.0):
+            raise AnogenError(f"data.test_fraction must be in (0, 1), got {test_fraction}")
+        cut = n - max(1, int(round(n * float(test_fraction))))
+        masks = [np.arange(n) >= cut]
+        starts = [cut]
+    else:
+        masks, starts = [], []
+        lo_t, hi_t = frame.index[0], frame.index[-1]
+        for i, pair in enumerate(pairs):
+            if not isinstance(pair, (list, tuple)) and not hasattr(pair, "__len__") or len(pair) != 2:
+                raise AnogenError(f"data.dates[{i}] must be a [start, end] pair, got {pair!r}")
+            if is_time:
+                a, b = _parse(pair[0], "start"), _parse(pair[1], "end")
+            else:
+                try:
+                    a, b = int(pair[0]), int(pair[1])
+                except (TypeError, ValueError):
+                    raise AnogenError(f"data.dates[{i}]: without data.key the dates are row numbers, got {pair!r}") from None
+            if not a < b:
+                raise AnogenError(f"data.dates[{i}]: start {pair[0]} must be before end {pair[1]}")
+            if b <= lo_t or a >= hi_t:
+                raise AnogenError(f"data.dates[{i}] = {list(map(str, pair))} lies outside the data "
+                                  f"({lo_t} .. {hi_t})")
+            mask = (frame.index > a) & (frame.index <= b)
+            masks.append(mask)
+            starts.append(int(np.argmax(mask)) if mask.any() else 0)
+    for i, mask in enumerate(masks):
+        n_test = int(mask.sum())
+        if n_test < min_rows:
+            raise AnogenError(f"data.dates[{i}]: the test fold has {n_test} rows (need >= {min_rows})")
+        train_mask = ~mask
+        if train == "before":
+            train_mask &= np.arange(n) < starts[i]
+        if int(train_mask.sum()) < min_rows:
+            raise AnogenError(f"data.dates[{i}]: the train part has {int(train_mask.sum())} rows "
+                              f"(need >= {min_rows}); with train=before the test range must not start the data")
+        folds.append(Fold(
+            number=i, columns=frame.columns,
+            train=frame.values[train_mask].copy(), test=frame.values[mask].copy(),
+            train_index=frame.index[train_mask].copy(), test_index=frame.index[mask].copy(),
+            train_segments=segments_of(train_mask), key=frame.key))
+    return folds

@@ -1,0 +1,296 @@
+"""``run(cfg)``: the one place that reads the whole config.
+
+config -> data -> [model training] -> sampler(s) -> filters -> placement -> Injected
+       -> detectors.fit(train) / score(injected) -> thresholds -> metrics -> files + loggers
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from anogen.config import build, build_group, to_plain
+from anogen.types import AnogenError, Fold, Injected, RunResult
+
+log = logging.getLogger("anogen")
+
+__all__ = ["run", "stage_seed", "fold_context", "score_and_measure"]
+
+
+def stage_seed(seed: int, *path: int) -> int:
+    """A 32-bit seed for one stage, derived from the run seed (no global random state)."""
+    return int(np.random.SeedSequence([int(seed), *map(int, path)]).generate_state(1)[0])
+
+
+def _hydra_run_dir() -> str | None:
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        if HydraConfig.initialized():
+            return str(HydraConfig.get().runtime.output_dir)
+    except Exception:  # noqa: BLE001
+        return None
+    return None
+
+
+def _hydra_job_info() -> tuple[str | None, str | None, list[str]]:
+    """(run name, group, overrides) of the current Hydra job, when there is one."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        if not HydraConfig.initialized():
+            return None, None, []
+        hc = HydraConfig.get()
+        overrides = list(hc.overrides.task)
+        num = hc.job.get("num")
+        name = ",".join(overrides) if overrides else hc.job.name
+        group = Path(hc.sweep.dir).name if num is not None else None
+        return name, group, overrides
+    except Exception:  # noqa: BLE001
+        return None, None, []
+
+
+def _train_generator(cfg: Any, fold: Fold, seed: int, run_dir: Path | None) -> tuple[Any, Any, dict]:
+    """Train (or load from the cache) the generative model of ``cfg.model`` on the fold's train rows."""
+    from anogen.train.cache import train_or_load
+
+    model_cfg = to_plain(cfg.model)
+    trainer_cfg = to_plain(cfg.get("trainer")) or {}
+    cache_cfg = to_plain(cfg.get("cache", {})) or {}
+    return train_or_load(model_cfg, trainer_cfg, fold, seed=seed, cache=cache_cfg,
+                         checkpoint_path=(run_dir / f"fold{fold.number}" / "model.ckpt") if run_dir else None)
+
+
+def fold_context(fold: Fold, model: Any = None, scaler: Any = None, seed: int = 0):
+    from anogen.samplers.base import SampleContext
+
+    return SampleContext.from_fold(fold, model=model, scaler=scaler, seed=seed)
+
+
+def score_and_measure(detectors: Mapping[str, Any], threshold: Any, metrics: Mapping[str, Any],
+                      fold: Fold, inj: Injected, scaler: Any, seed: int = 0) -> tuple[dict, dict, dict, dict]:
+    """Fit every detector on the clean train part, score the injected fold, threshold, measure.
+
+    Returns:
+        (metrics ``{"det/metric": v}``, scores ``{det: (n,)}``, thresholds ``{det: thr}``,
+        errors ``{det: message}``). A detector that raises is reported in ``errors`` and skipped.
+    """
+    from anogen.metrics.suite import compute_metrics
+    from anogen.thresholds import predict
+
+    x_train = scaler.transform(fold.train)
+    x_test = scaler.transform(inj.values)
+    y = inj.labels.astype(bool)
+    out, scores, thresholds, errors = {}, {}, {}, {}
+    for name, det in detectors.items():
+        t0 = time.perf_counter()
+        try:
+            det.fit(x_train, fold.train_segments)
+            s_train = np.asarray(det.score(x_train), dtype=np.float64)
+            s_test = np.asarray(det.score(x_test), dtype=np.float64)
+            if s_test.shape != (x_test.shape[0],):
+                raise RuntimeError(f"score returned shape {s_test.shape}, expected ({x_test.shape[0]},)")
+            if not (np.isfinite(s_test).all() and np.isfinite(s_train).all()):
+                raise RuntimeError("score returned NaN or inf")
+            thr = float(threshold(s_train, s_test, y))
+            pred = predict(s_test, thr)
+            res = compute_metrics(metrics, y, pred, s_test)
+        except AnogenError:
+            raise
+        except Exception as e:  # noqa: BLE001 - one failing detector must not stop the others
+            errors[name] = f"{type(e).__name__}: {e}"
+            log.warning("detector %s failed on fold %d: %s", name, fold.number, errors[name])
+            log.debug("%s", traceback.format_exc())
+            continue
+        scores[name] = s_test
+        thresholds[name] = thr
+        for k, v in res.items():
+            out[f"{name}/{k}"] = float(v)
+        out[f"{name}/seconds"] = time.perf_counter() - t0
+    return out, scores, thresholds, errors
+
+
+def _mean_metrics(per_fold: list[dict]) -> dict:
+    keys = sorted({k for m in per_fold for k in m})
+    out = {}
+    for k in keys:
+        vals = [m[k] for m in per_fold if k in m and m[k] is not None and np.isfinite(m[k])]
+        if vals:
+            out[k] = float(np.mean(vals))
+    return out
+
+
+def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
+    """Run one job.
+
+    Args:
+        cfg: the composed config (DictConfig or a nested dict).
+        run_dir: output folder; ``"auto"`` = the Hydra run directory when running under Hydra,
+            else ``cfg.run_dir`` if set, else no files. ``None`` = write nothing.
+
+    Returns:
+        :class:`RunResult` (mean metrics, injected folds, objective, run dir).
+
+    Raises:
+        AnogenError: any user mistake, before any result file is written.
+    """
+    from omegaconf import DictConfig, OmegaConf
+
+    if not isinstance(cfg, DictConfig):
+        cfg = OmegaConf.create(cfg)
+    if run_dir == "auto":
+        run_dir = _hydra_run_dir() or cfg.get("run_dir")
+    out_dir = Path(run_dir) if run_dir else None
+    seed = int(cfg.get("seed", 0))
+    t_start = time.perf_counter()
+
+    # ---- build and validate everything before writing anything ------------------------------
+    from anogen.data.scaling import Scaler
+    from anogen.samplers import generate_fold
+
+    source = build(cfg.data, "data")
+    detectors_cfg = cfg.get("detectors") or {}
+    metrics = build_group(cfg.get("metrics") or {}, "metrics")
+    threshold = build(cfg.threshold, "threshold") if cfg.get("threshold") is not None else None
+    if detectors_cfg and threshold is None:
+        raise AnogenError("threshold: a threshold strategy is required when detectors are configured")
+    min_gap = int((cfg.get("placement") or {}).get("min_gap", 1))
+    if min_gap < 0:
+        raise AnogenError(f"placement.min_gap must be >= 0, got {min_gap}")
+    sampler = build(cfg.sampler, "sampler")
+    if bool(getattr(sampler, "needs_model", False)) and cfg.get("model") is None:
+        raise AnogenError(f"sampler={getattr(sampler, 'name', '?')} needs a generative model: add model=vae "
+                          "(windows) or model=vae_mlp (rows)")
+    build_group(detectors_cfg, "detectors")  # validate detector configs early
+    frame = source.load()
+    folds = source.folds(frame)
+    scaling = getattr(source, "scaling", "standard")
+    loggers = list(build_group(cfg.get("logger") or {}, "logger").values())
+    run_name, group, overrides = _hydra_job_info()
+
+    if out_dir is not None:
+        from anogen.outputs.files import write_json, write_text
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+        if overrides:
+            write_json(out_dir / "overrides.json", overrides)
+    plain_cfg = OmegaConf.to_container(cfg, resolve=True)
+    for lg in loggers:
+        lg.start(str(out_dir) if out_dir else None, plain_cfg, run_name=run_name, group=group)
+
+    per_fold, injected, histories, errors, thresholds_all = [], [], {}, {}, {}
+    objective = float("nan")
+    status = "ok"
+    try:
+        for fold in folds:
+            i = fold.number
+            scaler = Scaler(scaling).fit(fold.train)
+            model, model_scaler = None, None
+            if bool(getattr(sampler, "needs_model", False)):
+                model, model_scaler, info = _train_generator(cfg, fold, stage_seed(seed, i, 0), out_dir)
+                if info.get("history"):
+                    histories[f"fold{i}/generator"] = info["history"]
+                if np.isfinite(info.get("val_loss", np.nan)):
+                    objective = float(info["val_loss"]) if not np.isfinite(objective) else objective + float(info["val_loss"])
+            ctx = fold_context(fold, model=model, scaler=model_scaler, seed=stage_seed(seed, i, 1))
+            rng = np.random.default_rng(stage_seed(seed, i, 2))
+            inj = generate_fold(getattr(sampler, "samplers", sampler), ctx, rng, min_gap=min_gap) \
+                if not hasattr(sampler, "generate") else sampler.generate(ctx, rng, min_gap=min_gap)
+            injected.append(inj)
+            if ctx.extra.get("filter_report"):
+                log.info("fold %d filters: %s", i, ctx.extra["filter_report"])
+            detectors = build_group(detectors_cfg, "detectors") if detectors_cfg else {}
+            m, scores, thr, errs = ({}, {}, {}, {}) if not detectors else score_and_measure(
+                detectors, threshold, metrics, fold, inj, scaler, seed=stage_seed(seed, i, 3))
+            per_fold.append(m)
+            thresholds_all[i] = thr
+            for name, msg in errs.items():
+                errors[f"fold{i}/{name}"] = msg
+            for name, det in detectors.items():
+                h = getattr(det, "history_", None)
+                if h is not None:
+                    histories[f"fold{i}/{name}"] = h if isinstance(h, dict) else getattr(h, "__dict__", {})
+            if out_dir is not None:
+                _write_fold(out_dir, fold, inj, scores, detectors, ctx, bool(cfg.get("plots", True)),
+                            loggers)
+            for lg in loggers:
+                lg.log_metrics(m, step=i, prefix=f"fold{i}/")
+        mean = _mean_metrics(per_fold)
+    except BaseException as e:
+        status = "failed"
+        for lg in loggers:
+            lg.finish(status="failed", summary={"error": f"{type(e).__name__}: {e}"})
+        raise
+    elapsed = time.perf_counter() - t_start
+    results = {
+        "mean": mean,
+        "folds": {str(i): m for i, m in enumerate(per_fold)},
+        "thresholds": {str(k): v for k, v in thresholds_all.items()},
+        "threshold_oracle": bool(getattr(threshold, "oracle", False)),
+        "errors": errors,
+        "objective": objective,
+        "status": status,
+        "seconds": elapsed,
+        "n_anomalies": [int(len(inj.events)) for inj in injected],
+        "n_anomalous_rows": [int(inj.labels.sum()) for inj in injected],
+        "overrides": overrides,
+    }
+    if out_dir is not None:
+        from anogen.outputs.files import write_json
+        from anogen.outputs.plots import plot_loss
+
+        if histories and cfg.get("plots", True):
+            p = plot_loss(histories, out_dir / "plots" / "loss.png")
+            for lg in loggers:
+                lg.log_image("loss", p)
+        write_json(out_dir / "metrics.json", results)
+    for lg in loggers:
+        lg.log_metrics(mean, prefix="mean/")
+        lg.finish(status=status, summary={**{f"mean/{k}": v for k, v in mean.items()}, "objective": objective})
+    log.info("done in %.1f s: %s", elapsed, {k: round(v, 4) for k, v in list(mean.items())[:12]})
+    return RunResult(metrics=mean, injected=injected, objective=objective,
+                     run_dir=str(out_dir) if out_dir else None,
+                     extra={"folds": per_fold, "errors": errors, "histories": histories, "results": results})
+
+
+def _write_fold(out_dir: Path, fold: Fold, inj: Injected, scores: dict, detectors: dict, ctx: Any,
+                plots: bool, loggers: list) -> None:
+    import pandas as pd
+
+    from anogen.outputs.files import write_csv, write_json
+
+    fdir = out_dir / f"fold{fold.number}"
+    write_csv(fdir / "anomalous.csv", inj.to_frame(key=fold.key))
+    write_json(fdir / "anomalies.json", {"anoindex": inj.anoindex, "events": [e.to_dict() for e in inj.events]})
+    if scores:
+        df = pd.DataFrame({"is_anomaly": inj.labels.astype(int), **{k: v for k, v in scores.items()}})
+        write_csv(fdir / "scores.csv", df)
+    for name, det in detectors.items():
+        model = getattr(det, "model_", None)
+        if model is not None and hasattr(model, "__class__") and getattr(det, "checkpoint", True):
+            try:
+                from anogen.train.checkpoint import save_checkpoint
+
+                save_checkpoint(fdir / f"{name}.ckpt", model, getattr(det, "checkpoint_meta_", {}))
+            except (ImportError, TypeError, ValueError) as e:
+                log.warning("could not save the checkpoint of %s: %s", name, e)
+    if plots:
+        from anogen.outputs.plots import plot_series
+
+        for j, col in enumerate(inj.columns):
+            p = plot_series(inj, j, out_dir / "plots" / f"fold{fold.number}_{col}.png",
+                            title=f"fold {fold.number}: {col}")
+            for lg in loggers:
+                lg.log_image(f"fold{fold.number}/{col}", p)
+        if ctx.extra.get("latent") is not None:
+            from anogen.outputs.plots import plot_latent
+
+            p = plot_latent(ctx.extra["latent"], out_dir / "plots" / f"fold{fold.number}_latent.png")
+            for lg in loggers:
+                lg.log_image(f"fold{fold.number}/latent", p)

@@ -1,0 +1,269 @@
+"""Non-overlapping placement of anomalies, and writing them into a clean fold.
+
+``allocate`` chooses start positions for a list of :class:`~anogen.samplers.base.SlotRequest`
+uniformly at random among all non-overlapping arrangements (stars and bars: O(k) after one
+sort), then re-places, in vectorised rounds, any slot whose start is not in its request's
+``eligible`` mask. ``apply_edits`` writes :class:`~anogen.types.Edit` objects into the fold and
+derives labels from what actually changed, so labels, events and data always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from anogen.samplers.base import Slot, SlotRequest
+from anogen.types import AnogenError, Edit, Event, Fold, Injected
+
+__all__ = ["allocate", "apply_edits", "check_injected", "interpolate_index"]
+
+
+def _free_starts(n: int, length: int, slots: Sequence[Slot], min_gap: int) -> np.ndarray:
+    """Bool mask ``(n + 1,)`` of starts where a replace window of ``length`` fits among ``slots``."""
+    diff = np.zeros(n + 2, dtype=np.int64)
+    bad = np.zeros(n + 2, dtype=np.int64)  # difference array over *starts*
+    for s in slots:
+        if s.mode == "replace" and s.length > 0:
+            a, b = max(0, s.start - min_gap), min(n, s.start + s.length + min_gap)
+            diff[a] += 1
+            diff[b] -= 1
+        else:  # an insert point p: no window may straddle it, and keep the gap
+            p = s.start
+            lo, hi = max(0, p - length - min_gap + 1), min(n + 1, p + min_gap)
+            if hi > lo:
+                bad[lo] += 1
+                bad[hi] -= 1
+    blocked_rows = np.cumsum(diff[:n]) > 0
+    csum = np.concatenate([[0], np.cumsum(blocked_rows)])
+    starts = np.arange(n + 1)
+    ends = starts + length
+    ok = ends <= n
+    ok[ok] = (csum[ends[ok]] - csum[starts[ok]]) == 0
+    ok &= np.cumsum(bad[: n + 1]) == 0
+    return ok
+
+
+def allocate(requests: Sequence[SlotRequest], n: int, rng: np.random.Generator,
+             min_gap: int = 0, max_rounds: int = 64) -> list[Slot]:
+    """Choose non-overlapping start positions for every request.
+
+    Args:
+        requests: what to place (from one or several samplers' ``plan``).
+        n: number of rows of the clean fold.
+        rng: random generator (the only source of randomness).
+        min_gap: minimum number of untouched clean rows between two anomalies.
+        max_rounds: re-placement rounds for slots whose start is not eligible.
+
+    Returns:
+        One :class:`Slot` per request, in the order of ``requests``.
+
+    Raises:
+        AnogenError: the fold cannot hold the requests, or no eligible position is left.
+    """
+    k = len(requests)
+    if k == 0:
+        return []
+    if min_gap < 0:
+        raise AnogenError(f"placement.min_gap must be >= 0, got {min_gap}")
+    widths = np.array([r.length if r.mode == "replace" else 0 for r in requests], dtype=np.int64)
+    if (np.array([r.length for r in requests]) <= 0).any():
+        raise AnogenError("every anomaly must span at least one row")
+    if widths.max() > n:
+        raise AnogenError(
+            f"an anomaly of {int(widths.max())} rows is longer than the test fold ({n} rows); "
+            "use a shorter window/wave_length or a longer date range")
+    total = int(widths.sum()) + min_gap * (k - 1)
+    free = n - total
+    if free < 0:
+        raise AnogenError(
+            f"the test fold ({n} rows) cannot hold {k} anomalies spanning {int(widths.sum())} rows "
+            f"with min_gap {min_gap} (needs {total} rows); lower the ratio/count or the lengths")
+    order = rng.permutation(k)
+    x = np.sort(rng.choice(free + k, size=k, replace=False))
+    offsets = x - np.arange(k)
+    w_ord = widths[order]
+    before = np.concatenate([[0], np.cumsum(w_ord[:-1] + min_gap)])
+    starts_ord = offsets + before
+    starts = np.empty(k, dtype=np.int64)
+    starts[order] = starts_ord
+    slots = [Slot(int(s), int(r.length), r.mode) for s, r in zip(starts, requests)]
+
+    bad = [i for i, r in enumerate(requests)
+           if r.eligible is not None and not bool(np.asarray(r.eligible)[slots[i].start])]
+    rounds = 0
+    while bad:
+        rounds += 1
+        if rounds > max_rounds:
+            raise AnogenError(
+                f"could not place {len(bad)} of {k} anomalies at eligible positions after "
+                f"{max_rounds} rounds; lower the ratio or the lengths")
+        bad_set = set(bad)
+        fixed = [s for i, s in enumerate(slots) if i not in bad_set]
+        still = []
+        # group the misplaced requests by (length, mask identity) and place each group in one go
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i in bad:
+            groups.setdefault((requests[i].length, id(requests[i].eligible)), []).append(i)
+        for (length, _), members in groups.items():
+            ok = _free_starts(n, length, fixed, min_gap)
+            elig = np.asarray(requests[members[0]].eligible, dtype=bool)
+            ok[: elig.shape[0]] &= elig
+            ok[elig.shape[0]:] = False
+            cand = np.flatnonzero(ok)
+            if cand.size == 0:
+                raise AnogenError(
+                    f"no eligible position left for an anomaly of {length} rows "
+                    f"({len(members)} of {k} unplaced); lower the ratio or the lengths")
+            pick = np.sort(rng.choice(cand, size=min(len(members), cand.size), replace=False))
+            # keep a subset that does not conflict with each other (greedy on sorted starts)
+            kept, last_end = [], -(10**18)
+            for p in pick.tolist():
+                if p >= last_end + min_gap:
+                    kept.append(p)
+                    last_end = p + length
+            for i, p in zip(members, kept):
+                slots[i] = Slot(int(p), length, "replace")
+                fixed.append(slots[i])
+            still.extend(members[len(kept):])
+        bad = still
+    return slots
+
+
+def interpolate_index(index: np.ndarray, positions: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
+    """Time stamps for rows inserted before ``positions`` (``counts`` rows each).
+
+    Stamps are spread evenly between the neighbours; at either end the median step extends the series.
+
+    Args:
+        index: ``(n,)`` datetime64 or numeric index of the clean fold.
+        positions: ``(m,)`` insertion positions in ``[0, n]``.
+        counts: ``(m,)`` rows inserted at each position.
+
+    Returns:
+        ``m`` arrays of ``counts[i]`` stamps (same dtype family as ``index``; numeric becomes float).
+    """
+    is_time = np.issubdtype(index.dtype, np.datetime64)
+    num = index.astype("datetime64[ns]").astype(np.int64).astype(np.float64) if is_time \
+        else index.astype(np.float64)
+    n = num.shape[0]
+    step = float(np.median(np.diff(num))) if n > 1 else 1.0
+    out = []
+    for p, c in zip(np.asarray(positions).tolist(), np.asarray(counts).tolist()):
+        left = num[p - 1] if p > 0 else num[0] - step * (c + 1)
+        right = num[p] if p < n else num[n - 1] + step * (c + 1)
+        vals = left + (right - left) * np.arange(1, c + 1) / (c + 1)
+        out.append(vals.round().astype(np.int64).astype("datetime64[ns]") if is_time else vals)
+    return out
+
+
+def apply_edits(fold: Fold, edits: Sequence[Edit]) -> Injected:
+    """Write edits into the clean test fold.
+
+    Labels are the rows that actually differ from the clean fold (``replace``) plus every inserted
+    row (``insert``); an event is emitted per contiguous run of such rows, so events cover exactly
+    the labelled rows.
+
+    Args:
+        fold: the clean fold.
+        edits: non-overlapping edits (as produced from :func:`allocate` slots).
+
+    Returns:
+        The injected fold.
+
+    Raises:
+        AnogenError: overlapping edits, wrong widths, or an edit that changes nothing.
+    """
+    clean = np.asarray(fold.test, dtype=np.float64)
+    n, d = clean.shape
+    index = np.asarray(fold.test_index)
+    is_time = np.issubdtype(index.dtype, np.datetime64)
+    # inserts before replaces at the same start
+    eds = sorted(edits, key=lambda e: (e.start, 0 if e.mode == "insert" else 1))
+    ins = [e for e in eds if e.mode == "insert"]
+    stamps = iter(interpolate_index(index, np.array([e.start for e in ins], dtype=np.int64),
+                                    np.array([e.length for e in ins], dtype=np.int64))) if ins else iter(())
+    vals, labs, cln, idx, kinds = [], [], [], [], []
+    events: list[Event] = []
+    pos, out_pos = 0, 0
+    index_out = index.astype("datetime64[ns]") if is_time else index.astype(np.float64)
+
+    def take_clean(upto: int) -> None:
+        nonlocal pos, out_pos
+        if upto > pos:
+            vals.append(clean[pos:upto])
+            cln.append(clean[pos:upto])
+            labs.append(np.zeros(upto - pos, dtype=bool))
+            idx.append(index_out[pos:upto])
+            kinds.append(np.full(upto - pos, "", dtype=object))
+            out_pos += upto - pos
+            pos = upto
+
+    for e in eds:
+        v = np.asarray(e.values, dtype=np.float64)
+        if v.ndim != 2 or v.shape[1] != d:
+            raise AnogenError(f"sampler {e.source!r} produced rows of shape {v.shape}, expected (L, {d})")
+        if not np.isfinite(v).all():
+            raise AnogenError(f"sampler {e.source!r} produced non-finite values")
+        if e.start < pos or e.start > n or (e.mode == "replace" and e.start + e.length > n):
+            raise AnogenError(f"anomalies overlap or leave the fold at row {e.start} (sampler {e.source!r})")
+        take_clean(e.start)
+        L = e.length
+        if e.mode == "insert":
+            changed = np.ones(L, dtype=bool)
+            vals.append(v)
+            cln.append(np.full((L, d), np.nan))
+            idx.append(next(stamps))
+        else:
+            changed = (v != clean[e.start:e.start + L]).any(axis=1)
+            if not changed.any():
+                raise AnogenError(
+                    f"sampler {e.source!r} produced a {e.kind!r} anomaly at row {e.start} that changes "
+                    "nothing (e.g. a relative change of zeros, or a zero magnitude)")
+            vals.append(v)
+            cln.append(clean[e.start:e.start + L])
+            idx.append(index_out[e.start:e.start + L])
+            pos = e.start + L
+        labs.append(changed)
+        kinds.append(np.where(changed, e.kind, "").astype(object))
+        # one event per contiguous run of changed rows
+        padded = np.concatenate([[False], changed, [False]])
+        edges = np.flatnonzero(padded[1:] != padded[:-1])
+        for a, b in zip(edges[::2], edges[1::2]):
+            events.append(Event(out_pos + int(a), out_pos + int(b), e.kind, tuple(e.columns),
+                                e.source, dict(e.params)))
+        out_pos += L
+    take_clean(n)
+    return Injected(
+        values=np.concatenate(vals) if vals else clean.copy(),
+        labels=np.concatenate(labs) if labs else np.zeros(n, bool),
+        events=tuple(sorted(events, key=lambda ev: ev.start)),
+        columns=tuple(fold.columns),
+        index=np.concatenate(idx) if idx else index_out.copy(),
+        clean=np.concatenate(cln) if cln else clean.copy(),
+        kinds=np.concatenate(kinds) if kinds else np.full(n, "", dtype=object),
+    )
+
+
+def check_injected(inj: Injected) -> None:
+    """Assert the invariants of an :class:`Injected` (used by tests and by the pipeline).
+
+    * events are sorted, disjoint and cover exactly the labelled rows;
+    * a labelled row differs from its clean counterpart or is inserted (clean is NaN);
+    * an unlabelled row equals its clean counterpart.
+
+    Raises:
+        AssertionError: naming the first violated invariant.
+    """
+    n = inj.values.shape[0]
+    cover = np.zeros(n, dtype=bool)
+    last = -1
+    for ev in inj.events:
+        assert ev.start >= last, f"events overlap or are unsorted at {ev.start}"
+        assert 0 <= ev.start < ev.end <= n, f"event out of range: {ev}"
+        cover[ev.start:ev.end] = True
+        last = ev.end
+    assert np.array_equal(cover, inj.labels), "events do not cover exactly the labelled rows"
+    inserted = np.isnan(inj.clean).all(axis=1)
+    differs = (inj.values != inj.clean).any(axis=1) & ~inserted
+    assert np.array_equal(inj.labels, differs | inserted), "labels disagree with the changed rows"

@@ -1,0 +1,131 @@
+"""The sampler protocol: samplers *plan* slots, placement *allocates* them, samplers *fill* them.
+
+Two phases let several samplers share one fold without overlapping (``sampler=compose``):
+
+1. ``plan(ctx, rng) -> list[SlotRequest]``: how many anomalies of which length and mode.
+2. :func:`anogen.placement.allocate` picks non-overlapping start positions for all requests of
+   all samplers at once (uniformly at random, honouring ``min_gap`` and eligibility masks).
+3. ``fill(ctx, slots, rng) -> list[Edit]``: the anomalous rows for each allocated slot.
+4. :func:`anogen.placement.apply_edits` writes the edits into the clean fold and returns an
+   :class:`~anogen.types.Injected` whose labels are exactly the changed or inserted rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+from anogen.types import AnogenError, Edit, Fold
+
+__all__ = ["SlotRequest", "Slot", "SampleContext", "Sampler", "resolve_columns", "anomaly_count"]
+
+
+@dataclass(frozen=True)
+class SlotRequest:
+    """A request for room in the clean test fold.
+
+    Attributes:
+        length: rows the anomaly spans in the clean fold (``replace``) or rows it inserts
+            (``insert``; an insert takes no clean rows but still keeps ``min_gap`` to others).
+        mode: ``"replace"`` or ``"insert"``.
+        eligible: optional ``(n_test,)`` bool mask of allowed *start* positions (e.g. rows where a
+            relative change is not a no-op). ``None`` = every start that fits.
+    """
+
+    length: int
+    mode: Literal["replace", "insert"] = "replace"
+    eligible: np.ndarray | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """An allocated room: ``start`` in the clean fold, ``length`` and ``mode`` as requested."""
+
+    start: int
+    length: int
+    mode: Literal["replace", "insert"] = "replace"
+
+
+@dataclass
+class SampleContext:
+    """Everything a sampler may use for one fold.
+
+    Attributes:
+        fold: the clean fold (original units).
+        mean: ``(d,)`` train mean per column.
+        std: ``(d,)`` train standard deviation per column (zeros replaced by 1).
+        lo: ``(d,)`` train minimum per column.
+        hi: ``(d,)`` train maximum per column.
+        scaler: the fitted scaler (``transform``/``inverse_transform`` on ``(n, d)`` arrays), used by
+            model-based samplers; ``None`` when no model is involved.
+        model: trained generative model or ``None``.
+        seed: integer seed of this fold's sampling stage (for JAX keys).
+        extra: free-form (e.g. latent codes for plots), filled by samplers.
+    """
+
+    fold: Fold
+    mean: np.ndarray
+    std: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    scaler: Any = None
+    model: Any = None
+    seed: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_fold(cls, fold: Fold, **kw: Any) -> "SampleContext":
+        train = fold.train
+        std = train.std(axis=0)
+        std = np.where(std > 0, std, 1.0)
+        return cls(fold=fold, mean=train.mean(axis=0), std=std, lo=train.min(axis=0),
+                   hi=train.max(axis=0), **kw)
+
+    @property
+    def n_test(self) -> int:
+        return int(self.fold.test.shape[0])
+
+
+@runtime_checkable
+class Sampler(Protocol):
+    """What every sampler implements (see module docstring)."""
+
+    name: str
+
+    def plan(self, ctx: SampleContext, rng: np.random.Generator) -> list[SlotRequest]: ...
+
+    def fill(self, ctx: SampleContext, slots: list[Slot], rng: np.random.Generator) -> list[Edit]: ...
+
+
+def resolve_columns(requested: list[str] | tuple[str, ...] | None, available: tuple[str, ...],
+                    key: str = "sampler.columns") -> tuple[list[int], tuple[str, ...]]:
+    """Map column names to positions; empty/None = all columns.
+
+    Raises:
+        AnogenError: naming the unknown column and the valid ones.
+    """
+    if not requested:
+        return list(range(len(available))), tuple(available)
+    idx = []
+    for c in requested:
+        if c not in available:
+            raise AnogenError(f"{key}: unknown column {c!r}; valid columns: {list(available)}")
+        idx.append(available.index(c))
+    return idx, tuple(requested)
+
+
+def anomaly_count(n: int, ratio: float, key: str = "sampler.ratio") -> int:
+    """``int(n * ratio)`` anomalous rows (the seed's rule), at least 1, with validation.
+
+    Raises:
+        AnogenError: ratio outside (0, 0.5].
+    """
+    try:
+        ratio = float(ratio)
+    except (TypeError, ValueError):
+        raise AnogenError(f"{key} must be a number in (0, 0.5], got {ratio!r}") from None
+    if not (0.0 < ratio <= 0.5):
+        raise AnogenError(f"{key} must be in (0, 0.5], got {ratio}")
+    return max(1, int(n * ratio))

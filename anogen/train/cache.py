@@ -1,0 +1,131 @@
+"""Train a generative model for a fold, or load it from the model cache.
+
+Cache key = sha256 of (train rows, segments, columns, model config, trainer config without the
+progress bar, seed, anogen cache format). An entry is a folder with ``model.ckpt`` and
+``meta.json``; an entry that cannot be loaded (corrupt, incompatible) is retrained and replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from anogen.types import AnogenError, Fold
+
+log = logging.getLogger("anogen")
+
+__all__ = ["train_or_load", "cache_key", "build_model", "FORMAT"]
+
+FORMAT = 1
+
+
+def cache_key(fold: Fold, model_cfg: Mapping[str, Any], trainer_cfg: Mapping[str, Any], seed: int) -> str:
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(fold.train, dtype=np.float64).tobytes())
+    h.update(np.ascontiguousarray(fold.train_segments, dtype=np.int64).tobytes())
+    trainer = {k: v for k, v in dict(trainer_cfg).items() if k != "progress"}
+    h.update(json.dumps({"columns": list(fold.columns), "model": dict(model_cfg), "trainer": trainer,
+                         "seed": int(seed), "format": FORMAT}, sort_keys=True, default=str).encode())
+    return h.hexdigest()[:32]
+
+
+def build_model(model_cfg: Mapping[str, Any], n_features: int, seed: int):
+    """Instantiate the model node (``_target_`` + sizes) with ``n_features`` and ``nnx.Rngs(seed)``."""
+    from flax import nnx
+
+    from anogen.config import build
+
+    cfg = {k: v for k, v in dict(model_cfg).items() if k != "scaling"}
+    return build(cfg, "model", n_features=int(n_features), rngs=nnx.Rngs(int(seed)))
+
+
+def _trainer_config(trainer_cfg: Mapping[str, Any]):
+    from anogen.train import TrainConfig
+
+    import dataclasses
+
+    valid = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(trainer_cfg) - valid)
+    if unknown:
+        raise AnogenError(f"trainer: unknown parameter(s) {unknown}; valid: {sorted(valid)}")
+    return TrainConfig(**dict(trainer_cfg))
+
+
+def train_or_load(model_cfg: Mapping[str, Any], trainer_cfg: Mapping[str, Any], fold: Fold, seed: int,
+                  cache: Mapping[str, Any] | None = None, checkpoint_path: str | Path | None = None):
+    """Return ``(model, scaler, info)`` for ``fold``.
+
+    Args:
+        model_cfg: plain dict of the ``model`` node (``_target_``, sizes, optional ``scaling``).
+        trainer_cfg: plain dict of :class:`anogen.train.TrainConfig` fields.
+        fold: the fold whose train rows the model learns.
+        seed: model/trainer seed.
+        cache: ``{"enabled": bool, "dir": path}``; disabled or ``None`` = always train.
+        checkpoint_path: where to save (a copy of) the checkpoint of this run.
+
+    Returns:
+        model (nnx module), scaler (fitted on the train rows), info dict with ``history``,
+        ``val_loss``, ``cached`` (bool), ``key``.
+    """
+    from anogen.data.scaling import Scaler
+    from anogen.train import fit, load_checkpoint, save_checkpoint
+    from anogen.train.checkpoint import CheckpointError
+
+    model_cfg = dict(model_cfg)
+    scaler = Scaler(model_cfg.get("scaling", "standard")).fit(fold.train)
+    tcfg = _trainer_config(trainer_cfg)
+    cache = dict(cache or {})
+    key = cache_key(fold, model_cfg, trainer_cfg, seed)
+    entry = Path(str(cache.get("dir", ""))).expanduser() / key if cache.get("enabled") and cache.get("dir") else None
+    if entry is not None and (entry / "meta.json").is_file():
+        try:
+            model, _ = load_checkpoint(entry / "model.ckpt")
+            meta = json.loads((entry / "meta.json").read_text())
+            if meta.get("format") != FORMAT or meta.get("key") != key:
+                raise CheckpointError("cache entry of another format")
+            log.info("model cache hit %s", key)
+            if checkpoint_path is not None:
+                Path(checkpoint_path).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(entry / "model.ckpt", checkpoint_path)
+            return model, scaler, {**meta, "cached": True}
+        except (CheckpointError, OSError, ValueError, KeyError) as e:
+            log.warning("model cache entry %s is unusable (%s); retraining", key, e)
+    model = build_model(model_cfg, fold.n_features, seed)
+    window = getattr(model, "seq_len", None) if getattr(model, "kind", "row") == "window" else None
+    x = scaler.transform(fold.train).astype(np.float32)
+    if window is not None:
+        longest = int((fold.train_segments[:, 1] - fold.train_segments[:, 0]).max())
+        if window > longest:
+            raise AnogenError(f"model.seq_len ({window}) is longer than the longest contiguous train "
+                              f"segment ({longest} rows)")
+    model, hist = fit(model, x, config=tcfg, seed=seed, window=window, segments=fold.train_segments)
+    history = {"train_loss": list(map(float, hist.train_loss)), "val_loss": list(map(float, hist.val_loss)),
+               "recon": list(map(float, hist.recon))}
+    val = [v for v in history["val_loss"] if np.isfinite(v)]
+    meta = {"format": FORMAT, "key": key, "history": history, "val_loss": float(min(val)) if val else float("nan"),
+            "epochs_run": int(hist.epochs_run), "stopped": str(hist.stopped), "seconds": float(hist.seconds),
+            "scaler": scaler.state()}
+    ckpt_meta = {"model": {k: v for k, v in model_cfg.items() if k != "scaling"}, "n_features": fold.n_features,
+                 "seed": seed}
+    if checkpoint_path is not None:
+        save_checkpoint(checkpoint_path, model, ckpt_meta)
+    if entry is not None:
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=entry.parent))
+            save_checkpoint(tmp / "model.ckpt", model, ckpt_meta)
+            (tmp / "meta.json").write_text(json.dumps(meta))
+            if entry.exists():
+                shutil.rmtree(entry, ignore_errors=True)
+            os.replace(tmp, entry)
+        except OSError as e:
+            log.warning("could not write the model cache entry %s: %s", key, e)
+    return model, scaler, {**meta, "cached": False}

@@ -1,0 +1,147 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anogen.placement import allocate, apply_edits, check_injected
+from anogen.samplers import SampleContext, generate_fold
+from anogen.samplers.base import SlotRequest
+from anogen.samplers.noise import Noise
+from anogen.types import AnogenError, Edit, Fold
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(5, 300), k=st.integers(1, 20), L=st.integers(1, 10), gap=st.integers(0, 3),
+       seed=st.integers(0, 10_000))
+def test_allocate_non_overlapping(n, k, L, gap, seed):
+    reqs = [SlotRequest(L) for _ in range(k)]
+    need = k * L + gap * (k - 1)
+    rng = np.random.default_rng(seed)
+    if need > n:
+        with pytest.raises(AnogenError, match="cannot hold"):
+            allocate(reqs, n, rng, min_gap=gap)
+        return
+    slots = sorted(allocate(reqs, n, rng, min_gap=gap), key=lambda s: s.start)
+    assert len(slots) == k
+    for a, b in zip(slots, slots[1:]):
+        assert b.start >= a.start + a.length + gap
+    assert slots[0].start >= 0 and slots[-1].start + slots[-1].length <= n
+
+
+def test_allocate_is_uniform_enough():
+    # single slot of length 1 in 10 rows: every position reachable, roughly uniform
+    rng = np.random.default_rng(0)
+    pos = [allocate([SlotRequest(1)], 10, rng)[0].start for _ in range(4000)]
+    counts = np.bincount(pos, minlength=10)
+    assert counts.min() > 300
+
+
+def test_allocate_eligibility():
+    elig = np.zeros(100, bool)
+    elig[[5, 50, 90]] = True
+    rng = np.random.default_rng(1)
+    slots = allocate([SlotRequest(3, eligible=elig) for _ in range(3)], 100, rng, min_gap=1)
+    assert sorted(s.start for s in slots) == [5, 50, 90]
+
+
+def test_apply_edits_insert_and_replace(tiny_fold):
+    d = tiny_fold.test.shape[1]
+    rep = tiny_fold.test[10:13].copy() + 5
+    ins = np.full((2, d), 99.0)
+    inj = apply_edits(tiny_fold, [Edit(10, rep, "replace", "x", ("a", "b"), "t"),
+                                  Edit(50, ins, "insert", "y", ("a", "b"), "t")])
+    check_injected(inj)
+    assert inj.values.shape[0] == tiny_fold.test.shape[0] + 2
+    assert inj.anoindex == [10, 11, 12, 50, 51]
+    assert [(e.start, e.end, e.kind) for e in inj.events] == [(10, 13, "x"), (50, 52, "y")]
+    # time stamps of inserted rows lie strictly between their neighbours
+    assert inj.index[49] < inj.index[50] < inj.index[51] < inj.index[52]
+    assert np.isnan(inj.clean[50:52]).all()
+
+
+def test_apply_edits_rejects_noop(tiny_fold):
+    with pytest.raises(AnogenError, match="changes nothing"):
+        apply_edits(tiny_fold, [Edit(3, tiny_fold.test[3:5].copy(), "replace", "x", ("a",), "t")])
+
+
+def _ctx(values):
+    n = values.shape[0]
+    idx = np.arange(n, dtype=np.int64)
+    fold = Fold(0, tuple(f"c{j}" for j in range(values.shape[1])), values, values, idx, idx, np.array([[0, n]]))
+    return SampleContext.from_fold(fold)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(ratio=0.05),
+    dict(ratio=0.1, wave=True, wave_length=7),
+    dict(ratio=0.2, wave=True, wave_length=3, direction="both", kind="gaussian"),
+    dict(ratio=0.5, direction="n"),
+])
+def test_noise_labels_exactly_changed_and_count(kw):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(1, 2, size=(400, 3))
+    ctx = _ctx(x)
+    inj = generate_fold(Noise(magnitude=0.2, **kw), ctx, np.random.default_rng(5), min_gap=0)
+    check_injected(inj)
+    changed = (inj.values != x).any(axis=1)
+    assert np.array_equal(changed, inj.labels)
+    assert inj.labels.sum() == int(400 * kw["ratio"])  # the seed's count rule, exactly
+
+
+def test_noise_relative_rule():
+    x = np.full((100, 1), 10.0)
+    inj = generate_fold(Noise(ratio=0.05, magnitude=0.1, direction="p"), _ctx(x), np.random.default_rng(0))
+    assert np.allclose(inj.values[inj.labels], 11.0)
+    inj = generate_fold(Noise(ratio=0.05, magnitude=0.1, direction="n"), _ctx(x), np.random.default_rng(0))
+    assert np.allclose(inj.values[inj.labels], 9.0)
+
+
+def test_noise_waves_do_not_overlap_and_report_every_index():
+    # the seed let waves overlap (double shift) and reported only the last segment
+    x = np.full((200, 1), 10.0)
+    inj = generate_fold(Noise(ratio=0.25, magnitude=0.1, wave=True, wave_length=10), _ctx(x),
+                        np.random.default_rng(3), min_gap=0)
+    assert set(np.round(inj.values[inj.labels, 0], 9)) == {11.0}  # never shifted twice
+    assert len(inj.anoindex) == 50 and len(inj.events) >= 5
+
+
+def test_relative_noise_skips_zeros():
+    # Occupancy's Light is 0 at night: a relative change of 0 is no change, so never labelled
+    x = np.zeros((300, 1))
+    x[100:200] = 5.0
+    for seed in range(5):
+        inj = generate_fold(Noise(ratio=0.1, magnitude=0.5, wave=True, wave_length=4), _ctx(x),
+                            np.random.default_rng(seed))
+        check_injected(inj)
+        assert inj.labels.sum() == 30
+        assert (x[inj.labels] != 0).all()
+
+
+def test_noise_deterministic():
+    x = np.random.default_rng(0).uniform(1, 2, (300, 2))
+    a = generate_fold(Noise(ratio=0.1, kind="gaussian", direction="both"), _ctx(x), np.random.default_rng(7))
+    b = generate_fold(Noise(ratio=0.1, kind="gaussian", direction="both"), _ctx(x), np.random.default_rng(7))
+    assert np.array_equal(a.values, b.values) and a.events == b.events
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(ratio=0.0), r"\(0, 0.5\]"),
+    (dict(ratio=0.6), r"\(0, 0.5\]"),
+    (dict(direction="x"), "direction"),
+    (dict(wave=True, wave_length=0), "wave_length"),
+    (dict(magnitude=-1), "magnitude"),
+    (dict(kind="pink"), "kind"),
+])
+def test_noise_bad_params(kw, match):
+    with pytest.raises(AnogenError, match=match):
+        Noise(**kw)
+
+
+def test_wave_longer_than_fold():
+    with pytest.raises(AnogenError, match="longer than the test fold"):
+        generate_fold(Noise(ratio=0.5, wave=True, wave_length=50), _ctx(np.ones((20, 1))), np.random.default_rng(0))
+
+
+def test_unknown_column():
+    with pytest.raises(AnogenError, match="unknown column 'zz'"):
+        generate_fold(Noise(columns=["zz"]), _ctx(np.ones((20, 1))), np.random.default_rng(0))
