@@ -162,7 +162,23 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
     min_gap = int((cfg.get("placement") or {}).get("min_gap", 1))
     if min_gap < 0:
         raise AnogenError(f"placement.min_gap must be >= 0, got {min_gap}")
-    sampler = build(cfg.sampler, "sampler")
+    bench = to_plain(cfg.get("benchmark"))
+    if bench is not None:
+        from anogen.samplers.compose import Compose
+
+        if not bench.get("samplers"):
+            raise AnogenError("benchmark.samplers must name at least one sampler")
+        sampler = Compose({k: build(v, f"benchmark.samplers.{k}") for k, v in bench["samplers"].items()})
+    else:
+        sampler = build(cfg.sampler, "sampler")
+    filters = build_group(cfg.get("filters") or {}, "filters")
+    if filters:
+        takers = [s for s in getattr(sampler, "samplers", [sampler]) if hasattr(s, "filters")]
+        if not takers:
+            raise AnogenError(f"filters {sorted(filters)} only apply to latent samplers (sampler=latent_uniform); "
+                              f"sampler={getattr(sampler, 'name', '?')} does not use them: remove filters=...")
+        for s in takers:
+            s.filters = {**filters, **s.filters}
     if bool(getattr(sampler, "needs_model", False)) and cfg.get("model") is None:
         raise AnogenError(f"sampler={getattr(sampler, 'name', '?')} needs a generative model: add model=vae "
                           "(windows) or model=vae_mlp (rows)")
@@ -183,6 +199,10 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
     plain_cfg = OmegaConf.to_container(cfg, resolve=True)
     for lg in loggers:
         lg.start(str(out_dir) if out_dir else None, plain_cfg, run_name=run_name, group=group)
+
+    if cfg.get("benchmark") is not None:
+        return _run_benchmark(cfg, folds, sampler, detectors_cfg, metrics, threshold, scaling, min_gap, seed,
+                              out_dir, loggers, t_start)
 
     per_fold, injected, histories, errors, thresholds_all = [], [], {}, {}, {}
     objective = float("nan")
@@ -294,3 +314,81 @@ def _write_fold(out_dir: Path, fold: Fold, inj: Injected, scores: dict, detector
             p = plot_latent(ctx.extra["latent"], out_dir / "plots" / f"fold{fold.number}_latent.png")
             for lg in loggers:
                 lg.log_image(f"fold{fold.number}/latent", p)
+
+
+def in_multirun() -> bool:
+    """True inside a Hydra multirun job."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        return HydraConfig.initialized() and HydraConfig.get().job.get("num") is not None \
+            and str(HydraConfig.get().mode) == "RunMode.MULTIRUN"
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def record_failure(e: BaseException) -> None:
+    """Write ``metrics.json`` with ``status: failed`` for the current Hydra job (sweeps go on)."""
+    from anogen.outputs.files import write_json
+
+    run_dir = _hydra_run_dir()
+    _, _, overrides = _hydra_job_info()
+    log.error("job failed: %s: %s", type(e).__name__, e)
+    if run_dir:
+        write_json(Path(run_dir) / "metrics.json", {
+            "mean": {}, "folds": {}, "status": "failed", "error": f"{type(e).__name__}: {e}",
+            "overrides": overrides, "traceback": traceback.format_exc()})
+        if overrides:
+            write_json(Path(run_dir) / "overrides.json", overrides)
+
+
+def _run_benchmark(cfg, folds, composite, detectors_cfg, metrics, threshold, scaling, min_gap, seed, out_dir,
+                   loggers, t_start) -> RunResult:
+    """``+experiment=benchmark``: samplers x detectors x folds x seeds -> leaderboard."""
+    from anogen.benchmark import leaderboard, run_benchmark, write_benchmark
+    from anogen.outputs.files import write_json
+
+    bench = to_plain(cfg.benchmark)
+    if not detectors_cfg:
+        raise AnogenError("benchmark: select detectors, e.g. detectors=[zscore,iforest]")
+    seeds = [int(s) for s in (bench.get("seeds") or [seed])]
+
+    def get_model(fold):
+        model, scaler, _ = _train_generator(cfg, fold, stage_seed(seed, fold.number, 0), out_dir)
+        return model, scaler
+
+    status = "ok"
+    try:
+        rows, extras = run_benchmark(folds, composite.by_name, lambda: build_group(detectors_cfg, "detectors"),
+                                     metrics, threshold, seeds=seeds, tuning=bench.get("tuning"), scaling=scaling,
+                                     get_model=get_model if cfg.get("model") is not None else None, min_gap=min_gap)
+        lb = leaderboard(rows, ("detector",))
+        if out_dir is not None:
+            lb = write_benchmark(out_dir, rows, extras, plots=bool(cfg.get("plots", True)), loggers=loggers)
+    except BaseException as e:
+        for lg in loggers:
+            lg.finish(status="failed", summary={"error": f"{type(e).__name__}: {e}"})
+        raise
+    mean = {}
+    for _, r in lb.iterrows():
+        for c in lb.columns:
+            if c not in ("detector", "runs", "failed") and not c.endswith("_std") and pd_notna(r[c]):
+                mean[f"{r['detector']}/{c}"] = float(r[c])
+    errors = {f"fold{r.fold}/{r.sampler}/{r.detector}": r.error for r in rows.itertuples() if isinstance(r.error, str)}
+    results = {"mean": mean, "status": status, "errors": errors, "seconds": time.perf_counter() - t_start,
+               "threshold_oracle": bool(extras.get("oracle")), "objective": float("nan"),
+               "overrides": _hydra_job_info()[2]}
+    if out_dir is not None:
+        write_json(out_dir / "metrics.json", results)
+    for lg in loggers:
+        lg.log_metrics(mean, prefix="mean/")
+        lg.finish(status=status, summary={f"mean/{k}": v for k, v in mean.items()})
+    return RunResult(metrics=mean, injected=[], run_dir=str(out_dir) if out_dir else None,
+                     extra={"leaderboard": lb, "rows": rows, "errors": errors, "results": results})
+
+
+def pd_notna(v) -> bool:
+    try:
+        return v is not None and bool(np.isfinite(float(v)))
+    except (TypeError, ValueError):
+        return False

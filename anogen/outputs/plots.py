@@ -84,3 +84,105 @@ def plot_loss(histories: dict[str, dict[str, Sequence[float]]], path: str | Path
     ax.set_yscale("log")
     ax.legend(fontsize=8)
     return save_fig(fig, path)
+
+
+def plot_latent(latent: dict, path: str | Path, max_points: int = 5000) -> Path:
+    """Latent space: normal codes, candidates rejected by each filter, accepted anomalies.
+
+    ``latent`` has ``z_normal`` ``(m, k)`` (may be None), ``accepted`` ``(a, k)`` and ``rejected``
+    ``{filter: (r, k)}``. With ``k > 2`` everything is projected by a PCA fitted on the normal codes.
+    """
+    plt = _plt()
+    zn = latent.get("z_normal")
+    acc = np.asarray(latent.get("accepted"))
+    rej = {k: np.asarray(v) for k, v in (latent.get("rejected") or {}).items()}
+    ref = zn if zn is not None and len(zn) else acc
+    k = ref.shape[1]
+    if k > 2:
+        from sklearn.decomposition import PCA
+
+        pca = PCA(n_components=2).fit(ref)
+        proj, label = pca.transform, "PCA"
+    else:
+        proj, label = (lambda a: a if a.shape[1] == 2 else np.c_[a, np.zeros(len(a))]), "z"
+    fig, ax = plt.subplots(figsize=(6, 5))
+    rng = np.random.default_rng(0)
+
+    def sub(a):
+        return a[rng.choice(len(a), max_points, replace=False)] if len(a) > max_points else a
+
+    if zn is not None and len(zn):
+        p = proj(sub(zn))
+        ax.scatter(p[:, 0], p[:, 1], s=4, c="tab:blue", alpha=0.4, label="normal")
+    for (name, r), c in zip(rej.items(), ["tab:gray", "tab:olive", "tab:brown"]):
+        if len(r):
+            p = proj(sub(r))
+            ax.scatter(p[:, 0], p[:, 1], s=4, c=c, alpha=0.3, marker="x", label=f"rejected by {name}")
+    if len(acc):
+        p = proj(acc)
+        ax.scatter(p[:, 0], p[:, 1], s=14, c="tab:red", label="accepted anomalies")
+    ax.set_xlabel(f"{label} 1")
+    ax.set_ylabel(f"{label} 2")
+    ax.legend(fontsize=8, markerscale=2)
+    return save_fig(fig, path)
+
+
+def plot_kind_heatmap(table, path: str | Path) -> Path:
+    """Detector x anomaly-kind heatmap of event recall (``table``: DataFrame, index = detectors)."""
+    plt = _plt()
+    vals = table.to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(1.2 + 1.1 * vals.shape[1], 0.8 + 0.5 * vals.shape[0]))
+    im = ax.imshow(vals, vmin=0, vmax=1, cmap="viridis", aspect="auto")
+    ax.set_xticks(range(vals.shape[1]), [c.removeprefix("recall[").removesuffix("]") for c in table.columns],
+                  rotation=40, ha="right")
+    ax.set_yticks(range(vals.shape[0]), list(table.index))
+    for i in range(vals.shape[0]):
+        for j in range(vals.shape[1]):
+            if np.isfinite(vals[i, j]):
+                ax.text(j, i, f"{vals[i, j]:.2f}", ha="center", va="center",
+                        color="white" if vals[i, j] < 0.6 else "black", fontsize=8)
+    fig.colorbar(im, ax=ax, label="event recall")
+    ax.set_title("Which detector finds which anomalies")
+    return save_fig(fig, path)
+
+
+def plot_curves(y_true: np.ndarray, scores: dict, path: str | Path) -> Path:
+    """ROC and precision-recall curves, one line per detector."""
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    plt = _plt()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2))
+    y = np.asarray(y_true, dtype=bool)
+    for name, s in scores.items():
+        if y.any() and (~y).any():
+            fpr, tpr, _ = roc_curve(y, s)
+            a1.plot(fpr, tpr, label=name)
+            p, r, _ = precision_recall_curve(y, s)
+            a2.plot(r, p, label=name)
+    a1.plot([0, 1], [0, 1], "k:", lw=0.8)
+    a1.set_xlabel("false positive rate")
+    a1.set_ylabel("true positive rate")
+    a1.set_title("ROC")
+    a2.set_xlabel("recall")
+    a2.set_ylabel("precision")
+    a2.set_title("Precision-recall")
+    a2.axhline(y.mean() if y.size else 0, color="k", ls=":", lw=0.8)
+    a1.legend(fontsize=8)
+    return save_fig(fig, path)
+
+
+def plot_scores(inj: Injected, scores: dict, path: str | Path) -> Path:
+    """Score traces (min-max normalised) over the series, anomaly spans shaded."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(11, 1.2 + 0.6 * len(scores)))
+    x = _x(inj.index)
+    for i, (name, s) in enumerate(scores.items()):
+        s = np.asarray(s, dtype=float)
+        rng = s.max() - s.min()
+        ax.plot(x, i + (s - s.min()) / (rng if rng > 0 else 1.0) * 0.9, lw=0.9, label=name)
+    for e in inj.events:
+        ax.axvspan(x[e.start], x[min(e.end, len(x) - 1)], color="tab:red", alpha=0.2, lw=0)
+    ax.set_yticks(np.arange(len(scores)) + 0.45, list(scores))
+    ax.set_title("detector scores (normalised); red = injected anomalies")
+    fig.autofmt_xdate()
+    return save_fig(fig, path)
