@@ -104,9 +104,11 @@ def allocate(requests: Sequence[SlotRequest], n: int, rng: np.random.Generator,
         # group the misplaced requests by (length, mask identity) and place each group in one go
         groups: dict[tuple[int, int], list[int]] = {}
         for i in bad:
-            groups.setdefault((requests[i].length, id(requests[i].eligible)), []).append(i)
-        for (length, _), members in groups.items():
-            ok = _free_starts(n, length, fixed, min_gap)
+            groups.setdefault((requests[i].length, requests[i].mode, id(requests[i].eligible)), []).append(i)
+        for (length, mode, _), members in groups.items():
+            # an insert takes no clean rows: it needs a free point, checked as a 1-row window
+            span = length if mode == "replace" else 1
+            ok = _free_starts(n, span, fixed, min_gap)
             elig = np.asarray(requests[members[0]].eligible, dtype=bool)
             ok[: elig.shape[0]] &= elig
             ok[elig.shape[0]:] = False
@@ -121,9 +123,9 @@ def allocate(requests: Sequence[SlotRequest], n: int, rng: np.random.Generator,
             for p in pick.tolist():
                 if p >= last_end + min_gap:
                     kept.append(p)
-                    last_end = p + length
+                    last_end = p + span
             for i, p in zip(members, kept):
-                slots[i] = Slot(int(p), length, "replace")
+                slots[i] = Slot(int(p), length, mode)
                 fixed.append(slots[i])
             still.extend(members[len(kept):])
         bad = still

@@ -145,3 +145,11 @@ def test_wave_longer_than_fold():
 def test_unknown_column():
     with pytest.raises(AnogenError, match="unknown column 'zz'"):
         generate_fold(Noise(columns=["zz"]), _ctx(np.ones((20, 1))), np.random.default_rng(0))
+
+
+def test_replaced_insert_keeps_its_mode():
+    # bug: re-placing an ineligible insert request turned it into a replace
+    el = np.zeros(101, bool)
+    el[50] = True
+    slots = allocate([SlotRequest(3, "insert", el)], 100, np.random.default_rng(0))
+    assert slots[0].mode == "insert" and slots[0].start == 50

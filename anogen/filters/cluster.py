@@ -1,0 +1,213 @@
+"""Filter 2 of seed 001: drop latent candidates that fall inside a cluster of the normal data.
+
+A clustering of ``z_normal`` (the latent codes of the normal data) defines "normal" regions of
+the latent space; a candidate inside one of them would decode to normal-looking data and is
+rejected.
+
+* ``dbscan`` (the seed's choice, ``eps`` 0.2-0.3): inside = within ``eps`` of a *core sample*,
+  exactly the rule by which DBSCAN assigns a new point to a cluster. Noise points of the normal
+  data do not make a region normal.
+* ``kmeans``: inside = closer to the nearest centroid than the ``q``-quantile of the train codes'
+  distances to their nearest centroid.
+* ``gmm``: inside = log-likelihood higher than the ``(1 - q)``-quantile of the train codes'
+  log-likelihoods.
+
+For ``kmeans`` and ``gmm`` ``q`` is therefore the fraction of the normal codes that lie inside
+the normal region (``q=0.95``: the 5 % least typical normal codes are outside).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from anogen.filters import check_candidates
+from anogen.types import AnogenError
+
+__all__ = ["Cluster"]
+
+_METHODS = ("dbscan", "kmeans", "gmm")
+
+
+def _num(value: Any, key: str, *, integer: bool = False) -> float:
+    if isinstance(value, bool):
+        raise AnogenError(f"filters.cluster.{key} must be a number, got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise AnogenError(f"filters.cluster.{key} must be a number, got {value!r}") from None
+    if integer and (not math.isfinite(v) or v != int(v)):
+        raise AnogenError(f"filters.cluster.{key} must be an integer, got {value!r}")
+    return v
+
+
+class Cluster:
+    """Reject latent candidates inside the clusters of the normal latent codes.
+
+    Args:
+        method: ``"dbscan"``, ``"kmeans"`` or ``"gmm"``.
+        eps: DBSCAN neighbourhood radius (> 0), in latent units.
+        min_samples: DBSCAN core-point threshold (>= 1).
+        n_clusters: number of k-means centroids (>= 1).
+        q: fraction of normal codes inside the normal region for ``kmeans``/``gmm``, in (0, 1].
+        n_components: number of Gaussian mixture components (>= 1).
+        seed: random state of k-means / the mixture (deterministic fit).
+        max_fit_samples: DBSCAN's memory grows with the number of neighbours per point, so at
+            most this many normal codes (a seeded random subset) are clustered; ``None`` = all.
+
+    Attributes:
+        n_clusters_: clusters found (DBSCAN) or used.
+        core_: ``(c, k)`` DBSCAN core samples.
+        threshold_: k-means distance / GMM log-likelihood threshold.
+        n_fit_: number of codes the clustering was fitted on.
+    """
+
+    name = "cluster"
+
+    def __init__(self, method: str = "dbscan", eps: float = 0.25, min_samples: int = 5,
+                 n_clusters: int = 8, q: float = 0.95, n_components: int = 4, seed: int = 0,
+                 max_fit_samples: int | None = 20000) -> None:
+        if method not in _METHODS:
+            raise AnogenError(f"filters.cluster.method: unknown method {method!r}; valid: {list(_METHODS)}")
+        self.method = method
+        self.eps = _num(eps, "eps")
+        if not (math.isfinite(self.eps) and self.eps > 0):
+            raise AnogenError(f"filters.cluster.eps must be > 0, got {eps!r}")
+        self.min_samples = int(_num(min_samples, "min_samples", integer=True))
+        if self.min_samples < 1:
+            raise AnogenError(f"filters.cluster.min_samples must be >= 1, got {min_samples!r}")
+        self.n_clusters = int(_num(n_clusters, "n_clusters", integer=True))
+        if self.n_clusters < 1:
+            raise AnogenError(f"filters.cluster.n_clusters must be >= 1, got {n_clusters!r}")
+        self.q = _num(q, "q")
+        if not (0.0 < self.q <= 1.0):
+            raise AnogenError(f"filters.cluster.q must be in (0, 1], got {q!r}")
+        self.n_components = int(_num(n_components, "n_components", integer=True))
+        if self.n_components < 1:
+            raise AnogenError(f"filters.cluster.n_components must be >= 1, got {n_components!r}")
+        self.seed = int(_num(seed, "seed", integer=True))
+        if max_fit_samples is not None:
+            max_fit_samples = int(_num(max_fit_samples, "max_fit_samples", integer=True))
+            if max_fit_samples < 1:
+                raise AnogenError(f"filters.cluster.max_fit_samples must be >= 1 or null, got {max_fit_samples}")
+        self.max_fit_samples = max_fit_samples
+        self.k_: int | None = None
+        self.n_fit_ = 0
+        self.n_clusters_ = 0
+        self.core_: np.ndarray | None = None
+        self.threshold_: float | None = None
+        self._tree: Any = None
+        self._model: Any = None
+
+    def __repr__(self) -> str:
+        if self.method == "dbscan":
+            return f"Cluster(method='dbscan', eps={self.eps}, min_samples={self.min_samples})"
+        if self.method == "kmeans":
+            return f"Cluster(method='kmeans', n_clusters={self.n_clusters}, q={self.q}, seed={self.seed})"
+        return f"Cluster(method='gmm', n_components={self.n_components}, q={self.q}, seed={self.seed})"
+
+    def fit(self, *, z_normal: np.ndarray, x_train: np.ndarray | None = None,
+            columns: tuple[str, ...] | None = None) -> "Cluster":
+        """Cluster the normal latent codes.
+
+        Args:
+            z_normal: ``(m, k)`` latent codes of the normal data.
+            x_train: unused (protocol argument).
+            columns: unused (protocol argument).
+
+        Returns:
+            self.
+
+        Raises:
+            AnogenError: empty/non-finite codes, or fewer codes than clusters/components.
+        """
+        z = np.asarray(z_normal, dtype=np.float64)
+        if z.ndim != 2 or z.shape[0] == 0 or z.shape[1] == 0:
+            raise AnogenError(f"filters.cluster: latent codes must be (m>0, k>0), got shape {z.shape}")
+        if not np.isfinite(z).all():
+            raise AnogenError("filters.cluster: the normal latent codes contain NaN or inf")
+        self.k_ = z.shape[1]
+        if self.method == "dbscan":
+            from scipy.spatial import cKDTree
+            from sklearn.cluster import DBSCAN
+
+            if self.max_fit_samples is not None and z.shape[0] > self.max_fit_samples:
+                pick = np.random.default_rng(self.seed).choice(z.shape[0], self.max_fit_samples, replace=False)
+                z = z[np.sort(pick)]
+            db = DBSCAN(eps=self.eps, min_samples=self.min_samples).fit(z)
+            self.core_ = z[db.core_sample_indices_]
+            self.n_clusters_ = int(db.labels_.max()) + 1 if db.labels_.size else 0
+            if self.core_.shape[0] == 0:
+                warnings.warn(
+                    f"filters.cluster: DBSCAN found no core sample among {z.shape[0]} normal codes "
+                    f"(eps={self.eps}, min_samples={self.min_samples}); the filter keeps every candidate. "
+                    "Raise eps or lower min_samples.", stacklevel=2)
+                self._tree = None
+            else:
+                self._tree = cKDTree(self.core_)
+        elif self.method == "kmeans":
+            from sklearn.cluster import KMeans
+
+            if z.shape[0] < self.n_clusters:
+                raise AnogenError(
+                    f"filters.cluster.n_clusters={self.n_clusters} exceeds the {z.shape[0]} normal latent codes")
+            self._model = KMeans(n_clusters=self.n_clusters, n_init="auto", random_state=self.seed).fit(z)
+            dist = self._model.transform(z).min(axis=1)
+            self.threshold_ = float(np.quantile(dist, self.q))
+            self.n_clusters_ = self.n_clusters
+        else:
+            from sklearn.mixture import GaussianMixture
+
+            if z.shape[0] < self.n_components:
+                raise AnogenError(
+                    f"filters.cluster.n_components={self.n_components} exceeds the {z.shape[0]} normal latent codes")
+            self._model = GaussianMixture(n_components=self.n_components, random_state=self.seed).fit(z)
+            ll = self._model.score_samples(z)
+            self.threshold_ = float(np.quantile(ll, 1.0 - self.q))
+            self.n_clusters_ = self.n_components
+        self.n_fit_ = int(z.shape[0])
+        return self
+
+    def inside(self, z: np.ndarray) -> np.ndarray:
+        """``(b,)`` bool: which latent points ``z`` ``(b, k)`` fall inside a normal cluster."""
+        if self.k_ is None:
+            raise AnogenError("filters.cluster: call fit(...) before filtering")
+        z = np.asarray(z, dtype=np.float64)
+        if z.ndim != 2 or z.shape[1] != self.k_:
+            raise AnogenError(f"filters.cluster: latent candidates must be (b, {self.k_}), got shape {z.shape}")
+        if z.shape[0] == 0:
+            return np.zeros(0, dtype=bool)
+        if self.method == "dbscan":
+            if self._tree is None:
+                return np.zeros(z.shape[0], dtype=bool)
+            # the bound prunes the search (far candidates are cheap); scipy's bound is strict, so
+            # widen it by one ulp-ish step and apply DBSCAN's `<= eps` ourselves
+            bound = float(np.nextafter(self.eps, np.inf)) * (1.0 + 1e-12)
+            dist, _ = self._tree.query(z, k=1, distance_upper_bound=bound, workers=-1)
+            return dist <= self.eps
+        if self.method == "kmeans":
+            dist = self._model.transform(z).min(axis=1)
+            return dist <= self.threshold_
+        ll = self._model.score_samples(z)
+        return ll >= self.threshold_
+
+    def __call__(self, z: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Keep-mask: True for candidates outside every normal cluster.
+
+        Args:
+            z: ``(b, k)`` candidate latent points (NaN rows are rejected).
+            x: ``(b, d)`` or ``(b, L, d)`` decoded candidates (unused apart from shape checks).
+
+        Returns:
+            ``(b,)`` bool.
+        """
+        z, x = check_candidates(z, x, self.name)
+        finite = np.isfinite(z).all(axis=1)
+        keep = np.zeros(z.shape[0], dtype=bool)
+        if finite.all():
+            return ~self.inside(z)
+        keep[finite] = ~self.inside(z[finite])
+        return keep
