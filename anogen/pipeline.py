@@ -205,6 +205,7 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
                               out_dir, loggers, t_start)
 
     per_fold, injected, histories, errors, thresholds_all = [], [], {}, {}, {}
+    model_cache: list[bool] = []
     objective = float("nan")
     status = "ok"
     try:
@@ -214,6 +215,7 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
             model, model_scaler = None, None
             if bool(getattr(sampler, "needs_model", False)):
                 model, model_scaler, info = _train_generator(cfg, fold, stage_seed(seed, i, 0), out_dir)
+                model_cache.append(bool(info.get("cached", False)))
                 if info.get("history"):
                     histories[f"fold{i}/generator"] = info["history"]
                 if np.isfinite(info.get("val_loss", np.nan)):
@@ -260,6 +262,7 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
         "n_anomalies": [int(len(inj.events)) for inj in injected],
         "n_anomalous_rows": [int(inj.labels.sum()) for inj in injected],
         "overrides": overrides,
+        "model_cached": model_cache,
     }
     if out_dir is not None:
         from anogen.outputs.files import write_json

@@ -1,0 +1,68 @@
+"""Multirun sweeps: launchers, failure isolation, the report, the model cache."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from anogen.report import report
+
+SMALL = ["detectors=[zscore]", "plots=false", "logger=[local]", "trainer.progress=false"]
+
+
+def _multirun(args, tmp_path, timeout=600):
+    env = {**os.environ, "WANDB_MODE": "disabled", "JAX_PLATFORMS": "cpu", "ANOGEN_CACHE_DIR": str(tmp_path / "cache")}
+    sweep = tmp_path / "sweep"
+    r = subprocess.run([sys.executable, "-m", "anogen", "-m", *SMALL, *args, f"hydra.sweep.dir={sweep}"],
+                       cwd=tmp_path, capture_output=True, text=True, env=env, timeout=timeout)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return sweep
+
+
+def _jobs(sweep):
+    return [json.loads(p.read_text()) for p in sorted(sweep.rglob("metrics.json"))]
+
+
+def _by(jobs, prefix):
+    return {next(o for o in j["overrides"] if o.startswith(prefix)): j for j in jobs}
+
+
+@pytest.mark.parametrize("launcher", ["basic", "parallel", "local_processes"])
+def test_2x2_multirun_and_report(tmp_path, launcher):
+    if launcher == "parallel":
+        pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    if launcher == "local_processes":
+        pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    extra = [] if launcher == "basic" else [f"hydra/launcher={launcher}"]
+    sweep = _multirun(["sampler.magnitude=0.5,2", "sampler.ratio=0.02,0.05", *extra], tmp_path)
+    jobs = _jobs(sweep)
+    assert len(jobs) == 4 and all(j["status"] == "ok" for j in jobs)
+    df = report([sweep], out=tmp_path / "rep")
+    assert len(df) == 4
+    assert set(df["sampler.magnitude"]) == {0.5, 2} and set(df["sampler.ratio"]) == {0.02, 0.05}
+    assert (tmp_path / "rep" / "report.md").read_text().count("\n") == 6
+    assert (tmp_path / "rep" / "plots" / "f1_vs_sampler.magnitude.png").is_file()
+
+
+def test_failed_job_is_recorded_and_siblings_run(tmp_path):
+    sweep = _multirun(["sampler.ratio=0.05,0.9"], tmp_path)
+    jobs = _by(_jobs(sweep), "sampler.ratio=")
+    assert jobs["sampler.ratio=0.05"]["status"] == "ok"
+    bad = jobs["sampler.ratio=0.9"]
+    assert bad["status"] == "failed" and "(0, 0.5]" in bad["error"]
+    df = report([sweep], out=tmp_path / "rep", plots=False)
+    assert sorted(df["status"]) == ["failed", "ok"]
+    assert df.loc[df["status"] == "failed", "error"].str.contains("ratio").all()
+
+
+def test_report_cli(tmp_path):
+    sweep = _multirun(["sampler.magnitude=0.5,1"], tmp_path)
+    r = subprocess.run([sys.executable, "-m", "anogen.report", str(sweep), "--no-plots"], capture_output=True, text=True)
+    assert r.returncode == 0 and "2 jobs (2 ok)" in r.stdout
+    assert len(pd.read_csv(sweep / "report.csv")) == 2
+    r = subprocess.run([sys.executable, "-m", "anogen.report", str(tmp_path / "nothing")], capture_output=True, text=True)
+    assert r.returncode == 2 and "not found" in r.stderr
