@@ -1,0 +1,116 @@
+"""The seed's command line and the library API."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import anogen
+from anogen.legacy import main as legacy_main
+from anogen.types import AnogenError
+
+SEED_EVAL = {"targets": [[0, 0, 0, 0, 1], [0, 1, 0, 0, 0]], "candidates": [[1, 0, 0, 1, 0], [0, 0, 1, 1, 0]], "range": 3}
+
+
+def _write(tmp_path, obj, name="in.json"):
+    p = tmp_path / name
+    p.write_text(json.dumps(obj))
+    return p
+
+
+def test_legacy_eval_worked_example(tmp_path):
+    p = _write(tmp_path, SEED_EVAL)
+    assert legacy_main(["-t", "eval", "-f", str(p), "-d", str(tmp_path / "out")]) == 0
+    r = json.loads((tmp_path / "out" / "evalresults.json").read_text())
+    assert r["td"] == [6, 4] and r["tdir"] == [1.0, 1.0]
+    assert r["dair"] == pytest.approx([1 / 3, 1 / 3])
+    assert r["exact_match"] == [0, 0] and r["detected_anomaly"] == [1, 1]
+    assert r["missed_anomaly"] == [0, 0] and r["false_anomaly"] == [2, 2]
+    assert r["average_td"] == 5.0
+
+
+@pytest.mark.parametrize("spec, match", [
+    ({"targets": [[0, 1]], "candidates": [[0, 1, 0]], "range": 1}, "length"),
+    ({"targets": [[0, 2]], "candidates": [[0, 1]], "range": 1}, "binary|0/1"),
+    ({"targets": [[0, 1]], "candidates": [[0, 1]], "range": -1}, "range"),
+])
+def test_legacy_eval_bad_input(tmp_path, capsys, spec, match):
+    p = _write(tmp_path, spec)
+    assert legacy_main(["-t", "eval", "-f", str(p), "-d", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and pytest.importorskip("re").search(match, err)
+    assert not (tmp_path / "out" / "evalresults.json").exists()
+
+
+def _occupancy_copy(tmp_path):
+    from anogen.data.loaders import EMBEDDED
+
+    p = tmp_path / "occ.csv"
+    p.write_bytes((EMBEDDED / "occupancy.csv").read_bytes())
+    return p
+
+
+def test_legacy_ano_noise(tmp_path):
+    data = _occupancy_copy(tmp_path)
+    spec = {"noise_params": {"anomally_normal_ratio": 0.05, "noise": 0.1, "wave": True, "wave_length": 3,
+                             "columns": ["Temperature", "Humidity"], "noise_direction": "p", "path": str(data),
+                             "csv_mode": "single", "key": "date",
+                             "dates": [["2015-02-08 05:09:00", "2015-02-10 09:33:00"],
+                                       ["2015-02-05 00:00:00", "2015-02-06 00:00:00"]], "nrows": 8144},
+            "imdir": str(tmp_path / "img")}
+    p = _write(tmp_path, spec)
+    out = tmp_path / "out"  # no trailing slash needed
+    assert legacy_main(["-t", "ano", "-f", str(p), "-d", str(out)]) == 0
+    for i in (0, 1):
+        df = pd.read_csv(out / f"{i}randomNoise.csv")
+        idx = json.loads((out / f"{i}randomNoiseIndex.json").read_text())["anoindex"]
+        assert idx == np.flatnonzero(df["is_anomaly"]).tolist()
+        assert len(idx) == int(len(df) * 0.05)
+        assert (out / f"{i}train.csv").is_file()
+    assert (tmp_path / "img" / "0randomNoise_Temperature.png").is_file()
+    assert (tmp_path / "img" / "0randomNoiseClean_Humidity.png").is_file()
+    # seeded: same input, same output
+    out2 = tmp_path / "out2"
+    legacy_main(["-t", "ano", "-f", str(p), "-d", str(out2)])
+    assert (out / "0randomNoise.csv").read_bytes() == (out2 / "0randomNoise.csv").read_bytes()
+
+
+def test_legacy_ano_both_ratio_spellings_and_bad_direction(tmp_path, capsys):
+    data = _occupancy_copy(tmp_path)
+    base = {"noise": 0.1, "path": str(data), "key": "date", "columns": ["Temperature"],
+            "dates": [["2015-02-09 00:00:00", "2015-02-10 09:19:00"]]}
+    p = _write(tmp_path, {"noise_params": {**base, "anomaly_normal_ratio": 0.02}})
+    assert legacy_main(["-t", "ano", "-f", str(p), "-d", str(tmp_path / "o1")]) == 0
+    p = _write(tmp_path, {"noise_params": {**base, "anomally_normal_ratio": 0.02, "noise_direction": "x"}})
+    assert legacy_main(["-t", "ano", "-f", str(p), "-d", str(tmp_path / "o2")]) == 2
+    assert "direction" in capsys.readouterr().err
+    assert not (tmp_path / "o2").exists()
+
+
+def test_legacy_cli_missing_file(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "anogen.legacy", "-t", "ano", "-f", str(tmp_path / "x.json"), "-d",
+                        str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 2 and "input file not found" in r.stderr
+
+
+def test_api_evaluate():
+    r = anogen.evaluate([0, 0, 1, 1, 0, 0, 0, 1, 0, 0], [0, 1, 1, 0, 0, 0, 0, 0, 1, 0], k=1)
+    assert r["exact_match"] == [1] and r["detected_anomaly"] == [2] and r["false_anomaly"] == [2]
+    assert r["tdir"] == [1.0] and r["dair"] == [pytest.approx(0.6)] and r["td"] == [4]
+
+
+def test_api_generate_dataframe_no_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    df = pd.DataFrame({"t": pd.date_range("2022-01-01", periods=400, freq="min"),
+                       "a": np.sin(np.arange(400) / 9) + 5, "b": np.cos(np.arange(400) / 7) + 5})
+    inj = anogen.generate(df, key="t", sampler="inject", count=4, kinds=["spike", "level_shift"], seed=3)
+    assert len(inj.events) == 4 and {e.kind for e in inj.events} <= {"spike", "level_shift"}
+    assert list(tmp_path.iterdir()) == []
+    folds = anogen.generate(df, key="t", dates=[["2022-01-01 01:00", "2022-01-01 03:00"],
+                                                 ["2022-01-01 04:00", "2022-01-01 06:00"]], ratio=0.05)
+    assert isinstance(folds, list) and len(folds) == 2 and folds[0].values.shape[0] == 120
+    with pytest.raises(AnogenError, match="unknown option 'nope'"):
+        anogen.generate(df, key="t", sampler="nope")
