@@ -1,0 +1,101 @@
+"""Anomaly detectors: fit on clean train data, score every time step (higher = more anomalous).
+
+Every detector follows :class:`anogen.detectors.base.Detector`: an attribute ``name``,
+``fit(X, segments=None) -> self`` and ``score(X) -> (n,) float64``. Built-in detectors and their
+configs (``anogen/conf/detectors/*.yaml``):
+
+=================  =====================================================================
+``lstm_ae``        :class:`LSTMAEDetector`, per-step reconstruction error of an LSTM autoencoder
+``vae``            :class:`VAEDetector`, reconstruction error or negative ELBO of an LSTM-VAE
+``iforest``        :class:`Estimator` around :class:`sklearn.ensemble.IsolationForest`
+``lof``            :class:`Estimator` around :class:`sklearn.neighbors.LocalOutlierFactor` (novelty)
+``ocsvm``          :class:`Estimator` around :class:`sklearn.svm.OneClassSVM`
+``knn``            :class:`Estimator` around :class:`KNNDistance`
+``pca``            :class:`Estimator` around :class:`PCAReconstruction`
+``zscore``         :class:`ZScore` (global), ``zscore_rolling``: :class:`ZScore` (rolling)
+``random``         :class:`RandomScore`, sanity baseline
+``pyod_ecod``      :class:`Estimator` around ``pyod.models.ecod.ECOD`` (optional extra ``pyod``)
+=================  =====================================================================
+
+The reconstruction detectors import JAX only when first used (``from anogen.detectors import
+LSTMAEDetector`` triggers it), so the other detectors stay light.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from anogen.detectors.base import Detector
+from anogen.detectors.baselines import RandomScore, ZScore
+from anogen.detectors.estimator import Estimator, KNNDistance, PCAReconstruction, instantiate_estimator
+from anogen.detectors.windows import aggregate_window_scores, sliding_windows, window_features, window_starts
+from anogen.types import AnogenError
+
+if TYPE_CHECKING:
+    from anogen.detectors.reconstruction import LSTMAEDetector, VAEDetector
+
+__all__ = [
+    "Detector",
+    "Estimator",
+    "KNNDistance",
+    "PCAReconstruction",
+    "ZScore",
+    "RandomScore",
+    "LSTMAEDetector",
+    "VAEDetector",
+    "instantiate_estimator",
+    "window_starts",
+    "window_features",
+    "sliding_windows",
+    "aggregate_window_scores",
+    "builtin_detectors",
+    "build_detector",
+]
+
+_LAZY = {"LSTMAEDetector", "VAEDetector"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from anogen.detectors import reconstruction
+
+        return getattr(reconstruction, name)
+    raise AttributeError(f"module 'anogen.detectors' has no attribute {name!r}")
+
+
+def builtin_detectors() -> list[str]:
+    """Names of the packaged detector configs (``anogen/conf/detectors/*.yaml``), sorted."""
+    folder = resources.files("anogen") / "conf" / "detectors"
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def build_detector(name: str, **overrides: Any) -> Detector:
+    """Build a packaged detector by name, for library use (no Hydra run needed).
+
+    Args:
+        name: one of :func:`builtin_detectors`, e.g. ``"iforest"``.
+        **overrides: top-level constructor arguments replacing the config's values, e.g.
+            ``window=5`` or ``epochs=2``.
+
+    Returns:
+        The unfitted detector.
+
+    Raises:
+        AnogenError: unknown name or unknown override key.
+    """
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    names = builtin_detectors()
+    if name not in names:
+        raise AnogenError(f"detectors: unknown detector {name!r}; valid: {', '.join(names)}")
+    path = resources.files("anogen") / "conf" / "detectors" / f"{name}.yaml"
+    node = OmegaConf.create(path.read_text())[name]
+    unknown = sorted(set(overrides) - set(node.keys()))
+    if unknown:
+        valid = sorted(k for k in node.keys() if not str(k).startswith("_"))
+        raise AnogenError(f"detectors.{name}: unknown key(s) {unknown}; valid: {valid}")
+    for key, value in overrides.items():
+        node[key] = value
+    return instantiate(node, _convert_="all")

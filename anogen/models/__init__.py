@@ -1,0 +1,35 @@
+"""Flax NNX models: LSTM-VAE and plain LSTM autoencoder (windows), MLP-VAE (rows).
+
+Every model has ``kind`` (``"window"`` or ``"row"``), ``encode``, ``decode``, ``__call__``,
+``reconstruct`` (deterministic), ``per_sample_loss`` and ``get_config`` (constructor kwargs).
+"""
+
+from __future__ import annotations
+
+from anogen.models.losses import loss, recon_error
+from anogen.models.lstm_ae import LSTMAE
+from anogen.models.vae import LSTM, LSTMVAE, MLPVAE
+from anogen.types import AnogenError
+
+__all__ = ["LSTM", "LSTMAE", "LSTMVAE", "MLPVAE", "MODELS", "get_model_class", "loss", "recon_error"]
+
+#: Model classes by name (class name); used by checkpoints to rebuild a model.
+MODELS: dict[str, type] = {"LSTMVAE": LSTMVAE, "MLPVAE": MLPVAE, "LSTMAE": LSTMAE}
+
+
+def get_model_class(name: str) -> type:
+    """Look up a model class by its class name.
+
+    Args:
+        name: ``"LSTMVAE"``, ``"MLPVAE"`` or ``"LSTMAE"``.
+
+    Returns:
+        The class.
+
+    Raises:
+        AnogenError: unknown name.
+    """
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise AnogenError(f"unknown model class {name!r}: expected one of {sorted(MODELS)}") from None

@@ -1,0 +1,474 @@
+"""Variational autoencoders (Flax NNX): the LSTM-VAE of seed 000 and the MLP-VAE of seed 001.
+
+Both models keep *only* ``nnx.Param`` state (no RNG streams, no batch statistics): every random
+draw (reparameterisation noise, dropout masks) comes from a JAX key passed to the call. That keeps
+``nnx.split(model)`` a plain pytree of arrays, which is what the trainer's pure ``jax.jit`` step
+needs, and makes a trained model fully described by its constructor arguments plus its params.
+
+The recurrent layer (:class:`LSTM`) is written directly on ``jax.lax.scan`` instead of
+``nnx.RNN(nnx.OptimizedLSTMCell)``: the input projection of the whole sequence is one matmul
+outside the loop, the loop body is a single ``(B, h) @ (h, 4h)`` matmul plus the gates, and the
+sequence is kept time-major between stacked layers. See ``docs/training.md`` for the measurements.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+from anogen.types import AnogenError
+
+__all__ = ["LSTM", "LSTMVAE", "MLPVAE", "kl_divergence", "reparameterise"]
+
+_lecun = jax.nn.initializers.lecun_normal()
+_orthogonal = jax.nn.initializers.orthogonal()
+
+
+def _check_positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise AnogenError(f"{name}={value!r} is invalid: expected a positive integer")
+    return int(value)
+
+
+def _check_hidden(name: str, hidden: Any) -> tuple[int, ...]:
+    try:
+        out = tuple(hidden)
+    except TypeError:
+        raise AnogenError(f"{name}={hidden!r} is invalid: expected a list of positive integers") from None
+    if not out:
+        raise AnogenError(f"{name}={hidden!r} is invalid: expected at least one layer size")
+    return tuple(_check_positive_int(f"{name}[{i}]", h) for i, h in enumerate(out))
+
+
+def reparameterise(mu: jax.Array, logvar: jax.Array, key: jax.Array) -> jax.Array:
+    """Draw ``z = mu + exp(logvar / 2) * eps`` with ``eps ~ N(0, I)``.
+
+    Args:
+        mu: ``(B, k)`` posterior means.
+        logvar: ``(B, k)`` posterior log-variances.
+        key: JAX PRNG key.
+
+    Returns:
+        ``(B, k)`` samples.
+    """
+    eps = jax.random.normal(key, mu.shape, mu.dtype)
+    return mu + jnp.exp(0.5 * logvar) * eps
+
+
+def kl_divergence(mu: jax.Array, logvar: jax.Array) -> jax.Array:
+    """KL(N(mu, exp(logvar)) || N(0, I)) per sample.
+
+    Args:
+        mu: ``(B, k)``.
+        logvar: ``(B, k)``.
+
+    Returns:
+        ``(B,)`` KL divergence in nats (summed over the latent dimensions).
+    """
+    return -0.5 * jnp.sum(1.0 + logvar - jnp.square(mu) - jnp.exp(logvar), axis=-1)
+
+
+class LSTM(nnx.Module):
+    """One LSTM layer over a *time-major* sequence, built on ``jax.lax.scan``.
+
+    Gates follow the usual (Keras / ``nnx.OptimizedLSTMCell``) definition with gate order
+    ``i, f, g, o`` in the fused kernels; the forget-gate bias starts at 1 (Keras
+    ``unit_forget_bias``). The initial carry is zero.
+
+    Args:
+        in_features: input size per time step.
+        hidden_features: state size ``h``.
+        unroll: ``lax.scan`` unroll factor (``True`` = fully unrolled).
+        rngs: parameter initialisation keys.
+    """
+
+    def __init__(self, in_features: int, hidden_features: int, *, unroll: int | bool = 1, rngs: nnx.Rngs):
+        self.in_features = in_features
+        self.hidden_features = hidden_features
+        self.unroll = unroll
+        h = hidden_features
+        self.kernel_i = nnx.Param(_lecun(rngs.params(), (in_features, 4 * h), jnp.float32))
+        self.kernel_h = nnx.Param(_orthogonal(rngs.params(), (h, 4 * h), jnp.float32))
+        self.bias = nnx.Param(jnp.zeros((4 * h,), jnp.float32).at[h : 2 * h].set(1.0))
+
+    def _step(self, carry: tuple[jax.Array, jax.Array], z: jax.Array) -> tuple[jax.Array, jax.Array]:
+        c, h = carry
+        i, f, g, o = jnp.split(z, 4, axis=-1)
+        c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+        h = jax.nn.sigmoid(o) * jnp.tanh(c)
+        return c, h
+
+    def _init(self, batch: int, dtype) -> tuple[jax.Array, jax.Array]:
+        zeros = jnp.zeros((batch, self.hidden_features), dtype)
+        return zeros, zeros
+
+    def __call__(self, x: jax.Array, *, return_sequences: bool = True) -> tuple[jax.Array | None, jax.Array]:
+        """Run the layer over a sequence.
+
+        Args:
+            x: ``(L, B, in_features)`` time-major inputs.
+            return_sequences: also return every step's hidden state.
+
+        Returns:
+            ``(hs, h_last)``: ``hs`` is ``(L, B, h)`` (``None`` if not requested), ``h_last`` ``(B, h)``.
+        """
+        wi, wh, b = self.kernel_i[...], self.kernel_h[...], self.bias[...]
+
+        if self.unroll == "python":
+            carry = self._init(x.shape[1], wh.dtype)
+            xp = x @ wi + b
+            outs = []
+            for t in range(x.shape[0]):
+                carry = self._step(carry, xp[t] + carry[1] @ wh)
+                outs.append(carry[1])
+            return (jnp.stack(outs) if return_sequences else None), carry[1]
+
+        def step(carry, xt):
+            carry = self._step(carry, xt @ wi + carry[1] @ wh + b)
+            return carry, (carry[1] if return_sequences else None)
+
+        (_, h_last), hs = jax.lax.scan(step, self._init(x.shape[1], wh.dtype), x, unroll=self.unroll)
+        return hs, h_last
+
+    def repeated(self, x: jax.Array, length: int) -> jax.Array:
+        """Run the layer over ``length`` copies of the same input (Keras ``RepeatVector``).
+
+        Args:
+            x: ``(B, in_features)`` input repeated at every step.
+            length: number of steps ``L``.
+
+        Returns:
+            ``(L, B, h)`` hidden states.
+        """
+        wh = self.kernel_h[...]
+        const = x @ self.kernel_i[...] + self.bias[...]
+
+        if self.unroll == "python":
+            carry = self._init(x.shape[0], wh.dtype)
+            outs = []
+            for _ in range(length):
+                carry = self._step(carry, const + carry[1] @ wh)
+                outs.append(carry[1])
+            return jnp.stack(outs)
+
+        def step(carry, _):
+            carry = self._step(carry, const + carry[1] @ wh)
+            return carry, carry[1]
+
+        _, hs = jax.lax.scan(step, self._init(x.shape[0], wh.dtype), None, length=length, unroll=self.unroll)
+        return hs
+
+
+class LSTMVAE(nnx.Module):
+    """LSTM variational autoencoder for windows (seed 000).
+
+    Encoder: ``LSTM(hidden[0]) -> ... -> LSTM(hidden[-1])`` (last state) ``-> Dense(dense, relu)
+    -> (mu, logvar)`` of size ``latent_dim``. Decoder (mirrored): ``z -> Dense(dense, relu)``
+    repeated over ``L`` steps ``-> LSTM(hidden[-1]) -> ... -> LSTM(hidden[0]) -> Dense(d)``
+    per step. Loss per window: ``recon_weight * mean((x - x_hat)^2) + beta * KL`` with the default
+    ``recon_weight = 100 * seq_len`` (the seed's ``100 * mse * L + KL``).
+
+    Args:
+        n_features: ``d``, features per time step.
+        seq_len: ``L``, window length.
+        latent_dim: size of the latent code.
+        hidden: LSTM sizes of the encoder (the decoder uses them reversed).
+        dense: size of the dense layer between the LSTMs and the latent code.
+        unroll: ``lax.scan`` unroll factor of the LSTM layers (speed only; results agree to
+            float rounding).
+        rngs: parameter initialisation keys.
+    """
+
+    kind = "window"
+
+    def __init__(
+        self,
+        n_features: int,
+        seq_len: int,
+        latent_dim: int = 8,
+        hidden: tuple[int, ...] = (64, 32),
+        dense: int = 32,
+        *,
+        unroll: int | bool = 1,
+        rngs: nnx.Rngs,
+    ):
+        self.n_features = _check_positive_int("model.n_features", n_features)
+        self.seq_len = _check_positive_int("model.seq_len", seq_len)
+        self.latent_dim = _check_positive_int("model.latent_dim", latent_dim)
+        self.hidden = _check_hidden("model.hidden", hidden)
+        self.dense = _check_positive_int("model.dense", dense)
+        self.unroll = unroll
+        sizes = (self.n_features, *self.hidden)
+        self.enc_lstm = nnx.List(
+            [LSTM(a, b, unroll=unroll, rngs=rngs) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+        )
+        self.enc_dense = nnx.Linear(self.hidden[-1], self.dense, rngs=rngs)
+        self.mu = nnx.Linear(self.dense, self.latent_dim, rngs=rngs)
+        self.logvar = nnx.Linear(self.dense, self.latent_dim, rngs=rngs)
+        self.dec_dense = nnx.Linear(self.latent_dim, self.dense, rngs=rngs)
+        dec_sizes = (self.dense, *self.hidden[::-1])
+        self.dec_lstm = nnx.List(
+            [LSTM(a, b, unroll=unroll, rngs=rngs) for a, b in zip(dec_sizes[:-1], dec_sizes[1:], strict=True)]
+        )
+        self.out = nnx.Linear(self.hidden[0], self.n_features, rngs=rngs)
+
+    def get_config(self) -> dict[str, Any]:
+        """Constructor keyword arguments (JSON-able) that rebuild this model."""
+        return {
+            "n_features": self.n_features,
+            "seq_len": self.seq_len,
+            "latent_dim": self.latent_dim,
+            "hidden": list(self.hidden),
+            "dense": self.dense,
+            "unroll": self.unroll,
+        }
+
+    @property
+    def default_recon_weight(self) -> float:
+        """``100 * seq_len``: makes the loss equal to the seed's ``100 * mse * L + KL``."""
+        return 100.0 * self.seq_len
+
+    def encode(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """Encode windows.
+
+        Args:
+            x: ``(B, L, d)`` windows.
+
+        Returns:
+            ``(mu, logvar)``, each ``(B, latent_dim)``.
+        """
+        h = jnp.swapaxes(x, 0, 1)
+        last = None
+        for i, layer in enumerate(self.enc_lstm):
+            final = i == len(self.enc_lstm) - 1
+            h, last = layer(h, return_sequences=not final)
+        e = jax.nn.relu(self.enc_dense(last))
+        return self.mu(e), self.logvar(e)
+
+    def decode(self, z: jax.Array) -> jax.Array:
+        """Decode latent codes to windows.
+
+        Args:
+            z: ``(B, latent_dim)``.
+
+        Returns:
+            ``(B, L, d)`` reconstructed windows.
+        """
+        e = jax.nn.relu(self.dec_dense(z))
+        h = self.dec_lstm[0].repeated(e, self.seq_len)
+        for layer in list(self.dec_lstm)[1:]:
+            h, _ = layer(h)
+        return jnp.swapaxes(self.out(h), 0, 1)
+
+    def __call__(self, x: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+        """Reconstruct ``x`` through a reparameterised latent sample.
+
+        Args:
+            x: ``(B, L, d)``.
+            key: PRNG key for the latent noise.
+
+        Returns:
+            ``(x_hat (B, L, d), mu (B, k), logvar (B, k))``.
+        """
+        mu, logvar = self.encode(x)
+        return self.decode(reparameterise(mu, logvar, key)), mu, logvar
+
+    def reconstruct(self, x: jax.Array) -> jax.Array:
+        """Deterministic reconstruction ``decode(mu)``: ``(B, L, d) -> (B, L, d)``."""
+        return self.decode(self.encode(x)[0])
+
+    def per_sample_loss(
+        self,
+        x: jax.Array,
+        key: jax.Array,
+        *,
+        recon_weight: float | None = None,
+        beta: float | jax.Array = 1.0,
+        train: bool = True,
+    ) -> dict[str, jax.Array]:
+        """Loss terms per window.
+
+        Args:
+            x: ``(B, L, d)``.
+            key: PRNG key (latent noise).
+            recon_weight: weight of the mean squared error; ``None`` = ``100 * seq_len``.
+            beta: weight of the KL term.
+            train: unused (no dropout); kept for a uniform signature.
+
+        Returns:
+            dict of ``(B,)`` arrays: ``loss``, ``recon`` (mean squared error), ``kl``.
+        """
+        del train
+        rw = self.default_recon_weight if recon_weight is None else recon_weight
+        x_hat, mu, logvar = self(x, key)
+        mse = jnp.mean(jnp.square(x - x_hat), axis=(1, 2))
+        kl = kl_divergence(mu, logvar)
+        return {"loss": rw * mse + beta * kl, "recon": mse, "kl": kl}
+
+
+class MLPVAE(nnx.Module):
+    """Dense variational autoencoder for table rows (seed 001).
+
+    Encoder: ``Dropout(dropout) -> Dense(h) -> Dense(h-2) -> Dense(h-4)`` (ELU) ``-> (mu,
+    logvar)``; decoder mirrored ``Dense(h-4) -> Dense(h-2) -> Dense(h)`` (ELU) ``-> Dense(d)``.
+    ``likelihood="bernoulli"``: the last layer gives logits, :meth:`decode` returns
+    ``sigmoid(logits)`` (inputs should be MinMax-scaled to ``[0, 1]``), the reconstruction term is
+    the binary cross-entropy summed over features. ``likelihood="gaussian"``: identity output and
+    the squared error summed over features. Loss per row: ``recon_weight * recon_term + beta * KL``
+    (default ``recon_weight = 1``).
+
+    Args:
+        n_features: ``d``.
+        latent_dim: size of the latent code.
+        hidden: ``h``, width of the first dense layer (must be >= 5).
+        dropout: input dropout rate in ``[0, 1)`` (only when training).
+        likelihood: ``"bernoulli"`` or ``"gaussian"``.
+        rngs: parameter initialisation keys.
+    """
+
+    kind = "row"
+
+    def __init__(
+        self,
+        n_features: int,
+        latent_dim: int = 2,
+        hidden: int = 12,
+        dropout: float = 0.15,
+        likelihood: Literal["bernoulli", "gaussian"] = "bernoulli",
+        *,
+        rngs: nnx.Rngs,
+    ):
+        self.n_features = _check_positive_int("model.n_features", n_features)
+        self.latent_dim = _check_positive_int("model.latent_dim", latent_dim)
+        self.hidden = _check_positive_int("model.hidden", hidden)
+        if self.hidden < 5:
+            raise AnogenError(f"model.hidden={hidden!r} is invalid: the MLP-VAE needs hidden >= 5 (layers h, h-2, h-4)")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
+            raise AnogenError(f"model.dropout={dropout!r} is invalid: expected a number in [0, 1)")
+        self.dropout = float(dropout)
+        if likelihood not in ("bernoulli", "gaussian"):
+            raise AnogenError(f"model.likelihood={likelihood!r} is invalid: expected 'bernoulli' or 'gaussian'")
+        self.likelihood = likelihood
+        h = self.hidden
+        widths = (self.n_features, h, h - 2, h - 4)
+        self.enc = nnx.List([nnx.Linear(a, b, rngs=rngs) for a, b in zip(widths[:-1], widths[1:], strict=True)])
+        self.mu = nnx.Linear(h - 4, self.latent_dim, rngs=rngs)
+        self.logvar = nnx.Linear(h - 4, self.latent_dim, rngs=rngs)
+        dec_widths = (self.latent_dim, h - 4, h - 2, h)
+        self.dec = nnx.List(
+            [nnx.Linear(a, b, rngs=rngs) for a, b in zip(dec_widths[:-1], dec_widths[1:], strict=True)]
+        )
+        self.out = nnx.Linear(h, self.n_features, rngs=rngs)
+
+    def get_config(self) -> dict[str, Any]:
+        """Constructor keyword arguments (JSON-able) that rebuild this model."""
+        return {
+            "n_features": self.n_features,
+            "latent_dim": self.latent_dim,
+            "hidden": self.hidden,
+            "dropout": self.dropout,
+            "likelihood": self.likelihood,
+        }
+
+    @property
+    def default_recon_weight(self) -> float:
+        """1.0 (negative log-likelihood summed over the features)."""
+        return 1.0
+
+    def encode(self, x: jax.Array, key: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
+        """Encode rows.
+
+        Args:
+            x: ``(B, d)`` rows.
+            key: dropout key; ``None`` = no dropout (inference).
+
+        Returns:
+            ``(mu, logvar)``, each ``(B, latent_dim)``.
+        """
+        if key is not None and self.dropout > 0.0:
+            keep = jax.random.bernoulli(key, 1.0 - self.dropout, x.shape)
+            x = jnp.where(keep, x / (1.0 - self.dropout), 0.0)
+        h = x
+        for layer in self.enc:
+            h = jax.nn.elu(layer(h))
+        return self.mu(h), self.logvar(h)
+
+    def decode_logits(self, z: jax.Array) -> jax.Array:
+        """``(B, latent_dim) -> (B, d)`` output before the likelihood's link function."""
+        h = z
+        for layer in self.dec:
+            h = jax.nn.elu(layer(h))
+        return self.out(h)
+
+    def decode(self, z: jax.Array) -> jax.Array:
+        """Decode latent codes to rows in data space.
+
+        Args:
+            z: ``(B, latent_dim)``.
+
+        Returns:
+            ``(B, d)``; ``sigmoid`` applied for the Bernoulli likelihood.
+        """
+        logits = self.decode_logits(z)
+        return jax.nn.sigmoid(logits) if self.likelihood == "bernoulli" else logits
+
+    def __call__(
+        self, x: jax.Array, key: jax.Array, *, train: bool = False
+    ) -> tuple[jax.Array, jax.Array, jax.Array]:
+        """Reconstruct ``x`` through a reparameterised latent sample.
+
+        Args:
+            x: ``(B, d)``.
+            key: PRNG key (latent noise, and the dropout mask when ``train``).
+            train: apply input dropout.
+
+        Returns:
+            ``(x_hat (B, d) in data space, mu (B, k), logvar (B, k))``.
+        """
+        k_drop, k_z = jax.random.split(key)
+        mu, logvar = self.encode(x, k_drop if train else None)
+        return self.decode(reparameterise(mu, logvar, k_z)), mu, logvar
+
+    def reconstruct(self, x: jax.Array) -> jax.Array:
+        """Deterministic reconstruction ``decode(mu)`` without dropout: ``(B, d) -> (B, d)``."""
+        return self.decode(self.encode(x)[0])
+
+    def per_sample_loss(
+        self,
+        x: jax.Array,
+        key: jax.Array,
+        *,
+        recon_weight: float | None = None,
+        beta: float | jax.Array = 1.0,
+        train: bool = True,
+    ) -> dict[str, jax.Array]:
+        """Loss terms per row.
+
+        Args:
+            x: ``(B, d)``.
+            key: PRNG key (dropout and latent noise).
+            recon_weight: weight of the reconstruction NLL; ``None`` = 1.
+            beta: weight of the KL term (the trainer ramps it up during KL warm-up).
+            train: apply input dropout.
+
+        Returns:
+            dict of ``(B,)`` arrays: ``loss``, ``recon`` (mean squared error in data space),
+            ``nll`` (the reconstruction term before weighting), ``kl``.
+        """
+        rw = self.default_recon_weight if recon_weight is None else recon_weight
+        k_drop, k_z = jax.random.split(key)
+        mu, logvar = self.encode(x, k_drop if train else None)
+        logits = self.decode_logits(reparameterise(mu, logvar, k_z))
+        if self.likelihood == "bernoulli":
+            # binary cross-entropy with logits, numerically stable
+            nll = jnp.sum(jax.nn.softplus(logits) - x * logits, axis=-1)
+            x_hat = jax.nn.sigmoid(logits)
+        else:
+            nll = jnp.sum(jnp.square(x - logits), axis=-1)
+            x_hat = logits
+        kl = kl_divergence(mu, logvar)
+        mse = jnp.mean(jnp.square(x - x_hat), axis=-1)
+        return {"loss": rw * nll + beta * kl, "recon": mse, "nll": nll, "kl": kl}

@@ -1,0 +1,261 @@
+"""LSTM-VAE training throughput: anogen's jitted trainer vs an equivalent PyTorch eager model.
+
+Both train the seed's LSTM-VAE (encoder LSTM64 -> LSTM32 -> Dense32 relu -> mu/logvar(8);
+decoder Dense32 relu repeated over L -> LSTM32 -> LSTM64 -> Dense(d); loss 100*L*mse + KL; Adam
+1e-3) on the same stride-1 windows of a synthetic 2-feature series, in one process. JAX runs the
+trainer's own compiled epoch (``lax.scan`` over the batches; optionally also the one-call-per-step
+variant); PyTorch runs a plain eager loop (shuffle, gather the windows, forward, backward, step).
+Rounds alternate between the frameworks so that background load hits both alike; the table gives
+the median and the best round, and the speed-up ratios JAX / PyTorch.
+
+Usage::
+
+    python scripts/bench_train.py                      # batch 32 and 256, ~2-3 minutes
+    python scripts/bench_train.py --batch-sizes 32 --rounds 3 --json out.json
+
+PyTorch is optional (``pip install 'anogen[bench]'``, i.e. torch==2.13.0); without it only the JAX
+figures are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def make_data(n: int, d: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)[:, None]
+    freq = rng.uniform(0.02, 0.2, size=(1, d))
+    x = np.sin(t * freq) + 0.1 * rng.normal(size=(n, d))
+    return ((x - x.mean(0)) / x.std(0)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------------------------
+# JAX (anogen's trainer)
+
+
+class JaxBench:
+    def __init__(self, data: np.ndarray, seq_len: int, latent: int, batch_size: int, scan: bool, unroll):
+        import jax
+        import jax.numpy as jnp
+        from flax import nnx
+
+        from anogen.models import LSTMVAE
+        from anogen.train import trainer as tr
+
+        self.jax, self.jnp = jax, jnp
+        model = LSTMVAE(data.shape[1], seq_len, latent_dim=latent, unroll=unroll, rngs=nnx.Rngs(0))
+        self.graphdef, self.params, self.rest = nnx.split(model, nnx.Param, ...)
+        cfg = tr.TrainConfig(batch_size=batch_size)
+        spec = tr._optimizer_spec(cfg)
+        self.tx = tr._build_optimizer(spec)
+        self.opt_state = self.tx.init(self.params)
+        self.plan_fn, self.step_fn, self.epoch_fn = tr._train_fns(self.graphdef, spec, batch_size, seq_len, None)
+        self.stepwise = tr._epoch_stepwise
+        starts = tr.window_starts(len(data), seq_len)
+        self.data = jax.device_put(data)
+        self.starts = jax.device_put(starts)
+        self.steps_per_epoch = -(-len(starts) // batch_size)
+        self.scan = scan
+        self.beta = jnp.asarray(1.0, jnp.float32)
+        self.key = jax.random.key(0)
+        self.epoch = 0
+
+    def run_epoch(self) -> float:
+        k = self.jax.random.fold_in(self.key, self.epoch)
+        self.epoch += 1
+        if self.scan:
+            out = self.epoch_fn(self.params, self.opt_state, self.rest, self.data, self.starts, k, self.beta)
+        else:
+            out = self.stepwise(
+                self.plan_fn, self.step_fn, self.params, self.opt_state, self.rest, self.data, self.starts, k, self.beta
+            )
+        self.params, self.opt_state, loss, _ = out
+        return float(loss)  # blocks
+
+    def compile_seconds(self) -> float:
+        t = time.perf_counter()
+        self.run_epoch()
+        first = time.perf_counter() - t
+        t = time.perf_counter()
+        self.run_epoch()
+        second = time.perf_counter() - t
+        return max(first - second, 0.0)
+
+
+# --------------------------------------------------------------------------------------------
+# PyTorch eager
+
+
+class TorchBench:
+    def __init__(self, data: np.ndarray, seq_len: int, latent: int, batch_size: int):
+        import torch
+        from torch import nn
+
+        torch.manual_seed(0)
+        d = data.shape[1]
+        L = seq_len
+
+        class TorchLSTMVAE(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.e1 = nn.LSTM(d, 64, batch_first=True)
+                self.e2 = nn.LSTM(64, 32, batch_first=True)
+                self.ed = nn.Linear(32, 32)
+                self.mu = nn.Linear(32, latent)
+                self.lv = nn.Linear(32, latent)
+                self.dd = nn.Linear(latent, 32)
+                self.d1 = nn.LSTM(32, 32, batch_first=True)
+                self.d2 = nn.LSTM(32, 64, batch_first=True)
+                self.out = nn.Linear(64, d)
+
+            def forward(self, x):
+                h, _ = self.e1(x)
+                _, (hn, _) = self.e2(h)
+                e = torch.relu(self.ed(hn[-1]))
+                mu, lv = self.mu(e), self.lv(e)
+                z = mu + torch.exp(0.5 * lv) * torch.randn_like(mu)
+                r = torch.relu(self.dd(z)).unsqueeze(1).expand(-1, L, -1)
+                h, _ = self.d1(r)
+                h, _ = self.d2(h)
+                return self.out(h), mu, lv
+
+        self.torch = torch
+        self.model = TorchLSTMVAE()
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.data = torch.from_numpy(data)
+        self.starts = torch.arange(len(data) - L + 1)
+        self.offsets = torch.arange(L)
+        self.L = L
+        self.bs = batch_size
+        self.steps_per_epoch = -(-len(self.starts) // batch_size)
+
+    def run_epoch(self) -> float:
+        torch = self.torch
+        perm = self.starts[torch.randperm(len(self.starts))]
+        total = 0.0
+        for i in range(self.steps_per_epoch):
+            s = perm[i * self.bs : (i + 1) * self.bs]
+            x = self.data[s[:, None] + self.offsets]
+            x_hat, mu, lv = self.model(x)
+            mse = ((x - x_hat) ** 2).mean(dim=(1, 2))
+            kl = -0.5 * (1 + lv - mu**2 - lv.exp()).sum(-1)
+            loss = (100.0 * self.L * mse + kl).mean()
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            total += float(loss.detach())
+        return total / self.steps_per_epoch
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def timed_epochs(bench, min_seconds: float) -> float:
+    """Run whole epochs for at least ``min_seconds``; return steps per second."""
+    t = time.perf_counter()
+    steps = 0
+    while True:
+        bench.run_epoch()
+        steps += bench.steps_per_epoch
+        dt = time.perf_counter() - t
+        if dt >= min_seconds:
+            return steps / dt
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 256])
+    ap.add_argument("--rows", type=int, default=4000, help="length of the synthetic series")
+    ap.add_argument("--features", type=int, default=2)
+    ap.add_argument("--seq-len", type=int, default=10)
+    ap.add_argument("--latent", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=5, help="alternating JAX/PyTorch rounds per batch size")
+    ap.add_argument("--seconds", type=float, default=3.0, help="minimum seconds per round and framework")
+    ap.add_argument("--stepwise", action="store_true", help="also time the one-jit-call-per-step variant")
+    ap.add_argument("--unroll", default="1", help="lax.scan unroll of the LSTM layers (int)")
+    ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--json", type=Path, help="write the results here")
+    args = ap.parse_args(argv)
+    unroll = int(args.unroll)
+
+    import jax
+
+    torch = None
+    if not args.no_torch:
+        try:
+            import torch  # noqa: F811
+        except ImportError:
+            print("torch not installed: JAX figures only (pip install 'anogen[bench]')")
+    data = make_data(args.rows, args.features, 0)
+    info = {
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "jax": jax.__version__,
+        "backend": jax.default_backend(),
+        "torch": None if torch is None else torch.__version__,
+        "torch_threads": None if torch is None else torch.get_num_threads(),
+        "rows": args.rows,
+        "features": args.features,
+        "seq_len": args.seq_len,
+        "latent": args.latent,
+        "unroll": unroll,
+    }
+    print(json.dumps(info))
+    results: dict = {"info": info, "batch": {}}
+    for bs in args.batch_sizes:
+        variants = {"jax_scan": JaxBench(data, args.seq_len, args.latent, bs, True, unroll)}
+        if args.stepwise:
+            variants["jax_step"] = JaxBench(data, args.seq_len, args.latent, bs, False, unroll)
+        compile_s = {name: b.compile_seconds() for name, b in variants.items()}
+        if torch is not None:
+            variants["torch"] = TorchBench(data, args.seq_len, args.latent, bs)
+            variants["torch"].run_epoch()  # warm-up
+        rates: dict[str, list[float]] = {name: [] for name in variants}
+        for _ in range(args.rounds):
+            for name, b in variants.items():
+                rates[name].append(timed_epochs(b, args.seconds))
+        row = {
+            name: {"median_steps_s": statistics.median(r), "best_steps_s": max(r), "rounds": r}
+            for name, r in rates.items()
+        }
+        for name, c in compile_s.items():
+            row[name]["compile_s"] = c
+        steps = next(iter(variants.values())).steps_per_epoch
+        print(f"\nbatch {bs}  ({steps} steps/epoch, L={args.seq_len}, d={args.features})")
+        print(f"  {'variant':10s} {'median steps/s':>15s} {'best steps/s':>13s} {'ms/step':>8s} {'compile s':>10s}")
+        for name, r in row.items():
+            comp = f"{r['compile_s']:.2f}" if "compile_s" in r else "-"
+            print(
+                f"  {name:10s} {r['median_steps_s']:15.1f} {r['best_steps_s']:13.1f} "
+                f"{1e3 / r['median_steps_s']:8.2f} {comp:>10s}"
+            )
+        if "torch" in row:
+            for name in variants:
+                if name == "torch":
+                    continue
+                med = row[name]["median_steps_s"] / row["torch"]["median_steps_s"]
+                best = row[name]["best_steps_s"] / row["torch"]["best_steps_s"]
+                row[name]["ratio_median"] = med
+                row[name]["ratio_best"] = best
+                print(f"  ratio {name}/torch: {med:.2f}x (median)  {best:.2f}x (best)")
+        results["batch"][str(bs)] = row
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2))
+    return results
+
+
+if __name__ == "__main__":
+    main()
