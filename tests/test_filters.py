@@ -116,7 +116,7 @@ def test_cluster_rejects_a_cluster_centre_and_keeps_far_points(blobs, method):
 
 
 def test_dbscan_rule_is_distance_to_core_samples(blobs):
-    f = Cluster(method="dbscan", eps=0.25, min_samples=5).fit(z_normal=blobs, x_train=None, columns=None)
+    f = Cluster(method="dbscan", eps=0.25, min_samples=5, standardize=False).fit(z_normal=blobs, x_train=None, columns=None)
     assert f.n_clusters_ == 2 and f.core_.shape[0] > 0
     rng = np.random.default_rng(3)
     z = rng.uniform(-1, 4, size=(3000, 2))
@@ -224,3 +224,16 @@ def test_yaml_builds():
     bad = OmegaConf.merge(node, {"bounds": {"domain": {"hum": [5, 1]}}})
     with pytest.raises(AnogenError, match=r"filters.bounds.domain.hum: low 5.0 is greater than high 1.0"):
         build_group(bad, "filters")
+
+
+@pytest.mark.parametrize("method", ["dbscan", "kmeans", "gmm"])
+def test_cluster_is_scale_invariant_when_standardized(blobs, method):
+    # bug: a VAE whose codes are squeezed to a tiny scale made a raw eps cover the whole sampling box,
+    # so every candidate was rejected; standardized, the filter does not depend on the latent scale
+    z = np.random.default_rng(5).uniform(-2, 5, size=(2000, 2))
+    a = Cluster(method=method, eps=0.25).fit(z_normal=blobs, x_train=None, columns=None)(z, nothing(2000))
+    b = Cluster(method=method, eps=0.25).fit(z_normal=blobs * 0.01, x_train=None, columns=None)(z * 0.01, nothing(2000))
+    np.testing.assert_array_equal(a, b)
+    assert 0 < a.sum() < 2000
+    raw = Cluster(method="dbscan", eps=0.25, standardize=False).fit(z_normal=blobs * 0.01, x_train=None, columns=None)
+    assert raw(z * 0.01, nothing(2000)).sum() == 0  # the old behaviour: nothing survives

@@ -49,7 +49,8 @@ class Cluster:
 
     Args:
         method: ``"dbscan"``, ``"kmeans"`` or ``"gmm"``.
-        eps: DBSCAN neighbourhood radius (> 0), in latent units.
+        eps: DBSCAN neighbourhood radius (> 0), in standard deviations of the normal codes
+            (``standardize=True``) or raw latent units.
         min_samples: DBSCAN core-point threshold (>= 1).
         n_clusters: number of k-means centroids (>= 1).
         q: fraction of normal codes inside the normal region for ``kmeans``/``gmm``, in (0, 1].
@@ -57,6 +58,10 @@ class Cluster:
         seed: random state of k-means / the mixture (deterministic fit).
         max_fit_samples: DBSCAN's memory grows with the number of neighbours per point, so at
             most this many normal codes (a seeded random subset) are clustered; ``None`` = all.
+        standardize: measure the latent space in units of the normal codes' standard deviation
+            per dimension (default), so ``eps`` means the same whatever scale the VAE learned
+            (a VAE's posterior means are often squeezed far below unit scale, and a raw ``eps``
+            of 0.25 would then cover the whole sampling box). ``False`` = raw latent units.
 
     Attributes:
         n_clusters_: clusters found (DBSCAN) or used.
@@ -69,7 +74,7 @@ class Cluster:
 
     def __init__(self, method: str = "dbscan", eps: float = 0.25, min_samples: int = 5,
                  n_clusters: int = 8, q: float = 0.95, n_components: int = 4, seed: int = 0,
-                 max_fit_samples: int | None = 20000) -> None:
+                 max_fit_samples: int | None = 20000, standardize: bool = True) -> None:
         if method not in _METHODS:
             raise AnogenError(f"filters.cluster.method: unknown method {method!r}; valid: {list(_METHODS)}")
         self.method = method
@@ -94,6 +99,9 @@ class Cluster:
             if max_fit_samples < 1:
                 raise AnogenError(f"filters.cluster.max_fit_samples must be >= 1 or null, got {max_fit_samples}")
         self.max_fit_samples = max_fit_samples
+        self.standardize = bool(standardize)
+        self.center_: np.ndarray | None = None
+        self.scale_: np.ndarray | None = None
         self.k_: int | None = None
         self.n_fit_ = 0
         self.n_clusters_ = 0
@@ -130,6 +138,11 @@ class Cluster:
         if not np.isfinite(z).all():
             raise AnogenError("filters.cluster: the normal latent codes contain NaN or inf")
         self.k_ = z.shape[1]
+        if self.standardize:
+            self.center_ = z.mean(axis=0)
+            sd = z.std(axis=0)
+            self.scale_ = np.where(sd > 0, sd, 1.0)
+            z = (z - self.center_) / self.scale_
         if self.method == "dbscan":
             from scipy.spatial import cKDTree
             from sklearn.cluster import DBSCAN
@@ -180,6 +193,8 @@ class Cluster:
             raise AnogenError(f"filters.cluster: latent candidates must be (b, {self.k_}), got shape {z.shape}")
         if z.shape[0] == 0:
             return np.zeros(0, dtype=bool)
+        if self.standardize and self.center_ is not None:
+            z = (z - self.center_) / self.scale_
         if self.method == "dbscan":
             if self._tree is None:
                 return np.zeros(z.shape[0], dtype=bool)

@@ -98,13 +98,13 @@ def plot_latent(latent: dict, path: str | Path, max_points: int = 5000) -> Path:
     rej = {k: np.asarray(v) for k, v in (latent.get("rejected") or {}).items()}
     ref = zn if zn is not None and len(zn) else acc
     k = ref.shape[1]
-    if k > 2:
+    if k > 2 and len(ref) >= 2:
         from sklearn.decomposition import PCA
 
         pca = PCA(n_components=2).fit(ref)
         proj, label = pca.transform, "PCA"
     else:
-        proj, label = (lambda a: a if a.shape[1] == 2 else np.c_[a, np.zeros(len(a))]), "z"
+        proj, label = (lambda a: a[:, :2] if a.shape[1] >= 2 else np.c_[a, np.zeros(len(a))]), "z"
     fig, ax = plt.subplots(figsize=(6, 5))
     rng = np.random.default_rng(0)
 

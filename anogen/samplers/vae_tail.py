@@ -91,7 +91,9 @@ class VAETail:
         z = mu + sigma * eps
         decoded = np.asarray(decode(ctx.model, z.astype(np.float32)), np.float64)   # (k, L, d) scaled
         values = ctx.scaler.inverse_transform(decoded)
-        ctx.extra.setdefault("latent", {"z_normal": None, "accepted": z, "rejected": {}})
+        from anogen.samplers.latent_uniform import normal_codes
+
+        ctx.extra["latent"] = {"z_normal": normal_codes(ctx, max_points=20_000), "accepted": z, "rejected": {}}
         return [Edit(int(s.start), values[i], "replace", "vae_tail", tuple(ctx.fold.columns), self.name,
                      {"margin": self.margin, "eps": np.round(eps[i], 4).tolist()})
                 for i, s in enumerate(slots)]

@@ -106,7 +106,8 @@ def train_or_load(model_cfg: Mapping[str, Any], trainer_cfg: Mapping[str, Any], 
         if window > longest:
             raise AnogenError(f"model.seq_len ({window}) is longer than the longest contiguous train "
                               f"segment ({longest} rows)")
-    model, hist = fit(model, x, config=tcfg, seed=seed, window=window, segments=fold.train_segments)
+    model, hist = fit(model, x, config=tcfg, seed=seed, window=window,
+                      segments=fold.train_segments if window is not None else None)
     history = {"train_loss": list(map(float, hist.train_loss)), "val_loss": list(map(float, hist.val_loss)),
                "recon": list(map(float, hist.recon))}
     val = [v for v in history["val_loss"] if np.isfinite(v)]

@@ -1,0 +1,132 @@
+"""vae_tail and latent_uniform on tiny trained models."""
+
+import numpy as np
+import pytest
+from flax import nnx
+
+from anogen.filters.bounds import Bounds
+from anogen.filters.cluster import Cluster
+from anogen.models import LSTMVAE, MLPVAE
+from anogen.placement import check_injected
+from anogen.samplers import SampleContext, generate_fold
+from anogen.samplers.latent_uniform import LatentUniform
+from anogen.samplers.vae_tail import VAETail, tail_normal
+from anogen.data import Scaler
+from anogen.train import TrainConfig, fit
+from anogen.types import AnogenError
+
+TINY = TrainConfig(epochs=3, batch_size=32, progress=False)
+
+
+@pytest.fixture(scope="module")
+def window_ctx_parts(request):
+    from tests.conftest import tiny_fold  # noqa: F401
+
+    rng = np.random.default_rng(0)
+    t = np.arange(500, dtype=np.float64)
+    x = np.stack([np.sin(t / 8) + 3, 0.5 * np.sin(t / 8 + 0.3) + 2], axis=1) + 0.02 * rng.standard_normal((500, 2))
+    from anogen.types import Fold
+
+    idx = np.arange(500)
+    fold = Fold(0, ("a", "b"), x[:300], x[300:], idx[:300], idx[300:], np.array([[0, 300]]))
+    scaler = Scaler("standard").fit(fold.train)
+    model = LSTMVAE(2, 8, latent_dim=3, hidden=(16, 8), dense=8, rngs=nnx.Rngs(0))
+    model, _ = fit(model, scaler.transform(fold.train).astype(np.float32), config=TINY, seed=0, window=8,
+                   segments=fold.train_segments)
+    row_model = MLPVAE(2, latent_dim=2, hidden=12, rngs=nnx.Rngs(0))
+    mm = Scaler("minmax").fit(fold.train)
+    row_model, _ = fit(row_model, mm.transform(fold.train).astype(np.float32), config=TINY, seed=0)
+    return fold, scaler, model, mm, row_model
+
+
+def test_tail_normal_respects_margin():
+    e = tail_normal(np.random.default_rng(0), 2.5, 10_000)
+    assert e.min() >= 2.5 and np.median(e) < 3.5
+
+
+def test_vae_tail_labels_exactly_written_windows(window_ctx_parts):
+    fold, scaler, model, *_ = window_ctx_parts
+    ctx = SampleContext.from_fold(fold, model=model, scaler=scaler)
+    inj = generate_fold(VAETail(ratio=0.1, margin=2.0), ctx, np.random.default_rng(1), min_gap=1)
+    check_injected(inj)
+    assert len(inj.events) == round(int(200 * 0.1) / 8) == 2   # windows of seq_len rows
+    assert all(e.length == 8 for e in inj.events)              # labels exactly the rows written (not off by L-1)
+    assert inj.labels.sum() == 16
+    again = generate_fold(VAETail(ratio=0.1, margin=2.0), SampleContext.from_fold(fold, model=model, scaler=scaler),
+                          np.random.default_rng(1), min_gap=1)
+    assert np.array_equal(inj.values, again.values)
+    assert ctx.extra["latent"]["accepted"].shape == (2, 3)
+
+
+def test_vae_tail_errors(window_ctx_parts):
+    fold, scaler, model, mm, row_model = window_ctx_parts
+    with pytest.raises(AnogenError, match="margin"):
+        VAETail(margin=-1)
+    with pytest.raises(AnogenError, match="window model"):
+        generate_fold(VAETail(), SampleContext.from_fold(fold, model=row_model, scaler=mm), np.random.default_rng(0))
+    with pytest.raises(AnogenError, match="dims"):
+        generate_fold(VAETail(dims=[7]), SampleContext.from_fold(fold, model=model, scaler=scaler), np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("mode", ["insert", "replace"])
+def test_latent_uniform_rows(window_ctx_parts, mode):
+    fold, _, _, mm, row_model = window_ctx_parts
+    ctx = SampleContext.from_fold(fold, model=row_model, scaler=mm)
+    bounds = Bounds(buffer=0.05)
+    s = LatentUniform(count=7, margin=1.0, mode=mode, filters={"bounds": bounds, "cluster": Cluster(eps=0.3)})
+    inj = generate_fold(s, ctx, np.random.default_rng(2))
+    check_injected(inj)
+    assert len(inj.events) == 7 and inj.labels.sum() == 7
+    assert inj.values.shape[0] == 200 + (7 if mode == "insert" else 0)
+    lo, hi = fold.train.min(0), fold.train.max(0)
+    buf = 0.05 * (hi - lo)
+    ano = inj.values[inj.labels]
+    assert ((ano >= lo - buf - 1e-9) & (ano <= hi + buf + 1e-9)).all()    # every accepted sample in bounds
+    rep = ctx.extra["filter_report"]
+    assert rep["accepted"] >= 7 and set(rep["filters"]) == {"bounds", "cluster"}
+    assert ctx.extra["latent"]["accepted"].shape == (7, 2)
+    assert all(len(e.params["z"]) == 2 for e in inj.events)      # latent coordinates kept
+
+
+def test_latent_uniform_windows(window_ctx_parts):
+    fold, scaler, model, *_ = window_ctx_parts
+    ctx = SampleContext.from_fold(fold, model=model, scaler=scaler)
+    inj = generate_fold(LatentUniform(count=3, mode="replace"), ctx, np.random.default_rng(0), min_gap=1)
+    check_injected(inj)
+    assert len(inj.events) == 3 and inj.labels.sum() == 24
+
+
+def test_latent_uniform_unreachable_reports_rates(window_ctx_parts):
+    fold, _, _, mm, row_model = window_ctx_parts
+    ctx = SampleContext.from_fold(fold, model=row_model, scaler=mm)
+    impossible = Bounds(buffer=0.0, domain={"a": [100.0, 101.0]})
+    s = LatentUniform(count=5, filters={"bounds": impossible}, batch_size=256, max_batches=3)
+    with pytest.raises(AnogenError, match=r"accepted 0 of 5 .*bounds: 0/768 kept \(0.00%\).*'bounds' rejected most"):
+        generate_fold(s, ctx, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("kw, match", [(dict(margin=-0.1), "margin"), (dict(mode="x"), "mode"),
+                                       (dict(count=0), "count"), (dict(ratio=0.7), r"\(0, 0.5\]")])
+def test_latent_uniform_bad_params(kw, match):
+    with pytest.raises(AnogenError, match=match):
+        LatentUniform(**kw)
+
+
+def test_pipeline_latent_with_filters(tmp_path):
+    from anogen.pipeline import run
+    from tests.conftest import TINY as TINY_OV, compose
+
+    cfg = compose(TINY_OV + ["+experiment=latent", "trainer.epochs=3", "sampler.count=4", "detectors=[zscore]",
+                             "plots=true"])
+    res = run(cfg, run_dir=tmp_path)
+    assert len(res.injected[0].events) == 4
+    assert (tmp_path / "plots" / "fold0_latent.png").is_file()
+    assert (tmp_path / "fold0" / "model.ckpt").exists()
+
+
+def test_filters_need_latent_sampler(tmp_path):
+    from anogen.pipeline import run
+    from tests.conftest import TINY as TINY_OV, compose
+
+    with pytest.raises(AnogenError, match="only apply to latent samplers"):
+        run(compose(TINY_OV + ["filters=[bounds]"]), run_dir=tmp_path)
