@@ -16,7 +16,7 @@ import numpy as np
 
 from anogen.types import AnogenError, Fold, Injected
 
-__all__ = ["generate", "evaluate", "load_component_config", "CONF_DIR"]
+__all__ = ["benchmark", "generate", "evaluate", "load_component_config", "CONF_DIR"]
 
 CONF_DIR = Path(__file__).parent / "conf"
 
@@ -148,3 +148,81 @@ def evaluate(targets: Any, candidates: Any, k: int = 0) -> dict:
     t = targets if (len(targets) and np.ndim(targets[0]) == 1) else [targets]
     c = candidates if (len(candidates) and np.ndim(candidates[0]) == 1) else [candidates]
     return evaluate_pairs(t, c, k)
+
+
+def benchmark(data: Any, *, samplers: Sequence[str] | Mapping[str, Any] = ("noise", "inject"),
+              detectors: Sequence[str] | Mapping[str, Any] = ("zscore", "iforest", "pca", "random"),
+              metrics: Sequence[str] = ("pointwise", "threshold_free"), threshold: str | Mapping = "percentile",
+              seeds: Sequence[int] = (0,), key: str | None = None, columns: Sequence[str] | None = None,
+              dates: Sequence[Sequence] | None = None, train_mode: str = "rest", test_fraction: float = 0.25,
+              tuning: Mapping[str, Any] | None = None, model: str | Mapping | None = None,
+              trainer: Mapping | None = None, min_gap: int = 1, by_sampler: bool = False):
+    """Which detector finds which anomalies: the leaderboard as a DataFrame (no files written).
+
+    Args:
+        data: DataFrame or ``(n, d)`` array of normal data.
+        samplers: packaged sampler names or ``{name: config dict | sampler object}``.
+        detectors: packaged detector names or ``{name: config dict | detector object}``.
+        metrics: packaged metric groups (``pointwise``, ``threshold_free``, ``kovacs``, ``range``, ...).
+        threshold: packaged threshold name (``percentile``, ``contamination``, ``fixed``, ``best_f1``) or a dict.
+        seeds: one injection per seed.
+        key, columns, dates, train_mode, test_fraction: as for the ``data`` config.
+        tuning: ``{"enabled": True, "objective": "f1"|"recall_at_fpr", "max_fpr": 0.05}`` to pick
+            thresholds on a validation half of each test fold.
+        model, trainer: for generative samplers (see :func:`generate`).
+        min_gap: placement gap.
+        by_sampler: one row per (detector, sampler) instead of per detector.
+
+    Returns:
+        DataFrame: one row per detector (mean and ``_std`` of every metric, ``recall[kind]``).
+    """
+    from anogen.config import build, build_group
+    from anogen.data.split import make_folds
+    from anogen.leaderboard import leaderboard, run_benchmark
+    from anogen.pipeline import stage_seed
+
+    frame = _frame(data, key, columns)
+    folds = make_folds(frame, dates, train=train_mode, test_fraction=test_fraction)
+
+    def named(group, items):
+        if isinstance(items, Mapping):
+            return {k: (build(v, f"{group}.{k}") if isinstance(v, Mapping) else v) for k, v in items.items()}
+        return {n: build(load_component_config(group, n), f"{group}.{n}") for n in items}
+
+    smp = named("sampler", samplers)
+
+    def make_detectors():
+        if isinstance(detectors, Mapping):
+            import copy
+
+            return {k: (build(v, f"detectors.{k}") if isinstance(v, Mapping) else copy.deepcopy(v))
+                    for k, v in detectors.items()}
+        return {n: build(load_component_config("detectors", n), f"detectors.{n}") for n in detectors}
+
+    mets: dict[str, Any] = {}
+    for g in metrics:
+        from omegaconf import OmegaConf
+
+        path = CONF_DIR / "metrics" / f"{g}.yaml"
+        if not path.is_file():
+            valid = sorted(p.stem for p in (CONF_DIR / "metrics").glob("*.yaml"))
+            raise AnogenError(f"metrics: unknown group {g!r}; valid: {valid}")
+        mets.update(build_group(OmegaConf.load(path), "metrics"))
+    thr = build(load_component_config("threshold", threshold) if isinstance(threshold, str) else dict(threshold),
+                "threshold")
+    get_model = None
+    if any(getattr(s, "needs_model", False) for s in smp.values()):
+        if model is None:
+            raise AnogenError("a generative sampler needs model='vae' or model='vae_mlp'")
+        from anogen.train.cache import train_or_load
+
+        mcfg = load_component_config("model", model) if isinstance(model, str) else dict(model)
+        tcfg = {**load_component_config("trainer", "default"), "progress": False, **dict(trainer or {})}
+
+        def get_model(fold):
+            m, sc, _ = train_or_load(mcfg, tcfg, fold, seed=stage_seed(seeds[0], fold.number, 0))
+            return m, sc
+
+    rows, _ = run_benchmark(folds, smp, make_detectors, mets, thr, seeds=list(seeds), tuning=tuning,
+                            get_model=get_model, min_gap=min_gap, keep_traces=False)
+    return leaderboard(rows, ("detector", "sampler") if by_sampler else ("detector",))

@@ -348,7 +348,7 @@ def record_failure(e: BaseException) -> None:
 def _run_benchmark(cfg, folds, composite, detectors_cfg, metrics, threshold, scaling, min_gap, seed, out_dir,
                    loggers, t_start) -> RunResult:
     """``+experiment=benchmark``: samplers x detectors x folds x seeds -> leaderboard."""
-    from anogen.benchmark import leaderboard, run_benchmark, write_benchmark
+    from anogen.leaderboard import leaderboard, run_benchmark, write_benchmark
     from anogen.outputs.files import write_json
 
     bench = to_plain(cfg.benchmark)

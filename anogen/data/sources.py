@@ -70,9 +70,11 @@ class Synthetic(DataSource):
     name = "synthetic"
 
     def __init__(self, n: int = 2000, d: int = 3, seed: int = 0, period: int = 100, trend: float = 0.0,
-                 noise: float = 0.1, correlation: float = 0.8, **kw) -> None:
+                 noise: float = 0.1, correlation: float = 0.8, columns: Sequence[str] | None = None, **kw) -> None:
         super().__init__(**kw)
+        self.columns = list(columns or [])
         self.params = dict(n=n, d=d, seed=seed, period=period, trend=trend, noise=noise, correlation=correlation)
 
     def load(self) -> Frame:
-        return frame_from_dataframe(synthetic_frame(**self.params), key="date", nan=self.nan, source="synthetic")
+        return frame_from_dataframe(synthetic_frame(**self.params), key="date", columns=self.columns, nan=self.nan,
+                                    source="synthetic")

@@ -91,6 +91,8 @@ class Estimator:
         convention: ``"auto"`` (duck typing, see the module docstring), ``"sklearn"``
             (``-score_samples``, else ``-decision_function``) or ``"pyod"`` (``decision_function``).
         name: result key; default the estimator's class name in lower case.
+        max_train: fit on at most this many train windows (evenly spaced) so kernel and
+            neighbour methods stay tractable on long series; ``None`` = all.
 
     Attributes:
         estimator_: the fitted clone.
@@ -107,6 +109,7 @@ class Estimator:
         aggregate: Literal["mean", "max"] = "mean",
         convention: Literal["auto", "sklearn", "pyod"] = "auto",
         name: str | None = None,
+        max_train: int | None = 20000,
     ) -> None:
         default_name = (
             _target_name(estimator["_target_"])
@@ -124,6 +127,9 @@ class Estimator:
         self.estimator = instantiate_estimator(estimator)
         if not hasattr(self.estimator, "fit"):
             raise AnogenError(f"{self.name}: {type(self.estimator).__name__} has no fit() method; not an estimator")
+        if max_train is not None and (isinstance(max_train, bool) or int(max_train) < 1):
+            raise AnogenError(f"{self.name}: max_train must be a positive integer or null, got {max_train!r}")
+        self.max_train = None if max_train is None else int(max_train)
         self.window = int(window)
         self.stride = int(stride)
         self.aggregate = aggregate
@@ -151,6 +157,10 @@ class Estimator:
         """
         X = check_data(X, owner=self.name)
         features, _ = window_features(X, self.window, self.stride, segments, owner=self.name)
+        if self.max_train is not None and features.shape[0] > self.max_train:
+            # kernel and neighbour methods scale quadratically: fit on evenly spaced train windows
+            keep = np.linspace(0, features.shape[0] - 1, self.max_train).round().astype(np.int64)
+            features = features[np.unique(keep)]
         est = _clone(self.estimator)
         try:
             est.fit(features)

@@ -1,0 +1,130 @@
+"""The benchmark: leaderboard, sanity detectors, failure isolation, threshold tuning."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import anogen
+from anogen.leaderboard import event_recall_by_kind, leaderboard, run_benchmark
+from anogen.metrics.suite import Metric
+from anogen.samplers.inject import Inject
+from anogen.thresholds import Percentile
+from anogen.types import Fold
+from tests.conftest import TINY, compose
+
+METRICS = {"roc_auc": Metric("roc_auc", input="score"), "f1": Metric("f1"), "recall": Metric("recall")}
+
+
+class Oracle:
+    """score = label: set by the test through a shared injected fold (a detector that cheats)."""
+
+    name = "oracle"
+
+    def __init__(self, labels_by_len):
+        self.labels_by_len = labels_by_len
+
+    def fit(self, X, segments=None):
+        return self
+
+    def score(self, X):
+        return self.labels_by_len.get(len(X), np.zeros(len(X))).astype(float)
+
+
+class Broken:
+    name = "broken"
+
+    def fit(self, X, segments=None):
+        raise RuntimeError("boom")
+
+    def score(self, X):  # pragma: no cover
+        return np.zeros(len(X))
+
+
+def _fold(n=20_000, d=2, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d))
+    idx = np.arange(n)
+    h = n // 2
+    return Fold(0, tuple(f"c{j}" for j in range(d)), x[:h], x[h:], idx[:h], idx[h:], np.array([[0, h]]))
+
+
+def test_sanity_random_oracle_zscore():
+    from anogen.detectors.baselines import RandomScore, ZScore
+
+    fold = _fold()
+    spikes = Inject(count=200, kinds=["spike"], params={"spike": {"magnitude": 8.0}})
+    labels = {}
+
+    class SpyOracle(Oracle):
+        def score(self, X):
+            return labels.get("y", np.zeros(len(X))).astype(float)
+
+    # the oracle needs the labels of the injected fold: inject once to learn them
+    from anogen.pipeline import fold_context, stage_seed
+    from anogen.samplers import generate_fold
+
+    inj = generate_fold(spikes, fold_context(fold), np.random.default_rng(stage_seed(0, 0, 10)), min_gap=1)
+    labels["y"] = inj.labels
+    rows, _ = run_benchmark([fold], {"spikes": spikes},
+                            lambda: {"random": RandomScore(seed=0), "zscore": ZScore(), "oracle": SpyOracle({}),
+                                     "broken": Broken()},
+                            METRICS, Percentile(99.0), seeds=[0])
+    lb = leaderboard(rows).set_index("detector")
+    assert abs(lb.loc["random", "roc_auc"] - 0.5) < 0.05
+    assert lb.loc["oracle", "roc_auc"] == 1.0
+    assert lb.loc["zscore", "roc_auc"] > 0.9 and lb.loc["zscore", "recall[spike]"] > 0.9
+    assert lb.loc["broken", "failed"] == 1 and np.isnan(lb.loc["broken", "roc_auc"])
+    assert "boom" in rows.set_index("detector").loc["broken", "error"]
+
+
+def test_event_recall_by_kind():
+    from anogen.types import Event, Injected
+
+    ev = (Event(2, 4, "spike", ("a",), "t"), Event(6, 9, "trend", ("a",), "t"), Event(12, 13, "spike", ("a",), "t"))
+    inj = Injected(np.zeros((15, 1)), np.zeros(15, bool), ev, ("a",), np.arange(15), np.zeros((15, 1)),
+                   np.full(15, "", object))
+    pred = np.zeros(15, bool)
+    pred[[3, 10]] = True
+    assert event_recall_by_kind(inj, pred) == {"spike": 0.5, "trend": 0.0}
+
+
+def test_benchmark_experiment_writes_leaderboard(tmp_path):
+    from anogen.pipeline import run
+
+    cfg = compose(TINY + ["+experiment=benchmark", "benchmark.seeds=[0,1]", "detectors=[zscore,iforest,random]",
+                          "plots=true"])
+    res = run(cfg, run_dir=tmp_path)
+    lb = pd.read_csv(tmp_path / "leaderboard.csv")
+    assert set(lb["detector"]) == {"zscore", "iforest", "random"}
+    assert (lb["runs"] == 2 * 2 * 3).all()          # folds x seeds x samplers
+    assert {"roc_auc", "roc_auc_std", "f1"} <= set(lb.columns)
+    assert any(c.startswith("recall[") for c in lb.columns)
+    md = (tmp_path / "leaderboard.md").read_text()
+    assert "±" in md and "## Per sampler" in md
+    for f in ["detector_kind_recall.png", "curves_typed.png", "scores_noise_points.png"]:
+        assert (tmp_path / "plots" / f).stat().st_size > 1000
+    assert res.metrics["zscore/roc_auc"] == pytest.approx(lb.set_index("detector").loc["zscore", "roc_auc"])
+
+
+def test_threshold_tuning_on_validation_half(tmp_path):
+    from anogen.pipeline import run
+
+    cfg = compose(TINY + ["+experiment=benchmark", "benchmark.seeds=[0]", "detectors=[zscore]",
+                          "benchmark.tuning.enabled=true", "benchmark.tuning.objective=recall_at_fpr",
+                          "benchmark.tuning.max_fpr=0.1"])
+    res = run(cfg, run_dir=tmp_path)
+    rows = res.extra["rows"]
+    assert rows["threshold"].notna().all()
+    assert "zscore/recall" in res.metrics
+
+
+def test_api_benchmark_returns_dataframe(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    x = np.sin(np.arange(3000) / 20.0)[:, None] + np.random.default_rng(0).normal(0, 0.05, (3000, 1))
+    lb = anogen.benchmark(x, samplers=["noise", "inject"], detectors=["zscore", "random"], seeds=[0, 1])
+    assert isinstance(lb, pd.DataFrame) and set(lb["detector"]) == {"zscore", "random"}
+    assert list(tmp_path.iterdir()) == []
+    by = anogen.benchmark(x, samplers={"big": {"_target_": "anogen.samplers.noise.Noise", "ratio": 0.02,
+                                               "magnitude": 5.0, "kind": "gaussian"}},
+                          detectors=["zscore"], by_sampler=True)
+    assert by.loc[0, "sampler"] == "big" and by.loc[0, "roc_auc"] > 0.8
