@@ -22,6 +22,10 @@ from anogen.types import AnogenError, Fold, Injected
 
 log = logging.getLogger("anogen")
 
+# the headline columns of leaderboard.md (every metric is in leaderboard.csv)
+MARKDOWN_METRICS = ("roc_auc", "pr_auc", "best_f1", "f1", "precision", "recall", "fpr", "range_f1", "pa_f1",
+                    "pak_auc", "vus_roc", "vus_pr", "affiliation_f1", "tdir", "dair", "nab", "composite_f1")
+
 __all__ = ["run_benchmark", "event_recall_by_kind", "leaderboard", "split_fold"]
 
 
@@ -182,8 +186,8 @@ def leaderboard_markdown(lb: pd.DataFrame, metrics: Sequence[str] | None = None)
     """``mean ± std`` table in Markdown."""
     id_cols = [c for c in ("detector", "sampler") if c in lb.columns]
     mets = [c for c in lb.columns if c not in id_cols + ["runs", "failed"] and not c.endswith("_std")]
-    if metrics:
-        mets = [m for m in mets if m in metrics or m.startswith("recall[")]
+    wanted = list(metrics) if metrics else [m for m in MARKDOWN_METRICS if m in mets]
+    mets = [m for m in wanted if m in mets] + [m for m in mets if m.startswith("recall[")]
     head = id_cols + ["runs", "failed"] + mets
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _, r in lb.iterrows():

@@ -117,15 +117,6 @@ class LSTM(nnx.Module):
         """
         wi, wh, b = self.kernel_i[...], self.kernel_h[...], self.bias[...]
 
-        if self.unroll == "python":
-            carry = self._init(x.shape[1], wh.dtype)
-            xp = x @ wi + b
-            outs = []
-            for t in range(x.shape[0]):
-                carry = self._step(carry, xp[t] + carry[1] @ wh)
-                outs.append(carry[1])
-            return (jnp.stack(outs) if return_sequences else None), carry[1]
-
         def step(carry, xt):
             carry = self._step(carry, xt @ wi + carry[1] @ wh + b)
             return carry, (carry[1] if return_sequences else None)
@@ -145,14 +136,6 @@ class LSTM(nnx.Module):
         """
         wh = self.kernel_h[...]
         const = x @ self.kernel_i[...] + self.bias[...]
-
-        if self.unroll == "python":
-            carry = self._init(x.shape[0], wh.dtype)
-            outs = []
-            for _ in range(length):
-                carry = self._step(carry, const + carry[1] @ wh)
-                outs.append(carry[1])
-            return jnp.stack(outs)
 
         def step(carry, _):
             carry = self._step(carry, const + carry[1] @ wh)
