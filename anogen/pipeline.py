@@ -206,6 +206,7 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
 
     per_fold, injected, histories, errors, thresholds_all = [], [], {}, {}, {}
     model_cache: list[bool] = []
+    objectives: list[float] = []
     objective = float("nan")
     status = "ok"
     try:
@@ -218,8 +219,11 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
                 model_cache.append(bool(info.get("cached", False)))
                 if info.get("history"):
                     histories[f"fold{i}/generator"] = info["history"]
-                if np.isfinite(info.get("val_loss", np.nan)):
-                    objective = float(info["val_loss"]) if not np.isfinite(objective) else objective + float(info["val_loss"])
+                from anogen.train.cache import heldout_objective
+
+                win = getattr(model, "seq_len", None) if getattr(model, "kind", "row") == "window" else None
+                held = heldout_objective(model, model_scaler.transform(fold.test), win)
+                objectives.append(held)
             ctx = fold_context(fold, model=model, scaler=model_scaler, seed=stage_seed(seed, i, 1))
             rng = np.random.default_rng(stage_seed(seed, i, 2))
             inj = generate_fold(getattr(sampler, "samplers", sampler), ctx, rng, min_gap=min_gap) \
@@ -244,6 +248,8 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
             for lg in loggers:
                 lg.log_metrics(m, step=i, prefix=f"fold{i}/")
         mean = _mean_metrics(per_fold)
+        finite = [o for o in objectives if np.isfinite(o)]
+        objective = float(np.mean(finite)) if finite else float("nan")
     except BaseException as e:
         status = "failed"
         for lg in loggers:

@@ -162,8 +162,8 @@ class RunResult:
     Attributes:
         metrics: flat ``{"detector/metric": value}`` (mean over folds) plus ``fold{i}/...`` keys.
         injected: one :class:`Injected` per fold.
-        objective: the value an optimiser should minimise (validation loss when a model was
-            trained, else ``nan``).
+        objective: the value an optimiser should minimise: the held-out negative ELBO of the
+            generative model (see :func:`anogen.train.cache.heldout_objective`), else ``nan``.
         run_dir: the output directory (``None`` for library use).
         extra: anything else (histories, leaderboard, ...).
     """

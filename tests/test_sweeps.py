@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -66,3 +67,34 @@ def test_report_cli(tmp_path):
     assert len(pd.read_csv(sweep / "report.csv")) == 2
     r = subprocess.run([sys.executable, "-m", "anogen.report", str(tmp_path / "nothing")], capture_output=True, text=True)
     assert r.returncode == 2 and "not found" in r.stderr
+
+
+TINY_VAE = ["model=vae", "sampler=vae_tail", "trainer.epochs=2", "model.hidden=[8,4]", "model.dense=4",
+            "model.latent_dim=2"]
+
+
+def test_model_cache_trains_once_for_a_margin_sweep(tmp_path):
+    sweep = _multirun([*TINY_VAE, "sampler.margin=1,2,3", "cache.enabled=true"], tmp_path)
+    jobs = _jobs(sweep)
+    assert len(jobs) == 3 and all(j["status"] == "ok" for j in jobs)
+    cached = sorted(j["model_cached"][0] for j in jobs)
+    assert cached == [False, True, True]                       # trained once, reused twice
+    assert all(np.isfinite(j["objective"]) for j in jobs)
+    # a corrupt cache entry is retrained, not trusted
+    entry = next((tmp_path / "cache").iterdir())
+    (entry / "model.ckpt").write_bytes(b"garbage")
+    sweep2 = tmp_path / "sweep"
+    import shutil
+
+    shutil.rmtree(sweep2)
+    jobs = _jobs(_multirun([*TINY_VAE, "sampler.margin=1", "cache.enabled=true"], tmp_path))
+    assert jobs[0]["status"] == "ok" and jobs[0]["model_cached"] == [False]
+
+
+@pytest.mark.slow
+def test_hpo_with_optuna(tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
+    sweep = _multirun(["+experiment=hpo", "hydra.sweeper.n_trials=2", "trainer.epochs=1", "logger=[local]"], tmp_path)
+    jobs = _jobs(sweep)
+    assert len(jobs) == 2 and all(np.isfinite(j["objective"]) for j in jobs)
+    assert (sweep / "optimization_results.yaml").is_file()

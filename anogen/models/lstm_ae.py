@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from anogen.models.vae import LSTM, _check_hidden, _check_positive_int
+from anogen.models.vae import LSTM, _check_hidden, _check_positive_int, _check_unroll
 
 __all__ = ["LSTMAE"]
 
@@ -46,7 +46,7 @@ class LSTMAE(nnx.Module):
         self.seq_len = _check_positive_int("model.seq_len", seq_len)
         self.latent_dim = _check_positive_int("model.latent_dim", latent_dim)
         self.hidden = _check_hidden("model.hidden", hidden)
-        self.unroll = unroll
+        self.unroll = _check_unroll(unroll)
         sizes = (self.n_features, *self.hidden)
         self.enc_lstm = nnx.List(
             [LSTM(a, b, unroll=unroll, rngs=rngs) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]

@@ -5,10 +5,12 @@ draw (reparameterisation noise, dropout masks) comes from a JAX key passed to th
 ``nnx.split(model)`` a plain pytree of arrays, which is what the trainer's pure ``jax.jit`` step
 needs, and makes a trained model fully described by its constructor arguments plus its params.
 
-The recurrent layer (:class:`LSTM`) is written directly on ``jax.lax.scan`` instead of
-``nnx.RNN(nnx.OptimizedLSTMCell)``: the input projection of the whole sequence is one matmul
-outside the loop, the loop body is a single ``(B, h) @ (h, 4h)`` matmul plus the gates, and the
-sequence is kept time-major between stacked layers. See ``docs/training.md`` for the measurements.
+The recurrent layer (:class:`LSTM`) is written directly on ``jax.lax.scan`` (fused ``(in, 4h)`` and
+``(h, 4h)`` kernels, gates ``i, f, g, o``) instead of ``nnx.RNN(nnx.OptimizedLSTMCell)``: no
+``nnx`` transform runs inside the traced step, the sequence stays time-major between stacked
+layers, and the decoder's repeated input is projected once instead of at every step. Variants
+that were measured and rejected (projection of the whole sequence before the loop, a hand-written
+backward pass, unrolling) are listed in ``docs/training.md``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ def _check_hidden(name: str, hidden: Any) -> tuple[int, ...]:
     if not out:
         raise AnogenError(f"{name}={hidden!r} is invalid: expected at least one layer size")
     return tuple(_check_positive_int(f"{name}[{i}]", h) for i, h in enumerate(out))
+
+
+def _check_unroll(unroll: Any) -> int | bool:
+    if isinstance(unroll, bool) or (isinstance(unroll, int) and unroll >= 1):
+        return unroll
+    raise AnogenError(f"model.unroll={unroll!r} is invalid: expected an integer >= 1 or true (full unroll)")
 
 
 def reparameterise(mu: jax.Array, logvar: jax.Array, key: jax.Array) -> jax.Array:
@@ -86,9 +94,9 @@ class LSTM(nnx.Module):
     """
 
     def __init__(self, in_features: int, hidden_features: int, *, unroll: int | bool = 1, rngs: nnx.Rngs):
-        self.in_features = in_features
-        self.hidden_features = hidden_features
-        self.unroll = unroll
+        self.in_features = _check_positive_int("in_features", in_features)
+        self.hidden_features = _check_positive_int("hidden_features", hidden_features)
+        self.unroll = _check_unroll(unroll)
         h = hidden_features
         self.kernel_i = nnx.Param(_lecun(rngs.params(), (in_features, 4 * h), jnp.float32))
         self.kernel_h = nnx.Param(_orthogonal(rngs.params(), (h, 4 * h), jnp.float32))
@@ -183,7 +191,7 @@ class LSTMVAE(nnx.Module):
         self.latent_dim = _check_positive_int("model.latent_dim", latent_dim)
         self.hidden = _check_hidden("model.hidden", hidden)
         self.dense = _check_positive_int("model.dense", dense)
-        self.unroll = unroll
+        self.unroll = _check_unroll(unroll)
         sizes = (self.n_features, *self.hidden)
         self.enc_lstm = nnx.List(
             [LSTM(a, b, unroll=unroll, rngs=rngs) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]

@@ -1,0 +1,207 @@
+"""Models: shapes, the LSTM layer against flax's reference cell, losses, argument checks."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from flax import nnx
+
+from anogen.models import LSTM, LSTMAE, LSTMVAE, MLPVAE, get_model_class, loss, recon_error
+from anogen.models.vae import kl_divergence, reparameterise
+from anogen.types import AnogenError
+
+B, L, D = 5, 4, 3
+
+
+def tiny_vae(**kw) -> LSTMVAE:
+    return LSTMVAE(D, L, latent_dim=2, hidden=(8, 4), dense=4, rngs=nnx.Rngs(0), **kw)
+
+
+def windows(seed: int = 0) -> jax.Array:
+    return jnp.asarray(np.random.default_rng(seed).normal(size=(B, L, D)).astype(np.float32))
+
+
+# ---------------------------------------------------------------------------- LSTM layer
+
+
+def test_lstm_matches_flax_optimized_cell():
+    """Same weights -> same hidden states as nnx.RNN(nnx.OptimizedLSTMCell)."""
+    ours = LSTM(3, 6, rngs=nnx.Rngs(1))
+    cell = nnx.OptimizedLSTMCell(3, 6, rngs=nnx.Rngs(2))
+    cell.dense_i.kernel[...] = ours.kernel_i[...]
+    cell.dense_h.kernel[...] = ours.kernel_h[...]
+    cell.dense_h.bias[...] = ours.bias[...]
+    x = jnp.asarray(np.random.default_rng(0).normal(size=(7, 2, 3)).astype(np.float32))  # (L, B, in)
+    zeros = jnp.zeros((2, 6))
+    ref = nnx.RNN(cell, time_major=True, rngs=False)(x, initial_carry=(zeros, zeros))
+    hs, last = ours(x)
+    np.testing.assert_allclose(np.asarray(hs), np.asarray(ref), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(last), np.asarray(ref[-1]), rtol=1e-5, atol=1e-6)
+
+
+def test_lstm_repeated_equals_broadcast_sequence():
+    layer = LSTM(3, 5, rngs=nnx.Rngs(0))
+    x = jnp.asarray(np.random.default_rng(1).normal(size=(2, 3)).astype(np.float32))
+    seq, _ = layer(jnp.broadcast_to(x, (6, 2, 3)))
+    np.testing.assert_allclose(np.asarray(layer.repeated(x, 6)), np.asarray(seq), rtol=1e-5, atol=1e-6)
+
+
+def test_lstm_unroll_changes_nothing_but_speed():
+    a = LSTM(3, 5, rngs=nnx.Rngs(0))
+    b = LSTM(3, 5, unroll=3, rngs=nnx.Rngs(0))
+    x = jnp.ones((7, 2, 3))
+    np.testing.assert_allclose(np.asarray(a(x)[0]), np.asarray(b(x)[0]), rtol=1e-5, atol=1e-6)
+
+
+def test_forget_bias_starts_at_one():
+    layer = LSTM(2, 4, rngs=nnx.Rngs(0))
+    np.testing.assert_array_equal(np.asarray(layer.bias[...]), np.r_[np.zeros(4), np.ones(4), np.zeros(8)])
+
+
+# ---------------------------------------------------------------------------- shapes
+
+
+def test_lstm_vae_shapes_and_kind():
+    m = tiny_vae()
+    assert m.kind == "window"
+    x = windows()
+    mu, logvar = m.encode(x)
+    assert mu.shape == logvar.shape == (B, 2)
+    assert m.decode(mu).shape == (B, L, D)
+    x_hat, mu2, lv2 = m(x, jax.random.key(0))
+    assert x_hat.shape == (B, L, D)
+    np.testing.assert_allclose(np.asarray(mu2), np.asarray(mu), rtol=1e-6)
+    assert recon_error(m, x).shape == (B, L)
+
+
+def test_lstm_vae_seed_default_sizes():
+    m = LSTMVAE(2, 10, rngs=nnx.Rngs(0))
+    assert (m.latent_dim, m.hidden, m.dense) == (8, (64, 32), 32)
+    assert m.enc_lstm[0].kernel_h[...].shape == (64, 256)
+    assert m.dec_lstm[1].kernel_h[...].shape == (64, 256)
+    assert m.out.kernel[...].shape == (64, 2)
+    assert m.default_recon_weight == 1000.0  # 100 * L
+
+
+def test_lstm_vae_sampling_uses_the_key():
+    m = tiny_vae()
+    x = windows()
+    a = m(x, jax.random.key(0))[0]
+    b = m(x, jax.random.key(0))[0]
+    c = m(x, jax.random.key(1))[0]
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert not np.allclose(np.asarray(a), np.asarray(c))
+
+
+def test_mlp_vae_shapes_bernoulli_range_and_dropout():
+    m = MLPVAE(D, rngs=nnx.Rngs(0))
+    assert m.kind == "row"
+    assert [layer.kernel[...].shape[1] for layer in m.enc] == [12, 10, 8]
+    x = jnp.asarray(np.random.default_rng(0).uniform(size=(B, D)).astype(np.float32))
+    mu, logvar = m.encode(x)
+    assert mu.shape == logvar.shape == (B, 2)
+    out = m.decode(jnp.full((4, 2), 50.0))
+    assert out.shape == (4, D) and bool(jnp.all((out >= 0) & (out <= 1)))
+    k = jax.random.key(3)
+    train_out = m(x, k, train=True)[0]
+    eval_out = m(x, k, train=False)[0]
+    assert not np.allclose(np.asarray(train_out), np.asarray(eval_out))  # dropout active
+    assert recon_error(m, x).shape == (B,)
+
+
+def test_mlp_vae_gaussian_decoder_is_unbounded():
+    m = MLPVAE(D, likelihood="gaussian", rngs=nnx.Rngs(0))
+    out = np.asarray(m.decode(jnp.full((64, 2), 30.0) * jnp.linspace(-1, 1, 64)[:, None]))
+    assert out.min() < 0 or out.max() > 1
+
+
+def test_lstm_ae_shapes():
+    m = LSTMAE(D, L, latent_dim=3, hidden=(8, 6, 4), rngs=nnx.Rngs(0))
+    assert m.kind == "window"
+    x = windows()
+    z = m.encode(x)
+    assert z.shape == (B, 3) and bool(jnp.all(jnp.abs(z) < 1))
+    assert m.decode(z).shape == (B, L, D)
+    np.testing.assert_array_equal(np.asarray(m(x)), np.asarray(m(x, jax.random.key(5))))
+
+
+# ---------------------------------------------------------------------------- losses
+
+
+def test_kl_and_reparameterise():
+    mu = jnp.zeros((3, 4))
+    np.testing.assert_allclose(np.asarray(kl_divergence(mu, mu)), 0.0, atol=1e-7)
+    kl = kl_divergence(jnp.ones((1, 2)), jnp.zeros((1, 2)))
+    np.testing.assert_allclose(np.asarray(kl), [1.0], rtol=1e-6)  # 0.5 * sum(mu^2)
+    z = reparameterise(jnp.full((10000, 1), 2.0), jnp.full((10000, 1), np.log(0.25)), jax.random.key(0))
+    assert abs(float(z.mean()) - 2.0) < 0.02 and abs(float(z.std()) - 0.5) < 0.02
+
+
+def test_lstm_vae_loss_is_weighted_sum():
+    m = tiny_vae()
+    x = windows()
+    k = jax.random.key(0)
+    t = m.per_sample_loss(x, k)
+    x_hat, mu, logvar = m(x, k)
+    mse = np.mean((np.asarray(x) - np.asarray(x_hat)) ** 2, axis=(1, 2))
+    np.testing.assert_allclose(np.asarray(t["recon"]), mse, rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(t["loss"]), 100 * L * mse + np.asarray(t["kl"]), rtol=1e-5)
+    t2 = m.per_sample_loss(x, k, recon_weight=2.0, beta=0.0)
+    np.testing.assert_allclose(np.asarray(t2["loss"]), 2.0 * mse, rtol=1e-5)
+
+
+def test_mlp_vae_bernoulli_nll():
+    m = MLPVAE(D, dropout=0.0, rngs=nnx.Rngs(0))
+    x = jnp.asarray(np.random.default_rng(0).uniform(size=(B, D)).astype(np.float32))
+    k = jax.random.key(0)
+    t = m.per_sample_loss(x, k, beta=0.0)
+    p, _, _ = m(x, k)
+    p = np.asarray(p, np.float64)
+    xn = np.asarray(x, np.float64)
+    bce = -np.sum(xn * np.log(p) + (1 - xn) * np.log(1 - p), axis=1)
+    np.testing.assert_allclose(np.asarray(t["loss"]), bce, rtol=1e-4)
+
+
+def test_loss_weights_mask_samples():
+    m = LSTMAE(D, L, latent_dim=2, hidden=(4,), rngs=nnx.Rngs(0))
+    x = windows()
+    k = jax.random.key(0)
+    w = jnp.array([1.0, 1.0, 0.0, 1.0, 0.0])
+    full, _ = loss(m, x[jnp.array([0, 1, 3])], k)
+    masked, aux = loss(m, x, k, weights=w)
+    np.testing.assert_allclose(float(masked), float(full), rtol=1e-5)
+    assert set(aux) >= {"loss", "recon"}
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "build, key",
+    [
+        (lambda: LSTMVAE(2, 10, latent_dim=0, rngs=nnx.Rngs(0)), "model.latent_dim"),
+        (lambda: LSTMVAE(2, 10, hidden=(), rngs=nnx.Rngs(0)), "model.hidden"),
+        (lambda: LSTMVAE(2, 0, rngs=nnx.Rngs(0)), "model.seq_len"),
+        (lambda: LSTMVAE(2, 10, unroll=0, rngs=nnx.Rngs(0)), "model.unroll"),
+        (lambda: MLPVAE(2, hidden=4, rngs=nnx.Rngs(0)), "model.hidden"),
+        (lambda: MLPVAE(2, dropout=1.0, rngs=nnx.Rngs(0)), "model.dropout"),
+        (lambda: MLPVAE(2, likelihood="poisson", rngs=nnx.Rngs(0)), "model.likelihood"),
+        (lambda: LSTMAE(2, 10, hidden=(8, -1), rngs=nnx.Rngs(0)), "model.hidden[1]"),
+        (lambda: get_model_class("GAN"), "GAN"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(build, key):
+    with pytest.raises(AnogenError, match=key.replace("[", r"\[").replace("]", r"\]")):
+        build()
+
+
+def test_graphdef_is_hashable_for_compile_cache():
+    """Same architecture -> equal, hashable graphdefs (the trainer caches compiled steps on them)."""
+    for m in (tiny_vae(), MLPVAE(D, rngs=nnx.Rngs(0)), LSTMAE(D, L, hidden=(4,), rngs=nnx.Rngs(0))):
+        kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in m.get_config().items()}
+        other = type(m)(**kwargs, rngs=nnx.Rngs(1))
+        g1, _ = nnx.split(m)
+        g2, _ = nnx.split(other)
+        assert hash(g1) == hash(g2) and g1 == g2
