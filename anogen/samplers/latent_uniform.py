@@ -130,6 +130,7 @@ class LatentUniform:
                   "filters": {name: {"in": seen[name], "kept": kept_by[name],
                                      "rate": kept_by[name] / seen[name] if seen[name] else float("nan")}
                               for name in self.filters}}
+        ctx.extra["filter_report"] = report
         if have < n:
             rates = ", ".join(f"{k}: {v['kept']}/{v['in']} kept ({100 * v['rate']:.2f}%)"
                               for k, v in report["filters"].items()) or "no filters"
