@@ -61,7 +61,8 @@ class JaxBench:
         spec = tr._optimizer_spec(cfg)
         self.tx = tr._build_optimizer(spec)
         self.opt_state = self.tx.init(self.params)
-        self.plan_fn, self.step_fn, self.epoch_fn = tr._train_fns(self.graphdef, spec, batch_size, seq_len, None)
+        self.plan_fn, self.step_fn, self.epoch_fn = tr._train_fns(self.graphdef, spec, batch_size, seq_len)
+        self.recon_weight = jnp.asarray(model.default_recon_weight, jnp.float32)
         self.stepwise = tr._epoch_stepwise
         starts = tr.window_starts(len(data), seq_len)
         self.data = jax.device_put(data)
@@ -76,10 +77,21 @@ class JaxBench:
         k = self.jax.random.fold_in(self.key, self.epoch)
         self.epoch += 1
         if self.scan:
-            out = self.epoch_fn(self.params, self.opt_state, self.rest, self.data, self.starts, k, self.beta)
+            out = self.epoch_fn(
+                self.params, self.opt_state, self.rest, self.data, self.starts, k, self.beta, self.recon_weight
+            )
         else:
             out = self.stepwise(
-                self.plan_fn, self.step_fn, self.params, self.opt_state, self.rest, self.data, self.starts, k, self.beta
+                self.plan_fn,
+                self.step_fn,
+                self.params,
+                self.opt_state,
+                self.rest,
+                self.data,
+                self.starts,
+                k,
+                self.beta,
+                self.recon_weight,
             )
         self.params, self.opt_state, loss, _ = out
         return float(loss)  # blocks
@@ -185,6 +197,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seconds", type=float, default=3.0, help="minimum seconds per round and framework")
     ap.add_argument("--stepwise", action="store_true", help="also time the one-jit-call-per-step variant")
     ap.add_argument("--unroll", default="1", help="lax.scan unroll of the LSTM layers (int)")
+    ap.add_argument("--torch-threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--json", type=Path, help="write the results here")
     args = ap.parse_args(argv)
@@ -198,6 +211,8 @@ def main(argv: list[str] | None = None) -> dict:
             import torch  # noqa: F811
         except ImportError:
             print("torch not installed: JAX figures only (pip install 'anogen[bench]')")
+    if torch is not None and args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
     data = make_data(args.rows, args.features, 0)
     info = {
         "machine": platform.machine(),
@@ -211,6 +226,7 @@ def main(argv: list[str] | None = None) -> dict:
         "seq_len": args.seq_len,
         "latent": args.latent,
         "unroll": unroll,
+        "loadavg_start": os.getloadavg()[0],
     }
     print(json.dumps(info))
     results: dict = {"info": info, "batch": {}}
@@ -251,6 +267,11 @@ def main(argv: list[str] | None = None) -> dict:
                 row[name]["ratio_best"] = best
                 print(f"  ratio {name}/torch: {med:.2f}x (median)  {best:.2f}x (best)")
         results["batch"][str(bs)] = row
+    results["info"]["loadavg_end"] = os.getloadavg()[0]
+    print(
+        f"\nload average (1 min): {info['loadavg_start']:.2f} at start, {results['info']['loadavg_end']:.2f} at end "
+        f"on {os.cpu_count()} cores (background load slows both frameworks, PyTorch's OpenMP threads most)"
+    )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,6 +21,17 @@ def tiny_vae(**kw) -> LSTMVAE:
     return LSTMVAE(D, L, latent_dim=2, hidden=(8, 4), dense=4, rngs=nnx.Rngs(0), **kw)
 
 
+@functools.cache
+def _jitted(graphdef, method: str, static: tuple):
+    return jax.jit(lambda st, *a: getattr(nnx.merge(graphdef, st), method)(*a, **dict(static)))
+
+
+def jcall(model, method: str, *args, **static):
+    """``model.method(*args, **static)`` under one cached ``jax.jit`` (compiles once per structure)."""
+    graphdef, state = nnx.split(model)
+    return _jitted(graphdef, method, tuple(sorted(static.items())))(state, *args)
+
+
 def windows(seed: int = 0) -> jax.Array:
     return jnp.asarray(np.random.default_rng(seed).normal(size=(B, L, D)).astype(np.float32))
 
@@ -34,9 +47,14 @@ def test_lstm_matches_flax_optimized_cell():
     cell.dense_h.kernel[...] = ours.kernel_h[...]
     cell.dense_h.bias[...] = ours.bias[...]
     x = jnp.asarray(np.random.default_rng(0).normal(size=(7, 2, 3)).astype(np.float32))  # (L, B, in)
-    zeros = jnp.zeros((2, 6))
-    ref = nnx.RNN(cell, time_major=True, rngs=False)(x, initial_carry=(zeros, zeros))
-    hs, last = ours(x)
+    rnn = nnx.RNN(cell, time_major=True, rngs=False)
+
+    @nnx.jit
+    def both(rnn, ours, x):
+        zeros = jnp.zeros((2, 6))
+        return rnn(x, initial_carry=(zeros, zeros)), ours(x)
+
+    ref, (hs, last) = both(rnn, ours, x)
     np.testing.assert_allclose(np.asarray(hs), np.asarray(ref), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(np.asarray(last), np.asarray(ref[-1]), rtol=1e-5, atol=1e-6)
 
@@ -44,15 +62,15 @@ def test_lstm_matches_flax_optimized_cell():
 def test_lstm_repeated_equals_broadcast_sequence():
     layer = LSTM(3, 5, rngs=nnx.Rngs(0))
     x = jnp.asarray(np.random.default_rng(1).normal(size=(2, 3)).astype(np.float32))
-    seq, _ = layer(jnp.broadcast_to(x, (6, 2, 3)))
-    np.testing.assert_allclose(np.asarray(layer.repeated(x, 6)), np.asarray(seq), rtol=1e-5, atol=1e-6)
+    seq, _ = jcall(layer, "__call__", jnp.broadcast_to(x, (6, 2, 3)))
+    np.testing.assert_allclose(np.asarray(jcall(layer, "repeated", x, length=6)), np.asarray(seq), rtol=1e-5, atol=1e-6)
 
 
 def test_lstm_unroll_changes_nothing_but_speed():
     a = LSTM(3, 5, rngs=nnx.Rngs(0))
     b = LSTM(3, 5, unroll=3, rngs=nnx.Rngs(0))
     x = jnp.ones((7, 2, 3))
-    np.testing.assert_allclose(np.asarray(a(x)[0]), np.asarray(b(x)[0]), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(jcall(a, "__call__", x)[0]), np.asarray(jcall(b, "__call__", x)[0]), rtol=1e-5, atol=1e-6)
 
 
 def test_forget_bias_starts_at_one():
@@ -67,30 +85,30 @@ def test_lstm_vae_shapes_and_kind():
     m = tiny_vae()
     assert m.kind == "window"
     x = windows()
-    mu, logvar = m.encode(x)
-    assert mu.shape == logvar.shape == (B, 2)
-    assert m.decode(mu).shape == (B, L, D)
-    x_hat, mu2, lv2 = m(x, jax.random.key(0))
+    x_hat, mu, logvar = jcall(m, "__call__", x, jax.random.key(0))
     assert x_hat.shape == (B, L, D)
-    np.testing.assert_allclose(np.asarray(mu2), np.asarray(mu), rtol=1e-6)
-    assert recon_error(m, x).shape == (B, L)
+    assert mu.shape == logvar.shape == (B, 2)
+    enc = jax.eval_shape(m.encode, x)
+    assert enc[0].shape == enc[1].shape == (B, 2)
+    assert jax.eval_shape(m.decode, mu).shape == (B, L, D)
+    assert jax.eval_shape(lambda x: recon_error(m, x), x).shape == (B, L)
 
 
 def test_lstm_vae_seed_default_sizes():
-    m = LSTMVAE(2, 10, rngs=nnx.Rngs(0))
+    m = nnx.eval_shape(lambda: LSTMVAE(2, 10, rngs=nnx.Rngs(0)))
     assert (m.latent_dim, m.hidden, m.dense) == (8, (64, 32), 32)
-    assert m.enc_lstm[0].kernel_h[...].shape == (64, 256)
-    assert m.dec_lstm[1].kernel_h[...].shape == (64, 256)
-    assert m.out.kernel[...].shape == (64, 2)
+    assert m.enc_lstm[0].kernel_h.shape == (64, 256)
+    assert m.dec_lstm[1].kernel_h.shape == (64, 256)
+    assert m.out.kernel.shape == (64, 2)
     assert m.default_recon_weight == 1000.0  # 100 * L
 
 
 def test_lstm_vae_sampling_uses_the_key():
     m = tiny_vae()
     x = windows()
-    a = m(x, jax.random.key(0))[0]
-    b = m(x, jax.random.key(0))[0]
-    c = m(x, jax.random.key(1))[0]
+    a = jcall(m, "__call__", x, jax.random.key(0))[0]
+    b = jcall(m, "__call__", x, jax.random.key(0))[0]
+    c = jcall(m, "__call__", x, jax.random.key(1))[0]
     np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     assert not np.allclose(np.asarray(a), np.asarray(c))
 
@@ -100,31 +118,36 @@ def test_mlp_vae_shapes_bernoulli_range_and_dropout():
     assert m.kind == "row"
     assert [layer.kernel[...].shape[1] for layer in m.enc] == [12, 10, 8]
     x = jnp.asarray(np.random.default_rng(0).uniform(size=(B, D)).astype(np.float32))
-    mu, logvar = m.encode(x)
+    graphdef, state = nnx.split(m)
+
+    @jax.jit
+    def run(st, x, k):
+        mm = nnx.merge(graphdef, st)
+        mu, logvar = mm.encode(x)
+        far = mm.decode(jnp.full((4, 2), 50.0))
+        return mu, logvar, far, mm(x, k, train=True)[0], mm(x, k, train=False)[0], recon_error(mm, x)
+
+    mu, logvar, out, train_out, eval_out, err = run(state, x, jax.random.key(3))
     assert mu.shape == logvar.shape == (B, 2)
-    out = m.decode(jnp.full((4, 2), 50.0))
     assert out.shape == (4, D) and bool(jnp.all((out >= 0) & (out <= 1)))
-    k = jax.random.key(3)
-    train_out = m(x, k, train=True)[0]
-    eval_out = m(x, k, train=False)[0]
     assert not np.allclose(np.asarray(train_out), np.asarray(eval_out))  # dropout active
-    assert recon_error(m, x).shape == (B,)
+    assert err.shape == (B,)
 
 
 def test_mlp_vae_gaussian_decoder_is_unbounded():
     m = MLPVAE(D, likelihood="gaussian", rngs=nnx.Rngs(0))
-    out = np.asarray(m.decode(jnp.full((64, 2), 30.0) * jnp.linspace(-1, 1, 64)[:, None]))
+    out = np.asarray(jcall(m, "decode", jnp.full((64, 2), 30.0) * jnp.linspace(-1, 1, 64)[:, None]))
     assert out.min() < 0 or out.max() > 1
 
 
 def test_lstm_ae_shapes():
-    m = LSTMAE(D, L, latent_dim=3, hidden=(8, 6, 4), rngs=nnx.Rngs(0))
+    m = LSTMAE(D, L, latent_dim=3, hidden=(6, 4), rngs=nnx.Rngs(0))
     assert m.kind == "window"
     x = windows()
-    z = m.encode(x)
+    z = jcall(m, "encode", x)
     assert z.shape == (B, 3) and bool(jnp.all(jnp.abs(z) < 1))
-    assert m.decode(z).shape == (B, L, D)
-    np.testing.assert_array_equal(np.asarray(m(x)), np.asarray(m(x, jax.random.key(5))))
+    assert jax.eval_shape(m.decode, z).shape == (B, L, D)
+    assert jax.eval_shape(m, x, jax.random.key(5)).shape == (B, L, D)
 
 
 # ---------------------------------------------------------------------------- losses
@@ -143,12 +166,12 @@ def test_lstm_vae_loss_is_weighted_sum():
     m = tiny_vae()
     x = windows()
     k = jax.random.key(0)
-    t = m.per_sample_loss(x, k)
-    x_hat, mu, logvar = m(x, k)
+    t = jcall(m, "per_sample_loss", x, k)
+    x_hat, mu, logvar = jcall(m, "__call__", x, k)
     mse = np.mean((np.asarray(x) - np.asarray(x_hat)) ** 2, axis=(1, 2))
     np.testing.assert_allclose(np.asarray(t["recon"]), mse, rtol=1e-5)
     np.testing.assert_allclose(np.asarray(t["loss"]), 100 * L * mse + np.asarray(t["kl"]), rtol=1e-5)
-    t2 = m.per_sample_loss(x, k, recon_weight=2.0, beta=0.0)
+    t2 = jcall(m, "per_sample_loss", x, k, recon_weight=2.0, beta=0.0)
     np.testing.assert_allclose(np.asarray(t2["loss"]), 2.0 * mse, rtol=1e-5)
 
 
@@ -156,8 +179,8 @@ def test_mlp_vae_bernoulli_nll():
     m = MLPVAE(D, dropout=0.0, rngs=nnx.Rngs(0))
     x = jnp.asarray(np.random.default_rng(0).uniform(size=(B, D)).astype(np.float32))
     k = jax.random.key(0)
-    t = m.per_sample_loss(x, k, beta=0.0)
-    p, _, _ = m(x, k)
+    t = jcall(m, "per_sample_loss", x, k, beta=0.0)
+    p, _, _ = jcall(m, "__call__", x, k)
     p = np.asarray(p, np.float64)
     xn = np.asarray(x, np.float64)
     bce = -np.sum(xn * np.log(p) + (1 - xn) * np.log(1 - p), axis=1)
@@ -165,12 +188,14 @@ def test_mlp_vae_bernoulli_nll():
 
 
 def test_loss_weights_mask_samples():
-    m = LSTMAE(D, L, latent_dim=2, hidden=(4,), rngs=nnx.Rngs(0))
+    m = LSTMAE(D, L, latent_dim=3, hidden=(6, 4), rngs=nnx.Rngs(0))
     x = windows()
     k = jax.random.key(0)
     w = jnp.array([1.0, 1.0, 0.0, 1.0, 0.0])
-    full, _ = loss(m, x[jnp.array([0, 1, 3])], k)
-    masked, aux = loss(m, x, k, weights=w)
+    graphdef, state = nnx.split(m)
+    f = jax.jit(lambda st, x, w: loss(nnx.merge(graphdef, st), x, k, weights=w))
+    full, _ = f(state, x[jnp.array([0, 1, 3])], None)
+    masked, aux = f(state, x, w)
     np.testing.assert_allclose(float(masked), float(full), rtol=1e-5)
     assert set(aux) >= {"loss", "recon"}
 

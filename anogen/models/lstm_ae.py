@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from anogen.models.vae import LSTM, _check_hidden, _check_positive_int, _check_unroll
+from anogen.models.vae import LSTM, Dense, ParamInit, _check_hidden, _check_positive_int, _check_unroll
 
 __all__ = ["LSTMAE"]
 
@@ -47,16 +47,18 @@ class LSTMAE(nnx.Module):
         self.latent_dim = _check_positive_int("model.latent_dim", latent_dim)
         self.hidden = _check_hidden("model.hidden", hidden)
         self.unroll = _check_unroll(unroll)
+        init = ParamInit(rngs)
         sizes = (self.n_features, *self.hidden)
         self.enc_lstm = nnx.List(
-            [LSTM(a, b, unroll=unroll, rngs=rngs) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+            [LSTM(a, b, unroll=unroll, rngs=init) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
         )
-        self.to_latent = nnx.Linear(self.hidden[-1], self.latent_dim, rngs=rngs)
+        self.to_latent = Dense(self.hidden[-1], self.latent_dim, rngs=init)
         dec_sizes = (self.latent_dim, *self.hidden[::-1])
         self.dec_lstm = nnx.List(
-            [LSTM(a, b, unroll=unroll, rngs=rngs) for a, b in zip(dec_sizes[:-1], dec_sizes[1:], strict=True)]
+            [LSTM(a, b, unroll=unroll, rngs=init) for a, b in zip(dec_sizes[:-1], dec_sizes[1:], strict=True)]
         )
-        self.out = nnx.Linear(self.hidden[0], self.n_features, rngs=rngs)
+        self.out = Dense(self.hidden[0], self.n_features, rngs=init)
+        init.finish()
 
     def get_config(self) -> dict[str, Any]:
         """Constructor keyword arguments (JSON-able) that rebuild this model."""

@@ -15,15 +15,18 @@ backward pass, unrolling) are listed in ``docs/training.md``.
 
 from __future__ import annotations
 
+import functools
+import math
 from typing import Any, Literal
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from flax import nnx
 
 from anogen.types import AnogenError
 
-__all__ = ["LSTM", "LSTMVAE", "MLPVAE", "kl_divergence", "reparameterise"]
+__all__ = ["LSTM", "LSTMVAE", "MLPVAE", "Dense", "ParamInit", "kl_divergence", "reparameterise"]
 
 _lecun = jax.nn.initializers.lecun_normal()
 _orthogonal = jax.nn.initializers.orthogonal()
@@ -49,6 +52,103 @@ def _check_unroll(unroll: Any) -> int | bool:
     if isinstance(unroll, bool) or (isinstance(unroll, int) and unroll >= 1):
         return unroll
     raise AnogenError(f"model.unroll={unroll!r} is invalid: expected an integer >= 1 or true (full unroll)")
+
+
+_INIT_KINDS = ("lecun_normal", "orthogonal", "zeros", "forget_bias")
+
+
+@functools.partial(jax.jit, static_argnums=1)
+def _draw_params(key: jax.Array, spec: tuple[tuple[str, tuple[int, ...]], ...]) -> tuple[jax.Array, ...]:
+    """Initial values for ``spec`` = ((kind, shape), ...), with two random draws in total.
+
+    ``lecun_normal``: truncated normal in [-2, 2] scaled to variance ``1 / fan_in``
+    (``fan_in = shape[0]``), as ``jax.nn.initializers.lecun_normal``. ``orthogonal``: QR of a
+    Gaussian matrix with the sign fix of ``jax.nn.initializers.orthogonal``. All values of one
+    kind come from one draw (one random-bits kernel to compile instead of one per parameter).
+    """
+    k_lecun, k_orth = jax.random.split(key)
+    sizes = {kind: sum(math.prod(shape) for kd, shape in spec if kd == kind) for kind in _INIT_KINDS}
+    lecun = jax.random.truncated_normal(k_lecun, -2.0, 2.0, (sizes["lecun_normal"],), jnp.float32)
+    gauss = jax.random.normal(k_orth, (sizes["orthogonal"],), jnp.float32)
+    offsets = dict.fromkeys(_INIT_KINDS, 0)
+    out = []
+    for kind, shape in spec:
+        size = math.prod(shape)
+        start = offsets[kind]
+        offsets[kind] += size
+        if kind == "lecun_normal":
+            std = math.sqrt(1.0 / shape[0]) / 0.87962566103423978  # std of the truncated normal
+            out.append(lecun[start : start + size].reshape(shape) * std)
+        elif kind == "orthogonal":
+            rows, cols = shape
+            a = gauss[start : start + size].reshape((cols, rows) if rows < cols else (rows, cols))
+            q, r = jnp.linalg.qr(a)
+            q = q * jnp.sign(jnp.diag(r))[None, :]
+            out.append(q.T if rows < cols else q)
+        elif kind == "zeros":
+            out.append(jnp.zeros(shape, jnp.float32))
+        else:  # forget_bias: LSTM bias (4h,) with the forget-gate block at 1
+            h = shape[0] // 4
+            out.append(jnp.zeros(shape, jnp.float32).at[h : 2 * h].set(1.0))
+    return tuple(out)
+
+
+class ParamInit:
+    """Creates a model's parameters and draws all their initial values in *one* jitted call.
+
+    Eager initialisers compile one small XLA program per distinct shape (about 0.5 s each on a
+    2-core CPU, i.e. several seconds for one LSTM-VAE); drawing every parameter inside one
+    ``jax.jit`` (cached per architecture) costs one compilation instead.
+
+    Args:
+        rngs: the model's ``nnx.Rngs``; one ``rngs.params()`` key seeds every parameter.
+    """
+
+    def __init__(self, rngs: nnx.Rngs):
+        self._key = rngs.params()
+        self._items: list[tuple[nnx.Param, str, tuple[int, ...]]] = []
+
+    def __call__(self, kind: str, shape: tuple[int, ...]) -> nnx.Param:
+        """A parameter with a placeholder value, initialised by :meth:`finish`."""
+        assert kind in _INIT_KINDS, kind
+        param = nnx.Param(np.zeros(shape, np.float32))
+        self._items.append((param, kind, tuple(int(s) for s in shape)))
+        return param
+
+    def finish(self) -> None:
+        """Draw every registered parameter's initial value."""
+        values = _draw_params(self._key, tuple((kind, shape) for _, kind, shape in self._items))
+        for (param, _, _), value in zip(self._items, values, strict=True):
+            param.set_value(value)
+        self._items = []
+
+
+def _param_init(rngs: nnx.Rngs | ParamInit) -> tuple[ParamInit, bool]:
+    """(initialiser, whether the caller owns it and must call ``finish``)."""
+    if isinstance(rngs, ParamInit):
+        return rngs, False
+    return ParamInit(rngs), True
+
+
+class Dense(nnx.Module):
+    """Affine layer ``x @ kernel + bias`` (like ``nnx.Linear``: LeCun-normal kernel, zero bias).
+
+    Args:
+        in_features: input size.
+        out_features: output size.
+        rngs: ``nnx.Rngs`` or the parent model's :class:`ParamInit`.
+    """
+
+    def __init__(self, in_features: int, out_features: int, *, rngs: nnx.Rngs | ParamInit):
+        init, own = _param_init(rngs)
+        self.kernel = init("lecun_normal", (in_features, out_features))
+        self.bias = init("zeros", (out_features,))
+        if own:
+            init.finish()
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        """``(..., in) -> (..., out)``."""
+        return x @ self.kernel[...] + self.bias[...]
 
 
 def reparameterise(mu: jax.Array, logvar: jax.Array, key: jax.Array) -> jax.Array:
@@ -90,17 +190,22 @@ class LSTM(nnx.Module):
         in_features: input size per time step.
         hidden_features: state size ``h``.
         unroll: ``lax.scan`` unroll factor (``True`` = fully unrolled).
-        rngs: parameter initialisation keys.
+        rngs: ``nnx.Rngs`` or the parent model's :class:`ParamInit`.
     """
 
-    def __init__(self, in_features: int, hidden_features: int, *, unroll: int | bool = 1, rngs: nnx.Rngs):
+    def __init__(
+        self, in_features: int, hidden_features: int, *, unroll: int | bool = 1, rngs: nnx.Rngs | ParamInit
+    ):
         self.in_features = _check_positive_int("in_features", in_features)
         self.hidden_features = _check_positive_int("hidden_features", hidden_features)
         self.unroll = _check_unroll(unroll)
         h = hidden_features
-        self.kernel_i = nnx.Param(_lecun(rngs.params(), (in_features, 4 * h), jnp.float32))
-        self.kernel_h = nnx.Param(_orthogonal(rngs.params(), (h, 4 * h), jnp.float32))
-        self.bias = nnx.Param(jnp.zeros((4 * h,), jnp.float32).at[h : 2 * h].set(1.0))
+        init, own = _param_init(rngs)
+        self.kernel_i = init("lecun_normal", (in_features, 4 * h))
+        self.kernel_h = init("orthogonal", (h, 4 * h))
+        self.bias = init("forget_bias", (4 * h,))
+        if own:
+            init.finish()
 
     def _step(self, carry: tuple[jax.Array, jax.Array], z: jax.Array) -> tuple[jax.Array, jax.Array]:
         c, h = carry
@@ -192,19 +297,21 @@ class LSTMVAE(nnx.Module):
         self.hidden = _check_hidden("model.hidden", hidden)
         self.dense = _check_positive_int("model.dense", dense)
         self.unroll = _check_unroll(unroll)
+        init = ParamInit(rngs)
         sizes = (self.n_features, *self.hidden)
         self.enc_lstm = nnx.List(
-            [LSTM(a, b, unroll=unroll, rngs=rngs) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+            [LSTM(a, b, unroll=unroll, rngs=init) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
         )
-        self.enc_dense = nnx.Linear(self.hidden[-1], self.dense, rngs=rngs)
-        self.mu = nnx.Linear(self.dense, self.latent_dim, rngs=rngs)
-        self.logvar = nnx.Linear(self.dense, self.latent_dim, rngs=rngs)
-        self.dec_dense = nnx.Linear(self.latent_dim, self.dense, rngs=rngs)
+        self.enc_dense = Dense(self.hidden[-1], self.dense, rngs=init)
+        self.mu = Dense(self.dense, self.latent_dim, rngs=init)
+        self.logvar = Dense(self.dense, self.latent_dim, rngs=init)
+        self.dec_dense = Dense(self.latent_dim, self.dense, rngs=init)
         dec_sizes = (self.dense, *self.hidden[::-1])
         self.dec_lstm = nnx.List(
-            [LSTM(a, b, unroll=unroll, rngs=rngs) for a, b in zip(dec_sizes[:-1], dec_sizes[1:], strict=True)]
+            [LSTM(a, b, unroll=unroll, rngs=init) for a, b in zip(dec_sizes[:-1], dec_sizes[1:], strict=True)]
         )
-        self.out = nnx.Linear(self.hidden[0], self.n_features, rngs=rngs)
+        self.out = Dense(self.hidden[0], self.n_features, rngs=init)
+        init.finish()
 
     def get_config(self) -> dict[str, Any]:
         """Constructor keyword arguments (JSON-able) that rebuild this model."""
@@ -344,15 +451,15 @@ class MLPVAE(nnx.Module):
             raise AnogenError(f"model.likelihood={likelihood!r} is invalid: expected 'bernoulli' or 'gaussian'")
         self.likelihood = likelihood
         h = self.hidden
+        init = ParamInit(rngs)
         widths = (self.n_features, h, h - 2, h - 4)
-        self.enc = nnx.List([nnx.Linear(a, b, rngs=rngs) for a, b in zip(widths[:-1], widths[1:], strict=True)])
-        self.mu = nnx.Linear(h - 4, self.latent_dim, rngs=rngs)
-        self.logvar = nnx.Linear(h - 4, self.latent_dim, rngs=rngs)
+        self.enc = nnx.List([Dense(a, b, rngs=init) for a, b in zip(widths[:-1], widths[1:], strict=True)])
+        self.mu = Dense(h - 4, self.latent_dim, rngs=init)
+        self.logvar = Dense(h - 4, self.latent_dim, rngs=init)
         dec_widths = (self.latent_dim, h - 4, h - 2, h)
-        self.dec = nnx.List(
-            [nnx.Linear(a, b, rngs=rngs) for a, b in zip(dec_widths[:-1], dec_widths[1:], strict=True)]
-        )
-        self.out = nnx.Linear(h, self.n_features, rngs=rngs)
+        self.dec = nnx.List([Dense(a, b, rngs=init) for a, b in zip(dec_widths[:-1], dec_widths[1:], strict=True)])
+        self.out = Dense(h, self.n_features, rngs=init)
+        init.finish()
 
     def get_config(self) -> dict[str, Any]:
         """Constructor keyword arguments (JSON-able) that rebuild this model."""

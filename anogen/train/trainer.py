@@ -184,25 +184,35 @@ def _optimizer_spec(config: TrainConfig) -> tuple:
     return (config.optimizer, float(config.learning_rate), float(config.weight_decay), config.grad_clip)
 
 
-@functools.lru_cache(maxsize=64)
+def _structure(spec: tuple) -> tuple:
+    """The part of an optimizer spec that changes the compiled program (not lr / decay values)."""
+    name, _, wd, clip = spec
+    return (name, wd > 0, None if clip is None else float(clip))
+
+
 def _build_optimizer(spec: tuple) -> optax.GradientTransformation:
+    """Optax optimizer whose learning rate and weight decay live in its state.
+
+    ``optax.inject_hyperparams`` keeps the numeric hyperparameters in the optimizer state, so the
+    compiled train step does not depend on their values: a learning-rate sweep compiles once.
+    """
     name, lr, wd, clip = spec
     if not isinstance(name, str) or name not in _optimizer_names():
-        valid = ", ".join(n for n in ("adam", "adamw", "sgd", "rmsprop", "nadam", "lion", "adabelief", "lamb"))
+        valid = ", ".join(("adam", "adamw", "sgd", "rmsprop", "nadam", "lion", "adabelief", "lamb"))
         raise AnogenError(
             f"train.optimizer={name!r} is invalid: expected the name of an optax optimizer, e.g. {valid}"
         )
     factory = getattr(optax, name)
-    kwargs: dict[str, Any] = {"learning_rate": lr}
     decay_inside = "weight_decay" in inspect.signature(factory).parameters
+    hyper: dict[str, Any] = {"learning_rate": lr}
     if decay_inside:
-        kwargs["weight_decay"] = wd
+        hyper["weight_decay"] = wd
     parts = []
     if clip is not None:
         parts.append(optax.clip_by_global_norm(float(clip)))
     if wd > 0 and not decay_inside:
-        parts.append(optax.add_decayed_weights(wd))
-    parts.append(factory(**kwargs))
+        parts.append(optax.inject_hyperparams(optax.add_decayed_weights)(weight_decay=wd))
+    parts.append(optax.inject_hyperparams(factory)(**hyper))
     return parts[0] if len(parts) == 1 else optax.chain(*parts)
 
 
@@ -337,10 +347,20 @@ def _batch_loss(graphdef, params, rest, x, w, key, beta, recon_weight, train):
     return loss, jnp.sum(terms["recon"] * w) / total
 
 
+def _train_fns(graphdef, opt_spec: tuple, batch_size: int, window: int | None):
+    """``(plan, step, epoch)`` jitted functions for one model structure and setting.
+
+    Cached on the optimizer's *structure* only: learning rate and weight decay are read from the
+    optimizer state at run time.
+    """
+    return _train_fns_cached(graphdef, _structure(opt_spec), batch_size, window)
+
+
 @functools.lru_cache(maxsize=32)
-def _train_fns(graphdef, opt_spec: tuple, batch_size: int, window: int | None, recon_weight: float | None):
-    """``(plan, step, epoch)`` jitted functions for one model structure and setting."""
-    tx = _build_optimizer(opt_spec)
+def _train_fns_cached(graphdef, structure: tuple, batch_size: int, window: int | None):
+    name, wd_on, clip = structure
+    # placeholder values: the real learning rate / decay are read from the optimizer state
+    tx = _build_optimizer((name, 1.0, 1.0 if wd_on else 0.0, clip))
 
     def plan(starts_len_arr: jax.Array, key: jax.Array):
         # starts_len_arr only carries the static number of samples in its shape
@@ -352,7 +372,7 @@ def _train_fns(graphdef, opt_spec: tuple, batch_size: int, window: int | None, r
         w = (pos < n).astype(jnp.float32).reshape(n_batches, batch_size)
         return idx, w
 
-    def step(params, opt_state, rest, data, starts, bidx, bw, key, beta):
+    def step(params, opt_state, rest, data, starts, bidx, bw, key, beta, recon_weight):
         x = _gather(data, starts[bidx], window)
         (loss, recon), grads = jax.value_and_grad(_batch_loss, argnums=1, has_aux=True)(
             graphdef, params, rest, x, bw, key, beta, recon_weight, True
@@ -361,14 +381,16 @@ def _train_fns(graphdef, opt_spec: tuple, batch_size: int, window: int | None, r
         params = optax.apply_updates(params, updates)
         return params, opt_state, loss, recon
 
-    def epoch(params, opt_state, rest, data, starts, key, beta):
+    def epoch(params, opt_state, rest, data, starts, key, beta, recon_weight):
         idx, w = plan(starts, key)
         step_key = jax.random.fold_in(key, 1)
 
         def body(carry, inp):
             p, o = carry
             i, bidx, bw = inp
-            p, o, loss, recon = step(p, o, rest, data, starts, bidx, bw, jax.random.fold_in(step_key, i), beta)
+            p, o, loss, recon = step(
+                p, o, rest, data, starts, bidx, bw, jax.random.fold_in(step_key, i), beta, recon_weight
+            )
             return (p, o), (loss, recon)
 
         steps = jnp.arange(idx.shape[0])
@@ -381,10 +403,10 @@ def _train_fns(graphdef, opt_spec: tuple, batch_size: int, window: int | None, r
 
 
 @functools.lru_cache(maxsize=32)
-def _eval_fn(graphdef, chunk: int, window: int | None, recon_weight: float | None):
+def _eval_fn(graphdef, chunk: int, window: int | None):
     """Jitted validation: weighted mean loss (full beta, fixed key) and deterministic recon MSE."""
 
-    def evaluate(params, rest, data, starts, key, beta):
+    def evaluate(params, rest, data, starts, key, beta, recon_weight):
         n = starts.shape[0]
         n_chunks = -(-n // chunk)
         pos = jnp.arange(n_chunks * chunk)
@@ -457,6 +479,11 @@ def fit(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise AnogenError(f"seed={seed!r} is invalid: expected an integer")
     arr, window = _check_data(model, data, window)
+    if getattr(model, "likelihood", None) == "bernoulli" and (arr.min() < -1e-6 or arr.max() > 1 + 1e-6):
+        raise AnogenError(
+            f"{type(model).__name__} with likelihood='bernoulli' needs data scaled to [0, 1] (min-max scaling); "
+            f"got values in [{arr.min():.4g}, {arr.max():.4g}]: use likelihood='gaussian' or min-max scale"
+        )
     if window is None:
         if segments is not None:
             raise AnogenError("segments are only used with window models (window=None here)")
@@ -468,14 +495,15 @@ def fit(
     train_starts, val_starts = _split_samples(starts, float(config.val_split), window, len(arr))
 
     graphdef, params, rest = nnx.split(model, nnx.Param, ...)
-    recon_weight = None if config.recon_weight is None else float(config.recon_weight)
+    rw = model.default_recon_weight if config.recon_weight is None else config.recon_weight
+    recon_weight = jnp.asarray(rw, jnp.float32)
     opt_spec = _optimizer_spec(config)
     tx = _build_optimizer(opt_spec)
     bs = int(config.batch_size)
-    plan_fn, step_fn, epoch_fn = _train_fns(graphdef, opt_spec, bs, window, recon_weight)
+    plan_fn, step_fn, epoch_fn = _train_fns(graphdef, opt_spec, bs, window)
     has_val = len(val_starts) > 0
     if has_val:
-        eval_fn = _eval_fn(graphdef, int(min(len(val_starts), 1024)), window, recon_weight)
+        eval_fn = _eval_fn(graphdef, int(min(len(val_starts), 1024)), window)
 
     opt_state = tx.init(params)
     data_dev = jax.device_put(arr)
@@ -500,14 +528,18 @@ def fit(
                 beta_e = beta_full
             beta_arr = jnp.asarray(beta_e, jnp.float32)
             if config.scan_epochs:
-                params, opt_state, tl, tr = epoch_fn(params, opt_state, rest, data_dev, train_dev, ekey, beta_arr)
+                params, opt_state, tl, tr = epoch_fn(
+                    params, opt_state, rest, data_dev, train_dev, ekey, beta_arr, recon_weight
+                )
             else:
                 params, opt_state, tl, tr = _epoch_stepwise(
-                    plan_fn, step_fn, params, opt_state, rest, data_dev, train_dev, ekey, beta_arr
+                    plan_fn, step_fn, params, opt_state, rest, data_dev, train_dev, ekey, beta_arr, recon_weight
                 )
             train_loss = float(tl)
             if has_val:
-                vl, vr = eval_fn(params, rest, data_dev, val_dev, val_key, jnp.asarray(beta_full, jnp.float32))
+                vl, vr = eval_fn(
+                    params, rest, data_dev, val_dev, val_key, jnp.asarray(beta_full, jnp.float32), recon_weight
+                )
                 mon_loss, mon_recon = float(vl), float(vr)
                 hist.val_loss.append(mon_loss)
             else:
@@ -550,7 +582,7 @@ def fit(
     return model, hist
 
 
-def _epoch_stepwise(plan_fn, step_fn, params, opt_state, rest, data, starts, key, beta):
+def _epoch_stepwise(plan_fn, step_fn, params, opt_state, rest, data, starts, key, beta, recon_weight):
     """One epoch with one jitted call per step (same maths as the scanned epoch)."""
     idx, w = plan_fn(starts, key)
     step_key = jax.random.fold_in(key, 1)
@@ -559,7 +591,7 @@ def _epoch_stepwise(plan_fn, step_fn, params, opt_state, rest, data, starts, key
     counts = jnp.sum(w, axis=1)
     for i in range(idx.shape[0]):
         params, opt_state, loss, recon = step_fn(
-            params, opt_state, rest, data, starts, idx[i], w[i], jax.random.fold_in(step_key, i), beta
+            params, opt_state, rest, data, starts, idx[i], w[i], jax.random.fold_in(step_key, i), beta, recon_weight
         )
         loss_sum = loss_sum + loss * counts[i]
         recon_sum = recon_sum + recon * counts[i]
