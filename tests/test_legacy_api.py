@@ -114,3 +114,16 @@ def test_api_generate_dataframe_no_files(tmp_path, monkeypatch):
     assert isinstance(folds, list) and len(folds) == 2 and folds[0].values.shape[0] == 120
     with pytest.raises(AnogenError, match="unknown option 'nope'"):
         anogen.generate(df, key="t", sampler="nope")
+
+
+def test_legacy_ano_vae_path(tmp_path):
+    data = _occupancy_copy(tmp_path)
+    spec = {"train_params": {"columns": ["Temperature", "Humidity"], "sequence_length": 6, "latent_space_dim": 2,
+                             "learning_rate": 0.001, "batch_size": 32, "epochs": 1, "path": str(data), "key": "date",
+                             "dates": [["2015-02-09 00:00:00", "2015-02-10 09:19:00"]], "progress": False}}
+    p = _write(tmp_path, spec)
+    assert legacy_main(["-t", "ano", "-f", str(p), "-d", str(tmp_path / "out")]) == 0
+    df = pd.read_csv(tmp_path / "out" / "0anocsv.csv")
+    idx = json.loads((tmp_path / "out" / "0anoindex.json").read_text())
+    assert idx["anoindex"] == np.flatnonzero(df["is_anomaly"]).tolist()
+    assert all(e["end"] - e["start"] == 6 and e["kind"] == "vae_tail" for e in idx["events"])
