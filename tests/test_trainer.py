@@ -16,6 +16,7 @@ from anogen.train import (
     TrainConfig,
     decode,
     encode,
+    evaluate,
     fit,
     load_checkpoint,
     reconstruction_error,
@@ -242,6 +243,17 @@ def test_encode_decode_shapes_and_batching(trained_vae, clean):
     np.testing.assert_allclose(mu_w, mu[:5], rtol=1e-5, atol=1e-6)
     out = decode(model, mu[:9], batch_size=4)
     assert out.shape == (9, L, D) and out.dtype == np.float32
+
+
+def test_evaluate_matches_validation_history(trained_vae, data):
+    """evaluate() on the validation windows reproduces the trainer's monitored recon MSE."""
+    model, hist = trained_vae
+    starts = window_starts(N, L, SEGS)
+    _, val = tr._split_samples(starts, CFG.val_split, L, N)
+    res = evaluate(model, data, window=L, segments=np.array([[val[0], val[-1] + L]]))
+    assert res["n"] == len(val)
+    np.testing.assert_allclose(res["recon"], hist.recon[hist.best_epoch], rtol=1e-4)
+    assert np.isfinite(res["loss"]) and res["loss"] > 0
 
 
 def test_reconstruction_error_averages_covering_windows(trained_vae, clean):

@@ -132,37 +132,24 @@ def train_or_load(model_cfg: Mapping[str, Any], trainer_cfg: Mapping[str, Any], 
     return model, scaler, {**meta, "cached": False}
 
 
-def heldout_objective(model, x_scaled: np.ndarray, window: int | None = None, seed: int = 0,
-                      chunk: int = 2048) -> float:
+def heldout_objective(model, x_scaled: np.ndarray, window: int | None = None, seed: int = 0) -> float:
     """Mean negative ELBO (``beta = 1``, the model's default reconstruction weight) on held-out rows.
 
     The value an optimiser should minimise: computed on data the model never saw (the clean test
     fold), with the loss weights fixed, so it stays comparable when ``beta`` or ``recon_weight`` are
     swept (a model's own training loss is not: a smaller beta lowers it by construction). Models
-    without a KL term (the LSTM autoencoder) give their reconstruction MSE.
+    without a KL term (the LSTM autoencoder) give their reconstruction loss. Jitted and batched
+    (:func:`anogen.train.evaluate`).
 
     Args:
-        model: trained model with ``per_sample_loss`` (VAEs) or ``reconstruct`` (autoencoders).
+        model: a trained anogen model.
         x_scaled: ``(n, d)`` scaled held-out rows.
         window: window length for window models; ``None`` = rows.
-        seed: key of the (fixed) reparameterisation noise.
+        seed: seed of the (fixed) latent noise.
     """
-    import jax
-    import jax.numpy as jnp
+    from anogen.train import evaluate
 
     x = np.asarray(x_scaled, dtype=np.float32)
-    if window is not None:
-        if x.shape[0] < window:
-            return float("nan")
-        x = np.lib.stride_tricks.sliding_window_view(x, window, axis=0).transpose(0, 2, 1)
-    key = jax.random.PRNGKey(seed)
-    total, count = 0.0, 0
-    for i in range(0, x.shape[0], chunk):
-        xb = jnp.asarray(x[i:i + chunk])
-        if hasattr(model, "per_sample_loss"):
-            loss = model.per_sample_loss(xb, jax.random.fold_in(key, i), beta=1.0, train=False)["loss"]
-        else:
-            loss = jnp.mean(jnp.square(xb - model(xb)), axis=tuple(range(1, xb.ndim)))
-        total += float(jnp.sum(loss))
-        count += int(xb.shape[0])
-    return total / max(count, 1)
+    if window is not None and x.shape[0] < window:
+        return float("nan")
+    return float(evaluate(model, x, window=window, beta=1.0, seed=seed)["loss"])

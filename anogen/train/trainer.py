@@ -15,10 +15,11 @@ Design (measurements in ``docs/training.md``):
   the step compiles once.
 * Keys: ``key, val_key = split(key(seed))``; epoch ``e`` uses ``fold_in(key, e)``; inside it the
   permutation uses ``fold_in(epoch_key, 0)`` and step ``i`` ``fold_in(fold_in(epoch_key, 1), i)``;
-  validation always uses ``val_key`` (common random numbers across epochs). No global random state: same seed, same data,
-  same config -> identical losses.
-* Compiled functions are cached per (model structure, optimizer settings, batch size, window), so
-  a sweep that trains the same architecture again does not recompile.
+  validation always uses ``val_key`` (common random numbers across epochs). No global random
+  state: same seed, same data, same config -> identical losses.
+* Compiled functions are cached per (model structure, optimizer *structure*, batch size, window);
+  learning rate, weight decay, ``beta`` and ``recon_weight`` are run-time values, so a sweep that
+  trains the same architecture again does not recompile.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ __all__ = [
     "TrainConfig",
     "decode",
     "encode",
+    "evaluate",
     "fit",
     "make_optimizer",
     "reconstruction_error",
@@ -450,10 +452,11 @@ def fit(
     lying fully inside one of ``segments`` (window models; ``window`` defaults to
     ``model.seq_len``). Validation holds out the *last* ``val_split`` fraction of the samples in
     time order (never shuffled into training); for windows, the training windows that share rows
-    with the first validation window are dropped too. The monitored quantity is the validation
-    loss (full KL weight, fixed key) or, without a validation set, the epoch's training loss.
-    Training stops after ``patience`` epochs without improvement, when the monitored
-    deterministic reconstruction MSE drops below ``epsilon``, at ``epochs``, or when the loss
+    with a validation window are dropped too. The monitored loss is the validation loss (full KL
+    weight, fixed key) or, without a validation set, the epoch's training loss; the monitored
+    reconstruction MSE is that of ``decode(mu)`` on the validation set (without one: of the
+    training batches). Training stops after ``patience`` epochs without a lower monitored loss,
+    when the monitored reconstruction MSE drops below ``epsilon``, at ``epochs``, or when the loss
     becomes NaN/inf; the parameters of the best epoch are restored into ``model``.
 
     Args:
@@ -580,6 +583,57 @@ def fit(
     hist.best_epoch = best_epoch
     hist.seconds = time.perf_counter() - t_start
     return model, hist
+
+
+def evaluate(
+    model: Any,
+    data: np.ndarray,
+    *,
+    window: int | None = None,
+    segments: np.ndarray | None = None,
+    beta: float = 1.0,
+    recon_weight: float | None = None,
+    seed: int = 0,
+    batch_size: int = 1024,
+) -> dict[str, float]:
+    """Mean loss and reconstruction MSE of a trained model on (held-out) data, jitted and batched.
+
+    The loss is the model's training objective with fixed weights (``beta``, ``recon_weight`` =
+    the model default when ``None``), eval mode (no dropout) and latent noise from ``seed``: the
+    same quantity as :class:`History`'s ``val_loss``, so it stays comparable across runs that
+    trained with different weights.
+
+    Args:
+        model: an anogen model.
+        data: ``(n, d)`` scaled rows.
+        window: window length (window models; ``None`` = ``model.seq_len``).
+        segments: ``(k, 2)`` half-open row ranges windows must lie in; ``None`` = whole array.
+        beta: KL weight of the reported loss.
+        recon_weight: reconstruction weight; ``None`` = the model's default.
+        seed: seed of the latent noise.
+        batch_size: samples per compiled chunk.
+
+    Returns:
+        ``{"loss": mean loss per sample, "recon": mean squared error of decode(mu), "n": samples}``.
+    """
+    batch_size = _check_batch_size(batch_size)
+    arr, window = _check_data(model, data, window)
+    starts = np.arange(len(arr), dtype=np.int32) if window is None else window_starts(len(arr), window, segments)
+    if len(starts) == 0:
+        raise AnogenError("data has no rows")
+    graphdef, params, rest = nnx.split(model, nnx.Param, ...)
+    rw = model.default_recon_weight if recon_weight is None else recon_weight
+    fn = _eval_fn(graphdef, _bucket(len(starts), batch_size), window)
+    loss, recon = fn(
+        params,
+        rest,
+        jax.device_put(arr),
+        jax.device_put(starts),
+        jax.random.key(int(seed)),
+        jnp.asarray(beta, jnp.float32),
+        jnp.asarray(rw, jnp.float32),
+    )
+    return {"loss": float(loss), "recon": float(recon), "n": int(len(starts))}
 
 
 def _epoch_stepwise(plan_fn, step_fn, params, opt_state, rest, data, starts, key, beta, recon_weight):
