@@ -246,7 +246,7 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
                 _write_fold(out_dir, fold, inj, scores, detectors, ctx, bool(cfg.get("plots", True)),
                             loggers)
             for lg in loggers:
-                lg.log_metrics(m, step=i, prefix=f"fold{i}/")
+                lg.log_metrics(m, prefix=f"fold{i}/")
         mean = _mean_metrics(per_fold)
         finite = [o for o in objectives if np.isfinite(o)]
         objective = float(np.mean(finite)) if finite else float("nan")
@@ -270,6 +270,14 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
         "overrides": overrides,
         "model_cached": model_cache,
     }
+    for name, h in histories.items():  # training curves: one logged row per epoch
+        tl, vl = list(h.get("train_loss") or []), list(h.get("val_loss") or [])
+        for ep in range(len(tl)):
+            row = {f"{name}/train_loss": tl[ep], f"{name}/epoch": ep + 1}
+            if ep < len(vl):
+                row[f"{name}/val_loss"] = vl[ep]
+            for lg in loggers:
+                lg.log_metrics(row)
     if out_dir is not None:
         from anogen.outputs.files import write_json
         from anogen.outputs.plots import plot_loss

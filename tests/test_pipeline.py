@@ -56,7 +56,10 @@ def test_quickstart_end_to_end(tmp_path):
     assert 0.0 <= res.metrics["lstm_ae/roc_auc"] <= 1.0
     assert "lstm_ae/tdir" in res.metrics
     assert (tmp_path / "fold0" / "lstm_ae.ckpt").exists()
-    assert (tmp_path / "log.jsonl").is_file()
+    log = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    losses = [r for r in log if r["event"] == "metrics" and "fold0/lstm_ae/train_loss" in r["metrics"]]
+    assert len(losses) == 2  # one row per epoch (the loggers, W&B included, get the training curve)
+    assert log[-1]["event"] == "finish" and log[-1]["status"] == "ok"
 
 
 def test_multiple_folds(tmp_path):
