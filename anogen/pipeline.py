@@ -143,6 +143,10 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
 
     if not isinstance(cfg, DictConfig):
         cfg = OmegaConf.create(cfg)
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise AnogenError(f"missing required value(s) {missing}: set them on the command line, e.g. "
+                          f"{missing[0]}=...")
     if run_dir == "auto":
         run_dir = _hydra_run_dir() or cfg.get("run_dir")
     out_dir = Path(run_dir) if run_dir else None

@@ -100,6 +100,13 @@ def test_cli_user_error_is_one_line(tmp_path):
     assert not (tmp_path / "run" / "metrics.json").exists()
 
 
+def test_cli_missing_mandatory_value(tmp_path):
+    # bug: data=csv without data.path ended in an omegaconf traceback
+    r = _cli(["data=csv", "hydra.run.dir=" + str(tmp_path / "run")], tmp_path)
+    assert r.returncode == 2 and "missing required value(s) ['data.path']" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
 def test_cli_unknown_key(tmp_path):
     r = _cli(["nosuchkey=1"], tmp_path)
     assert r.returncode != 0 and "nosuchkey" in r.stderr
