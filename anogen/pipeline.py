@@ -143,6 +143,8 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
 
     if not isinstance(cfg, DictConfig):
         cfg = OmegaConf.create(cfg)
+    # JAX logs a failed TPU probe at INFO on every CPU/GPU machine: noise in a run log
+    logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
     missing = sorted(OmegaConf.missing_keys(cfg))
     if missing:
         raise AnogenError(f"missing required value(s) {missing}: set them on the command line, e.g. "
@@ -294,7 +296,8 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
     for lg in loggers:
         lg.log_metrics(mean, prefix="mean/")
         lg.finish(status=status, summary={**{f"mean/{k}": v for k, v in mean.items()}, "objective": objective})
-    log.info("done in %.1f s: %s", elapsed, {k: round(v, 4) for k, v in list(mean.items())[:12]})
+    head = {k: round(v, 4) for k, v in mean.items() if k.rsplit("/", 1)[-1] in ("roc_auc", "pr_auc", "f1")}
+    log.info("done in %.1f s%s: %s", elapsed, f", results in {out_dir}" if out_dir else "", head or "no detectors")
     return RunResult(metrics=mean, injected=injected, objective=objective,
                      run_dir=str(out_dir) if out_dir else None,
                      extra={"folds": per_fold, "errors": errors, "histories": histories, "results": results})
