@@ -21,6 +21,9 @@ log = logging.getLogger("anogen")
 
 __all__ = ["run", "stage_seed", "fold_context", "score_and_measure"]
 
+# files of a run are staged here and moved into place only when every fold succeeded
+STAGING = ".staging"
+
 
 def stage_seed(seed: int, *path: int) -> int:
     """A 32-bit seed for one stage, derived from the run seed (no global random state)."""
@@ -63,7 +66,7 @@ def _train_generator(cfg: Any, fold: Fold, seed: int, run_dir: Path | None) -> t
     trainer_cfg = to_plain(cfg.get("trainer")) or {}
     cache_cfg = to_plain(cfg.get("cache", {})) or {}
     return train_or_load(model_cfg, trainer_cfg, fold, seed=seed, cache=cache_cfg,
-                         checkpoint_path=(run_dir / f"fold{fold.number}" / "model.ckpt") if run_dir else None)
+                         checkpoint_path=(run_dir / STAGING / f"fold{fold.number}" / "model.ckpt") if run_dir else None)
 
 
 def fold_context(fold: Fold, model: Any = None, scaler: Any = None, seed: int = 0):
@@ -196,10 +199,9 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
     run_name, group, overrides = _hydra_job_info()
 
     if out_dir is not None:
-        from anogen.outputs.files import write_json, write_text
+        from anogen.outputs.files import write_json
 
         out_dir.mkdir(parents=True, exist_ok=True)
-        write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
         if overrides:
             write_json(out_dir / "overrides.json", overrides)
     plain_cfg = OmegaConf.to_container(cfg, resolve=True)
@@ -213,6 +215,7 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
     per_fold, injected, histories, errors, thresholds_all = [], [], {}, {}, {}
     model_cache: list[bool] = []
     objectives: list[float] = []
+    pending: list[tuple] = []
     objective = float("nan")
     status = "ok"
     try:
@@ -249,15 +252,25 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
                 if h is not None:
                     histories[f"fold{i}/{name}"] = h if isinstance(h, dict) else getattr(h, "__dict__", {})
             if out_dir is not None:
-                _write_fold(out_dir, fold, inj, scores, detectors, ctx, bool(cfg.get("plots", True)),
-                            loggers)
+                pending.append((fold, inj, scores, detectors, ctx))
             for lg in loggers:
                 lg.log_metrics(m, prefix=f"fold{i}/")
         mean = _mean_metrics(per_fold)
         finite = [o for o in objectives if np.isfinite(o)]
         objective = float(np.mean(finite)) if finite else float("nan")
+        if out_dir is not None:  # every fold succeeded: now write their files
+            from anogen.outputs.files import write_text
+
+            _unstage(out_dir)
+            for fold, inj, scores, detectors, ctx in pending:
+                _write_fold(out_dir, fold, inj, scores, detectors, ctx, bool(cfg.get("plots", True)), loggers)
+            write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     except BaseException as e:
         status = "failed"
+        if out_dir is not None:
+            import shutil
+
+            shutil.rmtree(out_dir / STAGING, ignore_errors=True)
         for lg in loggers:
             lg.finish(status="failed", summary={"error": f"{type(e).__name__}: {e}"})
         raise
@@ -301,6 +314,21 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
     return RunResult(metrics=mean, injected=injected, objective=objective,
                      run_dir=str(out_dir) if out_dir else None,
                      extra={"folds": per_fold, "errors": errors, "histories": histories, "results": results})
+
+
+def _unstage(out_dir: Path) -> None:
+    """Move the staged files (checkpoints) into the run directory."""
+    import os
+    import shutil
+
+    staging = out_dir / STAGING
+    if not staging.is_dir():
+        return
+    for f in sorted(p for p in staging.rglob("*") if p.is_file()):
+        dest = out_dir / f.relative_to(staging)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(f, dest)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def _write_fold(out_dir: Path, fold: Fold, inj: Injected, scores: dict, detectors: dict, ctx: Any,
@@ -388,8 +416,18 @@ def _run_benchmark(cfg, folds, composite, detectors_cfg, metrics, threshold, sca
                                      get_model=get_model if cfg.get("model") is not None else None, min_gap=min_gap)
         lb = leaderboard(rows, ("detector",))
         if out_dir is not None:
+            from omegaconf import OmegaConf
+
+            from anogen.outputs.files import write_text
+
+            _unstage(out_dir)
             lb = write_benchmark(out_dir, rows, extras, plots=bool(cfg.get("plots", True)), loggers=loggers)
+            write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     except BaseException as e:
+        if out_dir is not None:
+            import shutil
+
+            shutil.rmtree(out_dir / STAGING, ignore_errors=True)
         for lg in loggers:
             lg.finish(status="failed", summary={"error": f"{type(e).__name__}: {e}"})
         raise

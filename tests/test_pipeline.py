@@ -116,3 +116,23 @@ def test_cli_runs(tmp_path):
     r = _cli(["detectors=[zscore]", "plots=false", "hydra.run.dir=" + str(tmp_path / "run")], tmp_path)
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())["mean"]
+
+
+def test_failure_in_a_later_fold_leaves_no_partial_results(tmp_path):
+    # bug: fold 0's files (and the config) were written before fold 1 failed
+    two = ('data.dates=[["2015-02-05 00:00:00","2015-02-06 00:00:00"],'
+           '["2015-02-08 00:00:00","2015-02-08 02:00:00"]]')
+    with pytest.raises(AnogenError, match="longer than the test fold"):
+        _run(["detectors=[zscore]", two, "sampler.wave=true", "sampler.wave_length=20", "sampler.ratio=0.2"], tmp_path)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert "fold0" not in left and "metrics.json" not in left and "config.yaml" not in left, left
+
+
+def test_generator_checkpoint_lands_in_fold_dir(tmp_path):
+    _run(["model=vae", "sampler=vae_tail", "model.hidden=[8,4]", "model.dense=4", "model.latent_dim=2",
+          "detectors=[zscore]"], tmp_path)
+    assert (tmp_path / "fold0" / "model.ckpt").exists() and not (tmp_path / ".staging").exists()
+    from anogen.train import load_checkpoint
+
+    model, meta = load_checkpoint(tmp_path / "fold0" / "model.ckpt")
+    assert model.latent_dim == 2
