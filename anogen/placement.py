@@ -56,7 +56,8 @@ def allocate(requests: Sequence[SlotRequest], n: int, rng: np.random.Generator,
         max_rounds: re-placement rounds for slots whose start is not eligible.
 
     Returns:
-        One :class:`Slot` per request, in the order of ``requests``.
+        One :class:`Slot` per request, in the order of ``requests`` (each carries its request's
+        ``payload``).
 
     Raises:
         AnogenError: the fold cannot hold the requests, or no eligible position is left.
@@ -87,7 +88,7 @@ def allocate(requests: Sequence[SlotRequest], n: int, rng: np.random.Generator,
     starts_ord = offsets + before
     starts = np.empty(k, dtype=np.int64)
     starts[order] = starts_ord
-    slots = [Slot(int(s), int(r.length), r.mode) for s, r in zip(starts, requests)]
+    slots = [Slot(int(s), int(r.length), r.mode, r.payload) for s, r in zip(starts, requests)]
 
     bad = [i for i, r in enumerate(requests)
            if r.eligible is not None and not bool(np.asarray(r.eligible)[slots[i].start])]
@@ -125,7 +126,7 @@ def allocate(requests: Sequence[SlotRequest], n: int, rng: np.random.Generator,
                     kept.append(p)
                     last_end = p + span
             for i, p in zip(members, kept):
-                slots[i] = Slot(int(p), length, mode)
+                slots[i] = Slot(int(p), length, mode, requests[i].payload)
                 fixed.append(slots[i])
             still.extend(members[len(kept):])
         bad = still

@@ -44,6 +44,16 @@ def test_allocate_eligibility():
     assert sorted(s.start for s in slots) == [5, 50, 90]
 
 
+def test_allocate_copies_payload_to_slots():
+    # plan -> fill state rides on the request, not on the sampler
+    elig = np.zeros(60, bool)
+    elig[[7, 40]] = True
+    reqs = [SlotRequest(2, payload={"i": i}) for i in range(3)] + [SlotRequest(3, eligible=elig, payload="e")]
+    slots = allocate(reqs, 60, np.random.default_rng(3), min_gap=1)
+    assert [s.payload for s in slots] == [{"i": 0}, {"i": 1}, {"i": 2}, "e"]
+    assert slots[3].start in (7, 40)
+
+
 def test_apply_edits_insert_and_replace(tiny_fold):
     d = tiny_fold.test.shape[1]
     rep = tiny_fold.test[10:13].copy() + 5

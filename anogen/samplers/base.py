@@ -32,20 +32,25 @@ class SlotRequest:
         mode: ``"replace"`` or ``"insert"``.
         eligible: optional ``(n_test,)`` bool mask of allowed *start* positions (e.g. rows where a
             relative change is not a no-op). ``None`` = every start that fits.
+        payload: anything ``plan`` computed that ``fill`` needs (the kind and its parameters, the
+            child sampler of a :class:`~anogen.samplers.compose.Compose`); copied unchanged into
+            :attr:`Slot.payload`, so a sampler keeps no state between ``plan`` and ``fill``.
     """
 
     length: int
     mode: Literal["replace", "insert"] = "replace"
     eligible: np.ndarray | None = field(default=None, compare=False)
+    payload: Any = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class Slot:
-    """An allocated room: ``start`` in the clean fold, ``length`` and ``mode`` as requested."""
+    """An allocated room: ``start`` in the clean fold; ``length``, ``mode`` and ``payload`` as requested."""
 
     start: int
     length: int
     mode: Literal["replace", "insert"] = "replace"
+    payload: Any = field(default=None, compare=False)
 
 
 @dataclass
