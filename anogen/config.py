@@ -1,13 +1,23 @@
-"""The one place that turns config nodes into objects (``_target_``), with clear errors."""
+"""The one place that turns config nodes into objects (``_target_``), with clear errors.
+
+``build(node, key)`` walks the node depth first: nested ``_target_`` nodes (an estimator inside a
+detector, the optimizer inside a trainer) are built first under their own key path, then every
+object's keyword arguments are checked against its annotated signature
+(:func:`anogen.params.check_params`) and scikit-learn estimators against their own parameter
+constraints, so a mistake is one line naming the full key (``detectors.iforest.estimator.n_estimators``)
+before any data are loaded. ``_partial_: true`` gives a :func:`functools.partial`.
+"""
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Any, Mapping
 
+from anogen.params import check_params
 from anogen.types import AnogenError
 
-__all__ = ["build", "build_group", "to_plain"]
+__all__ = ["build", "build_group", "to_plain", "resolve_target"]
 
 
 def to_plain(node: Any) -> Any:
@@ -21,59 +31,97 @@ def to_plain(node: Any) -> Any:
     return node
 
 
-def _check_params(target: Any, params: Mapping[str, Any], key: str) -> None:
+def resolve_target(path: Any, key: str) -> Any:
+    """Import a ``_target_`` dotted path (``"sklearn.ensemble.IsolationForest"``)."""
+    if not isinstance(path, str) or not path:
+        raise AnogenError(f"{key}._target_: expected a dotted import path, got {path!r}")
+    from hydra.utils import get_object
+
     try:
-        sig = inspect.signature(target)
-    except (TypeError, ValueError):
+        return get_object(path)
+    except Exception as e:  # noqa: BLE001 - hydra raises several kinds
+        raise AnogenError(f"{key}._target_: cannot import {path!r} ({e})") from None
+
+
+def _check_sklearn(obj: Any, key: str) -> None:
+    """scikit-learn's own parameter constraints, checked at build time (not at ``fit``)."""
+    validate = getattr(obj, "_validate_params", None)
+    if validate is None or not hasattr(obj, "_parameter_constraints"):
         return
-    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
-        return
-    valid = [n for n, p in sig.parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-    for name in params:
-        if name.startswith("_"):
-            continue
-        if name not in valid:
-            raise AnogenError(f"{key}: unknown parameter {name!r}; valid parameters: {valid}")
+    try:
+        validate()
+    except Exception as e:  # noqa: BLE001 - sklearn.utils._param_validation.InvalidParameterError
+        if type(e).__name__ != "InvalidParameterError":
+            raise
+        import re
+
+        msg = str(e)
+        m = re.match(r"The '(\w+)' parameter of \w+ must be (.*)\. Got (.*) instead\.?$", msg, re.S)
+        if m:
+            raise AnogenError(f"{key}.{m.group(1)}: must be {' '.join(m.group(2).split())}, got {m.group(3)}") from None
+        raise AnogenError(f"{key}: {' '.join(msg.split())}") from None
+
+
+def _build_value(value: Any, key: str, leaf: bool = False) -> Any:
+    if isinstance(value, Mapping):
+        if "_target_" in value:
+            return build(value, key)
+        return {k: _build_value(v, f"{key}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_build_value(v, f"{key}[{i}]") for i, v in enumerate(value)]
+    return value
 
 
 def build(node: Any, key: str, **kwargs: Any) -> Any:
     """Instantiate a ``_target_`` node.
 
     Args:
-        node: a DictConfig or dict with ``_target_`` (an object without one is returned as is).
+        node: a DictConfig or dict with ``_target_`` (anything without one is returned as is).
         key: the config key, for error messages (``"sampler"``, ``"detectors.iforest"``).
-        **kwargs: runtime arguments (e.g. ``n_features``, ``rngs``).
+        **kwargs: runtime arguments (e.g. ``n_features``), checked like the others.
 
     Raises:
-        AnogenError: unknown target, unknown parameter, or the constructor's own AnogenError,
-            always naming ``key``.
+        AnogenError: unknown target, unknown or invalid parameter (one line naming the full key
+            path and what is valid), or the constructor's own AnogenError prefixed with ``key``.
     """
-    from hydra.errors import InstantiationException
-    from hydra.utils import get_object, instantiate
-
     plain = to_plain(node)
     if not isinstance(plain, Mapping) or "_target_" not in plain:
         return node
+    target = resolve_target(plain["_target_"], key)
+    partial = bool(plain.get("_partial_", False))
+    params = {k: _build_value(v, f"{key}.{k}") for k, v in plain.items() if not str(k).startswith("_")}
+    params.update(kwargs)
+    params = _check_params(target, params, key, partial)
+    if partial:
+        return functools.partial(target, **params)
     try:
-        target = get_object(plain["_target_"])
-    except Exception as e:  # noqa: BLE001 - hydra raises several kinds
-        raise AnogenError(f"{key}._target_: cannot import {plain['_target_']!r} ({e})") from None
-    _check_params(target, {**plain, **kwargs}, key)
-    try:
-        return instantiate(plain, **kwargs)
-    except InstantiationException as e:
-        cause = e.__cause__ or e.__context__
-        while cause is not None and not isinstance(cause, AnogenError) and (cause.__cause__ or cause.__context__):
-            if isinstance(cause, AnogenError):
-                break
-            cause = cause.__cause__ or cause.__context__
-        if isinstance(cause, AnogenError):
-            msg = str(cause)
-            raise AnogenError(msg if msg.startswith(key) else f"{key}: {msg}") from None
-        raise AnogenError(f"{key}: cannot build {plain['_target_']}: {cause or e}") from None
+        obj = target(**params)
     except AnogenError as e:
         msg = str(e)
         raise AnogenError(msg if msg.startswith(key) else f"{key}: {msg}") from None
+    except (TypeError, ValueError) as e:
+        raise AnogenError(f"{key}: cannot build {plain['_target_']}: {' '.join(str(e).split())}") from None
+    _check_sklearn(obj, key)
+    return obj
+
+
+def _check_params(target: Any, params: dict, key: str, partial: bool) -> dict:
+    """Unknown names are an error (listing the valid ones); annotated ones are type/range checked."""
+    try:
+        sig = inspect.signature(target)
+    except (TypeError, ValueError):
+        return params
+    open_kwargs = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+    valid = [n for n, p in sig.parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if not open_kwargs:
+        for name in params:
+            if name not in valid:
+                raise AnogenError(f"{key}: unknown parameter {name!r}; valid parameters: {valid}")
+    if partial:  # required parameters come later (e.g. the learning rate of an optimizer)
+        return params
+    if inspect.isclass(target) and not str(getattr(target, "__module__", "")).startswith("anogen"):
+        return params  # third-party classes check themselves (scikit-learn: _check_sklearn)
+    return check_params(target, params, key)
 
 
 def build_group(node: Any, key: str, **kwargs: Any) -> dict[str, Any]:
