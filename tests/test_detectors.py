@@ -8,10 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from omegaconf import OmegaConf
+from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_auc_score
 
 import anogen.detectors as det
 from anogen.detectors import (
+    BaseDetector,
     Detector,
     Estimator,
     KNNDistance,
@@ -22,6 +24,7 @@ from anogen.detectors import (
     window_features,
     window_starts,
 )
+from anogen.detectors.base import NotFittedError
 from anogen.types import AnogenError
 
 CONF_DIR = Path(det.__file__).resolve().parents[1] / "conf" / "detectors"
@@ -161,20 +164,19 @@ def test_estimator_fit_windows_never_cross_segments():
 # --------------------------------------------------------------------------- sanity of scores
 
 
-class Oracle:
-    """Scores every row with its label (the best possible detector)."""
+class Oracle(BaseDetector):
+    """Scores every row of a series as long as ``labels`` with its label (the best possible detector)."""
 
-    name = "oracle"
-
-    def __init__(self, labels: np.ndarray) -> None:
+    def __init__(self, labels: np.ndarray, name: str = "oracle", contamination: float = 0.1) -> None:
         self.labels = labels
+        self.name = name
+        self.contamination = contamination
 
-    def fit(self, X, segments=None):
-        self.fitted_ = True
-        return self
+    def _fit(self, X, segments):
+        pass
 
-    def score(self, X):
-        return self.labels.astype(np.float64)
+    def _decision_function(self, X):
+        return self.labels[: X.shape[0]].astype(np.float64)
 
 
 def test_random_auc_near_half_on_large_fold():
@@ -182,11 +184,11 @@ def test_random_auc_near_half_on_large_fold():
     n = 200_000
     labels = rng.random(n) < 0.1
     X = rng.normal(size=(n, 2))
-    s = RandomScore(seed=5).fit(X[:100]).score(X)
+    s = RandomScore(seed=5).fit(X[:100]).decision_function(X)
     assert s.shape == (n,) and s.dtype == np.float64
     assert abs(roc_auc_score(labels, s) - 0.5) < 0.01  # std of the AUC here is about 0.002
-    np.testing.assert_array_equal(s, RandomScore(seed=5).fit(X[:100]).score(X))
-    assert not np.array_equal(s, RandomScore(seed=6).fit(X[:100]).score(X))
+    np.testing.assert_array_equal(s, RandomScore(seed=5).fit(X[:100]).decision_function(X))
+    assert not np.array_equal(s, RandomScore(seed=6).fit(X[:100]).decision_function(X))
 
 
 def test_oracle_auc_is_one():
@@ -194,14 +196,14 @@ def test_oracle_auc_is_one():
     labels = rng.random(5000) < 0.05
     oracle = Oracle(labels)
     assert isinstance(oracle, Detector)
-    assert roc_auc_score(labels, oracle.fit(np.zeros((10, 1))).score(np.zeros((5000, 1)))) == 1.0
+    assert roc_auc_score(labels, oracle.fit(np.zeros((10, 1))).decision_function(np.zeros((5000, 1)))) == 1.0
 
 
 @pytest.mark.parametrize("mode", ["global", "rolling"])
 def test_zscore_finds_large_spikes(mode):
     train = _series(2000, 3, seed=0)
     test, labels = _with_spikes(_series(3000, 3, seed=1), 60, size=6.0)
-    s = ZScore(mode=mode, window=50).fit(train).score(test)
+    s = ZScore(mode=mode, window=50).fit(train).decision_function(test)
     assert np.all(np.isfinite(s))
     assert roc_auc_score(labels, s) > 0.9
 
@@ -210,7 +212,7 @@ def test_zscore_global_values_and_constant_column():
     train = np.array([[0.0, 5.0], [2.0, 5.0]])
     z = ZScore().fit(train)
     np.testing.assert_allclose(z.scale_, [1.0, 1.0])  # std 1 and zero std -> 1
-    np.testing.assert_allclose(z.score(np.array([[4.0, 5.0], [1.0, 2.0]])), [3.0, 3.0])
+    np.testing.assert_allclose(z.decision_function(np.array([[4.0, 5.0], [1.0, 2.0]])), [3.0, 3.0])
 
 
 def test_zscore_rolling_matches_pandas_style_reference():
@@ -219,7 +221,7 @@ def test_zscore_rolling_matches_pandas_style_reference():
     X = rng.normal(size=(80, 2)) * 2 + 1
     w = 10
     zs = ZScore(mode="rolling", window=w, min_periods=4, min_std=1e-9).fit(train)
-    got = zs.score(X)
+    got = zs.decision_function(X)
     Xc = (X - zs.mean_) / zs.scale_
     expected = np.empty(len(X))
     for t in range(len(X)):
@@ -242,7 +244,7 @@ def test_sklearn_sign_is_flipped_so_outliers_score_higher():
     test = _series(200, 2, seed=3)
     test[100] += 8
     d = Estimator(IsolationForest(n_estimators=50, random_state=0), window=1).fit(train)
-    s = d.score(test)
+    s = d.decision_function(test)
     assert d.convention_ == "sklearn"
     assert np.argmax(s) == 100
 
@@ -256,15 +258,15 @@ def test_estimator_clones_and_does_not_modify_input():
     d = Estimator(proto, window=3).fit(X)
     assert not hasattr(proto, "estimators_")
     assert d.estimator_ is not proto
-    d.score(X)
+    d.decision_function(X)
     np.testing.assert_array_equal(X, X_copy)
 
 
 def test_estimator_from_target_mapping():
     spec = {"_target_": "sklearn.neighbors.LocalOutlierFactor", "n_neighbors": 5, "novelty": True}
-    d = Estimator(spec, window=2)
-    assert d.name == "localoutlierfactor"
-    s = d.fit(_series(100, 2)).score(_series(50, 2, seed=9))
+    d = Estimator(spec, window=2, name="lof")
+    assert d.estimator is spec  # stored unchanged (scikit-learn convention), built on fit
+    s = d.fit(_series(100, 2)).decision_function(_series(50, 2, seed=9))
     assert s.shape == (50,) and np.all(np.isfinite(s))
 
 
@@ -276,10 +278,13 @@ def test_lof_without_novelty_gives_clear_error():
 
 
 def test_mapping_without_target_and_bad_target():
+    X = _series(50, 2)
     with pytest.raises(AnogenError, match="_target_"):
-        Estimator({"n_estimators": 3})
+        Estimator({"n_estimators": 3}, name="m").fit(X)
     with pytest.raises(AnogenError, match="no_such_module"):
-        Estimator({"_target_": "no_such_module.Thing"})
+        Estimator({"_target_": "no_such_module.Thing"}, name="m").fit(X)
+    with pytest.raises(AnogenError, match=r"^detectors\.m\.estimator: .*no fit"):
+        Estimator(object(), name="m").fit(X)
 
 
 def test_knn_and_pca_estimators():
@@ -306,37 +311,49 @@ def test_knn_and_pca_estimators():
 def test_protocol_errors(make):
     d = make()
     assert isinstance(d, Detector) and isinstance(d.name, str)
+    assert not hasattr(d, "score")  # scikit-learn's score(X, y) means the opposite
     with pytest.raises(AnogenError, match="before fit"):
-        d.score(np.zeros((10, 2)))
+        d.decision_function(np.zeros((10, 2)))
+    with pytest.raises(NotFittedError):  # scikit-learn's exception too
+        d.predict(np.zeros((10, 2)))
     X = _series(50, 2)
     assert d.fit(X) is d
     with pytest.raises(AnogenError, match="fitted on 2"):
-        d.score(np.zeros((10, 3)))
+        d.decision_function(np.zeros((10, 3)))
     bad = X.copy()
     bad[3, 1] = np.nan
     with pytest.raises(AnogenError, match="NaN"):
-        d.score(bad)
+        d.decision_function(bad)
+    with pytest.raises(AnogenError, match="NaN"):
+        d.fit(bad)
 
 
 @pytest.mark.parametrize(
     "kwargs, msg",
     [
-        ({"window": 0}, "window"),
-        ({"stride": 1.5}, "stride"),
-        ({"aggregate": "median"}, "aggregate"),
-        ({"convention": "keras"}, "convention"),
+        ({"window": 0}, r"detectors\.e\.window: must be > 0, got 0"),
+        ({"stride": 1.5}, r"detectors\.e\.stride: "),
+        ({"aggregate": "median"}, r"detectors\.e\.aggregate: .*'mean'.*'max'"),
+        ({"convention": "keras"}, r"detectors\.e\.convention: "),
+        ({"max_train": 0}, r"detectors\.e\.max_train: "),
+        ({"contamination": 0.0}, r"detectors\.e\.contamination: must be > 0"),
+        ({"estimator": KNNDistance(method="median")}, r"detectors\.e\.estimator\.method: "),
     ],
 )
-def test_estimator_bad_arguments(kwargs, msg):
-    with pytest.raises(AnogenError, match=msg):
-        Estimator(KNNDistance(), **kwargs)
+def test_estimator_bad_arguments_fail_at_fit_naming_the_key(kwargs, msg):
+    d = Estimator(**{"estimator": KNNDistance(), "name": "e", **kwargs})  # stored unchanged (scikit-learn style)
+    with pytest.raises(AnogenError, match=msg) as info:
+        d.fit(_series(50, 2))
+    assert "\n" not in str(info.value)
 
 
 def test_zscore_bad_arguments():
-    with pytest.raises(AnogenError, match="mode"):
-        ZScore(mode="local")
-    with pytest.raises(AnogenError, match="window"):
-        ZScore(mode="rolling", window=1)
+    with pytest.raises(AnogenError, match=r"^detectors\.zscore\.mode: "):
+        ZScore(mode="local").fit(_series(50, 2))
+    with pytest.raises(AnogenError, match=r"^detectors\.zscore\.window: must be >= 2, got 1"):
+        ZScore(mode="rolling", window=1).fit(_series(50, 2))
+    with pytest.raises(AnogenError, match=r"^detectors\.zscore\.min_periods: must be <= window=5"):
+        ZScore(mode="rolling", window=5, min_periods=6).fit(_series(50, 2))
 
 
 @pytest.mark.skipif(not HAS_PYOD, reason="pyod not installed")
@@ -347,9 +364,131 @@ def test_pyod_convention_detected():
     test = _series(100, 2, seed=5)
     test[40] += 10
     d = Estimator(KNN(n_neighbors=3), window=1, name="pyod_knn").fit(train)
-    s = d.score(test)
+    s = d.decision_function(test)
     assert d.convention_ == "pyod"
     assert np.argmax(s) == 40  # not flipped: PyOD scores are already higher = more anomalous
+
+
+# ------------------------------------------------------------------ scikit-learn / PyOD API
+
+
+def _small_detectors():
+    return [
+        ZScore(),
+        ZScore(mode="rolling", window=5, name="zscore_rolling"),
+        RandomScore(seed=3),
+        Estimator(KNNDistance(n_neighbors=2), window=3, name="knn"),
+        Estimator(PCAReconstruction(n_components=1), window=2, stride=2, aggregate="max", name="pca"),
+    ]
+
+
+@pytest.mark.parametrize("d", _small_detectors(), ids=lambda d: d.name)
+def test_pyod_attributes_after_fit(d):
+    from sklearn.base import clone
+
+    X = _series(200, 2)
+    d = clone(d).set_params(contamination=0.05)
+    assert d.fit(X) is d
+    assert d.n_features_in_ == 2
+    assert d.decision_scores_.shape == (200,) and d.decision_scores_.dtype == np.float64
+    np.testing.assert_allclose(d.decision_scores_, d.decision_function(X))  # train scores
+    assert d.threshold_ == pytest.approx(np.percentile(d.decision_scores_, 95))
+    assert set(np.unique(d.labels_)) <= {0, 1}
+    np.testing.assert_array_equal(d.labels_, (d.decision_scores_ >= d.threshold_).astype(int))
+    assert 0.03 <= d.labels_.mean() <= 0.10  # about `contamination` (ties may add a few)
+    test = _series(80, 2, seed=4)
+    pred = d.predict(test)
+    assert pred.shape == (80,) and pred.dtype.kind == "i"
+    np.testing.assert_array_equal(pred, (d.decision_function(test) >= d.threshold_).astype(int))
+
+
+def test_labels_fraction_follows_contamination():
+    X = np.random.default_rng(0).normal(size=(2000, 2))
+    for c in (0.01, 0.1, 0.5):
+        d = ZScore(contamination=c).fit(X)
+        assert d.labels_.mean() == pytest.approx(c, abs=1e-3)
+
+
+def test_get_set_params_roundtrip_and_nested_params():
+    from sklearn.ensemble import IsolationForest
+
+    d = Estimator(IsolationForest(n_estimators=20, random_state=0), window=4, name="iforest")
+    params = d.get_params(deep=False)
+    assert set(params) == {"estimator", "window", "stride", "aggregate", "convention", "name", "max_train", "contamination"}
+    assert params["window"] == 4 and params["contamination"] == 0.1
+    deep = d.get_params(deep=True)
+    assert deep["estimator__n_estimators"] == 20
+    d.set_params(window=2, estimator__n_estimators=7, contamination=0.2)
+    assert d.window == 2 and d.estimator.n_estimators == 7 and d.contamination == 0.2
+    again = Estimator(**d.get_params(deep=False))
+    assert again.get_params(deep=False) == d.get_params(deep=False)
+    d.fit(_series(60, 2))
+    assert d.estimator_.n_estimators == 7 and not hasattr(d.estimator, "estimators_")
+    z = ZScore().set_params(mode="rolling", window=7)
+    assert z.get_params()["window"] == 7 and z.get_params()["mode"] == "rolling"
+
+
+def test_clone_refits_independently():
+    from sklearn.base import clone
+
+    d = Estimator(KNNDistance(n_neighbors=2), window=3, name="knn").fit(_series(100, 2))
+    c = clone(d)
+    assert not hasattr(c, "decision_scores_") and not hasattr(c, "estimator_")
+    assert c.get_params(deep=False).keys() == d.get_params(deep=False).keys()
+    assert c.estimator is not d.estimator  # the wrapped estimator is cloned too
+    c.fit(_series(100, 2, seed=5))
+    assert c.estimator_ is not d.estimator_
+    assert not np.allclose(c.decision_scores_, d.decision_scores_)
+    first = d.estimator_
+    d.fit(_series(100, 2))  # a refit fits a fresh clone
+    assert d.estimator_ is not first
+
+
+def test_fit_segments_keyword_and_y_ignored():
+    X = _series(60, 1)
+    d = Estimator(_Recorder(), window=5, name="rec")
+    d.fit(X, None, segments=np.array([[0, 30], [30, 60]]))
+    first, last = d.estimator_.seen_[:, 0], d.estimator_.seen_[:, -1]
+    assert d.estimator_.seen_.shape[1] == 5
+    assert first.size == 52  # 26 windows per segment, none crossing row 30
+    with pytest.raises(TypeError):
+        d.fit(X, np.zeros(60), np.array([[0, 60]]))  # segments is keyword-only
+    with pytest.raises(AnogenError, match="segment"):
+        d.fit(X, segments=np.array([[0, 70]]))
+
+
+def test_invalid_param_via_set_params_fails_at_fit_naming_the_key():
+    d = ZScore(name="z").set_params(min_std=0.0)
+    with pytest.raises(AnogenError, match=r"^detectors\.z\.min_std: must be > 0(\.0)?, got 0\.0$"):
+        d.fit(_series(50, 2))
+    d = det.build_detector("iforest").set_params(estimator__n_estimators=0)
+    with pytest.raises(AnogenError, match=r"^detectors\.iforest\.estimator\.n_estimators: .*got 0$"):
+        d.fit(_series(50, 2))
+    d = RandomScore().set_params(seed=-1)
+    with pytest.raises(AnogenError, match=r"^detectors\.random\.seed: must be >= 0"):
+        d.fit(_series(50, 2))
+
+
+def test_decision_function_before_fit_is_a_clear_error():
+    d = det.build_detector("zscore")
+    with pytest.raises(NotFittedError, match=r"^zscore: decision_function\(\) called before fit\(\)"):
+        d.decision_function(np.zeros((5, 2)))
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    with pytest.raises(SklearnNotFittedError):
+        d.predict(np.zeros((5, 2)))
+
+
+def test_knn_and_pca_parameters_checked():
+    X = _series(50, 2)
+    with pytest.raises(AnogenError, match=r"^knn\.method: "):
+        KNNDistance(method="median").fit(X)
+    with pytest.raises(AnogenError, match=r"^pca\.n_components: must be > 0"):
+        PCAReconstruction(n_components=0).fit(X)
+    with pytest.raises(AnogenError, match=r"^pca\.n_components: must be an integer >= 1 or a fraction in \(0, 1\), got 1\.5$"):
+        PCAReconstruction(n_components=1.5).fit(X)
+    pca = PCAReconstruction(n_components=3.0).fit(np.c_[X, X])  # an integral float is a count
+    assert pca.pca_.n_components_ == 3
 
 
 # -------------------------------------------------------------------------------- configs
@@ -373,16 +512,20 @@ def _config_data() -> tuple[np.ndarray, np.ndarray]:
     return train, test
 
 
-def _from_config(name: str):
-    from hydra.utils import instantiate
-
+def _node(name: str):
     cfg = OmegaConf.load(CONF_DIR / f"{name}.yaml")
     assert list(cfg.keys()) == [name]  # keyed by name, for Hydra multi-select
     node = cfg[name]
     assert node.name == name
     if name in ("lstm_ae", "vae"):
         node = OmegaConf.merge(node, NN_OVERRIDES)
-    return instantiate(node)  # default Hydra settings, as the pipeline calls it
+    return node
+
+
+def _from_config(name: str):
+    from anogen.config import build
+
+    return build(_node(name), f"detectors.{name}")  # as the jobs build them
 
 
 @pytest.fixture(scope="module")
@@ -412,9 +555,55 @@ def test_every_config_instantiates_fits_and_scores(name, fitted_nn):
         d = _from_config(name)
         assert d.fit(train, segments=TRAIN_SEGMENTS) is d
     assert isinstance(d, Detector) and d.name == name
-    s = d.score(test)
+    s = d.decision_function(test)
     assert s.shape == (60,) and s.dtype == np.float64 and np.all(np.isfinite(s))
     assert np.ptp(s) > 0
+
+
+def _has_reconstruction_ported() -> bool:
+    """True once the neural detectors are BaseDetectors (helper T's port of reconstruction.py)."""
+    if not HAS_TRAINER:
+        return False
+    try:
+        from anogen.detectors import LSTMAEDetector
+
+        return issubclass(LSTMAEDetector, BaseDetector)
+    except ImportError:
+        return False
+
+
+@pytest.mark.parametrize("name", ALL_CONFIGS)
+def test_every_config_builds_and_clones(name):
+    from sklearn.base import clone
+
+    if name == "pyod_ecod" and not HAS_PYOD:
+        pytest.skip("pyod not installed")
+    if name in ("lstm_ae", "vae") and not _has_reconstruction_ported():
+        pytest.skip("reconstruction detectors not yet ported to BaseDetector")
+    d = _from_config(name)
+    assert isinstance(d, BaseDetector) and d.name == name and d.contamination == 0.1
+    c = clone(d)
+    assert type(c) is type(d) and c is not d
+    assert c.get_params(deep=False).keys() == d.get_params(deep=False).keys()
+    for key, value in d.get_params(deep=False).items():
+        if isinstance(value, BaseEstimator):  # nested estimators are cloned: same parameters
+            assert c.get_params(deep=False)[key] is not value
+            assert c.get_params(deep=False)[key].get_params() == value.get_params()
+        else:
+            assert c.get_params(deep=False)[key] == value
+
+
+def test_invalid_nested_estimator_config_fails_at_build():
+    from anogen.config import build
+
+    node = OmegaConf.merge(_node("iforest"), {"estimator": {"n_estimators": 0}})
+    with pytest.raises(AnogenError, match=r"^detectors\.iforest\.estimator\.n_estimators: ") as info:
+        build(node, "detectors.iforest")
+    assert "\n" not in str(info.value) and "got 0" in str(info.value)
+    with pytest.raises(AnogenError, match=r"^detectors\.iforest\.window: must be > 0, got 0$"):
+        det.build_detector("iforest", window=0)
+    with pytest.raises(AnogenError, match=r"^detectors\.zscore_rolling\.min_periods: must be <= window"):
+        det.build_detector("zscore_rolling", window=5, min_periods=9)  # a cross-parameter rule, at build
 
 
 def test_hydra_multiselect_merges_detectors_keyed_by_name():
@@ -434,8 +623,9 @@ def test_build_detector_overrides_and_errors():
     assert d.window == 3 and isinstance(d.estimator, KNNDistance)
     with pytest.raises(AnogenError, match="unknown detector"):
         det.build_detector("nope")
-    with pytest.raises(AnogenError, match="unknown key"):
+    with pytest.raises(AnogenError, match=r"^detectors\.zscore: unknown parameter 'windw'; valid parameters: .*'window'"):
         det.build_detector("zscore", windw=3)
+    assert det.build_detector("zscore_rolling", min_periods=3).min_periods == 3  # any constructor parameter
 
 
 # --------------------------------------------------------------------- reconstruction detectors
@@ -450,17 +640,17 @@ def test_lstm_ae_detector_scores_and_reuses_model(fitted_nn):
     train, _ = _config_data()
     test, labels = _with_spikes(_series(80, 2, seed=3), 4, 6.0)
     with pytest.raises(AnogenError, match="before fit"):
-        LSTMAEDetector().score(test)
+        LSTMAEDetector().decision_function(test)
     d = fitted_nn("lstm_ae")
     assert d.history_ is not None and d.window_ == NN_OVERRIDES["window"]
     assert d.model_.hidden == tuple(NN_OVERRIDES["hidden"])
-    s = d.score(test)
+    s = d.decision_function(test)
     assert s.shape == (80,) and s.dtype == np.float64 and np.all(np.isfinite(s))
     reuse = LSTMAEDetector(model=d.model_, window=7).fit(train)  # window comes from the model
     assert reuse.history_ is None and reuse.window_ == NN_OVERRIDES["window"]
-    np.testing.assert_allclose(reuse.score(test), s, rtol=1e-6)
+    np.testing.assert_allclose(reuse.decision_function(test), s, rtol=1e-6)
     with pytest.raises(AnogenError, match="window=4"):
-        d.score(test[:3])
+        d.decision_function(test[:3])
     with pytest.raises(AnogenError, match="score"):
         LSTMAEDetector(score="elbo")
     with pytest.raises(AnogenError, match="longer than every train segment"):
@@ -474,11 +664,11 @@ def test_vae_detector_elbo_and_mse(fitted_nn):
     train, _ = _config_data()
     test, labels = _with_spikes(_series(80, 2, seed=3), 4, 6.0)
     d = fitted_nn("vae")
-    s_mse = d.score(test)
+    s_mse = d.decision_function(test)
     elbo = VAEDetector(model=d.model_, score="elbo", n_samples=2).fit(train)
-    s_elbo = elbo.score(test)
+    s_elbo = elbo.decision_function(test)
     assert s_elbo.shape == (80,) and np.all(np.isfinite(s_elbo))
-    np.testing.assert_array_equal(s_elbo, elbo.score(test))  # fixed keys: deterministic
+    np.testing.assert_array_equal(s_elbo, elbo.decision_function(test))  # fixed keys: deterministic
     assert not np.allclose(s_mse, s_elbo)
     # the negative ELBO includes recon_weight * MSE >= 0 and KL >= 0 per window
     assert np.all(s_elbo > 0)

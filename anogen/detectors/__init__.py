@@ -1,8 +1,12 @@
 """Anomaly detectors: fit on clean train data, score every time step (higher = more anomalous).
 
-Every detector follows :class:`anogen.detectors.base.Detector`: an attribute ``name``,
-``fit(X, segments=None) -> self`` and ``score(X) -> (n,) float64``. Built-in detectors and their
-configs (``anogen/conf/detectors/*.yaml``):
+Every detector subclasses :class:`anogen.detectors.base.BaseDetector`, a scikit-learn estimator
+(``get_params``, ``set_params``, :func:`sklearn.base.clone`) with PyOD's conventions:
+``fit(X, y=None, *, segments=None) -> self``; ``decision_function(X) -> (n,) float64`` (higher =
+more anomalous); after ``fit``: ``decision_scores_``, ``threshold_`` (set by ``contamination``),
+``labels_``; ``predict(X) -> (n,)`` 0/1. Every detector has the parameters ``name`` (its result key)
+and ``contamination``. :class:`~anogen.detectors.base.Detector` is the matching typing protocol.
+Built-in detectors and their configs (``anogen/conf/detectors/*.yaml``):
 
 =================  =====================================================================
 ``lstm_ae``        :class:`LSTMAEDetector`, per-step reconstruction error of an LSTM autoencoder
@@ -26,7 +30,7 @@ from __future__ import annotations
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from anogen.detectors.base import Detector
+from anogen.detectors.base import BaseDetector, Detector, NotFittedError
 from anogen.detectors.baselines import RandomScore, ZScore
 from anogen.detectors.estimator import Estimator, KNNDistance, PCAReconstruction, instantiate_estimator
 from anogen.detectors.windows import aggregate_window_scores, sliding_windows, window_features, window_starts
@@ -36,7 +40,9 @@ if TYPE_CHECKING:
     from anogen.detectors.reconstruction import LSTMAEDetector, VAEDetector
 
 __all__ = [
+    "BaseDetector",
     "Detector",
+    "NotFittedError",
     "Estimator",
     "KNNDistance",
     "PCAReconstruction",
@@ -70,32 +76,31 @@ def builtin_detectors() -> list[str]:
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def build_detector(name: str, **overrides: Any) -> Detector:
+def build_detector(name: str, **overrides: Any) -> BaseDetector:
     """Build a packaged detector by name, for library use (no Hydra run needed).
 
     Args:
         name: one of :func:`builtin_detectors`, e.g. ``"iforest"``.
         **overrides: top-level constructor arguments replacing the config's values, e.g.
-            ``window=5`` or ``epochs=2``.
+            ``window=5`` or ``epochs=2`` (nested ones afterwards with ``set_params``, e.g.
+            ``set_params(estimator__n_estimators=50)``).
 
     Returns:
-        The unfitted detector.
+        The unfitted detector, its parameters checked.
 
     Raises:
-        AnogenError: unknown name or unknown override key.
+        AnogenError: unknown name, unknown parameter, or an invalid value (one line naming
+            ``detectors.<name>.<param>``).
     """
-    from hydra.utils import instantiate
     from omegaconf import OmegaConf
+
+    from anogen.config import build
 
     names = builtin_detectors()
     if name not in names:
         raise AnogenError(f"detectors: unknown detector {name!r}; valid: {', '.join(names)}")
     path = resources.files("anogen") / "conf" / "detectors" / f"{name}.yaml"
     node = OmegaConf.create(path.read_text())[name]
-    unknown = sorted(set(overrides) - set(node.keys()))
-    if unknown:
-        valid = sorted(k for k in node.keys() if not str(k).startswith("_"))
-        raise AnogenError(f"detectors.{name}: unknown key(s) {unknown}; valid: {valid}")
     for key, value in overrides.items():
         node[key] = value
-    return instantiate(node, _convert_="all")
+    return build(node, f"detectors.{name}")  # unknown or invalid parameters: one line naming the key

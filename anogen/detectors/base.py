@@ -81,6 +81,10 @@ class BaseDetector(BaseEstimator):
     name: str
     contamination: float
 
+    #: the parameters' types and ranges are their annotations (checked by :meth:`_validate_params`);
+    #: present so that :func:`anogen.config.build` runs that check when it builds a detector
+    _parameter_constraints: dict = {}
+
     # ------------------------------------------------------------------ to implement
 
     def _fit(self, X: np.ndarray, segments: np.ndarray) -> None:
@@ -96,6 +100,12 @@ class BaseDetector(BaseEstimator):
     def _decision_function(self, X: np.ndarray) -> np.ndarray:
         """Score every row of ``X`` ``(n, d)`` float64 -> ``(n,)``, higher = more anomalous."""
         raise NotImplementedError
+
+    def _check_rules(self, key: str) -> None:
+        """Optional: rules between parameters (``min_periods <= window``), checked without data.
+
+        Raise :class:`AnogenError` naming ``f"{key}.<param>"``; the annotations are already checked.
+        """
 
     # ------------------------------------------------------------------ public API
 
@@ -115,7 +125,7 @@ class BaseDetector(BaseEstimator):
             AnogenError: an invalid parameter (one line naming ``detectors.<name>.<param>``), bad
                 data or segments, or the detector's own error.
         """
-        self._check_params()
+        self._validate_params()
         X = check_data(X, owner=self._owner())
         seg = check_segments(segments, X.shape[0], owner=self._owner())
         self.n_features_in_ = X.shape[1]
@@ -154,9 +164,19 @@ class BaseDetector(BaseEstimator):
         name = getattr(self, "name", None)
         return str(name) if name else type(self).__name__
 
-    def _check_params(self) -> dict[str, Any]:
-        """Check the constructor parameters against their annotations (key ``detectors.<name>``)."""
-        return check_params(type(self), self.get_params(deep=False), f"detectors.{self._owner()}")
+    def _validate_params(self) -> None:
+        """Check the parameters without data: annotations, then :meth:`_check_rules`.
+
+        Called by :meth:`fit` (so values set with ``set_params`` are checked) and, through
+        scikit-learn's hook name, by :func:`anogen.config.build` (so a bad config fails before any
+        data are loaded).
+
+        Raises:
+            AnogenError: one line naming ``detectors.<name>.<param>`` and what is valid.
+        """
+        key = f"detectors.{self._owner()}"
+        check_params(type(self), self.get_params(deep=False), key)
+        self._check_rules(key)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "decision_scores_"):

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
+from pydantic import Field
 
-from anogen.detectors.windows import check_data, check_fitted, check_scores
+from anogen.detectors.base import BaseDetector
+from anogen.params import NonNegativeInt, PositiveFloat, Ratio
 from anogen.types import AnogenError
 
 __all__ = ["ZScore", "RandomScore"]
 
+#: a rolling window or period count: an integer >= 2
+_AtLeastTwo = Annotated[int, Field(ge=2)]
 
-class ZScore:
+
+class ZScore(BaseDetector):
     """Absolute z-score per column, reduced over columns (default: the largest ``|z|``).
 
     ``mode="global"``: ``z[t, j] = (x[t, j] - mean_j) / std_j`` with the mean and standard
@@ -26,82 +31,53 @@ class ZScore:
 
     Args:
         mode: ``"global"`` or ``"rolling"``.
-        window: rolling window length (rows), ``mode="rolling"`` only.
-        min_periods: earlier rows needed for rolling statistics; ``None`` = ``max(2, window // 2)``.
+        window: rolling window length (rows, >= 2), ``mode="rolling"`` only.
+        min_periods: earlier rows needed for rolling statistics, in ``[2, window]``;
+            ``None`` = ``max(2, window // 2)``.
         min_std: floor of the rolling standard deviation, as a fraction of the train one.
         reduce: how to combine the columns' ``|z|``: ``"max"`` or ``"mean"``.
-        name: result key; default ``"zscore"`` (global) or ``"zscore_rolling"``.
+        name: result key.
+        contamination: expected fraction of anomalies, sets ``threshold_`` (PyOD semantics).
 
     Attributes:
         mean_: ``(d,)`` train mean per column.
         scale_: ``(d,)`` train standard deviation per column (zeros replaced by 1).
-        n_features_in_: ``d``.
+        n_features_in_, decision_scores_, threshold_, labels_: see :class:`BaseDetector`.
     """
 
     def __init__(
         self,
         mode: Literal["global", "rolling"] = "global",
-        window: int = 50,
-        min_periods: int | None = None,
-        min_std: float = 0.1,
+        window: _AtLeastTwo = 50,
+        min_periods: _AtLeastTwo | None = None,
+        min_std: PositiveFloat = 0.1,
         reduce: Literal["max", "mean"] = "max",
-        name: str | None = None,
+        name: str = "zscore",
+        contamination: Ratio = 0.1,
     ) -> None:
-        if mode not in ("global", "rolling"):
-            raise AnogenError(f"zscore: mode must be 'global' or 'rolling', got {mode!r}")
-        if reduce not in ("max", "mean"):
-            raise AnogenError(f"zscore: reduce must be 'max' or 'mean', got {reduce!r}")
-        if isinstance(window, bool) or int(window) != window or window < 2:
-            raise AnogenError(f"zscore: window must be an integer >= 2, got {window!r}")
-        if min_periods is not None and (int(min_periods) != min_periods or not 2 <= min_periods <= window):
-            raise AnogenError(f"zscore: min_periods must be an integer in [2, window={window}], got {min_periods!r}")
-        if not min_std > 0:
-            raise AnogenError(f"zscore: min_std must be > 0, got {min_std!r}")
         self.mode = mode
-        self.window = int(window)
-        self.min_periods = None if min_periods is None else int(min_periods)
-        self.min_std = float(min_std)
+        self.window = window
+        self.min_periods = min_periods
+        self.min_std = min_std
         self.reduce = reduce
-        self.name = name if name is not None else ("zscore" if mode == "global" else "zscore_rolling")
-        self.mean_: np.ndarray | None = None
-        self.scale_: np.ndarray | None = None
-        self.n_features_in_: int | None = None
+        self.name = name
+        self.contamination = contamination
 
-    def fit(self, X: np.ndarray, segments: np.ndarray | None = None) -> "ZScore":
-        """Learn the train mean and standard deviation per column.
+    def _check_rules(self, key: str) -> None:
+        if self.min_periods is not None and self.min_periods > self.window:
+            raise AnogenError(f"{key}.min_periods: must be <= window={self.window}, got {self.min_periods!r}")
 
-        Args:
-            X: ``(n_train, d)`` clean train data.
-            segments: ignored (the statistics do not depend on row order).
-
-        Returns:
-            self.
-        """
-        X = check_data(X, owner=self.name)
+    def _fit(self, X: np.ndarray, segments: np.ndarray) -> None:
+        """Learn the train mean and standard deviation per column (``segments`` are not needed)."""
         std = X.std(axis=0)
         self.mean_ = X.mean(axis=0)
         self.scale_ = np.where(std > 0, std, 1.0)
-        self.n_features_in_ = X.shape[1]
-        return self
 
-    def score(self, X: np.ndarray) -> np.ndarray:
-        """Score every row.
-
-        Args:
-            X: ``(n, d)`` data.
-
-        Returns:
-            ``(n,)`` float64, larger ``|z|`` = more anomalous.
-        """
-        check_fitted(self, "mean_")
-        X = check_data(X, n_features=self.n_features_in_, owner=self.name)
+    def _decision_function(self, X: np.ndarray) -> np.ndarray:
+        """``(n, d)`` -> ``(n,)`` reduced ``|z|``, larger = more anomalous."""
         Xc = (X - self.mean_) / self.scale_  # train-standardised, keeps cumulative sums well conditioned
-        if self.mode == "global":
-            z = np.abs(Xc)
-        else:
-            z = np.abs(self._rolling_z(Xc))
-        out = z.max(axis=1) if self.reduce == "max" else z.mean(axis=1)
-        return check_scores(out, X.shape[0], owner=self.name)
+        z = np.abs(Xc) if self.mode == "global" else np.abs(self._rolling_z(Xc))
+        return z.max(axis=1) if self.reduce == "max" else z.mean(axis=1)
 
     def _rolling_z(self, Xc: np.ndarray) -> np.ndarray:
         """``(n, d)`` z-scores against the trailing window (``Xc`` already train-standardised)."""
@@ -123,7 +99,7 @@ class ZScore:
         return (Xc - mean) / std
 
 
-class RandomScore:
+class RandomScore(BaseDetector):
     """Uniform random scores: a sanity baseline whose ROC-AUC should be about 0.5.
 
     The scores depend only on ``seed`` and the number of rows (a fresh
@@ -132,23 +108,20 @@ class RandomScore:
     Args:
         seed: seed of the generator.
         name: result key.
+        contamination: expected fraction of anomalies, sets ``threshold_`` (PyOD semantics).
 
     Attributes:
-        n_features_in_: ``d`` seen at fit time.
+        n_features_in_, decision_scores_, threshold_, labels_: see :class:`BaseDetector`.
     """
 
-    def __init__(self, seed: int = 0, name: str = "random") -> None:
-        self.seed = int(seed)
+    def __init__(self, seed: NonNegativeInt = 0, name: str = "random", contamination: Ratio = 0.1) -> None:
+        self.seed = seed
         self.name = name
-        self.n_features_in_: int | None = None
+        self.contamination = contamination
 
-    def fit(self, X: np.ndarray, segments: np.ndarray | None = None) -> "RandomScore":
-        """Record the number of columns. Returns self."""
-        self.n_features_in_ = check_data(X, owner=self.name).shape[1]
-        return self
+    def _fit(self, X: np.ndarray, segments: np.ndarray) -> None:
+        """Nothing to learn."""
 
-    def score(self, X: np.ndarray) -> np.ndarray:
+    def _decision_function(self, X: np.ndarray) -> np.ndarray:
         """``(n,)`` float64 uniform scores in ``[0, 1)``."""
-        check_fitted(self, "n_features_in_")
-        X = check_data(X, n_features=self.n_features_in_, owner=self.name)
-        return np.random.default_rng(self.seed).random(X.shape[0])
+        return np.random.default_rng(int(self.seed)).random(X.shape[0])

@@ -16,6 +16,12 @@ Score convention (higher = more anomalous), chosen by duck typing on the *fitted
 
 ``convention="sklearn"`` or ``"pyod"`` overrides the guess.
 
+The adapter is itself a scikit-learn estimator (:class:`~anogen.detectors.base.BaseDetector`):
+``get_params(deep=True)`` lists the wrapped estimator's parameters as ``estimator__<param>``,
+``set_params(estimator__n_estimators=50)`` changes them, and :func:`sklearn.base.clone` copies it.
+The wrapped estimator is never fitted itself: ``fit`` fits a clone (``estimator_``), so refits are
+independent.
+
 Two small scikit-learn-style estimators complete the built-in set: :class:`KNNDistance`
 (distance to the k-th nearest train window) and :class:`PCAReconstruction` (PCA reconstruction
 error). Both follow the scikit-learn convention (``score_samples``: higher = more normal).
@@ -25,64 +31,83 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from anogen.detectors.windows import (
-    aggregate_window_scores,
-    check_data,
-    check_fitted,
-    check_scores,
-    window_features,
-)
+from anogen.detectors.base import BaseDetector
+from anogen.detectors.windows import aggregate_window_scores, check_scores, window_features
+from pydantic import AfterValidator, Field
+
+from anogen.params import PositiveInt, Ratio, check_params
 from anogen.types import AnogenError
 
 __all__ = ["Estimator", "KNNDistance", "PCAReconstruction", "instantiate_estimator"]
 
 
-def _target_name(target: Any) -> str:
-    return str(target).rsplit(".", 1)[-1].lower()
+def _count_or_fraction(value: float) -> int | float:
+    if float(value).is_integer():
+        return int(value)
+    if value < 1:
+        return value
+    raise ValueError("must be an integer >= 1 or a fraction in (0, 1)")
 
 
-def instantiate_estimator(spec: object) -> object:
+#: a number of components (an integer >= 1; ``3.0`` counts as 3) or a fraction of variance in (0, 1)
+CountOrFraction = Annotated[float, Field(gt=0), AfterValidator(_count_or_fraction)]
+
+
+def instantiate_estimator(spec: object, key: str = "estimator") -> object:
     """Return an estimator instance from an instance or a ``_target_`` mapping.
 
     Args:
         spec: an estimator instance (returned as is), or a ``dict``/``DictConfig`` with
-            ``_target_`` (the import path of the class) and its constructor arguments, built with
-            :func:`hydra.utils.instantiate` (nested ``_target_`` nodes are built too).
+            ``_target_`` (the import path of the class) and its constructor arguments, built (and
+            its parameters checked) by :func:`anogen.config.build`; nested ``_target_`` nodes too.
+        key: the config key for error messages (``"detectors.iforest.estimator"``).
 
     Returns:
         The estimator instance.
 
     Raises:
-        AnogenError: the mapping has no ``_target_`` or the class cannot be imported/built.
+        AnogenError: the mapping has no ``_target_``, the class cannot be imported, or a parameter
+            is invalid (one line naming ``key.<param>``).
     """
-    if not isinstance(spec, Mapping):
+    from anogen.config import build, to_plain
+
+    plain = to_plain(spec)
+    if not isinstance(plain, Mapping):
         return spec
-    if "_target_" not in spec:
+    if "_target_" not in plain:
         raise AnogenError(
-            f"estimator: a mapping needs a '_target_' key with the estimator's import path "
-            f"(e.g. sklearn.ensemble.IsolationForest), got keys {sorted(map(str, spec))}"
+            f"{key}: a mapping needs a '_target_' key with the estimator's import path "
+            f"(e.g. sklearn.ensemble.IsolationForest), got keys {sorted(map(str, plain))}"
         )
-    from hydra.errors import InstantiationException
-    from hydra.utils import instantiate
-
-    try:
-        return instantiate(spec, _convert_="all")
-    except InstantiationException as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-        raise AnogenError(f"estimator: cannot build '{spec['_target_']}': {first}") from None
+    return build(plain, key)
 
 
-class Estimator:
+def _check_inner(est: object, key: str) -> None:
+    """Check a wrapped estimator's own parameters (annotations of anogen classes, scikit-learn's
+    ``_parameter_constraints`` otherwise)."""
+    if not hasattr(est, "fit"):
+        raise AnogenError(f"{key}: {type(est).__name__} has no fit() method; not an estimator")
+    get_params = getattr(est, "get_params", None)
+    if str(type(est).__module__).startswith("anogen") and get_params is not None:
+        check_params(type(est), get_params(deep=False), key)
+    else:
+        from anogen.config import _check_sklearn  # one formatter for scikit-learn's messages
+
+        _check_sklearn(est, key)
+
+
+class Estimator(BaseDetector):
     """A windowed scikit-learn / PyOD estimator as a time-series detector.
 
     Args:
-        estimator: an unfitted estimator instance (it is cloned on ``fit`` and never modified), or
-            a mapping with ``_target_`` and constructor arguments (built by Hydra).
+        estimator: an unfitted estimator instance (a clone is fitted; it is never modified), or a
+            mapping with ``_target_`` and constructor arguments (built with
+            :func:`anogen.config.build`).
         window: rows per window (``1`` = plain rows).
         stride: step between window starts, for fitting and scoring (every row stays covered: a
             last window is aligned to the end of each segment).
@@ -90,82 +115,60 @@ class Estimator:
             ``"mean"`` or ``"max"``.
         convention: ``"auto"`` (duck typing, see the module docstring), ``"sklearn"``
             (``-score_samples``, else ``-decision_function``) or ``"pyod"`` (``decision_function``).
-        name: result key; default the estimator's class name in lower case.
+        name: result key.
         max_train: fit on at most this many train windows (evenly spaced) so kernel and
             neighbour methods stay tractable on long series; ``None`` = all.
+        contamination: expected fraction of anomalies, sets ``threshold_`` (PyOD semantics).
 
     Attributes:
         estimator_: the fitted clone.
         convention_: ``"sklearn"`` or ``"pyod"``, the convention in use.
-        n_features_in_: ``d`` seen at fit time.
         n_windows_: number of train windows the estimator was fitted on.
+        n_features_in_, decision_scores_, threshold_, labels_: see :class:`BaseDetector`.
     """
 
     def __init__(
         self,
-        estimator: object | Mapping[str, Any],
-        window: int = 1,
-        stride: int = 1,
+        estimator: Any,
+        window: PositiveInt = 1,
+        stride: PositiveInt = 1,
         aggregate: Literal["mean", "max"] = "mean",
         convention: Literal["auto", "sklearn", "pyod"] = "auto",
-        name: str | None = None,
-        max_train: int | None = 20000,
+        name: str = "estimator",
+        max_train: PositiveInt | None = 20000,
+        contamination: Ratio = 0.1,
     ) -> None:
-        default_name = (
-            _target_name(estimator["_target_"])
-            if isinstance(estimator, Mapping) and "_target_" in estimator
-            else type(estimator).__name__.lower()
-        )
-        self.name = str(name) if name is not None else default_name
-        if aggregate not in ("mean", "max"):
-            raise AnogenError(f"{self.name}: aggregate must be 'mean' or 'max', got {aggregate!r}")
-        if convention not in ("auto", "sklearn", "pyod"):
-            raise AnogenError(f"{self.name}: convention must be 'auto', 'sklearn' or 'pyod', got {convention!r}")
-        for key, value in (("window", window), ("stride", stride)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise AnogenError(f"{self.name}: {key} must be a positive integer, got {value!r}")
-        self.estimator = instantiate_estimator(estimator)
-        if not hasattr(self.estimator, "fit"):
-            raise AnogenError(f"{self.name}: {type(self.estimator).__name__} has no fit() method; not an estimator")
-        if max_train is not None and (isinstance(max_train, bool) or int(max_train) < 1):
-            raise AnogenError(f"{self.name}: max_train must be a positive integer or null, got {max_train!r}")
-        self.max_train = None if max_train is None else int(max_train)
-        self.window = int(window)
-        self.stride = int(stride)
+        self.estimator = estimator
+        self.window = window
+        self.stride = stride
         self.aggregate = aggregate
         self.convention = convention
-        self.estimator_: Any = None
-        self.convention_: str | None = None
-        self.n_features_in_: int | None = None
-        self.n_windows_: int | None = None
+        self.name = name
+        self.max_train = max_train
+        self.contamination = contamination
 
-    def __repr__(self) -> str:
-        return (
-            f"Estimator({self.estimator!r}, window={self.window}, stride={self.stride}, "
-            f"aggregate={self.aggregate!r}, name={self.name!r})"
-        )
+    def _inner(self, key: str) -> Any:
+        """The wrapped estimator, built if it is a ``_target_`` mapping, its parameters checked."""
+        est = instantiate_estimator(self.estimator, f"{key}.estimator")
+        _check_inner(est, f"{key}.estimator")
+        return est
 
-    def fit(self, X: np.ndarray, segments: np.ndarray | None = None) -> "Estimator":
-        """Fit a clone of the estimator on the train windows.
+    def _check_rules(self, key: str) -> None:
+        self._inner(key)
 
-        Args:
-            X: ``(n_train, d)`` clean (scaled) train data.
-            segments: ``(k, 2)`` half-open ranges of contiguous rows; windows never cross them.
-
-        Returns:
-            self.
-        """
-        X = check_data(X, owner=self.name)
+    def _fit(self, X: np.ndarray, segments: np.ndarray) -> None:
+        """Fit a clone of the estimator on the (at most ``max_train``) train windows."""
         features, _ = window_features(X, self.window, self.stride, segments, owner=self.name)
         if self.max_train is not None and features.shape[0] > self.max_train:
             # kernel and neighbour methods scale quadratically: fit on evenly spaced train windows
-            keep = np.linspace(0, features.shape[0] - 1, self.max_train).round().astype(np.int64)
+            keep = np.linspace(0, features.shape[0] - 1, int(self.max_train)).round().astype(np.int64)
             features = features[np.unique(keep)]
-        est = _clone(self.estimator)
+        est = _clone(self._inner(f"detectors.{self.name}"))
         try:
             est.fit(features)
         except ValueError as exc:  # e.g. n_neighbors > n_samples
-            raise AnogenError(f"{self.name}: fitting {type(est).__name__} on {features.shape} failed: {exc}") from None
+            msg = " ".join(str(exc).split())
+            raise AnogenError(f"{self.name}: fitting {type(est).__name__} on {features.shape} failed: {msg}") from None
         if self.convention == "auto":
             convention = "pyod" if hasattr(est, "decision_scores_") else "sklearn"
         else:
@@ -173,27 +176,15 @@ class Estimator:
         _score_method(est, convention, self.name)  # fail early if it cannot score
         self.estimator_ = est
         self.convention_ = convention
-        self.n_features_in_ = X.shape[1]
         self.n_windows_ = int(features.shape[0])
-        return self
 
-    def score(self, X: np.ndarray) -> np.ndarray:
-        """Score every row.
-
-        Args:
-            X: ``(n, d)`` data, ``n >= window``.
-
-        Returns:
-            ``(n,)`` float64 scores, higher = more anomalous.
-        """
-        check_fitted(self, "estimator_")
-        X = check_data(X, n_features=self.n_features_in_, owner=self.name)
+    def _decision_function(self, X: np.ndarray) -> np.ndarray:
+        """Score the windows of ``X`` ``(n, d)`` (``n >= window``) and spread them to ``(n,)`` rows."""
         features, starts = window_features(X, self.window, self.stride, None, owner=self.name)
         method, sign = _score_method(self.estimator_, self.convention_, self.name)
         raw = sign * np.asarray(method(features), dtype=np.float64).reshape(-1)
         raw = check_scores(raw, features.shape[0], owner=self.name)
-        out = aggregate_window_scores(raw, starts, self.window, X.shape[0], self.aggregate)
-        return check_scores(out, X.shape[0], owner=self.name)
+        return aggregate_window_scores(raw, starts, int(self.window), X.shape[0], self.aggregate)
 
 
 def _clone(est: object) -> Any:
@@ -226,7 +217,7 @@ class KNNDistance(BaseEstimator):
     """Distance to the k-th nearest train sample (scikit-learn style, for :class:`Estimator`).
 
     Args:
-        n_neighbors: ``k``.
+        n_neighbors: ``k``, at most the number of train samples.
         method: ``"largest"`` (distance to the k-th neighbour) or ``"mean"`` (mean distance to
             the k nearest).
         metric: any :class:`sklearn.neighbors.NearestNeighbors` metric.
@@ -235,21 +226,26 @@ class KNNDistance(BaseEstimator):
         nn_: the fitted :class:`sklearn.neighbors.NearestNeighbors`.
     """
 
-    def __init__(self, n_neighbors: int = 5, method: str = "largest", metric: str = "minkowski") -> None:
+    def __init__(
+        self, n_neighbors: PositiveInt = 5, method: Literal["largest", "mean"] = "largest", metric: str = "minkowski"
+    ) -> None:
         self.n_neighbors = n_neighbors
         self.method = method
         self.metric = metric
 
     def fit(self, X: np.ndarray, y: Any = None) -> "KNNDistance":
-        """Index the ``(m, p)`` train samples. Returns self."""
+        """Index the ``(m, p)`` train samples. Returns self.
+
+        Raises:
+            AnogenError: an invalid parameter, or ``n_neighbors > m``.
+        """
         from sklearn.neighbors import NearestNeighbors
 
-        if self.method not in ("largest", "mean"):
-            raise AnogenError(f"knn: method must be 'largest' or 'mean', got {self.method!r}")
+        check_params(type(self), self.get_params(deep=False), "knn")
         X = np.asarray(X, dtype=np.float64)
-        if not 1 <= int(self.n_neighbors) <= X.shape[0]:
+        if int(self.n_neighbors) > X.shape[0]:
             raise AnogenError(
-                f"knn: n_neighbors={self.n_neighbors} must be in [1, number of train windows={X.shape[0]}]"
+                f"knn.n_neighbors: must be <= the number of train windows ({X.shape[0]}), got {self.n_neighbors}"
             )
         self.nn_ = NearestNeighbors(n_neighbors=int(self.n_neighbors), metric=self.metric).fit(X)
         return self
@@ -265,33 +261,30 @@ class PCAReconstruction(BaseEstimator):
     """Squared PCA reconstruction error (scikit-learn style, for :class:`Estimator`).
 
     Args:
-        n_components: kept components; an int, or a float in ``(0, 1)`` = the fraction of
-            variance to keep. Clipped to ``min(m, p) - 1`` when an int is too large (so that the
-            error is not identically zero).
+        n_components: kept components; an int ``>= 1``, or a float in ``(0, 1)`` = the fraction
+            of variance to keep. Clipped to ``min(m, p) - 1`` when an int is too large (so that
+            the error is not identically zero).
         whiten: passed to :class:`sklearn.decomposition.PCA`.
 
     Attributes:
         pca_: the fitted :class:`sklearn.decomposition.PCA`.
     """
 
-    def __init__(self, n_components: int | float = 0.9, whiten: bool = False) -> None:
+    def __init__(self, n_components: CountOrFraction = 0.9, whiten: bool = False) -> None:
         self.n_components = n_components
         self.whiten = whiten
 
     def fit(self, X: np.ndarray, y: Any = None) -> "PCAReconstruction":
-        """Fit PCA on the ``(m, p)`` train samples. Returns self."""
+        """Fit PCA on the ``(m, p)`` train samples. Returns self.
+
+        Raises:
+            AnogenError: an invalid parameter.
+        """
         from sklearn.decomposition import PCA
 
+        k = check_params(type(self), self.get_params(deep=False), "pca")["n_components"]
         X = np.asarray(X, dtype=np.float64)
-        k = self.n_components
-        if isinstance(k, bool) or not isinstance(k, (int, float, np.integer, np.floating)) or k <= 0:
-            raise AnogenError(f"pca: n_components must be an int >= 1 or a fraction in (0, 1), got {k!r}")
-        if isinstance(k, (float, np.floating)) and not float(k).is_integer():
-            if k >= 1:
-                raise AnogenError(f"pca: a fractional n_components must be in (0, 1), got {k!r}")
-            comp: int | float = float(k)
-        else:
-            comp = max(1, min(int(k), min(X.shape) - 1))
+        comp: int | float = float(k) if isinstance(k, float) else max(1, min(int(k), min(X.shape) - 1))
         self.pca_ = PCA(n_components=comp, whiten=self.whiten, svd_solver="full").fit(X)
         return self
 

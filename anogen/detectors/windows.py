@@ -6,6 +6,8 @@ time series, every window of ``window`` consecutive rows is flattened into one v
 The estimator scores each window; the score of a time step is the mean (or max) of the scores of
 all windows that cover it.
 
+Window starts come from :func:`anogen.data.windows.window_starts` (the one windowing helper of the
+trainer and the detectors; re-exported here with :func:`~anogen.data.windows.check_segments`).
 Rules (shared by every windowed detector):
 
 - Windows start every ``stride`` rows inside each segment and never cross a segment boundary
@@ -28,6 +30,7 @@ from typing import Literal
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from anogen.data.windows import check_segments, window_starts
 from anogen.types import AnogenError
 
 __all__ = [
@@ -79,81 +82,6 @@ def check_data(X: np.ndarray, *, name: str = "X", n_features: int | None = None,
     return np.ascontiguousarray(arr)
 
 
-def check_segments(segments: np.ndarray | None, n: int, *, owner: str = "detector") -> np.ndarray:
-    """Validate segments and return them as a ``(k, 2)`` int64 array.
-
-    Args:
-        segments: ``(k, 2)`` half-open row ranges ``[start, end)`` or ``None`` (one segment ``[0, n)``).
-        n: number of rows of the data the segments index.
-        owner: detector name used in error messages.
-
-    Returns:
-        ``(k, 2)`` int64 array with ``0 <= start < end <= n``.
-
-    Raises:
-        AnogenError: wrong shape, non-integer values, empty ranges or ranges outside ``[0, n]``.
-    """
-    if segments is None:
-        return np.array([[0, n]], dtype=np.int64)
-    seg = np.asarray(segments)
-    if seg.size == 0:
-        raise AnogenError(f"{owner}: segments is empty; pass None for one segment covering all {n} rows")
-    if seg.ndim != 2 or seg.shape[1] != 2:
-        raise AnogenError(f"{owner}: segments must have shape (k, 2) of [start, end) rows, got {seg.shape}")
-    if not np.issubdtype(seg.dtype, np.integer):
-        if not np.all(np.isfinite(seg)) or not np.all(seg == np.round(seg)):
-            raise AnogenError(f"{owner}: segments must hold integer row positions, got {seg.tolist()}")
-    seg = seg.astype(np.int64)
-    bad = (seg[:, 0] < 0) | (seg[:, 1] > n) | (seg[:, 0] >= seg[:, 1])
-    if np.any(bad):
-        raise AnogenError(
-            f"{owner}: segment {seg[bad][0].tolist()} is not a non-empty range inside [0, {n}] "
-            "(segments are half-open [start, end) row ranges)"
-        )
-    return seg
-
-
-def _check_window(window: int, stride: int, owner: str) -> tuple[int, int]:
-    if isinstance(window, bool) or int(window) != window or window < 1:
-        raise AnogenError(f"{owner}: window must be a positive integer, got {window!r}")
-    if isinstance(stride, bool) or int(stride) != stride or stride < 1:
-        raise AnogenError(f"{owner}: stride must be a positive integer, got {stride!r}")
-    return int(window), int(stride)
-
-
-def window_starts(
-    n: int, window: int, stride: int = 1, segments: np.ndarray | None = None, *, owner: str = "detector"
-) -> np.ndarray:
-    """Start rows of all windows that lie fully inside one segment.
-
-    Args:
-        n: number of rows.
-        window: window length ``L >= 1``.
-        stride: step between consecutive window starts inside a segment.
-        segments: ``(k, 2)`` half-open ranges, or ``None`` for ``[[0, n]]``.
-        owner: detector name used in error messages.
-
-    Returns:
-        ``(m,)`` int64 sorted start rows; window ``j`` covers rows ``starts[j] .. starts[j] + L - 1``.
-        Every row of a segment with at least ``L`` rows is covered (a last window aligned to the
-        segment end is added when ``stride`` does not reach it). Empty when no segment is long enough.
-    """
-    window, stride = _check_window(window, stride, owner)
-    seg = check_segments(segments, n, owner=owner)
-    parts = []
-    for a, b in seg:  # loop over segments (a handful), not over time steps
-        last = b - window
-        if last < a:
-            continue
-        s = np.arange(a, last + 1, stride, dtype=np.int64)
-        if s[-1] != last:
-            s = np.append(s, last)
-        parts.append(s)
-    if not parts:
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(np.concatenate(parts))
-
-
 def sliding_windows(
     X: np.ndarray,
     window: int,
@@ -183,7 +111,7 @@ def sliding_windows(
 
 
 def _starts_or_raise(n: int, window: int, stride: int, segments: np.ndarray | None, owner: str) -> np.ndarray:
-    starts = window_starts(n, window, stride, segments, owner=owner)
+    starts = window_starts(n, window, segments, stride, owner=owner)
     if starts.size == 0:
         where = "the data" if segments is None else "every segment"
         raise AnogenError(
@@ -308,7 +236,7 @@ def check_scores(scores: np.ndarray, n: int, *, owner: str = "detector") -> np.n
 
 
 def check_fitted(detector: object, attribute: str) -> None:
-    """Raise a clear error when ``score`` is called before ``fit``.
+    """Raise a clear error when ``decision_function`` is called before ``fit``.
 
     Args:
         detector: the detector (its ``name`` is used in the message).
@@ -319,4 +247,4 @@ def check_fitted(detector: object, attribute: str) -> None:
     """
     if getattr(detector, attribute, None) is None:
         name = getattr(detector, "name", type(detector).__name__)
-        raise AnogenError(f"{name}: score() called before fit(); call fit(train) first")
+        raise AnogenError(f"{name}: decision_function() called before fit(); call fit(X) first")
