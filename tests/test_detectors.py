@@ -479,6 +479,39 @@ def test_decision_function_before_fit_is_a_clear_error():
         d.predict(np.zeros((5, 2)))
 
 
+def test_failed_refit_leaves_an_unfitted_detector():
+    d = ZScore(name="z").fit(_series(50, 2))
+    bad = _series(50, 3)
+    bad[0, 0] = np.inf
+    with pytest.raises(AnogenError, match="NaN/inf"):
+        d.fit(bad)
+    assert not hasattr(d, "mean_") and not hasattr(d, "decision_scores_")
+    with pytest.raises(NotFittedError):
+        d.decision_function(_series(10, 2))
+
+
+class _FakePyOD:
+    """PyOD-style: ``decision_scores_`` after fit, ``decision_function`` higher = more anomalous."""
+
+    def fit(self, X, y=None):
+        self.center_ = np.asarray(X).mean(axis=0)
+        self.decision_scores_ = self.decision_function(X)
+        return self
+
+    def decision_function(self, X):
+        return np.abs(np.asarray(X) - self.center_).sum(axis=1)
+
+
+def test_pyod_style_estimator_is_not_flipped():
+    test = _series(100, 2, seed=5)
+    test[40] += 10
+    d = Estimator(_FakePyOD(), window=1, name="fake").fit(_series(200, 2))
+    assert d.convention_ == "pyod"
+    assert np.argmax(d.decision_function(test)) == 40
+    forced = Estimator(_FakePyOD(), window=1, convention="sklearn", name="fake").fit(_series(200, 2))
+    assert np.argmin(forced.decision_function(test)) == 40  # sign flipped when told so
+
+
 def test_knn_and_pca_parameters_checked():
     X = _series(50, 2)
     with pytest.raises(AnogenError, match=r"^knn\.method: "):

@@ -125,6 +125,7 @@ class BaseDetector(BaseEstimator):
             AnogenError: an invalid parameter (one line naming ``detectors.<name>.<param>``), bad
                 data or segments, or the detector's own error.
         """
+        self._reset()
         self._validate_params()
         X = check_data(X, owner=self._owner())
         seg = check_segments(segments, X.shape[0], owner=self._owner())
@@ -177,6 +178,11 @@ class BaseDetector(BaseEstimator):
         key = f"detectors.{self._owner()}"
         check_params(type(self), self.get_params(deep=False), key)
         self._check_rules(key)
+
+    def _reset(self) -> None:
+        """Forget a previous fit (so a failed refit leaves an unfitted detector, not a stale one)."""
+        for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("_")]:
+            delattr(self, attr)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "decision_scores_"):
