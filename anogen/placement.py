@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from anogen.params import NonNegativeInt, check_value
 from anogen.samplers.base import Slot, SlotRequest
 from anogen.types import AnogenError, Edit, Event, Fold, Injected
 
@@ -45,7 +46,7 @@ def _free_starts(n: int, length: int, slots: Sequence[Slot], min_gap: int) -> np
 
 
 def allocate(requests: Sequence[SlotRequest], n: int, rng: np.random.Generator,
-             min_gap: int = 0, max_rounds: int = 64) -> list[Slot]:
+             min_gap: NonNegativeInt = 0, max_rounds: int = 64) -> list[Slot]:
     """Choose non-overlapping start positions for every request.
 
     Args:
@@ -65,8 +66,7 @@ def allocate(requests: Sequence[SlotRequest], n: int, rng: np.random.Generator,
     k = len(requests)
     if k == 0:
         return []
-    if min_gap < 0:
-        raise AnogenError(f"placement.min_gap must be >= 0, got {min_gap}")
+    min_gap = check_value(min_gap, NonNegativeInt, "placement.min_gap")
     widths = np.array([r.length if r.mode == "replace" else 0 for r in requests], dtype=np.int64)
     if (np.array([r.length for r in requests]) <= 0).any():
         raise AnogenError("every anomaly must span at least one row")
@@ -80,16 +80,23 @@ def allocate(requests: Sequence[SlotRequest], n: int, rng: np.random.Generator,
         raise AnogenError(
             f"the test fold ({n} rows) cannot hold {k} anomalies spanning {int(widths.sum())} rows "
             f"with min_gap {min_gap} (needs {total} rows); lower the ratio/count or the lengths")
+    # stars and bars: a uniformly random order and uniformly random gaps
     order = rng.permutation(k)
     x = np.sort(rng.choice(free + k, size=k, replace=False))
     offsets = x - np.arange(k)
     w_ord = widths[order]
     before = np.concatenate([[0], np.cumsum(w_ord[:-1] + min_gap)])
-    starts_ord = offsets + before
     starts = np.empty(k, dtype=np.int64)
-    starts[order] = starts_ord
+    starts[order] = offsets + before
     slots = [Slot(int(s), int(r.length), r.mode, r.payload) for s, r in zip(starts, requests)]
+    _replace_ineligible(slots, requests, n, rng, min_gap, max_rounds)
+    return slots
 
+
+def _replace_ineligible(slots: list[Slot], requests: Sequence[SlotRequest], n: int, rng: np.random.Generator,
+                        min_gap: int, max_rounds: int) -> None:
+    """Move, in vectorised rounds, every slot whose start is not in its request's ``eligible`` mask (in place)."""
+    k = len(requests)
     bad = [i for i, r in enumerate(requests)
            if r.eligible is not None and not bool(np.asarray(r.eligible)[slots[i].start])]
     rounds = 0
@@ -102,35 +109,40 @@ def allocate(requests: Sequence[SlotRequest], n: int, rng: np.random.Generator,
         bad_set = set(bad)
         fixed = [s for i, s in enumerate(slots) if i not in bad_set]
         still = []
-        # group the misplaced requests by (length, mask identity) and place each group in one go
-        groups: dict[tuple[int, int], list[int]] = {}
+        # group the misplaced requests by (length, mode, mask identity) and place each group in one go
+        groups: dict[tuple[int, str, int], list[int]] = {}
         for i in bad:
             groups.setdefault((requests[i].length, requests[i].mode, id(requests[i].eligible)), []).append(i)
         for (length, mode, _), members in groups.items():
-            # an insert takes no clean rows: it needs a free point, checked as a 1-row window
-            span = length if mode == "replace" else 1
-            ok = _free_starts(n, span, fixed, min_gap)
-            elig = np.asarray(requests[members[0]].eligible, dtype=bool)
-            ok[: elig.shape[0]] &= elig
-            ok[elig.shape[0]:] = False
-            cand = np.flatnonzero(ok)
-            if cand.size == 0:
-                raise AnogenError(
-                    f"no eligible position left for an anomaly of {length} rows "
-                    f"({len(members)} of {k} unplaced); lower the ratio or the lengths")
-            pick = np.sort(rng.choice(cand, size=min(len(members), cand.size), replace=False))
-            # keep a subset that does not conflict with each other (greedy on sorted starts)
-            kept, last_end = [], -(10**18)
-            for p in pick.tolist():
-                if p >= last_end + min_gap:
-                    kept.append(p)
-                    last_end = p + span
+            kept = _place_group(requests, members, fixed, n, rng, min_gap, k)
             for i, p in zip(members, kept):
                 slots[i] = Slot(int(p), length, mode, requests[i].payload)
                 fixed.append(slots[i])
             still.extend(members[len(kept):])
         bad = still
-    return slots
+
+
+def _place_group(requests: Sequence[SlotRequest], members: list[int], fixed: list[Slot], n: int,
+                 rng: np.random.Generator, min_gap: int, k: int) -> list[int]:
+    """Eligible, mutually compatible starts for a group of requests of one length, mode and mask."""
+    first = requests[members[0]]
+    span = first.length if first.mode == "replace" else 1  # an insert takes no rows: a free 1-row point
+    ok = _free_starts(n, span, fixed, min_gap)
+    elig = np.asarray(first.eligible, dtype=bool)
+    ok[: elig.shape[0]] &= elig
+    ok[elig.shape[0]:] = False
+    cand = np.flatnonzero(ok)
+    if cand.size == 0:
+        raise AnogenError(
+            f"no eligible position left for an anomaly of {first.length} rows "
+            f"({len(members)} of {k} unplaced); lower the ratio or the lengths")
+    pick = np.sort(rng.choice(cand, size=min(len(members), cand.size), replace=False))
+    kept, last_end = [], -(10**18)  # a subset that does not conflict with each other (greedy on sorted starts)
+    for p in pick.tolist():
+        if p >= last_end + min_gap:
+            kept.append(p)
+            last_end = p + span
+    return kept
 
 
 def interpolate_index(index: np.ndarray, positions: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
@@ -160,6 +172,54 @@ def interpolate_index(index: np.ndarray, positions: np.ndarray, counts: np.ndarr
     return out
 
 
+class _Pieces:
+    """The output of :func:`apply_edits`, assembled piece by piece in output order."""
+
+    def __init__(self, index_out: np.ndarray) -> None:
+        self.vals: list[np.ndarray] = []
+        self.clean: list[np.ndarray] = []
+        self.labels: list[np.ndarray] = []
+        self.index: list[np.ndarray] = []
+        self.kinds: list[np.ndarray] = []
+        self.events: list[Event] = []
+        self.rows = 0
+        self.index_out = index_out
+
+    def add(self, vals: np.ndarray, clean: np.ndarray, changed: np.ndarray, index: np.ndarray,
+            edit: Edit | None = None) -> None:
+        """Append ``L`` rows; for an edit, one event per contiguous run of ``changed`` rows."""
+        self.vals.append(vals)
+        self.clean.append(clean)
+        self.labels.append(changed)
+        self.index.append(index)
+        self.kinds.append(np.where(changed, edit.kind, "").astype(object) if edit is not None
+                          else np.full(changed.shape[0], "", dtype=object))
+        if edit is not None:
+            padded = np.concatenate([[False], changed, [False]])
+            edges = np.flatnonzero(padded[1:] != padded[:-1])
+            for a, b in zip(edges[::2], edges[1::2]):
+                self.events.append(Event(self.rows + int(a), self.rows + int(b), edit.kind, tuple(edit.columns),
+                                         edit.source, dict(edit.params)))
+        self.rows += changed.shape[0]
+
+    def add_clean(self, clean: np.ndarray, a: int, b: int) -> None:
+        """Append the untouched clean rows ``[a, b)``."""
+        if b > a:
+            self.add(clean[a:b], clean[a:b], np.zeros(b - a, dtype=bool), self.index_out[a:b])
+
+
+def _check_edit(e: Edit, d: int, n: int, pos: int) -> np.ndarray:
+    """The edit's ``(L, d)`` values, checked for shape, finiteness and overlap with what came before."""
+    v = np.asarray(e.values, dtype=np.float64)
+    if v.ndim != 2 or v.shape[1] != d:
+        raise AnogenError(f"sampler {e.source!r} produced rows of shape {v.shape}, expected (L, {d})")
+    if not np.isfinite(v).all():
+        raise AnogenError(f"sampler {e.source!r} produced non-finite values")
+    if e.start < pos or e.start > n or (e.mode == "replace" and e.start + e.length > n):
+        raise AnogenError(f"anomalies overlap or leave the fold at row {e.start} (sampler {e.source!r})")
+    return v
+
+
 def apply_edits(fold: Fold, edits: Sequence[Edit]) -> Injected:
     """Write edits into the clean test fold.
 
@@ -180,71 +240,38 @@ def apply_edits(fold: Fold, edits: Sequence[Edit]) -> Injected:
     clean = np.asarray(fold.test, dtype=np.float64)
     n, d = clean.shape
     index = np.asarray(fold.test_index)
-    is_time = np.issubdtype(index.dtype, np.datetime64)
-    # inserts before replaces at the same start
-    eds = sorted(edits, key=lambda e: (e.start, 0 if e.mode == "insert" else 1))
+    index_out = index.astype("datetime64[ns]") if np.issubdtype(index.dtype, np.datetime64) \
+        else index.astype(np.float64)
+    eds = sorted(edits, key=lambda e: (e.start, 0 if e.mode == "insert" else 1))  # inserts first at a start
     ins = [e for e in eds if e.mode == "insert"]
     stamps = iter(interpolate_index(index, np.array([e.start for e in ins], dtype=np.int64),
                                     np.array([e.length for e in ins], dtype=np.int64))) if ins else iter(())
-    vals, labs, cln, idx, kinds = [], [], [], [], []
-    events: list[Event] = []
-    pos, out_pos = 0, 0
-    index_out = index.astype("datetime64[ns]") if is_time else index.astype(np.float64)
-
-    def take_clean(upto: int) -> None:
-        nonlocal pos, out_pos
-        if upto > pos:
-            vals.append(clean[pos:upto])
-            cln.append(clean[pos:upto])
-            labs.append(np.zeros(upto - pos, dtype=bool))
-            idx.append(index_out[pos:upto])
-            kinds.append(np.full(upto - pos, "", dtype=object))
-            out_pos += upto - pos
-            pos = upto
-
+    out = _Pieces(index_out)
+    pos = 0
     for e in eds:
-        v = np.asarray(e.values, dtype=np.float64)
-        if v.ndim != 2 or v.shape[1] != d:
-            raise AnogenError(f"sampler {e.source!r} produced rows of shape {v.shape}, expected (L, {d})")
-        if not np.isfinite(v).all():
-            raise AnogenError(f"sampler {e.source!r} produced non-finite values")
-        if e.start < pos or e.start > n or (e.mode == "replace" and e.start + e.length > n):
-            raise AnogenError(f"anomalies overlap or leave the fold at row {e.start} (sampler {e.source!r})")
-        take_clean(e.start)
+        v = _check_edit(e, d, n, pos)
+        out.add_clean(clean, pos, e.start)
+        pos = e.start
         L = e.length
         if e.mode == "insert":
-            changed = np.ones(L, dtype=bool)
-            vals.append(v)
-            cln.append(np.full((L, d), np.nan))
-            idx.append(next(stamps))
-        else:
-            changed = (v != clean[e.start:e.start + L]).any(axis=1)
-            if not changed.any():
-                raise AnogenError(
-                    f"sampler {e.source!r} produced a {e.kind!r} anomaly at row {e.start} that changes "
-                    "nothing (e.g. a relative change of zeros, or a zero magnitude)")
-            vals.append(v)
-            cln.append(clean[e.start:e.start + L])
-            idx.append(index_out[e.start:e.start + L])
-            pos = e.start + L
-        labs.append(changed)
-        kinds.append(np.where(changed, e.kind, "").astype(object))
-        # one event per contiguous run of changed rows
-        padded = np.concatenate([[False], changed, [False]])
-        edges = np.flatnonzero(padded[1:] != padded[:-1])
-        for a, b in zip(edges[::2], edges[1::2]):
-            events.append(Event(out_pos + int(a), out_pos + int(b), e.kind, tuple(e.columns),
-                                e.source, dict(e.params)))
-        out_pos += L
-    take_clean(n)
+            out.add(v, np.full((L, d), np.nan), np.ones(L, dtype=bool), next(stamps), e)
+            continue
+        changed = (v != clean[pos:pos + L]).any(axis=1)
+        if not changed.any():
+            raise AnogenError(
+                f"sampler {e.source!r} produced a {e.kind!r} anomaly at row {e.start} that changes "
+                "nothing (e.g. a relative change of zeros, or a zero magnitude)")
+        out.add(v, clean[pos:pos + L], changed, index_out[pos:pos + L], e)
+        pos += L
+    out.add_clean(clean, pos, n)
     return Injected(
-        values=np.concatenate(vals) if vals else clean.copy(),
-        labels=np.concatenate(labs) if labs else np.zeros(n, bool),
-        events=tuple(sorted(events, key=lambda ev: ev.start)),
+        values=np.concatenate(out.vals) if out.vals else clean.copy(),
+        labels=np.concatenate(out.labels) if out.labels else np.zeros(n, bool),
+        events=tuple(sorted(out.events, key=lambda ev: ev.start)),
         columns=tuple(fold.columns),
-        index=np.concatenate(idx) if idx else index_out.copy(),
-        clean=np.concatenate(cln) if cln else clean.copy(),
-        kinds=np.concatenate(kinds) if kinds else np.full(n, "", dtype=object),
+        index=np.concatenate(out.index) if out.index else index_out.copy(),
+        clean=np.concatenate(out.clean) if out.clean else clean.copy(),
+        kinds=np.concatenate(out.kinds) if out.kinds else np.full(n, "", dtype=object),
     )
 
 

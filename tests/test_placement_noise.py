@@ -1,11 +1,15 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import anogen
+from anogen.config import build
 from anogen.placement import allocate, apply_edits, check_injected
 from anogen.samplers import SampleContext, generate_fold
-from anogen.samplers.base import SlotRequest
+from anogen.samplers.base import Slot, SlotRequest
 from anogen.samplers.noise import Noise
 from anogen.types import AnogenError, Edit, Fold
 
@@ -135,16 +139,21 @@ def test_noise_deterministic():
 
 
 @pytest.mark.parametrize("kw, match", [
-    (dict(ratio=0.0), r"\(0, 0.5\]"),
-    (dict(ratio=0.6), r"\(0, 0.5\]"),
-    (dict(direction="x"), "direction"),
-    (dict(wave=True, wave_length=0), "wave_length"),
-    (dict(magnitude=-1), "magnitude"),
-    (dict(kind="pink"), "kind"),
+    (dict(ratio=0.0), r"^sampler\.ratio: must be > 0(\.0)?\b.*, got 0\.0$"),
+    (dict(ratio=0.6), r"^sampler\.ratio: must be .*<= 0\.5, got 0\.6$"),
+    (dict(direction="x"), r"^sampler\.direction: must be 'p', 'n' or 'both', got 'x'$"),
+    (dict(wave=True, wave_length=0), r"^sampler\.wave_length: must be > 0, got 0$"),
+    (dict(magnitude=-1), r"^sampler\.magnitude: must be > 0(\.0)?, got -1$"),
+    (dict(kind="pink"), r"^sampler\.kind: must be 'relative' or 'gaussian', got 'pink'$"),
+    (dict(mode="insert"), r"^sampler\.mode: must be 'replace', got 'insert'$"),
 ])
 def test_noise_bad_params(kw, match):
+    # from a config: one line naming the key and the valid range, before any data
     with pytest.raises(AnogenError, match=match):
-        Noise(**kw)
+        build({"_target_": "anogen.samplers.noise.Noise", **kw}, "sampler")
+    # built directly in Python: the same check at the sampler's first use
+    with pytest.raises(AnogenError, match=match):
+        generate_fold(Noise(**kw), _ctx(np.ones((50, 1))), np.random.default_rng(0))
 
 
 def test_wave_longer_than_fold():
@@ -163,3 +172,94 @@ def test_replaced_insert_keeps_its_mode():
     el[50] = True
     slots = allocate([SlotRequest(3, "insert", el)], 100, np.random.default_rng(0))
     assert slots[0].mode == "insert" and slots[0].start == 50
+
+
+# ------------------------------------------------------------------ Compose and generate_fold
+class _Recorder:
+    """A minimal sampler: ``k`` requests of ``length`` rows, each with its own payload; records what fill got."""
+
+    def __init__(self, name, k, length, value):
+        self.name, self.k, self.length, self.value = name, k, length, value
+        self.filled = None
+
+    def plan(self, ctx, rng):
+        return [SlotRequest(self.length, payload=(self.name, i)) for i in range(self.k)]
+
+    def fill(self, ctx, slots, rng):
+        self.filled = list(slots)
+        return [Edit(s.start, np.full((s.length, ctx.fold.test.shape[1]), self.value), "replace", self.name,
+                     tuple(ctx.fold.columns), self.name) for s in slots]
+
+
+def _sine_ctx():
+    return _ctx(np.sin(np.linspace(0, 60, 2000))[:, None] + 2)
+
+
+def test_packaged_compose_config_generates_every_childs_events():
+    # bug: Compose had no plan/fill, so generate(sampler="compose") raised AttributeError
+    from omegaconf import OmegaConf
+
+    from anogen.samplers.compose import Compose
+
+    node = OmegaConf.load(Path(anogen.__file__).parent / "conf" / "sampler" / "compose.yaml")
+    smp = build(node, "sampler")
+    assert isinstance(smp, Compose) and smp.name == "compose" and not smp.needs_model
+    assert list(smp.by_name) == ["noise", "inject"] and smp.samplers == list(smp.by_name.values())
+    inj = generate_fold(smp, _sine_ctx(), np.random.default_rng(0))
+    check_injected(inj)
+    assert {e.source for e in inj.events} == {"noise", "inject"}
+    again = generate_fold(build(node, "sampler"), _sine_ctx(), np.random.default_rng(0))
+    assert np.array_equal(inj.values, again.values) and inj.events == again.events
+
+
+def test_compose_routes_slots_back_with_their_payloads():
+    from anogen.samplers.compose import Compose
+
+    a, b = _Recorder("a", 3, 2, 50.0), _Recorder("b", 2, 4, -50.0)
+    comp = Compose({"first": a, "second": b})
+    ctx = _sine_ctx()
+    rng = np.random.default_rng(1)
+    reqs = comp.plan(ctx, rng)
+    assert [r.payload for r in reqs] == [("first", ("a", i)) for i in range(3)] + [("second", ("b", i)) for i in range(2)]
+    slots = allocate(reqs, ctx.n_test, rng, min_gap=1)
+    edits = comp.fill(ctx, slots, rng)
+    # each child gets exactly its slots, in its plan order, with its own payload restored
+    assert [s.payload for s in a.filled] == [("a", i) for i in range(3)]
+    assert [s.payload for s in b.filled] == [("b", i) for i in range(2)]
+    assert [s.start for s in a.filled + b.filled] == [s.start for s in slots]
+    assert len(edits) == 5
+    with pytest.raises(AnogenError, match="not planned by this compose"):
+        comp.fill(ctx, [Slot(0, 2, payload="stranger")], rng)
+
+
+def test_generate_fold_list_equals_compose_and_nests():
+    from anogen.samplers.compose import Compose
+
+    def make():
+        return [Noise(ratio=0.02, magnitude=0.3), Noise(ratio=0.01, magnitude=0.5, kind="gaussian", direction="both")]
+
+    from_list = generate_fold(make(), _sine_ctx(), np.random.default_rng(4))
+    comp = Compose.of(make())
+    assert list(comp.by_name) == ["noise", "noise_2"]
+    from_compose = generate_fold(comp, _sine_ctx(), np.random.default_rng(4))
+    nested = generate_fold(Compose({"outer": Compose.of(make())}), _sine_ctx(), np.random.default_rng(4))
+    for other in (from_compose, nested):
+        assert np.array_equal(from_list.values, other.values) and from_list.events == other.events
+    check_injected(from_list)
+    assert {e.kind for e in from_list.events} == {"relative_noise", "gaussian_noise"}
+
+
+def test_compose_needs_model_and_bad_children():
+    from anogen.samplers.compose import Compose
+    from anogen.samplers.vae_tail import VAETail
+
+    assert Compose({"n": Noise(), "v": VAETail()}).needs_model
+    assert not Compose({"n": Noise()}).needs_model
+    with pytest.raises(AnogenError, match=r"^sampler\.samplers\.x: int is not a sampler"):
+        build({"_target_": "anogen.samplers.compose.Compose", "samplers": {"x": 3}}, "sampler")
+    with pytest.raises(AnogenError, match=r"^sampler\.samplers: .*at least 1 item"):
+        build({"_target_": "anogen.samplers.compose.Compose", "samplers": {}}, "sampler")
+    with pytest.raises(AnogenError, match="not a sampler"):
+        generate_fold(object(), _sine_ctx(), np.random.default_rng(0))
+    with pytest.raises(AnogenError, match=r"^placement\.min_gap: must be >= 0, got -1$"):
+        generate_fold(Noise(), _sine_ctx(), np.random.default_rng(0), min_gap=-1)

@@ -12,14 +12,17 @@ Two phases let several samplers share one fold without overlapping (``sampler=co
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
+from anogen.params import Ratio, check_params, check_value
 from anogen.types import AnogenError, Edit, Fold
 
-__all__ = ["SlotRequest", "Slot", "SampleContext", "Sampler", "resolve_columns", "anomaly_count"]
+__all__ = ["SlotRequest", "Slot", "SampleContext", "Sampler", "resolve_columns", "anomaly_count",
+           "check_attributes"]
 
 
 @dataclass(frozen=True)
@@ -122,15 +125,23 @@ def resolve_columns(requested: list[str] | tuple[str, ...] | None, available: tu
 
 
 def anomaly_count(n: int, ratio: float, key: str = "sampler.ratio") -> int:
-    """``int(n * ratio)`` anomalous rows (the seed's rule), at least 1, with validation.
+    """``int(n * ratio)`` anomalous rows (the seed's rule), at least 1.
 
     Raises:
-        AnogenError: ratio outside (0, 0.5].
+        AnogenError: ratio is not a :data:`~anogen.params.Ratio` (in (0, 0.5]), naming ``key``.
     """
-    try:
-        ratio = float(ratio)
-    except (TypeError, ValueError):
-        raise AnogenError(f"{key} must be a number in (0, 0.5], got {ratio!r}") from None
-    if not (0.0 < ratio <= 0.5):
-        raise AnogenError(f"{key} must be in (0, 0.5], got {ratio}")
-    return max(1, int(n * ratio))
+    return max(1, int(n * check_value(ratio, Ratio, key)))
+
+
+def check_attributes(obj: Any, key: str) -> None:
+    """Validate the constructor parameters an object keeps under their own names (scikit-learn style).
+
+    :func:`anogen.config.build` checks a config before the object exists; this checks an object
+    built directly in Python (``Noise(direction="x")``) at its first use, against the same
+    annotations, with the same one-line message (``sampler.direction: must be 'p', 'n' or 'both'``).
+
+    Raises:
+        AnogenError: one line naming ``key.param`` and what is valid.
+    """
+    names = inspect.signature(type(obj)).parameters
+    check_params(type(obj), {n: getattr(obj, n) for n in names if hasattr(obj, n)}, key)

@@ -12,11 +12,13 @@ anomalies only start where every row of the segment has a non-zero value in a ch
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Literal
 
 import numpy as np
 
-from anogen.samplers.base import SampleContext, Slot, SlotRequest, anomaly_count, resolve_columns
+from anogen.params import PositiveFloat, PositiveInt, Ratio
+from anogen.samplers.base import (SampleContext, Slot, SlotRequest, anomaly_count, check_attributes,
+                                  resolve_columns)
 from anogen.types import AnogenError, Edit
 
 __all__ = ["Noise"]
@@ -31,36 +33,25 @@ class Noise:
         kind: ``relative`` or ``gaussian``.
         direction: ``p`` (up), ``n`` (down) or ``both`` (random sign per anomaly).
         wave: segments instead of points.
-        wave_length: rows per segment (>= 1) when ``wave``.
+        wave_length: rows per segment when ``wave`` (ignored otherwise).
         columns: columns to change; empty = all.
-        mode: ``replace`` (only mode that makes sense for noise on existing rows).
+        mode: ``replace`` (noise changes existing rows; the only valid mode).
     """
 
     name = "noise"
-    KINDS = ("relative", "gaussian")
-    DIRECTIONS = ("p", "n", "both")
 
-    def __init__(self, ratio: float = 0.01, magnitude: float = 0.1, kind: str = "relative",
-                 direction: str = "p", wave: bool = False, wave_length: int = 10,
-                 columns: Sequence[str] | None = None, mode: str = "replace") -> None:
-        if kind not in self.KINDS:
-            raise AnogenError(f"sampler.kind must be one of {list(self.KINDS)}, got {kind!r}")
-        if direction not in self.DIRECTIONS:
-            raise AnogenError(f"sampler.direction must be one of {list(self.DIRECTIONS)}, got {direction!r}")
-        if not (isinstance(magnitude, (int, float)) and np.isfinite(magnitude) and magnitude > 0):
-            raise AnogenError(f"sampler.magnitude must be a positive number, got {magnitude!r}")
-        if wave and (not isinstance(wave_length, (int, np.integer)) or wave_length < 1):
-            raise AnogenError(f"sampler.wave_length must be an integer >= 1 when wave=true, got {wave_length!r}")
-        if mode != "replace":
-            raise AnogenError(f"sampler.mode: noise changes existing rows, only 'replace' is valid, got {mode!r}")
-        anomaly_count(100, ratio)  # validates the ratio
-        self.ratio = float(ratio)
-        self.magnitude = float(magnitude)
+    def __init__(self, ratio: Ratio = 0.01, magnitude: PositiveFloat = 0.1,
+                 kind: Literal["relative", "gaussian"] = "relative", direction: Literal["p", "n", "both"] = "p",
+                 wave: bool = False, wave_length: PositiveInt = 10, columns: list[str] | None = None,
+                 mode: Literal["replace"] = "replace") -> None:
+        self.ratio = ratio
+        self.magnitude = magnitude
         self.kind = kind
         self.direction = direction
-        self.wave = bool(wave)
-        self.wave_length = int(wave_length) if wave else 1
+        self.wave = wave
+        self.wave_length = wave_length
         self.columns = list(columns or [])
+        self.mode = mode
 
     def _lengths(self, n: int) -> list[int]:
         total = anomaly_count(n, self.ratio)
@@ -72,6 +63,8 @@ class Noise:
         return [self.wave_length] * full + ([rest] if rest else [])
 
     def plan(self, ctx: SampleContext, rng: np.random.Generator) -> list[SlotRequest]:
+        """Requests of 1 row (points) or ``wave_length`` rows (waves); relative noise only where non-zero."""
+        check_attributes(self, "sampler")
         n = ctx.n_test
         cols, _ = resolve_columns(self.columns, ctx.fold.columns)
         lengths = self._lengths(n)
@@ -110,5 +103,5 @@ class Noise:
                     eps = np.abs(eps) * sign
                 seg[:, cols] = seg[:, cols] + eps * self.magnitude * ctx.std[cols]
             edits.append(Edit(s.start, seg, "replace", f"{self.kind}_noise", names, self.name,
-                              {"magnitude": self.magnitude, "sign": sign, "wave": self.wave}))
+                              {"magnitude": float(self.magnitude), "sign": sign, "wave": bool(self.wave)}))
         return edits
