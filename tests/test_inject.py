@@ -1,17 +1,28 @@
-"""sampler=inject: typed anomalies, labels, counts, determinism, per-kind statistics, bad input."""
+"""sampler=inject: typed anomalies, labels, counts, determinism, per-kind statistics, bad input,
+kinds as plug-ins (one class + one catalog entry), no state between plan and fill."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
 
+from anogen.params import PositiveFloat
 from anogen.placement import allocate, apply_edits, check_injected
 from anogen.samplers.base import SampleContext
-from anogen.samplers.inject import KINDS, Inject, _dominant_period
+from anogen.samplers.inject import Inject, packaged_catalog
+from anogen.samplers.kinds.base import AnomalyKind, Segment
+from anogen.samplers.kinds.signal import dominant_period
+from anogen.samplers.kinds.spike import Spike
 from anogen.types import AnogenError, Fold
+
+KINDS = tuple(packaged_catalog())
+CONF = Path(__file__).resolve().parents[1] / "anogen" / "conf"
 
 PERIOD = 40
 
@@ -146,7 +157,7 @@ def test_univariate_default_kinds_skip_correlation_break():
 
 # ------------------------------------------------------------------ each kind moves its statistic
 def test_spike(fold):
-    inj, edits, ctx = run(Inject(count=10, kinds=["spike"], params={"spike": {"magnitude": 4, "direction": "up"}}),
+    inj, edits, ctx = run(Inject(count=10, kinds=["spike"], catalog={"spike": {"magnitude": 4, "direction": "up"}}),
                           fold)
     for clean, new, j, _ in segments(inj, edits):
         np.testing.assert_allclose(new - clean, 4 * ctx.std[j])
@@ -156,7 +167,7 @@ def test_spike(fold):
 @pytest.mark.parametrize("direction,sign", [("up", 1), ("down", -1)])
 def test_level_shift(fold, direction, sign):
     inj, edits, ctx = run(Inject(count=10, kinds=["level_shift"],
-                                 params={"level_shift": {"offset": 2.5, "direction": direction}}), fold)
+                                 catalog={"level_shift": {"offset": 2.5, "direction": direction}}), fold)
     for clean, new, j, _ in segments(inj, edits):
         assert new.mean() - clean.mean() == pytest.approx(sign * 2.5 * ctx.std[j])
 
@@ -164,25 +175,25 @@ def test_level_shift(fold, direction, sign):
 @pytest.mark.parametrize("direction,factor", [("up", 3.0), ("down", 1 / 3.0)])
 def test_amplitude(fold, direction, factor):
     inj, edits, _ = run(Inject(count=10, kinds=["amplitude"], min_length=10, max_length=20,
-                               params={"amplitude": {"factor": 3.0, "direction": direction}}), fold)
+                               catalog={"amplitude": {"factor": 3.0, "direction": direction}}), fold)
     for clean, new, j, e in segments(inj, edits):
         assert new.std() == pytest.approx(factor * clean.std(), rel=1e-9)
         assert e.params["context"] % PERIOD == 0  # whole cycles of the detected period
         assert abs(e.params["baseline"] - fold.train[:, j].mean()) < 0.05  # the cycle's centre line
 
 
-def test_dominant_period():
+def testdominant_period():
     t = np.arange(4000.0)
-    assert _dominant_period(np.sin(2 * np.pi * t / 37)) in (36, 37, 38)
+    assert dominant_period(np.sin(2 * np.pi * t / 37)) in (36, 37, 38)
     rw = np.cumsum(np.random.default_rng(0).standard_normal(4000))
-    assert _dominant_period(rw) is None
-    assert _dominant_period(np.ones(100)) is None
+    assert dominant_period(rw) is None
+    assert dominant_period(np.ones(100)) is None
 
 
 @pytest.mark.parametrize("direction,sign", [("up", 1), ("down", -1)])
 def test_trend(fold, direction, sign):
     inj, edits, ctx = run(Inject(count=10, kinds=["trend"], min_length=10,
-                                 params={"trend": {"slope": 3.0, "direction": direction}}), fold)
+                                 catalog={"trend": {"slope": 3.0, "direction": direction}}), fold)
     for clean, new, j, e in segments(inj, edits):
         t = np.arange(e.length)
         ds = np.polyfit(t, new, 1)[0] - np.polyfit(t, clean, 1)[0]
@@ -203,7 +214,7 @@ def test_frequency(fold, direction):
         return int((np.sign(y[1:]) != np.sign(y[:-1])).sum())
 
     inj, edits, _ = run(Inject(count=8, kinds=["frequency"], min_length=80, max_length=80,
-                               params={"frequency": {"factor": 2.0, "direction": direction}}), fold)
+                               catalog={"frequency": {"factor": 2.0, "direction": direction}}), fold)
     before = sum(crossings(c) for c, _, _, _ in segments(inj, edits))
     after = sum(crossings(n) for _, n, _, _ in segments(inj, edits))
     assert before == pytest.approx(8 * 4, abs=4)  # 2 periods -> 4 crossings each
@@ -218,7 +229,7 @@ def test_frequency(fold, direction):
 @pytest.mark.parametrize("style", ["warp", "reverse", "flip"])
 def test_pattern_distorts_the_shape(fold, style):
     inj, edits, ctx = run(Inject(count=10, kinds=["pattern"], min_length=20, max_length=30,
-                                 params={"pattern": {"style": style}}), fold)
+                                 catalog={"pattern": {"style": style}}), fold)
     corrs = []
     for clean, new, j, e in segments(inj, edits):
         corrs.append(np.corrcoef(clean, new)[0, 1])
@@ -242,7 +253,7 @@ def test_flatline_zeroes_local_std(fold):
 
 
 def test_flatline_fixed_value(fold):
-    _, edits, _ = run(Inject(count=5, kinds=["flatline"], params={"flatline": {"value": 0.0}}), fold)
+    _, edits, _ = run(Inject(count=5, kinds=["flatline"], catalog={"flatline": {"value": 0.0}}), fold)
     assert all(e.params["value"] == 0.0 and (e.values[:, fold.columns.index(e.columns[0])] == 0).all() for e in edits)
 
 
@@ -276,45 +287,108 @@ def test_contextual_copies_normal_values_out_of_place(fold):
 
 
 # ------------------------------------------------------------------ config and bad input
+def _yaml():
+    from omegaconf import OmegaConf
+
+    return OmegaConf.load(CONF / "sampler" / "inject.yaml")
+
+
 def test_yaml_builds():
     from omegaconf import OmegaConf
 
     from anogen.config import build
 
-    path = Path(__file__).resolve().parents[1] / "anogen" / "conf" / "sampler" / "inject.yaml"
-    s = build(OmegaConf.load(path), "sampler")
+    s = build(_yaml(), "sampler")
     assert isinstance(s, Inject) and s.ratio == 0.01 and s.kinds is None
-    s = build(OmegaConf.merge(OmegaConf.load(path), {"count": 4, "kinds": {"spike": 2, "trend": 1}}), "sampler")
+    s = build(OmegaConf.merge(_yaml(), {"count": 4, "kinds": {"spike": 2, "trend": 1}}), "sampler")
     assert s.count == 4 and s.kinds == {"spike": 2.0, "trend": 1.0}
+
+
+def test_every_kind_is_one_class_built_from_its_yaml_entry():
+    from anogen.config import build
+
+    nodes = _yaml().catalog
+    assert list(nodes) == list(KINDS) and len(KINDS) == 10
+    for label, node in nodes.items():
+        kind = build(node, f"sampler.catalog.{label}")
+        assert isinstance(kind, AnomalyKind) and dataclasses.is_dataclass(kind)
+        assert type(kind).__module__ == f"anogen.samplers.kinds.{label}"  # one module per kind
+        assert type(kind).name == label
+        assert kind == packaged_catalog()[label]  # Python use gets the YAML's defaults
+        # every YAML parameter is a typed constructor parameter (nothing hand-validated)
+        fields = {f.name for f in dataclasses.fields(kind)}
+        assert set(node) - {"_target_"} == fields
+
+
+@pytest.mark.parametrize("override,match", [
+    ("sampler.catalog.spike.magnitude=-1", r"^sampler\.catalog\.spike\.magnitude: must be > 0, got -1$"),
+    ("sampler.catalog.amplitude.factor=[3,2]", r"^sampler\.catalog\.amplitude\.factor: range low 3 is greater"),
+    ("sampler.catalog.pattern.style=zigzag",
+     r"^sampler\.catalog\.pattern\.style: must be 'warp', 'reverse' or 'flip', got 'zigzag'$"),
+    ("sampler.catalog.contextual.candidates=0", r"^sampler\.catalog\.contextual\.candidates: must be > 0, got 0$"),
+    ("+sampler.catalog.trend.size=3", r"^sampler\.catalog\.trend: unknown parameter 'size'"),
+    ("sampler.count=0", r"^sampler\.count: must be > 0, got 0$"),
+])
+def test_typed_param_errors_name_the_key(override, match):
+    from anogen.config import build
+    from conftest import compose
+
+    with pytest.raises(AnogenError, match=match):
+        build(compose(["sampler=inject", override]).sampler, "sampler")
+
+
+def test_cli_overrides_select_kinds_and_set_parameters():
+    from anogen.config import build
+    from conftest import compose
+
+    cfg = compose(["sampler=inject", "sampler.kinds=[spike,level_shift]", "sampler.catalog.spike.magnitude=[4,8]"])
+    s = build(cfg.sampler, "sampler")
+    assert s.kinds == {"spike": 1.0, "level_shift": 1.0}
+    assert s.catalog["spike"] == Spike(magnitude=(4.0, 8.0))
 
 
 @pytest.mark.parametrize("kwargs,match", [
     ({"kinds": ["spike", "spikes"]}, r"unknown kind 'spikes'; valid kinds: \['spike'"),
     ({"kinds": []}, "sampler.kinds is empty"),
     ({"kinds": ["trend", "trend"]}, "listed twice"),
-    ({"kinds": {"spike": -1.0}}, r"sampler.kinds.spike: weight must be >= 0"),
+    ({"kinds": {"spike": -1.0}}, r"sampler.kinds.spike: must be >= 0"),
     ({"kinds": {"spike": 0.0}}, "at least one weight"),
+    ({"kinds": 3}, "must be a list of kinds"),
     ({"min_length": 10, "max_length": 5}, r"min_length \(10\) is greater than sampler.max_length \(5\)"),
     ({"min_length": 1}, "min_length must be >= 2"),
-    ({"max_length": 0}, "max_length must be an integer >= 1"),
+    ({"max_length": 0}, "sampler.max_length: must be > 0, got 0"),
     ({"ratio": 0.1, "count": 3}, "exclusive"),
-    ({"ratio": 0.7}, r"sampler.ratio must be in \(0, 0.5\]"),
-    ({"count": 0}, "sampler.count must be an integer >= 1"),
-    ({"mode": "insert"}, "only 'replace'"),
-    ({"params": {"spiky": {}}}, "sampler.params: unknown kind 'spiky'"),
-    ({"params": {"spike": {"size": 3}}}, r"unknown parameter 'size'; valid: \['magnitude', 'direction'\]"),
-    ({"params": {"spike": {"direction": "sideways"}}}, "direction must be one of"),
-    ({"params": {"spike": {"magnitude": -2}}}, "magnitude must be > 0"),
-    ({"params": {"level_shift": {"offset": [3, 1]}}}, "range low 3.0 is greater than high 1.0"),
-    ({"params": {"amplitude": {"factor": 1.0}}}, "factor must be > 1"),
-    ({"params": {"pattern": {"style": "zigzag"}}}, "style must be one of"),
-    ({"params": {"flatline": {"value": "median"}}}, "'hold', 'mean' or a number"),
-    ({"params": {"contextual": {"candidates": 0}}}, "candidates must be an integer >= 1"),
-    ({"columns": "a"}, "list of column names"),
+    ({"ratio": 0.7}, r"sampler.ratio: must be <= 0.5, got 0.7"),
+    ({"count": 0}, "sampler.count: must be > 0, got 0"),
+    ({"mode": "insert"}, "sampler.mode: must be 'replace', got 'insert'"),
+    ({"catalog": {"spiky": {}}}, "sampler.catalog.spiky: a new kind needs a _target_"),
+    ({"catalog": {"spike": 5}}, "sampler.catalog.spike: expected an anomaly kind"),
+    ({"catalog": {"x": {"_target_": "anogen.samplers.inject.Inject"}}}, "sampler.catalog.x: expected an anomaly kind"),
+    ({"catalog": {"spike": {"size": 3}}},
+     r"sampler.catalog.spike: unknown parameter 'size'; valid parameters: \['magnitude', 'direction'\]"),
+    ({"catalog": {"spike": {"direction": "sideways"}}}, "sampler.catalog.spike.direction: must be 'up', 'down' or"),
+    ({"catalog": {"spike": {"magnitude": -2}}}, "sampler.catalog.spike.magnitude: must be > 0"),
+    ({"catalog": {"spike": {"magnitude": [1, 2, 3]}}}, r"magnitude: must be a number or a range \[low, high\]"),
+    ({"catalog": {"level_shift": {"offset": [3, 1]}}}, "offset: range low 3 is greater than high 1"),
+    ({"catalog": {"amplitude": {"factor": 1.0}}}, "sampler.catalog.amplitude.factor: must be > 1"),
+    ({"catalog": {"amplitude": {"context": 0}}}, "sampler.catalog.amplitude.context: must be > 0"),
+    ({"catalog": {"pattern": {"style": "zigzag"}}}, "style: must be 'warp', 'reverse' or 'flip'"),
+    ({"catalog": {"flatline": {"value": "median"}}}, "value: must be 'hold', 'mean' or a finite number"),
+    ({"catalog": {"contextual": {"candidates": 0}}}, "sampler.catalog.contextual.candidates: must be > 0"),
+    ({"columns": "a"}, "sampler.columns: must be a valid list"),
+    ({"columns": ["a", "a"]}, "lists a column twice"),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(AnogenError, match=match):
         Inject(**kwargs)
+
+
+def test_kind_objects_are_validated_when_built_in_python():
+    with pytest.raises(AnogenError, match=r"^sampler\.catalog\.spike\.magnitude: must be > 0, got -1$"):
+        Spike(magnitude=-1)
+    assert Spike(magnitude=[2, 3]).magnitude == (2.0, 3.0)  # coerced like a config value
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Spike().magnitude = 3.0
 
 
 def test_bad_input_at_plan_time(fold):
@@ -326,6 +400,8 @@ def test_bad_input_at_plan_time(fold):
                 np.array([[0, 100]]))
     with pytest.raises(AnogenError, match="'flatline' needs a 5-row segment that is not constant"):
         run(Inject(count=1, kinds=["flatline"], min_length=5, max_length=5), flat)
+    with pytest.raises(AnogenError, match="'flatline' needs a 5-row segment that never equals the flat-line value 1.0"):
+        run(Inject(count=1, kinds=["flatline"], min_length=5, max_length=5, catalog={"flatline": {"value": 1}}), flat)
     with pytest.raises(AnogenError, match="no contiguous train segment has 30 rows"):
         short = Fold(0, ("a",), fold.train[:20, :1], fold.test[:, :1], np.arange(20), np.arange(20, 1020),
                      np.array([[0, 20]]))
@@ -335,10 +411,110 @@ def test_bad_input_at_plan_time(fold):
     assert inj.labels.any()
 
 
-def test_fill_must_follow_plan(fold):
+# ------------------------------------------------------------------ plug-ins and the catalog
+@dataclass(frozen=True)
+class Square(AnomalyKind):
+    """A test plug-in outside the package: ``x + sign * height * s * (-1) ** i``, only where the
+    segment varies, never on a column named ``b``."""
+
+    name: ClassVar[str] = "square"
+    needs_variation: ClassVar[bool] = True
+    height: PositiveFloat = 2.0
+
+    def apply(self, seg: Segment, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
+        sgn = float(rng.choice([-1.0, 1.0]))
+        wave = (-1.0) ** np.arange(seg.length)
+        return seg.values + sgn * self.height * seg.std * wave, {"height": self.height, "sign": sgn}
+
+    def eligible(self, scan, length):
+        ok = super().eligible(scan, length).copy()
+        ok[:, scan.x.shape[1] - 1] &= scan.x.shape[1] == 1  # the last allowed column never (if several)
+        return ok
+
+
+def test_a_kind_defined_outside_the_package_plugs_in_by_target(fold):
+    from omegaconf import OmegaConf
+
+    from anogen.config import build
+
+    target = f"{__name__}.Square"
+    cfg = OmegaConf.merge(_yaml(), {"count": 12, "kinds": {"square": 3, "spike": 1},
+                                    "catalog": {"square": {"_target_": target, "height": 4.0}}})
+    s = build(cfg, "sampler")
+    assert s.catalog["square"] == Square(height=4.0)
+    inj, edits, ctx = run(s, fold, seed=2)
+    squares = [e for e in edits if e.kind == "square"]
+    assert squares and {e.kind for e in inj.events} <= {"square", "spike"}
+    for clean, new, j, e in segments(inj, [*squares]):
+        assert e.columns == ("a",)  # its eligibility rule was honoured
+        np.testing.assert_allclose(np.abs(new - clean), 4.0 * ctx.std[j])
+        assert e.params["height"] == 4.0
+    # a typed parameter of a plug-in is checked with its key, before any data
+    bad = OmegaConf.merge(cfg, {"catalog": {"square": {"height": 0}}})
+    with pytest.raises(AnogenError, match=r"^sampler\.catalog\.square\.height: must be > 0, got 0$"):
+        build(bad, "sampler")
+
+
+def test_catalog_labels_kind_objects_and_overrides(fold):
+    # two variants of one class under their own labels
+    s = Inject(count=20, kinds=["spike", "big_spike"],
+               catalog={"big_spike": {"_target_": "anogen.samplers.kinds.spike.Spike", "magnitude": 20,
+                                      "direction": "up"}})
+    _, edits, ctx = run(s, fold, seed=4)
+    assert {e.kind for e in edits} == {"spike", "big_spike"}
+    for e in edits:
+        if e.kind == "big_spike":
+            assert e.params["magnitude"] == 20.0 and e.params["sign"] == 1.0
+    # a kind object in the list, and a catalog entry removed
+    s = Inject(count=5, kinds=[Spike(magnitude=7, direction="down")], catalog={"trend": None})
+    assert "trend" not in s.catalog and s.kinds == {"spike": 1.0}
+    _, edits, _ = run(s, fold)
+    assert all(e.params["magnitude"] == 7.0 and e.params["sign"] == -1.0 for e in edits)
+
+
+# ------------------------------------------------------------------ no state between plan and fill
+class _Frozen(Inject):
+    """Inject that refuses any attribute change once built."""
+
+    def __setattr__(self, key, value):
+        if getattr(self, "_frozen", False):
+            raise AttributeError(f"Inject changed {key} after construction")
+        super().__setattr__(key, value)
+
+
+def test_plan_and_fill_keep_no_state(fold):
+    s = _Frozen(count=25, min_length=3, max_length=12)
+    s._frozen = True
+    ctx = SampleContext.from_fold(fold)
+    expected = []
+    for seed in (0, 1):  # plan, allocate, fill in sequence
+        rng = np.random.default_rng(seed)
+        slots = allocate(s.plan(ctx, rng), ctx.n_test, rng)
+        expected.append([(e.start, e.kind, e.params) for e in s.fill(ctx, slots, rng)])
+    rngs = [np.random.default_rng(seed) for seed in (0, 1)]  # two plans, then fills in swapped order
+    slots = [allocate(s.plan(ctx, r), ctx.n_test, r) for r in rngs]
+    got = {i: [(e.start, e.kind, e.params) for e in s.fill(ctx, slots[i], rngs[i])] for i in (1, 0)}
+    assert got[0] == expected[0] and got[1] == expected[1]
+    assert expected[0] != expected[1]
+
+
+def test_fill_needs_the_planned_slots(fold):
+    from anogen.samplers.base import Slot
+
     s = Inject(count=3, kinds=["trend"])
     ctx = SampleContext.from_fold(fold)
     rng = np.random.default_rng(0)
     slots = allocate(s.plan(ctx, rng), ctx.n_test, rng)
-    with pytest.raises(AnogenError, match="do not match its last plan"):
-        s.fill(ctx, slots[:2], rng)
+    assert len(s.fill(ctx, slots[:2], rng)) == 2  # any subset of its own slots
+    with pytest.raises(AnogenError, match="slot without a planned kind"):
+        s.fill(ctx, [Slot(slots[0].start, slots[0].length)], rng)
+
+
+def test_compose_routes_inject_slots(fold):
+    from anogen.samplers.compose import Compose
+
+    comp = Compose({"a": Inject(count=4, kinds=["spike"]), "b": Inject(count=3, kinds=["trend"])})
+    ctx = SampleContext.from_fold(fold)
+    rng = np.random.default_rng(0)
+    edits = comp.fill(ctx, allocate(comp.plan(ctx, rng), ctx.n_test, rng), rng)
+    assert sorted(e.kind for e in edits) == ["spike"] * 4 + ["trend"] * 3
