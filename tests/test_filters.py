@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from anogen.config import build
 from anogen.filters import FilterReport, apply_filters
 from anogen.filters.bounds import Bounds
 from anogen.filters.cluster import Cluster
@@ -79,17 +80,37 @@ def test_bounds_domain_replaces_either_end(x_train):
     np.testing.assert_array_equal(f(nothing(3), probe), [True, False, True])
 
 
+def _bad(target, key, kwargs, match, fit):
+    """A bad parameter is one line naming the key: from a config at build time, in Python at fit."""
+    with pytest.raises(AnogenError, match=match):
+        build({"_target_": target, **kwargs}, key)
+    with pytest.raises(AnogenError, match=match):
+        fit(kwargs)
+
+
+def _fit_bounds(kwargs):
+    Bounds(**kwargs).fit(z_normal=None, x_train=np.ones((3, 3)), columns=COLS)
+
+
 @pytest.mark.parametrize("kwargs,match", [
-    ({"buffer": -0.1}, "buffer must be a finite number >= 0"),
-    ({"buffer": "wide"}, "buffer must be a number"),
-    ({"domain": {"hum": [80, 10]}}, r"domain.hum: low 80.0 is greater than high 10.0"),
-    ({"domain": {"hum": [1, 2, 3]}}, r"domain.hum must be a pair \[low, high\]"),
-    ({"domain": {"hum": ["a", 2]}}, "domain.hum: low must be a number or null"),
-    ({"domain": [["hum", 0, 1]]}, "domain must be a mapping"),
+    ({"buffer": -0.1}, r"^filters\.bounds\.buffer: must be >= 0(\.0)?, got -0\.1$"),
+    ({"buffer": "wide"}, r"^filters\.bounds\.buffer: must be a valid number.*got 'wide'$"),
+    ({"buffer": float("inf")}, r"^filters\.bounds\.buffer: must be a finite number, got inf$"),
+    ({"domain": {"hum": [1, 2, 3]}}, r"^filters\.bounds\.domain\.hum: tuple should have at most 2 items"),
+    ({"domain": {"hum": ["a", 2]}}, r"^filters\.bounds\.domain\.hum\.0: must be a valid number"),
+    ({"domain": {"hum": [float("nan"), 2]}}, r"^filters\.bounds\.domain\.hum\.0: must be a number or null, not NaN"),
+    ({"domain": [["hum", 0, 1]]}, r"^filters\.bounds\.domain: must be a valid dictionary"),
 ])
 def test_bounds_bad_arguments(kwargs, match):
-    with pytest.raises(AnogenError, match=match):
-        Bounds(**kwargs)
+    _bad("anogen.filters.bounds.Bounds", "filters.bounds", kwargs, match, _fit_bounds)
+
+
+def test_bounds_low_above_high_is_a_build_error():
+    for make in (lambda: Bounds(domain={"hum": [80, 10]}),
+                 lambda: build({"_target_": "anogen.filters.bounds.Bounds", "domain": {"hum": [80, 10]}},
+                               "filters.bounds")):
+        with pytest.raises(AnogenError, match=r"^filters\.bounds\.domain\.hum: low 80\.0 is greater than high 10\.0$"):
+            make()
 
 
 def test_bounds_bad_fit_and_call(x_train):
@@ -162,21 +183,25 @@ def test_dbscan_subsample_bounds_memory():
     assert not f(np.zeros((1, 2)), nothing(1))[0] and f(np.full((1, 2), 9.0), nothing(1))[0]
 
 
+def _fit_cluster(kwargs):
+    Cluster(**kwargs).fit(z_normal=np.random.default_rng(0).normal(size=(40, 2)), x_train=None, columns=None)
+
+
 @pytest.mark.parametrize("kwargs,match", [
-    ({"method": "hdbscan"}, r"unknown method 'hdbscan'; valid: \['dbscan', 'kmeans', 'gmm'\]"),
-    ({"eps": 0}, "eps must be > 0"),
-    ({"eps": "x"}, "eps must be a number"),
-    ({"min_samples": 0}, "min_samples must be >= 1"),
-    ({"min_samples": 2.5}, "min_samples must be an integer"),
-    ({"n_clusters": 0}, "n_clusters must be >= 1"),
-    ({"q": 0.0}, r"q must be in \(0, 1\]"),
-    ({"q": 1.5}, r"q must be in \(0, 1\]"),
-    ({"n_components": 0}, "n_components must be >= 1"),
-    ({"max_fit_samples": 0}, "max_fit_samples must be >= 1"),
+    ({"method": "hdbscan"}, r"^filters\.cluster\.method: must be 'dbscan', 'kmeans' or 'gmm', got 'hdbscan'$"),
+    ({"eps": 0}, r"^filters\.cluster\.eps: must be > 0(\.0)?, got 0$"),
+    ({"eps": "x"}, r"^filters\.cluster\.eps: must be a valid number"),
+    ({"min_samples": 0}, r"^filters\.cluster\.min_samples: must be > 0, got 0$"),
+    ({"min_samples": 2.5}, r"^filters\.cluster\.min_samples: must be a valid integer.*got 2\.5$"),
+    ({"n_clusters": 0}, r"^filters\.cluster\.n_clusters: must be > 0, got 0$"),
+    ({"q": 0.0}, r"^filters\.cluster\.q: must be > 0(\.0)?( and <= 1(\.0)?)?, got 0\.0$"),
+    ({"q": 1.5}, r"^filters\.cluster\.q: must be (> 0(\.0)? and )?<= 1(\.0)?, got 1\.5$"),
+    ({"n_components": 0}, r"^filters\.cluster\.n_components: must be > 0, got 0$"),
+    ({"max_fit_samples": 0}, r"^filters\.cluster\.max_fit_samples: must be > 0, got 0$"),
+    ({"seed": -1}, r"^filters\.cluster\.seed: must be >= 0, got -1$"),
 ])
 def test_cluster_bad_arguments(kwargs, match):
-    with pytest.raises(AnogenError, match=match):
-        Cluster(**kwargs)
+    _bad("anogen.filters.cluster.Cluster", "filters.cluster", kwargs, match, _fit_cluster)
 
 
 def test_cluster_bad_fit_and_call(blobs):

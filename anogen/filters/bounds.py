@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Optional
 
 import numpy as np
+from pydantic import AfterValidator
 
 from anogen.filters import check_candidates
+from anogen.params import NonNegativeFloat
+from anogen.samplers.base import check_attributes
 from anogen.types import AnogenError
 
 __all__ = ["Bounds"]
@@ -24,19 +27,22 @@ __all__ = ["Bounds"]
 _BLOCK = 1 << 18  # values compared per block
 
 
-def _as_limit(value: Any, column: str, end: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise AnogenError(f"filters.bounds.domain.{column}: {end} must be a number or null, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise AnogenError(
-            f"filters.bounds.domain.{column}: {end} must be a number or null, got {value!r}") from None
+def _not_nan(v: float) -> float:
     if math.isnan(v):
-        raise AnogenError(f"filters.bounds.domain.{column}: {end} must not be NaN")
+        raise ValueError("must be a number or null, not NaN")
     return v
+
+
+#: one end of a domain interval: a number (``.inf``/``-.inf`` remove the limit) or null (keep the train limit)
+Limit = Optional[Annotated[float, AfterValidator(_not_nan)]]
+
+
+def _pairs(domain: object) -> list[tuple[str, tuple]]:
+    """The well-formed ``(column, (low, high))`` items of ``domain`` (the rest is left to the type check)."""
+    if not isinstance(domain, Mapping):
+        return []
+    return [(str(c), tuple(v)) for c, v in domain.items() if isinstance(v, (list, tuple)) and len(v) == 2
+            and all(e is None or isinstance(e, (int, float)) for e in v)]
 
 
 class Bounds:
@@ -44,7 +50,7 @@ class Bounds:
 
     Args:
         buffer: fraction of each column's train range added below the minimum and above the
-            maximum (``0`` = the strict train limits of the seed's code; must be >= 0).
+            maximum (``0`` = the strict train limits of the seed's code; >= 0).
         domain: optional ``{column: [low, high]}``; a number replaces that end of the buffered
             train limit, ``None`` keeps it. ``low`` must not exceed ``high``.
 
@@ -57,31 +63,13 @@ class Bounds:
 
     name = "bounds"
 
-    def __init__(self, buffer: float = 0.05, domain: Mapping[str, Sequence[Any]] | None = None) -> None:
-        if isinstance(buffer, bool):
-            raise AnogenError(f"filters.bounds.buffer must be a number >= 0, got {buffer!r}")
-        try:
-            buffer = float(buffer)
-        except (TypeError, ValueError):
-            raise AnogenError(f"filters.bounds.buffer must be a number >= 0, got {buffer!r}") from None
-        if not (math.isfinite(buffer) and buffer >= 0):
-            raise AnogenError(f"filters.bounds.buffer must be a finite number >= 0, got {buffer}")
+    def __init__(self, buffer: NonNegativeFloat = 0.05,
+                 domain: dict[str, tuple[Limit, Limit]] | None = None) -> None:
         self.buffer = buffer
-        self.domain: dict[str, tuple[float | None, float | None]] = {}
-        if domain is None:
-            domain = {}
-        if not isinstance(domain, Mapping):
-            raise AnogenError(
-                f"filters.bounds.domain must be a mapping {{column: [low, high]}} or null, got {domain!r}")
-        for col, lim in domain.items():
-            col = str(col)
-            if isinstance(lim, (str, bytes)) or not isinstance(lim, Sequence) or len(lim) != 2:
-                raise AnogenError(
-                    f"filters.bounds.domain.{col} must be a pair [low, high] (either may be null), got {lim!r}")
-            lo, hi = _as_limit(lim[0], col, "low"), _as_limit(lim[1], col, "high")
+        self.domain = domain
+        for col, (lo, hi) in _pairs(domain):
             if lo is not None and hi is not None and lo > hi:
-                raise AnogenError(f"filters.bounds.domain.{col}: low {lo} is greater than high {hi}")
-            self.domain[col] = (lo, hi)
+                raise AnogenError(f"filters.bounds.domain.{col}: low {float(lo)} is greater than high {float(hi)}")
         self.low_: np.ndarray | None = None
         self.high_: np.ndarray | None = None
         self.columns_: tuple[str, ...] = ()
@@ -103,9 +91,10 @@ class Bounds:
             self.
 
         Raises:
-            AnogenError: an unknown column in ``domain``, empty or non-finite train data, or a
-                domain end that leaves an empty interval with the train limit it keeps.
+            AnogenError: an invalid parameter, an unknown column in ``domain``, empty or non-finite
+                train data, or a domain end that leaves an empty interval with the train limit it keeps.
         """
+        check_attributes(self, "filters.bounds")
         x = np.asarray(x_train, dtype=np.float64)
         columns = tuple(columns)
         if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] != len(columns):
@@ -113,19 +102,20 @@ class Bounds:
                 f"filters.bounds: train data must be (n>0, {len(columns)}), got shape {x.shape}")
         if not np.isfinite(x).all():
             raise AnogenError("filters.bounds: the train data contains NaN or inf")
-        for col in self.domain:
+        domain = dict(self.domain or {})
+        for col in domain:
             if col not in columns:
                 raise AnogenError(
                     f"filters.bounds.domain: unknown column {col!r}; valid columns: {list(columns)}")
         mn, mx = x.min(axis=0), x.max(axis=0)
         rng = mx - mn
         low, high = mn - self.buffer * rng, mx + self.buffer * rng
-        for col, (lo, hi) in self.domain.items():
+        for col, (lo, hi) in domain.items():
             j = columns.index(col)
             if lo is not None:
-                low[j] = lo
+                low[j] = float(lo)
             if hi is not None:
-                high[j] = hi
+                high[j] = float(hi)
             if low[j] > high[j]:
                 raise AnogenError(
                     f"filters.bounds.domain.{col}: the interval [{low[j]}, {high[j]}] is empty "

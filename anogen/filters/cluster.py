@@ -18,30 +18,21 @@ the normal region (``q=0.95``: the 5 % least typical normal codes are outside).
 
 from __future__ import annotations
 
-import math
 import warnings
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import Field
 
 from anogen.filters import check_candidates
+from anogen.params import NonNegativeInt, PositiveFloat, PositiveInt
+from anogen.samplers.base import check_attributes
 from anogen.types import AnogenError
 
 __all__ = ["Cluster"]
 
-_METHODS = ("dbscan", "kmeans", "gmm")
-
-
-def _num(value: Any, key: str, *, integer: bool = False) -> float:
-    if isinstance(value, bool):
-        raise AnogenError(f"filters.cluster.{key} must be a number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise AnogenError(f"filters.cluster.{key} must be a number, got {value!r}") from None
-    if integer and (not math.isfinite(v) or v != int(v)):
-        raise AnogenError(f"filters.cluster.{key} must be an integer, got {value!r}")
-    return v
+#: a fraction in (0, 1]
+_Share = Annotated[float, Field(gt=0, le=1)]
 
 
 class Cluster:
@@ -72,34 +63,19 @@ class Cluster:
 
     name = "cluster"
 
-    def __init__(self, method: str = "dbscan", eps: float = 0.25, min_samples: int = 5,
-                 n_clusters: int = 8, q: float = 0.95, n_components: int = 4, seed: int = 0,
-                 max_fit_samples: int | None = 20000, standardize: bool = True) -> None:
-        if method not in _METHODS:
-            raise AnogenError(f"filters.cluster.method: unknown method {method!r}; valid: {list(_METHODS)}")
+    def __init__(self, method: Literal["dbscan", "kmeans", "gmm"] = "dbscan", eps: PositiveFloat = 0.25,
+                 min_samples: PositiveInt = 5, n_clusters: PositiveInt = 8, q: _Share = 0.95,
+                 n_components: PositiveInt = 4, seed: NonNegativeInt = 0,
+                 max_fit_samples: PositiveInt | None = 20000, standardize: bool = True) -> None:
         self.method = method
-        self.eps = _num(eps, "eps")
-        if not (math.isfinite(self.eps) and self.eps > 0):
-            raise AnogenError(f"filters.cluster.eps must be > 0, got {eps!r}")
-        self.min_samples = int(_num(min_samples, "min_samples", integer=True))
-        if self.min_samples < 1:
-            raise AnogenError(f"filters.cluster.min_samples must be >= 1, got {min_samples!r}")
-        self.n_clusters = int(_num(n_clusters, "n_clusters", integer=True))
-        if self.n_clusters < 1:
-            raise AnogenError(f"filters.cluster.n_clusters must be >= 1, got {n_clusters!r}")
-        self.q = _num(q, "q")
-        if not (0.0 < self.q <= 1.0):
-            raise AnogenError(f"filters.cluster.q must be in (0, 1], got {q!r}")
-        self.n_components = int(_num(n_components, "n_components", integer=True))
-        if self.n_components < 1:
-            raise AnogenError(f"filters.cluster.n_components must be >= 1, got {n_components!r}")
-        self.seed = int(_num(seed, "seed", integer=True))
-        if max_fit_samples is not None:
-            max_fit_samples = int(_num(max_fit_samples, "max_fit_samples", integer=True))
-            if max_fit_samples < 1:
-                raise AnogenError(f"filters.cluster.max_fit_samples must be >= 1 or null, got {max_fit_samples}")
+        self.eps = eps
+        self.min_samples = min_samples
+        self.n_clusters = n_clusters
+        self.q = q
+        self.n_components = n_components
+        self.seed = seed
         self.max_fit_samples = max_fit_samples
-        self.standardize = bool(standardize)
+        self.standardize = standardize
         self.center_: np.ndarray | None = None
         self.scale_: np.ndarray | None = None
         self.k_: int | None = None
@@ -130,8 +106,10 @@ class Cluster:
             self.
 
         Raises:
-            AnogenError: empty/non-finite codes, or fewer codes than clusters/components.
+            AnogenError: an invalid parameter, empty/non-finite codes, or fewer codes than
+                clusters/components.
         """
+        check_attributes(self, "filters.cluster")
         z = np.asarray(z_normal, dtype=np.float64)
         if z.ndim != 2 or z.shape[0] == 0 or z.shape[1] == 0:
             raise AnogenError(f"filters.cluster: latent codes must be (m>0, k>0), got shape {z.shape}")
@@ -143,46 +121,56 @@ class Cluster:
             sd = z.std(axis=0)
             self.scale_ = np.where(sd > 0, sd, 1.0)
             z = (z - self.center_) / self.scale_
-        if self.method == "dbscan":
-            from scipy.spatial import cKDTree
-            from sklearn.cluster import DBSCAN
-
-            if self.max_fit_samples is not None and z.shape[0] > self.max_fit_samples:
-                pick = np.random.default_rng(self.seed).choice(z.shape[0], self.max_fit_samples, replace=False)
-                z = z[np.sort(pick)]
-            db = DBSCAN(eps=self.eps, min_samples=self.min_samples).fit(z)
-            self.core_ = z[db.core_sample_indices_]
-            self.n_clusters_ = int(db.labels_.max()) + 1 if db.labels_.size else 0
-            if self.core_.shape[0] == 0:
-                warnings.warn(
-                    f"filters.cluster: DBSCAN found no core sample among {z.shape[0]} normal codes "
-                    f"(eps={self.eps}, min_samples={self.min_samples}); the filter keeps every candidate. "
-                    "Raise eps or lower min_samples.", stacklevel=2)
-                self._tree = None
-            else:
-                self._tree = cKDTree(self.core_)
-        elif self.method == "kmeans":
-            from sklearn.cluster import KMeans
-
-            if z.shape[0] < self.n_clusters:
-                raise AnogenError(
-                    f"filters.cluster.n_clusters={self.n_clusters} exceeds the {z.shape[0]} normal latent codes")
-            self._model = KMeans(n_clusters=self.n_clusters, n_init="auto", random_state=self.seed).fit(z)
-            dist = self._model.transform(z).min(axis=1)
-            self.threshold_ = float(np.quantile(dist, self.q))
-            self.n_clusters_ = self.n_clusters
-        else:
-            from sklearn.mixture import GaussianMixture
-
-            if z.shape[0] < self.n_components:
-                raise AnogenError(
-                    f"filters.cluster.n_components={self.n_components} exceeds the {z.shape[0]} normal latent codes")
-            self._model = GaussianMixture(n_components=self.n_components, random_state=self.seed).fit(z)
-            ll = self._model.score_samples(z)
-            self.threshold_ = float(np.quantile(ll, 1.0 - self.q))
-            self.n_clusters_ = self.n_components
-        self.n_fit_ = int(z.shape[0])
+        fit = {"dbscan": self._fit_dbscan, "kmeans": self._fit_kmeans, "gmm": self._fit_gmm}[self.method]
+        self.n_fit_ = fit(z)
         return self
+
+    def _fit_dbscan(self, z: np.ndarray) -> int:
+        """Core samples of DBSCAN on (a seeded subset of) ``z`` ``(m, k)``; returns the codes used."""
+        from scipy.spatial import cKDTree
+        from sklearn.cluster import DBSCAN
+
+        if self.max_fit_samples is not None and z.shape[0] > self.max_fit_samples:
+            pick = np.random.default_rng(self.seed).choice(z.shape[0], self.max_fit_samples, replace=False)
+            z = z[np.sort(pick)]
+        db = DBSCAN(eps=self.eps, min_samples=self.min_samples).fit(z)
+        self.core_ = z[db.core_sample_indices_]
+        self.n_clusters_ = int(db.labels_.max()) + 1 if db.labels_.size else 0
+        if self.core_.shape[0] == 0:
+            warnings.warn(
+                f"filters.cluster: DBSCAN found no core sample among {z.shape[0]} normal codes "
+                f"(eps={self.eps}, min_samples={self.min_samples}); the filter keeps every candidate. "
+                "Raise eps or lower min_samples.", stacklevel=3)
+            self._tree = None
+        else:
+            self._tree = cKDTree(self.core_)
+        return int(z.shape[0])
+
+    def _fit_kmeans(self, z: np.ndarray) -> int:
+        """k-means centroids and the ``q``-quantile of the codes' distances to them."""
+        from sklearn.cluster import KMeans
+
+        if z.shape[0] < self.n_clusters:
+            raise AnogenError(
+                f"filters.cluster.n_clusters={self.n_clusters} exceeds the {z.shape[0]} normal latent codes")
+        self._model = KMeans(n_clusters=self.n_clusters, n_init="auto", random_state=self.seed).fit(z)
+        dist = self._model.transform(z).min(axis=1)
+        self.threshold_ = float(np.quantile(dist, self.q))
+        self.n_clusters_ = self.n_clusters
+        return int(z.shape[0])
+
+    def _fit_gmm(self, z: np.ndarray) -> int:
+        """A Gaussian mixture and the ``(1 - q)``-quantile of the codes' log-likelihoods."""
+        from sklearn.mixture import GaussianMixture
+
+        if z.shape[0] < self.n_components:
+            raise AnogenError(
+                f"filters.cluster.n_components={self.n_components} exceeds the {z.shape[0]} normal latent codes")
+        self._model = GaussianMixture(n_components=self.n_components, random_state=self.seed).fit(z)
+        ll = self._model.score_samples(z)
+        self.threshold_ = float(np.quantile(ll, 1.0 - self.q))
+        self.n_clusters_ = self.n_components
+        return int(z.shape[0])
 
     def inside(self, z: np.ndarray) -> np.ndarray:
         """``(b,)`` bool: which latent points ``z`` ``(b, k)`` fall inside a normal cluster."""
