@@ -1,4 +1,4 @@
-"""``python -m anogen [overrides]``: the Hydra entry point. It only hands the config to ``pipeline.run``.
+"""``python -m anogen [overrides]``: the Hydra entry point. It only hands the config to the run job.
 
 A single run that hits a user mistake prints one line and exits with code 2. Inside a multirun,
 a job that raises is recorded as failed (``metrics.json`` with ``status: failed`` and the error)
@@ -17,7 +17,8 @@ from anogen.types import AnogenError
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> float:
-    from anogen.pipeline import in_multirun, record_failure, run
+    from anogen.jobs.hydra import in_multirun, record_failure
+    from anogen.jobs.run import run
 
     try:
         return run(cfg).objective

@@ -21,8 +21,11 @@ __all__ = ["benchmark", "generate", "evaluate", "load_component_config", "CONF_D
 CONF_DIR = Path(__file__).parent / "conf"
 
 
-def load_component_config(group: str, name: str, **overrides: Any) -> dict:
+def load_component_config(group: str, name: str, *, whole: bool = False, **overrides: Any) -> dict:
     """The packaged YAML ``conf/{group}/{name}.yaml`` as a dict, with ``overrides`` merged in.
+
+    A file with a single ``{name: {_target_: ...}}`` entry (multi-select groups such as detectors)
+    is unwrapped to that entry unless ``whole`` (metric groups hold several entries).
 
     Raises:
         AnogenError: unknown option (lists the valid ones).
@@ -34,7 +37,9 @@ def load_component_config(group: str, name: str, **overrides: Any) -> dict:
         valid = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
         raise AnogenError(f"{group}: unknown option {name!r}; valid: {valid}")
     node = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
-    if isinstance(node, dict) and "_target_" not in node and len(node) == 1:  # multi-select file
+    if not isinstance(node, dict):
+        raise AnogenError(f"{group}/{name}.yaml is not a mapping")
+    if not whole and "_target_" not in node and len(node) == 1:  # multi-select file
         node = next(iter(node.values()))
     node = {k: v for k, v in node.items() if k != "defaults"}
     node.update(overrides)
@@ -59,10 +64,67 @@ def _frame(data: Any, key: str | None, columns: Sequence[str] | None, name: str 
     return frame_from_dataframe(pd.DataFrame(arr, columns=names), source=name)
 
 
+def _folds(frame, train: Any, key, columns, dates, train_mode: str, test_fraction: float | None = None) -> list[Fold]:
+    """The folds of ``generate``: data vs a separate train set, date ranges, or data as its own reference."""
+    from anogen.data.split import make_folds, segments_of
+
+    if train is not None:
+        if dates:
+            raise AnogenError("give either train or dates, not both")
+        tframe = _frame(train, key, columns, name="train")
+        if tframe.columns != frame.columns:
+            raise AnogenError(f"train columns {list(tframe.columns)} differ from data columns {list(frame.columns)}")
+        return [Fold(0, frame.columns, tframe.values, frame.values, tframe.index, frame.index,
+                     segments_of(np.ones(tframe.n_rows, bool)), key)]
+    if dates or test_fraction is not None:
+        return make_folds(frame, dates, train=train_mode, **({"test_fraction": test_fraction} if test_fraction else {}))
+    return [Fold(0, frame.columns, frame.values, frame.values, frame.index, frame.index,
+                 segments_of(np.ones(frame.n_rows, bool)), key)]
+
+
+def _component(group: str, spec: Any, key: str, params: Mapping[str, Any] | None = None) -> Any:
+    """A component from a packaged option name, a config dict with ``_target_``, or an object."""
+    from anogen.config import build
+
+    params = dict(params or {})
+    if isinstance(spec, str):
+        return build(load_component_config(group, spec, **params), key)
+    if isinstance(spec, Mapping):
+        return build({**dict(spec), **params}, key)
+    if params:
+        raise AnogenError(f"{key}: parameters {sorted(params)} given with an object; set them on it")
+    return spec
+
+
+def _model_getter(model: str | Mapping | None, trainer: Mapping | None, cache: bool | Mapping, seed: int, what: str):
+    """``fold -> (model, scaler)`` training (or loading from the model cache) the generative model."""
+    from anogen.jobs.spec import check_model, check_trainer
+    from anogen.seeding import stage_seed
+    from anogen.train.cache import train_or_load
+
+    if model is None:
+        raise AnogenError(f"{what} needs a model: pass model='vae' or model='vae_mlp'")
+    mcfg = check_model(load_component_config("model", model) if isinstance(model, str) else dict(model))
+    tcfg = check_trainer({**load_component_config("trainer", "default"), "progress": False, **dict(trainer or {})})
+    cache_cfg = default_cache() if cache is True else (dict(cache) if isinstance(cache, Mapping) else {"enabled": False})
+
+    def get(fold: Fold):
+        m, scaler, _ = train_or_load(mcfg, tcfg, fold, seed=stage_seed(seed, fold.number, 0), cache=cache_cfg)
+        return m, scaler
+    return get
+
+
+def default_cache() -> dict:
+    """The model cache of the command line: ``$ANOGEN_CACHE_DIR`` or ``~/.cache/anogen``."""
+    import os
+
+    return {"enabled": True, "dir": os.environ.get("ANOGEN_CACHE_DIR") or str(Path.home() / ".cache" / "anogen")}
+
+
 def generate(data: Any, *, sampler: str | Mapping | Any = "noise", train: Any = None, key: str | None = None,
              columns: Sequence[str] | None = None, dates: Sequence[Sequence] | None = None,
              train_mode: str = "rest", seed: int = 0, min_gap: int = 1, model: str | Mapping | None = None,
-             trainer: Mapping | None = None, **params: Any) -> Injected | list[Injected]:
+             trainer: Mapping | None = None, cache: bool | Mapping = True, **params: Any) -> Injected | list[Injected]:
     """Inject labelled anomalies into normal data.
 
     Args:
@@ -79,56 +141,30 @@ def generate(data: Any, *, sampler: str | Mapping | Any = "noise", train: Any = 
         min_gap: minimum clean rows between anomalies.
         model: for generative samplers: ``vae``, ``vae_mlp`` or a model config dict.
         trainer: overrides of the trainer config (``epochs``, ``batch_size``, ...).
+        cache: generative samplers: reuse a trained model from the model cache (as the command line
+            does; ``$ANOGEN_CACHE_DIR`` or ``~/.cache/anogen``); ``False`` always trains, a dict
+            ``{"enabled": True, "dir": ...}`` picks the folder. The only files ``generate`` may write.
         **params: sampler parameters (``ratio``, ``magnitude``, ``kinds``, ...).
 
     Returns:
         An :class:`~anogen.types.Injected` (a list of them when ``dates`` has several pairs).
     """
-    from anogen.config import build
-    from anogen.data.split import make_folds, segments_of
-    from anogen.pipeline import fold_context, stage_seed
-    from anogen.samplers import generate_fold
+    from anogen.jobs.run import inject_fold
+    from anogen.params import NonNegativeInt, check_value
+    from anogen.seeding import stage_seed
 
-    frame = _frame(data, key, columns)
-    if train is not None:
-        if dates:
-            raise AnogenError("give either train or dates, not both")
-        tframe = _frame(train, key, columns, name="train")
-        if tframe.columns != frame.columns:
-            raise AnogenError(f"train columns {list(tframe.columns)} differ from data columns {list(frame.columns)}")
-        folds = [Fold(0, frame.columns, tframe.values, frame.values, tframe.index, frame.index,
-                      segments_of(np.ones(tframe.n_rows, bool)), key)]
-    elif dates:
-        folds = make_folds(frame, dates, train=train_mode)
-    else:
-        folds = [Fold(0, frame.columns, frame.values, frame.values, frame.index, frame.index,
-                      segments_of(np.ones(frame.n_rows, bool)), key)]
-    if isinstance(sampler, str):
-        smp = build(load_component_config("sampler", sampler, **params), "sampler")
-    elif isinstance(sampler, Mapping):
-        smp = build({**dict(sampler), **params}, "sampler")
-    else:
-        if params:
-            raise AnogenError(f"sampler parameters {sorted(params)} given with a sampler object; set them on it")
-        smp = sampler
-    needs_model = bool(getattr(smp, "needs_model", False))
-    if needs_model and model is None:
-        raise AnogenError(f"sampler {getattr(smp, 'name', '?')} needs a model: pass model='vae' or model='vae_mlp'")
+    seed = check_value(seed, int, "seed")
+    min_gap = check_value(min_gap, NonNegativeInt, "min_gap")
+    folds = _folds(_frame(data, key, columns), train, key, columns, dates, train_mode)
+    smp = _component("sampler", sampler, "sampler", params)
+    get_model = _model_getter(model, trainer, cache, seed, f"sampler {getattr(smp, 'name', '?')}") \
+        if getattr(smp, "needs_model", False) else None
     out = []
     for fold in folds:
-        m, scaler = None, None
-        if needs_model:
-            from anogen.train.cache import train_or_load
-
-            mcfg = load_component_config("model", model) if isinstance(model, str) else dict(model)
-            tcfg = {**load_component_config("trainer", "default"), "progress": False, **dict(trainer or {})}
-            m, scaler, _ = train_or_load(mcfg, tcfg, fold, seed=stage_seed(seed, fold.number, 0))
-        ctx = fold_context(fold, model=m, scaler=scaler, seed=stage_seed(seed, fold.number, 1))
-        rng = np.random.default_rng(stage_seed(seed, fold.number, 2))
-        if hasattr(smp, "generate"):
-            out.append(smp.generate(ctx, rng, min_gap=min_gap))
-        else:
-            out.append(generate_fold(smp, ctx, rng, min_gap=min_gap))
+        m, scaler = get_model(fold) if get_model else (None, None)
+        inj, _ = inject_fold(smp, fold, m, scaler, stage_seed(seed, fold.number, 1), stage_seed(seed, fold.number, 2),
+                             min_gap)
+        out.append(inj)
     return out[0] if len(out) == 1 else out
 
 
@@ -156,73 +192,56 @@ def benchmark(data: Any, *, samplers: Sequence[str] | Mapping[str, Any] = ("nois
               seeds: Sequence[int] = (0,), key: str | None = None, columns: Sequence[str] | None = None,
               dates: Sequence[Sequence] | None = None, train_mode: str = "rest", test_fraction: float = 0.25,
               tuning: Mapping[str, Any] | None = None, model: str | Mapping | None = None,
-              trainer: Mapping | None = None, min_gap: int = 1, by_sampler: bool = False):
-    """Which detector finds which anomalies: the leaderboard as a DataFrame (no files written).
+              trainer: Mapping | None = None, cache: bool | Mapping = True, min_gap: int = 1,
+              by_sampler: bool = False):
+    """Which detector finds which anomalies: the leaderboard as a DataFrame (no result files written).
 
     Args:
         data: DataFrame or ``(n, d)`` array of normal data.
         samplers: packaged sampler names or ``{name: config dict | sampler object}``.
-        detectors: packaged detector names or ``{name: config dict | detector object}``.
+        detectors: packaged detector names or ``{name: config dict | detector object}`` (objects are
+            cloned, never fitted in place).
         metrics: packaged metric groups (``pointwise``, ``threshold_free``, ``kovacs``, ``range``, ...).
         threshold: packaged threshold name (``percentile``, ``contamination``, ``fixed``, ``best_f1``) or a dict.
         seeds: one injection per seed.
         key, columns, dates, train_mode, test_fraction: as for the ``data`` config.
         tuning: ``{"enabled": True, "objective": "f1"|"recall_at_fpr", "max_fpr": 0.05}`` to pick
             thresholds on a validation half of each test fold.
-        model, trainer: for generative samplers (see :func:`generate`).
+        model, trainer, cache: for generative samplers (see :func:`generate`).
         min_gap: placement gap.
         by_sampler: one row per (detector, sampler) instead of per detector.
 
     Returns:
         DataFrame: one row per detector (mean and ``_std`` of every metric, ``recall[kind]``).
     """
-    from anogen.config import build, build_group
-    from anogen.data.split import make_folds
-    from anogen.leaderboard import leaderboard, run_benchmark
-    from anogen.pipeline import stage_seed
+    from anogen.config import build_group
+    from anogen.jobs.benchmark import leaderboard, run_benchmark
+    from anogen.jobs.spec import Tuning
+    from anogen.params import NonNegativeInt, check_params, check_value
 
-    frame = _frame(data, key, columns)
-    folds = make_folds(frame, dates, train=train_mode, test_fraction=test_fraction)
-
-    def named(group, items):
-        if isinstance(items, Mapping):
-            return {k: (build(v, f"{group}.{k}") if isinstance(v, Mapping) else v) for k, v in items.items()}
-        return {n: build(load_component_config(group, n), f"{group}.{n}") for n in items}
-
-    smp = named("sampler", samplers)
-
-    def make_detectors():
-        if isinstance(detectors, Mapping):
-            import copy
-
-            return {k: (build(v, f"detectors.{k}") if isinstance(v, Mapping) else copy.deepcopy(v))
-                    for k, v in detectors.items()}
-        return {n: build(load_component_config("detectors", n), f"detectors.{n}") for n in detectors}
-
+    seeds = check_value(list(seeds), list[int], "seeds")
+    min_gap = check_value(min_gap, NonNegativeInt, "min_gap")
+    tuning = vars(Tuning(**check_params(Tuning, dict(tuning or {}), "tuning")))
+    folds = _folds(_frame(data, key, columns), None, key, columns, dates, train_mode, test_fraction)
+    smp = _named("sampler", "samplers", samplers)
+    dets = _named("detectors", "detectors", detectors)
     mets: dict[str, Any] = {}
     for g in metrics:
-        from omegaconf import OmegaConf
+        mets.update(build_group(load_component_config("metrics", g, whole=True), "metrics"))
+    thr = _component("threshold", threshold, "threshold")
+    get_model = _model_getter(model, trainer, cache, seeds[0], "a generative sampler") \
+        if any(getattr(s, "needs_model", False) for s in smp.values()) else None
+    res = run_benchmark(folds, smp, dets, mets, thr, seeds=seeds, tuning=tuning, get_model=get_model,
+                        min_gap=min_gap, keep_traces=False)
+    return leaderboard(res.rows, ("detector", "sampler") if by_sampler else ("detector",))
 
-        path = CONF_DIR / "metrics" / f"{g}.yaml"
-        if not path.is_file():
-            valid = sorted(p.stem for p in (CONF_DIR / "metrics").glob("*.yaml"))
-            raise AnogenError(f"metrics: unknown group {g!r}; valid: {valid}")
-        mets.update(build_group(OmegaConf.load(path), "metrics"))
-    thr = build(load_component_config("threshold", threshold) if isinstance(threshold, str) else dict(threshold),
-                "threshold")
-    get_model = None
-    if any(getattr(s, "needs_model", False) for s in smp.values()):
-        if model is None:
-            raise AnogenError("a generative sampler needs model='vae' or model='vae_mlp'")
-        from anogen.train.cache import train_or_load
 
-        mcfg = load_component_config("model", model) if isinstance(model, str) else dict(model)
-        tcfg = {**load_component_config("trainer", "default"), "progress": False, **dict(trainer or {})}
-
-        def get_model(fold):
-            m, sc, _ = train_or_load(mcfg, tcfg, fold, seed=stage_seed(seeds[0], fold.number, 0))
-            return m, sc
-
-    rows, _ = run_benchmark(folds, smp, make_detectors, mets, thr, seeds=list(seeds), tuning=tuning,
-                            get_model=get_model, min_gap=min_gap, keep_traces=False)
-    return leaderboard(rows, ("detector", "sampler") if by_sampler else ("detector",))
+def _named(group: str, key: str, items: Sequence[str] | Mapping[str, Any]) -> dict[str, Any]:
+    """``{name: component}`` from packaged names or a mapping of configs/objects (at least one)."""
+    if isinstance(items, str):
+        items = [items]
+    if not items:
+        raise AnogenError(f"{key}: give at least one, e.g. {key}=[{'zscore' if group == 'detectors' else 'noise'!r}]")
+    if isinstance(items, Mapping):
+        return {k: _component(group, v, f"{group}.{k}") for k, v in items.items()}
+    return {n: _component(group, n, f"{group}.{n}") for n in items}

@@ -17,9 +17,7 @@ from typing import Any, Mapping
 from anogen.params import check_params
 from anogen.types import AnogenError
 
-__all__ = ["build", "build_group", "to_plain", "resolve_target"]
-
-
+__all__ = ["build", "build_group", "to_plain", "resolve_target", "check_sklearn"]
 def to_plain(node: Any) -> Any:
     """DictConfig/ListConfig -> plain dict/list (resolved); anything else unchanged."""
     try:
@@ -29,7 +27,6 @@ def to_plain(node: Any) -> Any:
     if isinstance(node, (DictConfig, ListConfig)):
         return OmegaConf.to_container(node, resolve=True)
     return node
-
 
 def resolve_target(path: Any, key: str) -> Any:
     """Import a ``_target_`` dotted path (``"sklearn.ensemble.IsolationForest"``)."""
@@ -42,8 +39,7 @@ def resolve_target(path: Any, key: str) -> Any:
     except Exception as e:  # noqa: BLE001 - hydra raises several kinds
         raise AnogenError(f"{key}._target_: cannot import {path!r} ({e})") from None
 
-
-def _check_sklearn(obj: Any, key: str) -> None:
+def check_sklearn(obj: Any, key: str) -> None:
     """scikit-learn's own parameter constraints, checked at build time (not at ``fit``)."""
     validate = getattr(obj, "_validate_params", None)
     if validate is None or not hasattr(obj, "_parameter_constraints"):
@@ -61,7 +57,6 @@ def _check_sklearn(obj: Any, key: str) -> None:
             raise AnogenError(f"{key}.{m.group(1)}: must be {' '.join(m.group(2).split())}, got {m.group(3)}") from None
         raise AnogenError(f"{key}: {' '.join(msg.split())}") from None
 
-
 def _build_value(value: Any, key: str, leaf: bool = False) -> Any:
     if isinstance(value, Mapping):
         if "_target_" in value:
@@ -70,7 +65,6 @@ def _build_value(value: Any, key: str, leaf: bool = False) -> Any:
     if isinstance(value, list):
         return [_build_value(v, f"{key}[{i}]") for i, v in enumerate(value)]
     return value
-
 
 def build(node: Any, key: str, **kwargs: Any) -> Any:
     """Instantiate a ``_target_`` node.
@@ -101,9 +95,8 @@ def build(node: Any, key: str, **kwargs: Any) -> Any:
         raise AnogenError(msg if msg.startswith(key) else f"{key}: {msg}") from None
     except (TypeError, ValueError) as e:
         raise AnogenError(f"{key}: cannot build {plain['_target_']}: {' '.join(str(e).split())}") from None
-    _check_sklearn(obj, key)
+    check_sklearn(obj, key)
     return obj
-
 
 def _check_params(target: Any, params: dict, key: str, partial: bool) -> dict:
     """Unknown names are an error (listing the valid ones); annotated ones are type/range checked."""
@@ -122,7 +115,6 @@ def _check_params(target: Any, params: dict, key: str, partial: bool) -> dict:
     if inspect.isclass(target) and not str(getattr(target, "__module__", "")).startswith("anogen"):
         return params  # third-party classes check themselves (scikit-learn: _check_sklearn)
     return check_params(target, params, key)
-
 
 def build_group(node: Any, key: str, **kwargs: Any) -> dict[str, Any]:
     """Instantiate every entry of a multi-select group node (``{name: {_target_: ...}}``)."""

@@ -18,8 +18,6 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping
 
-import numpy as np
-
 from anogen.types import AnogenError
 
 __all__ = ["main", "run_ano", "run_eval"]
@@ -63,8 +61,8 @@ def _write_fold_files(outdir: Path, i: int, fold, inj, stem: str, index_name: st
 
 def run_ano(spec: Mapping[str, Any], outdir: str | Path) -> list:
     """Run the seed's anomaly generation from its JSON ``spec``; returns the injected folds."""
-    from anogen.pipeline import fold_context, stage_seed
-    from anogen.samplers import generate_fold
+    from anogen.jobs.run import inject_fold
+    from anogen.seeding import stage_seed
 
     if not isinstance(spec, Mapping):
         raise AnogenError("the input must be a JSON object with noise_params and/or train_params")
@@ -86,9 +84,9 @@ def run_ano(spec: Mapping[str, Any], outdir: str | Path) -> list:
         folds = _source(p, "noise_params").folds()
         injected = []
         for fold in folds:
-            ctx = fold_context(fold, seed=stage_seed(seed, fold.number, 1))
-            rng = np.random.default_rng(stage_seed(seed, fold.number, 2))
-            injected.append(generate_fold(sampler, ctx, rng, min_gap=int(p.get("min_gap", 0))))
+            inj, _ = inject_fold(sampler, fold, None, None, stage_seed(seed, fold.number, 1),
+                                 stage_seed(seed, fold.number, 2), int(p.get("min_gap", 0)))
+            injected.append(inj)
         for fold, inj in zip(folds, injected):  # write only after every fold succeeded
             _write_fold_files(outdir, fold.number, fold, inj, "randomNoise", "randomNoiseIndex", imdir, "randomNoise")
         results.extend(injected)
@@ -101,9 +99,9 @@ def run_ano(spec: Mapping[str, Any], outdir: str | Path) -> list:
 
 def _run_vae(spec: Mapping[str, Any], outdir: Path, imdir: str | None, seed: int) -> list:
     """The VAE path: train the LSTM-VAE on each fold's train part, decode posterior tails."""
-    from anogen.pipeline import fold_context, stage_seed
-    from anogen.samplers import generate_fold
+    from anogen.jobs.run import inject_fold
     from anogen.samplers.vae_tail import VAETail
+    from anogen.seeding import stage_seed
     from anogen.train.cache import train_or_load
 
     p = spec["train_params"]
@@ -116,9 +114,9 @@ def _run_vae(spec: Mapping[str, Any], outdir: Path, imdir: str | None, seed: int
     injected = []
     for fold in folds:
         model, scaler, _ = train_or_load(model_cfg, trainer_cfg, fold, seed=stage_seed(seed, fold.number, 0))
-        ctx = fold_context(fold, model=model, scaler=scaler, seed=stage_seed(seed, fold.number, 1))
-        rng = np.random.default_rng(stage_seed(seed, fold.number, 2))
-        injected.append(generate_fold(sampler, ctx, rng, min_gap=1))
+        inj, _ = inject_fold(sampler, fold, model, scaler, stage_seed(seed, fold.number, 1),
+                             stage_seed(seed, fold.number, 2), 1)
+        injected.append(inj)
     for fold, inj in zip(folds, injected):
         _write_fold_files(outdir, fold.number, fold, inj, "anocsv", "anoindex", imdir, "vaeAnomaly")
     return injected

@@ -92,9 +92,36 @@ def _model_for(target: Any):
     return create_model(f"{getattr(target, '__name__', 'target')}Params", __config__=config, **fields)
 
 
-def format_error(err: Mapping[str, Any], key: str, valid: list[str] | None = None) -> str:
+def _declared_bounds(model: Any, loc: tuple) -> list[str]:
+    """The whole declared range of a top-level field (``["> 0", "<= 0.5"]``), not only the bound hit."""
+    if model is None or len(loc) != 1 or loc[0] not in model.model_fields:
+        return []
+    out = []
+    for m in model.model_fields[loc[0]].metadata:
+        for k in ("gt", "ge", "lt", "le"):
+            v = getattr(m, k, None)
+            if v is not None:
+                out.append(f"{_RANGE_WORDS[k]} {v}")
+    return out
+
+
+_TYPE_TAGS = {"int", "float", "str", "bool", "none", "list", "tuple", "dict"}
+
+
+def _key_parts(loc: Any) -> list:
+    """The key path of a pydantic location, without the union-member tags (``constrained-int``)."""
+    out = []
+    for i, p in enumerate(loc):
+        s = str(p)
+        if i > 0 and not isinstance(p, int) and (s in _TYPE_TAGS or any(c in s for c in "-[(")):
+            continue
+        out.append(p)
+    return out
+
+
+def format_error(err: Mapping[str, Any], key: str, valid: list[str] | None = None, model: Any = None) -> str:
     """One line for one pydantic error dict: ``key.loc: what is valid, got value``."""
-    loc = ".".join(str(p) for p in err.get("loc", ()))
+    loc = ".".join(str(p) for p in _key_parts(err.get("loc", ())))
     path = f"{key}.{loc}" if key and loc else (key or loc)
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
@@ -105,6 +132,7 @@ def format_error(err: Mapping[str, Any], key: str, valid: list[str] | None = Non
         return f"{path}: a value is required"
     bounds = [f"{_RANGE_WORDS[k]} {ctx[k]}" for k in ("gt", "ge", "lt", "le") if k in ctx]
     if bounds:
+        bounds = _declared_bounds(model, tuple(err.get("loc", ()))) or bounds
         what = "must be " + " and ".join(bounds)
     else:
         msg = str(err.get("msg", "invalid value"))
@@ -114,13 +142,14 @@ def format_error(err: Mapping[str, Any], key: str, valid: list[str] | None = Non
     return f"{path}: {what}, got {got!r}"
 
 
-def check_params(target: Any, params: Mapping[str, Any], key: str) -> dict[str, Any]:
+def check_params(target: Any, params: Mapping[str, Any], key: str, partial: bool = False) -> dict[str, Any]:
     """Validate ``params`` against ``target``'s annotated signature.
 
     Args:
         target: a class (its ``__init__`` is read) or a function.
         params: keyword arguments (keys starting with ``_`` are ignored).
         key: the config key for messages (``"detectors.iforest"``).
+        partial: missing required parameters are fine (given at run time, e.g. ``n_features``).
 
     Returns:
         The parameters, coerced to their declared types (only the ones given).
@@ -135,8 +164,11 @@ def check_params(target: Any, params: Mapping[str, Any], key: str) -> dict[str, 
     try:
         validated = model.model_validate(given)
     except ValidationError as e:
+        errors = [err for err in e.errors() if not (partial and err.get("type") == "missing")]
+        if not errors:
+            return given
         valid = [n for n in model.model_fields]
-        raise AnogenError(format_error(e.errors()[0], key, valid)) from None
+        raise AnogenError(format_error(errors[0], key, valid, model)) from None
     out = dict(given)
     for name in given:
         if name in model.model_fields:

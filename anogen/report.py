@@ -91,8 +91,10 @@ def report(paths: Sequence[str | Path], out: str | Path | None = None, metrics: 
     write_csv(out / "report.csv", df)
     write_text(out / "report.md", _markdown(df))
     if plots:
-        chosen = list(metrics) if metrics else [m for m in ("f1", "roc_auc", "pr_auc")
-                                                 if any(c.endswith("/" + m) for c in metric_cols)]
+        from anogen.metrics import HEADLINE
+
+        chosen = list(metrics) if metrics else [m for m in HEADLINE
+                                                 if any(c.endswith("/" + m) for c in metric_cols)][:3]
         _plots(df, params, chosen, out / "plots")
     return df
 

@@ -157,22 +157,34 @@ class Injected:
 
 @dataclass
 class RunResult:
-    """What ``pipeline.run`` returns.
+    """What a job (:func:`anogen.jobs.run.run`) returns.
 
     Attributes:
-        metrics: flat ``{"detector/metric": value}`` (mean over folds) plus ``fold{i}/...`` keys.
-        injected: one :class:`Injected` per fold.
+        metrics: flat ``{"detector/metric": value}``, the mean over folds (benchmark: over folds,
+            seeds and samplers).
+        injected: one :class:`Injected` per fold (empty for the benchmark).
         objective: the value an optimiser should minimise: the held-out negative ELBO of the
             generative model (see :func:`anogen.train.cache.heldout_objective`), else ``nan``.
         run_dir: the output directory (``None`` for library use).
-        extra: anything else (histories, leaderboard, ...).
+        folds: per fold, an :class:`anogen.jobs.run.FoldResult` (fold, injected, detector runs,
+            histories, objective); empty for the benchmark.
+        errors: ``{"fold{i}/detector": message}`` of the detectors that failed.
+        histories: training curves ``{"fold{i}/name": {"train_loss": [...], "val_loss": [...]}}``.
+        results: the content of ``metrics.json``.
+        leaderboard: the benchmark's leaderboard (a DataFrame), else ``None``.
+        rows: the benchmark's rows (fold x seed x sampler x detector), else ``None``.
     """
 
     metrics: dict[str, float]
     injected: list[Injected]
     objective: float = float("nan")
     run_dir: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    folds: list[Any] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    histories: dict[str, dict] = field(default_factory=dict)
+    results: dict[str, Any] = field(default_factory=dict)
+    leaderboard: Any = None
+    rows: Any = None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ import pandas as pd
 import pytest
 
 import anogen
-from anogen.leaderboard import event_recall_by_kind, leaderboard, run_benchmark
+from anogen.detectors.base import BaseDetector
+from anogen.evaluation import event_recall_by_kind
+from anogen.jobs.benchmark import leaderboard, run_benchmark
 from anogen.metrics.suite import Metric
 from anogen.samplers.inject import Inject
 from anogen.thresholds import Percentile
@@ -15,28 +17,28 @@ from tests.conftest import TINY, compose
 METRICS = {"roc_auc": Metric("roc_auc", input="score"), "f1": Metric("f1"), "recall": Metric("recall")}
 
 
-class Oracle:
-    """score = label: set by the test through a shared injected fold (a detector that cheats)."""
+class Oracle(BaseDetector):
+    """score = the labels of the injected fold, read from a shared dict (a detector that cheats)."""
 
-    name = "oracle"
+    def __init__(self, labels: dict | None = None, name: str = "oracle", contamination: float = 0.1):
+        self.labels, self.name, self.contamination = labels, name, contamination
 
-    def __init__(self, labels_by_len):
-        self.labels_by_len = labels_by_len
+    def _fit(self, X, segments):
+        pass
 
-    def fit(self, X, segments=None):
-        return self
-
-    def score(self, X):
-        return self.labels_by_len.get(len(X), np.zeros(len(X))).astype(float)
+    def _decision_function(self, X):
+        y = (self.labels or {}).get("y")
+        return y.astype(float) if y is not None and len(y) == len(X) else np.zeros(len(X))
 
 
-class Broken:
-    name = "broken"
+class Broken(BaseDetector):
+    def __init__(self, name: str = "broken", contamination: float = 0.1):
+        self.name, self.contamination = name, contamination
 
-    def fit(self, X, segments=None):
+    def _fit(self, X, segments):
         raise RuntimeError("boom")
 
-    def score(self, X):  # pragma: no cover
+    def _decision_function(self, X):  # pragma: no cover
         return np.zeros(len(X))
 
 
@@ -54,21 +56,16 @@ def test_sanity_random_oracle_zscore():
     fold = _fold()
     spikes = Inject(count=200, kinds=["spike"], params={"spike": {"magnitude": 8.0}})
     labels = {}
+    # the oracle needs the labels of the injected fold: inject once the way the benchmark does
+    from anogen.jobs.run import inject_fold
+    from anogen.seeding import stage_seed
 
-    class SpyOracle(Oracle):
-        def score(self, X):
-            return labels.get("y", np.zeros(len(X))).astype(float)
-
-    # the oracle needs the labels of the injected fold: inject once to learn them
-    from anogen.pipeline import fold_context, stage_seed
-    from anogen.samplers import generate_fold
-
-    inj = generate_fold(spikes, fold_context(fold), np.random.default_rng(stage_seed(0, 0, 10)), min_gap=1)
-    labels["y"] = inj.labels
-    rows, _ = run_benchmark([fold], {"spikes": spikes},
-                            lambda: {"random": RandomScore(seed=0), "zscore": ZScore(), "oracle": SpyOracle({}),
-                                     "broken": Broken()},
-                            METRICS, Percentile(99.0), seeds=[0])
+    s = stage_seed(0, 0, 10)
+    labels["y"] = inject_fold(spikes, fold, None, None, s, s, 1)[0].labels
+    res = run_benchmark([fold], {"spikes": spikes},
+                        {"random": RandomScore(seed=0), "zscore": ZScore(), "oracle": Oracle(labels),
+                         "broken": Broken()}, METRICS, Percentile(99.0), seeds=[0])
+    rows = res.rows
     lb = leaderboard(rows).set_index("detector")
     assert abs(lb.loc["random", "roc_auc"] - 0.5) < 0.05
     assert lb.loc["oracle", "roc_auc"] == 1.0
@@ -89,7 +86,7 @@ def test_event_recall_by_kind():
 
 
 def test_benchmark_experiment_writes_leaderboard(tmp_path):
-    from anogen.pipeline import run
+    from anogen.jobs.run import run
 
     cfg = compose(TINY + ["+experiment=benchmark", "benchmark.seeds=[0,1]", "detectors=[zscore,iforest,random]",
                           "plots=true"])
@@ -107,13 +104,13 @@ def test_benchmark_experiment_writes_leaderboard(tmp_path):
 
 
 def test_threshold_tuning_on_validation_half(tmp_path):
-    from anogen.pipeline import run
+    from anogen.jobs.run import run
 
     cfg = compose(TINY + ["+experiment=benchmark", "benchmark.seeds=[0]", "detectors=[zscore]",
                           "benchmark.tuning.enabled=true", "benchmark.tuning.objective=recall_at_fpr",
                           "benchmark.tuning.max_fpr=0.1"])
     res = run(cfg, run_dir=tmp_path)
-    rows = res.extra["rows"]
+    rows = res.rows
     assert rows["threshold"].notna().all()
     assert "zscore/recall" in res.metrics
 

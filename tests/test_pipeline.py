@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(overrides, tmp_path):
-    from anogen.pipeline import run
+    from anogen.jobs.run import run
 
     cfg = compose(TINY + overrides)
     return run(cfg, run_dir=tmp_path)
@@ -71,7 +71,7 @@ def test_multiple_folds(tmp_path):
 
 
 @pytest.mark.parametrize("override, match", [
-    ("sampler.ratio=0.9", r"sampler.*\(0, 0.5\]"),
+    ("sampler.ratio=0.9", r"^sampler\.ratio: must be > 0 and <= 0\.5, got 0\.9$"),
     ("data.columns=[Nope]", "unknown column 'Nope'"),
     ('data.dates=[["2030-01-01","2030-02-01"]]', "outside the data"),
     ("sampler.wave=true", None),  # valid: sanity of the harness
@@ -136,3 +136,41 @@ def test_generator_checkpoint_lands_in_fold_dir(tmp_path):
 
     model, meta = load_checkpoint(tmp_path / "fold0" / "model.ckpt")
     assert model.latent_dim == 2
+
+
+@pytest.mark.parametrize("override, match", [
+    ("trainer.epochs=0", r"^trainer\.epochs: must be > 0, got 0$"),
+    ("detectors=[zscore,iforest] detectors.iforest.estimator.n_estimators=0",
+     r"^detectors\.iforest\.estimator\.n_estimators: must be an int in the range \[1, inf\), got 0$"),
+    ("++detectors.zscore.window=-3", r"^detectors\.zscore\.window: must be >= 2, got -3$"),
+    ("seed=abc", r"^seed: must be a valid integer"),
+    ("placement.min_gap=-1", r"^placement\.min_gap: must be >= 0, got -1$"),
+])
+def test_config_errors_name_the_key_before_any_data_is_loaded(tmp_path, monkeypatch, override, match):
+    """Every component (trainer and detectors included) is validated before data are loaded."""
+    from anogen.data import sources
+
+    def no_load(*a, **k):  # pragma: no cover - reaching it is the failure
+        raise AssertionError("data were loaded before the config was validated")
+
+    monkeypatch.setattr(sources.Occupancy, "load", no_load)
+    with pytest.raises(AnogenError, match=match):
+        _run(["detectors=[zscore]", *override.split()], tmp_path)
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_a_failing_detector_is_recorded_and_the_others_still_write_results(tmp_path):
+    res = _run(["detectors=[zscore]", "+detectors.bad._target_=tests.plugins.FailingDetector"], tmp_path)
+    assert "zscore/roc_auc" in res.metrics and not any(k.startswith("bad/") for k in res.metrics)
+    assert "cannot fit this data" in res.errors["fold0/bad"]
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert "cannot fit this data" in saved["errors"]["fold0/bad"]
+    import pandas as pd
+
+    assert list(pd.read_csv(tmp_path / "fold0" / "scores.csv").columns) == ["is_anomaly", "zscore"]
+
+
+def test_every_detector_failing_is_an_error_listing_them(tmp_path):
+    with pytest.raises(AnogenError, match=r"every detector failed: bad: AnogenError: .*cannot fit this data"):
+        _run(["detectors=[]", "+detectors.bad._target_=tests.plugins.FailingDetector"], tmp_path)
+    assert not (tmp_path / "metrics.json").exists() and not (tmp_path / "fold0").exists()

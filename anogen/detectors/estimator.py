@@ -96,9 +96,9 @@ def _check_inner(est: object, key: str) -> None:
     if str(type(est).__module__).startswith("anogen") and get_params is not None:
         check_params(type(est), get_params(deep=False), key)
     else:
-        from anogen.config import _check_sklearn  # one formatter for scikit-learn's messages
+        from anogen.config import check_sklearn  # one formatter for scikit-learn's messages
 
-        _check_sklearn(est, key)
+        check_sklearn(est, key)
 
 
 class Estimator(BaseDetector):

@@ -1,0 +1,163 @@
+"""The job builder: the whole config validated and built into objects, with no I/O.
+
+:func:`build_job` is where the config stops being a DictConfig: every component (data source,
+sampler(s), filters, detectors, metrics, threshold, loggers) is built through
+:func:`anogen.config.build`, the trainer and model settings are checked against their typed
+signatures, and the top-level keys (``seed``, ``placement.min_gap``, ``benchmark.*``) against
+theirs, so any mistake is one line naming the key *before* any data are loaded or files written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+from anogen.config import build, build_group, resolve_target, to_plain
+from anogen.params import NonNegativeInt, OpenFraction, check_params, check_value
+from anogen.types import AnogenError
+
+__all__ = ["Job", "Tuning", "build_job", "check_trainer", "check_model"]
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Threshold tuning on a validation half of each test fold (benchmark)."""
+
+    enabled: bool = False
+    objective: Literal["f1", "recall_at_fpr"] = "f1"
+    max_fpr: OpenFraction = 0.05
+
+
+@dataclass
+class Job:
+    """Everything one run needs, built and validated.
+
+    Attributes:
+        seed: the run seed (split per stage by :mod:`anogen.seeding`).
+        source: the data source (``load()``, ``folds(frame)``, ``scaling``).
+        sampler: the sampler (a ``Compose`` of the benchmark samplers for the benchmark job).
+        detectors: ``{name: unfitted detector}`` prototypes (cloned per fold).
+        metrics: ``{name: Metric}``.
+        threshold: the threshold strategy, ``None`` without detectors.
+        min_gap: clean rows between anomalies.
+        model_cfg: plain model config (``None`` without a generative sampler).
+        trainer_cfg: plain trainer config.
+        cache_cfg: ``{"enabled": bool, "dir": str}``.
+        loggers: built loggers.
+        plots: draw plots.
+        benchmark_seeds: ``None`` for a single run; the injection seeds of the benchmark job.
+        tuning: threshold tuning (benchmark).
+        config: the resolved config as a plain dict (written as ``config.yaml``, given to loggers).
+    """
+
+    seed: int
+    source: Any
+    sampler: Any
+    detectors: dict[str, Any]
+    metrics: dict[str, Any]
+    threshold: Any
+    min_gap: int
+    model_cfg: dict | None
+    trainer_cfg: dict
+    cache_cfg: dict
+    loggers: list
+    plots: bool = True
+    benchmark_seeds: list[int] | None = None
+    tuning: Tuning = field(default_factory=Tuning)
+    config: dict = field(default_factory=dict)
+
+    @property
+    def needs_model(self) -> bool:
+        return bool(getattr(self.sampler, "needs_model", False))
+
+
+def check_trainer(trainer_cfg: Mapping[str, Any] | None, key: str = "trainer") -> dict:
+    """The trainer settings checked against :class:`anogen.train.TrainConfig` (one line per mistake)."""
+    from anogen.train import TrainConfig
+
+    plain = dict(to_plain(trainer_cfg) or {})
+    check_params(TrainConfig, plain, key)
+    try:
+        TrainConfig(**plain)
+    except TypeError as e:
+        raise AnogenError(f"{key}: {e}") from None
+    return plain
+
+
+def check_model(model_cfg: Mapping[str, Any] | None, key: str = "model") -> dict | None:
+    """The model node's parameters checked against its class signature (built later, per fold)."""
+    plain = to_plain(model_cfg)
+    if plain is None:
+        return None
+    if not isinstance(plain, Mapping) or "_target_" not in plain:
+        raise AnogenError(f"{key}: expected a model config with _target_ (model=vae, vae_mlp or lstm_ae)")
+    target = resolve_target(plain["_target_"], key)
+    params = {k: v for k, v in plain.items() if not k.startswith("_") and k != "scaling"}
+    check_params(target, params, key, partial=True)
+    return dict(plain)
+
+
+def _build_sampler(cfg: Any) -> tuple[Any, list[int] | None, Tuning]:
+    bench = to_plain(cfg.get("benchmark"))
+    if bench is None:
+        return build(cfg.sampler, "sampler"), None, Tuning()
+    from anogen.samplers.compose import Compose
+
+    if not isinstance(bench, Mapping) or not bench.get("samplers"):
+        raise AnogenError("benchmark.samplers must name at least one sampler")
+    unknown = sorted(set(bench) - {"samplers", "seeds", "tuning"})
+    if unknown:
+        raise AnogenError(f"benchmark: unknown key(s) {unknown}; valid: ['samplers', 'seeds', 'tuning']")
+    seeds = check_value(bench.get("seeds") or [int(cfg.get("seed", 0))], list[int], "benchmark.seeds")
+    tuning = Tuning(**check_params(Tuning, dict(bench.get("tuning") or {}), "benchmark.tuning"))
+    samplers = {k: build(v, f"benchmark.samplers.{k}") for k, v in bench["samplers"].items()}
+    return Compose(samplers), list(seeds), tuning
+
+
+def _attach_filters(sampler: Any, filters: dict) -> None:
+    if not filters:
+        return
+    children = list(getattr(sampler, "samplers", None) or [sampler])
+    takers = [s for s in children if hasattr(s, "filters")]
+    if not takers:
+        raise AnogenError(f"filters {sorted(filters)} only apply to latent samplers (sampler=latent_uniform); "
+                          f"sampler={getattr(sampler, 'name', '?')} does not use them: remove filters=...")
+    for s in takers:
+        s.filters = {**filters, **s.filters}
+
+
+def build_job(cfg: Any) -> Job:
+    """Validate and build the whole config; no data are loaded and nothing is written.
+
+    Raises:
+        AnogenError: the first mistake, one line naming its key.
+    """
+    from omegaconf import DictConfig, OmegaConf
+
+    if not isinstance(cfg, DictConfig):
+        cfg = OmegaConf.create(cfg)
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise AnogenError(f"missing required value(s) {missing}: set them on the command line, e.g. {missing[0]}=...")
+    seed = check_value(cfg.get("seed", 0), int, "seed")
+    min_gap = check_value((cfg.get("placement") or {}).get("min_gap", 1), NonNegativeInt, "placement.min_gap")
+    plots = check_value(cfg.get("plots", True), bool, "plots")
+    source = build(cfg.data, "data")
+    sampler, bench_seeds, tuning = _build_sampler(cfg)
+    _attach_filters(sampler, build_group(cfg.get("filters") or {}, "filters"))
+    model_cfg = check_model(cfg.get("model"))
+    if getattr(sampler, "needs_model", False) and model_cfg is None:
+        raise AnogenError(f"sampler={getattr(sampler, 'name', '?')} needs a generative model: add model=vae "
+                          "(windows) or model=vae_mlp (rows)")
+    detectors = build_group(cfg.get("detectors") or {}, "detectors")
+    threshold = build(cfg.threshold, "threshold") if cfg.get("threshold") is not None else None
+    if detectors and threshold is None:
+        raise AnogenError("threshold: a threshold strategy is required when detectors are configured")
+    if bench_seeds is not None and not detectors:
+        raise AnogenError("benchmark: select detectors, e.g. detectors=[zscore,iforest]")
+    return Job(seed=seed, source=source, sampler=sampler, detectors=detectors,
+               metrics=build_group(cfg.get("metrics") or {}, "metrics"), threshold=threshold, min_gap=min_gap,
+               model_cfg=model_cfg, trainer_cfg=check_trainer(cfg.get("trainer")),
+               cache_cfg=dict(to_plain(cfg.get("cache")) or {}),
+               loggers=list(build_group(cfg.get("logger") or {}, "logger").values()), plots=plots,
+               benchmark_seeds=bench_seeds, tuning=tuning, config=OmegaConf.to_container(cfg, resolve=True))
