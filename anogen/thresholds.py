@@ -8,17 +8,27 @@ and called per detector as ``strategy(train_scores, test_scores, y_true)`` to ge
 threshold. ``oracle`` is ``True`` for strategies that look at the test labels
 (:class:`BestF1`): their results are an upper bound, not a deployable detector, and outputs
 must say so.
+
+Parameters are typed (:mod:`anogen.params`): :func:`anogen.config.build` rejects
+``threshold.q=101`` in one line (``threshold.q: must be <= 100, got 101``) before any data are loaded.
 """
 
 from __future__ import annotations
 
 import numbers
+from typing import Annotated
 
 import numpy as np
+from pydantic import Field
 
+from anogen.params import FiniteFloat, Ratio
+from anogen.samplers.base import check_attributes
 from anogen.types import AnogenError
 
-__all__ = ["Threshold", "Fixed", "Percentile", "Contamination", "BestF1", "predict"]
+__all__ = ["Threshold", "Fixed", "Percentile", "Contamination", "BestF1", "predict", "Percent"]
+
+#: a percentile in [0, 100]
+Percent = Annotated[float, Field(ge=0, le=100)]
 
 
 def _scores(x, name: str, allow_none: bool = False) -> np.ndarray | None:
@@ -58,11 +68,20 @@ def predict(scores, threshold: float) -> np.ndarray:
 
 
 class Threshold:
-    """Base class: ``__call__(train_scores, test_scores, y_true=None) -> float``."""
+    """Base class: ``__call__(train_scores, test_scores, y_true=None) -> float``.
+
+    A subclass implements ``_threshold`` with the same arguments; ``__call__`` first checks the
+    constructor parameters against their annotations (so a strategy built in Python, not from a
+    config, is checked too: ``threshold.q: must be <= 100, got 101``).
+    """
 
     oracle: bool = False
 
-    def __call__(self, train_scores, test_scores, y_true=None) -> float:  # pragma: no cover
+    def __call__(self, train_scores=None, test_scores=None, y_true=None) -> float:
+        check_attributes(self, "threshold")
+        return self._threshold(train_scores, test_scores, y_true)
+
+    def _threshold(self, train_scores, test_scores, y_true) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
     @staticmethod
@@ -78,12 +97,10 @@ class Fixed(Threshold):
         value: the threshold (finite).
     """
 
-    def __init__(self, value: float) -> None:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-            raise AnogenError(f"threshold value must be a finite number, got {value!r}")
+    def __init__(self, value: FiniteFloat) -> None:
         self.value = float(value)
 
-    def __call__(self, train_scores=None, test_scores=None, y_true=None) -> float:
+    def _threshold(self, train_scores, test_scores, y_true) -> float:
         return self.value
 
     def __repr__(self) -> str:
@@ -99,12 +116,10 @@ class Percentile(Threshold):
         q: percentile in ``[0, 100]``.
     """
 
-    def __init__(self, q: float = 99.0) -> None:
-        if isinstance(q, bool) or not isinstance(q, numbers.Real) or not 0.0 <= q <= 100.0:
-            raise AnogenError(f"threshold q must be a percentile in [0, 100], got {q!r}")
+    def __init__(self, q: Percent = 99.0) -> None:
         self.q = float(q)
 
-    def __call__(self, train_scores, test_scores=None, y_true=None) -> float:
+    def _threshold(self, train_scores, test_scores, y_true) -> float:
         tr = _scores(train_scores, "train_scores")
         return float(np.percentile(tr, self.q))
 
@@ -122,12 +137,10 @@ class Contamination(Threshold):
         ratio: expected share of anomalies in ``(0, 0.5]`` (as scikit-learn's ``contamination``).
     """
 
-    def __init__(self, ratio: float) -> None:
-        if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not 0.0 < ratio <= 0.5:
-            raise AnogenError(f"threshold ratio must be in (0, 0.5], got {ratio!r}")
+    def __init__(self, ratio: Ratio) -> None:
         self.ratio = float(ratio)
 
-    def __call__(self, train_scores, test_scores, y_true=None) -> float:
+    def _threshold(self, train_scores, test_scores, y_true) -> float:
         te = _scores(test_scores, "test_scores")
         k = min(max(1, int(round(self.ratio * te.shape[0]))), te.shape[0])
         return float(np.partition(te, te.shape[0] - k)[te.shape[0] - k])
@@ -141,7 +154,7 @@ class BestF1(Threshold):
 
     oracle = True
 
-    def __call__(self, train_scores, test_scores, y_true=None) -> float:
+    def _threshold(self, train_scores, test_scores, y_true) -> float:
         from anogen.metrics.curves import best_f1_threshold
 
         te = _scores(test_scores, "test_scores")

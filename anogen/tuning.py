@@ -7,13 +7,18 @@ rule everywhere in anogen: ``score >= threshold`` (:func:`anogen.thresholds.pred
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import numpy as np
 
+from anogen.params import Probability, check_value
 from anogen.types import AnogenError
 
-__all__ = ["threshold_curve", "tune_threshold", "OBJECTIVES"]
+__all__ = ["threshold_curve", "tune_threshold", "Objective", "OBJECTIVES"]
 
-OBJECTIVES = ("f1", "recall_at_fpr")
+#: what :func:`tune_threshold` optimises
+Objective = Literal["f1", "recall_at_fpr"]
+OBJECTIVES = get_args(Objective)
 
 
 def threshold_curve(y_true: np.ndarray, scores: np.ndarray) -> dict[str, np.ndarray]:
@@ -41,7 +46,8 @@ def threshold_curve(y_true: np.ndarray, scores: np.ndarray) -> dict[str, np.ndar
     return {"thr": thr, "tp": tp, "fp": fp, "fn": P - tp, "tn": N - fp}
 
 
-def tune_threshold(y_true: np.ndarray, scores: np.ndarray, objective: str = "f1", max_fpr: float = 0.05) -> float:
+def tune_threshold(y_true: np.ndarray, scores: np.ndarray, objective: Objective = "f1",
+                   max_fpr: Probability = 0.05) -> float:
     """The threshold that optimises ``objective`` on validation labels/scores.
 
     Args:
@@ -49,15 +55,17 @@ def tune_threshold(y_true: np.ndarray, scores: np.ndarray, objective: str = "f1"
         scores: ``(n,)`` validation scores.
         objective: ``f1`` (maximise F1) or ``recall_at_fpr`` (highest recall with FPR <= ``max_fpr``;
             ties broken by the lower FPR).
-        max_fpr: FPR budget for ``recall_at_fpr``.
+        max_fpr: FPR budget for ``recall_at_fpr``, in [0, 1].
 
     Returns:
         The threshold (predict ``score >= threshold``).
+
+    Raises:
+        AnogenError: an unknown objective or a budget outside [0, 1] (``tuning.max_fpr: ...``),
+            or labels and scores of different shapes.
     """
-    if objective not in OBJECTIVES:
-        raise AnogenError(f"tuning.objective must be one of {list(OBJECTIVES)}, got {objective!r}")
-    if not 0.0 <= max_fpr <= 1.0:
-        raise AnogenError(f"tuning.max_fpr must be in [0, 1], got {max_fpr}")
+    objective = check_value(objective, Objective, "tuning.objective")
+    max_fpr = check_value(max_fpr, Probability, "tuning.max_fpr")
     c = threshold_curve(y_true, scores)
     tp, fp, fn, tn = (c[k].astype(np.float64) for k in ("tp", "fp", "fn", "tn"))
     if objective == "f1":

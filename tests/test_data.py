@@ -127,3 +127,44 @@ def test_synthetic_deterministic():
     assert np.array_equal(a.values, b.values) and a.values.shape == (300, 4)
     c = np.corrcoef(a.values.T)
     assert np.abs(c[np.triu_indices(4, 1)]).mean() > 0.5  # correlated channels
+
+
+@pytest.mark.parametrize("target, kw, match", [
+    ("Synthetic", dict(scaling="robust"), r"^data\.scaling: must be 'standard', 'minmax' or 'none', got 'robust'$"),
+    ("Synthetic", dict(nan="fill"), r"^data\.nan: must be 'error', 'interpolate' or 'drop', got 'fill'$"),
+    ("Synthetic", dict(train="after"), r"^data\.train: must be 'rest' or 'before', got 'after'$"),
+    ("Synthetic", dict(test_fraction=1.0), r"^data\.test_fraction: must be .*< 1(\.0)?, got 1\.0$"),
+    ("Synthetic", dict(n=3), r"^data\.n: must be >= 4, got 3$"),
+    ("Synthetic", dict(period=1), r"^data\.period: must be > 1(\.0)?, got 1$"),
+    ("Synthetic", dict(correlation=1.5), r"^data\.correlation: must be .*<= 1(\.0)?, got 1\.5$"),
+    ("Synthetic", dict(dates=[["2021-01-01"]]), r"^data\.dates\.0: must be a \[start, end\] pair, got \['2021-01-01'\]$"),
+    ("CSVSource", dict(path="x.csv", nrows=0), r"^data\.nrows: must be > 0, got 0$"),
+    ("CSVSource", dict(path="x.csv", csv_mode="zip"), r"^data\.csv_mode: must be 'single' or 'folder', got 'zip'$"),
+    ("Occupancy", dict(path="x.csv"), r"^data: unknown parameter 'path'"),
+])
+def test_bad_config_is_one_line_naming_the_key(target, kw, match):
+    # checked when the config is built: nothing is read
+    from anogen.config import build
+
+    with pytest.raises(AnogenError, match=match):
+        build({"_target_": f"anogen.data.{target}", **kw}, "data")
+
+
+def test_functions_check_their_options_too(tmp_path):
+    from anogen.data import synthetic_frame
+
+    p = _csv(tmp_path, _df())
+    fr = load_table(p, key="date")
+    with pytest.raises(AnogenError, match=r"^data\.train: must be 'rest' or 'before', got 'after'$"):
+        make_folds(fr, train="after")
+    with pytest.raises(AnogenError, match=r"^data\.test_fraction: must be > 0"):
+        make_folds(fr, test_fraction=0)
+    with pytest.raises(AnogenError, match=r"^data\.nan: must be 'error', 'interpolate' or 'drop'"):
+        load_table(p, key="date", nan="zero")
+    with pytest.raises(AnogenError, match=r"^data\.nrows: must be > 0, got -5$"):
+        load_table(p, nrows=-5)
+    with pytest.raises(AnogenError, match=r"^data\.scaling: must be 'standard', 'minmax' or 'none', got 'z'$"):
+        Scaler("z").fit(np.ones((3, 1)))
+    with pytest.raises(AnogenError, match=r"^data\.n: must be >= 4, got 2$"):
+        synthetic_frame(n=2)
+    assert len(make_folds(fr, test_fraction=0.2)[0].test) == 10

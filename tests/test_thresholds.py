@@ -7,6 +7,7 @@ import pytest
 from hydra.utils import instantiate
 
 import anogen.metrics as M
+from anogen.config import build
 from anogen.thresholds import BestF1, Contamination, Fixed, Percentile, predict
 from anogen.types import AnogenError
 
@@ -64,12 +65,31 @@ def test_best_f1_is_an_oracle():
 
 
 @pytest.mark.parametrize(
+    "target,kwargs,match",
+    [
+        ("Fixed", {"value": float("nan")}, r"^threshold\.value: must be a finite number, got nan$"),
+        ("Fixed", {"value": "x"}, r"^threshold\.value: must be a valid number"),
+        ("Percentile", {"q": 101}, r"^threshold\.q: must be (>= 0(\.0)? and )?<= 100(\.0)?, got 101"),
+        ("Percentile", {"q": -1}, r"^threshold\.q: must be >= 0(\.0)?( and <= 100(\.0)?)?, got -1"),
+        ("Contamination", {"ratio": 0.0}, r"^threshold\.ratio: must be > 0(\.0)?( and <= 0\.5)?, got 0\.0$"),
+        ("Contamination", {"ratio": 0.7}, r"^threshold\.ratio: must be (> 0(\.0)? and )?<= 0\.5, got 0\.7$"),
+    ],
+)
+def test_bad_parameters_name_the_key_and_range(target, kwargs, match):
+    # from a config: at build time, before any data
+    with pytest.raises(AnogenError, match=match):
+        build({"_target_": f"anogen.thresholds.{target}", **kwargs}, "threshold")
+    # built in Python: at the first call, with the same message
+    if kwargs != {"value": "x"}:
+        import anogen.thresholds as T
+
+        with pytest.raises(AnogenError, match=match):
+            getattr(T, target)(**kwargs)(TRAIN, TEST)
+
+
+@pytest.mark.parametrize(
     "make,match",
     [
-        (lambda: Fixed(float("nan")), "threshold value must be a finite number"),
-        (lambda: Percentile(q=101), r"q must be a percentile in \[0, 100\], got 101"),
-        (lambda: Contamination(ratio=0.0), r"ratio must be in \(0, 0.5\], got 0.0"),
-        (lambda: Contamination(ratio=0.7), r"ratio must be in \(0, 0.5\]"),
         (lambda: Percentile(q=99)([], TEST), "train_scores must be a non-empty 1-D array"),
         (lambda: Percentile(q=99)([1.0, np.inf], TEST), "train_scores must be finite; found inf at index 1"),
         (lambda: Contamination(0.1)(TRAIN, None), "test_scores are required"),

@@ -1,8 +1,10 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anogen.tuning import threshold_curve, tune_threshold
+from anogen.types import AnogenError
 
 
 @settings(max_examples=50, deadline=None)
@@ -32,3 +34,19 @@ def test_recall_at_fpr_respects_budget():
     p = s >= t
     assert (p & ~y).sum() / (~y).sum() <= 0.05
     assert (p & y).sum() / y.sum() > 0.5
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(objective="auc"), r"^tuning\.objective: must be 'f1' or 'recall_at_fpr', got 'auc'$"),
+    (dict(max_fpr=1.5), r"^tuning\.max_fpr: must be .*<= 1(\.0)?, got 1\.5$"),
+    (dict(max_fpr=-0.1), r"^tuning\.max_fpr: must be >= 0.*, got -0\.1$"),
+])
+def test_bad_options_name_the_key(kw, match):
+    with pytest.raises(AnogenError, match=match):
+        tune_threshold(np.array([0, 1]), np.array([0.1, 0.9]), **kw)
+
+
+def test_fpr_budget_ends_are_valid():
+    y, s = np.array([0, 0, 1, 1]), np.array([0.1, 0.5, 0.4, 0.9])
+    assert tune_threshold(y, s, "recall_at_fpr", max_fpr=0.0) == 0.9   # no false positive allowed
+    assert tune_threshold(y, s, "recall_at_fpr", max_fpr=1.0) == 0.4   # every positive, FPR 0.5

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Literal, Sequence
 
 import numpy as np
 import pandas as pd
 
+from anogen.params import PositiveInt, check_value
 from anogen.types import AnogenError, Frame
 
-__all__ = ["load_table", "frame_from_dataframe", "EMBEDDED"]
+__all__ = ["load_table", "frame_from_dataframe", "EMBEDDED", "NanPolicy", "CsvMode"]
 
 EMBEDDED = Path(__file__).parent / "embedded"
-NAN_POLICIES = ("error", "interpolate", "drop")
+#: ``data.nan``: what to do with NaN/inf values
+NanPolicy = Literal["error", "interpolate", "drop"]
+#: ``data.csv_mode``: one file, or a folder of CSVs joined on the key
+CsvMode = Literal["single", "folder"]
 
 
 def _read_one(path: Path, nrows: int | None) -> pd.DataFrame:
@@ -30,7 +34,7 @@ def _read_one(path: Path, nrows: int | None) -> pd.DataFrame:
 
 
 def load_table(path: str | Path, key: str | None = None, columns: Sequence[str] | None = None,
-               nrows: int | None = None, csv_mode: str = "single", nan: str = "error") -> Frame:
+               nrows: PositiveInt | None = None, csv_mode: CsvMode = "single", nan: NanPolicy = "error") -> Frame:
     """Load a table and validate it.
 
     Args:
@@ -46,104 +50,128 @@ def load_table(path: str | Path, key: str | None = None, columns: Sequence[str] 
         The validated :class:`Frame` (a copy: the file is never modified).
 
     Raises:
-        AnogenError: missing file, unknown or non-numeric column, unparsable key, NaN with
-            ``nan=error``, empty table.
+        AnogenError: invalid option, missing file, unknown or non-numeric column, unparsable key,
+            NaN with ``nan=error``, empty table.
     """
+    nrows = check_value(nrows, PositiveInt | None, "data.nrows")
+    csv_mode = check_value(csv_mode, CsvMode, "data.csv_mode")
+    check_value(nan, NanPolicy, "data.nan")
     p = Path(str(path)).expanduser()
-    if nrows is not None and (int(nrows) <= 0):
-        raise AnogenError(f"data.nrows must be a positive integer or null, got {nrows}")
     if csv_mode == "single":
         if not p.is_file():
             raise AnogenError(f"data.path: file not found: {p}")
         df = _read_one(p, nrows)
-    elif csv_mode == "folder":
-        if not p.is_dir():
-            raise AnogenError(f"data.path: csv_mode=folder needs a directory, not found: {p}")
-        files = sorted(p.glob("*.csv"))
-        if not files:
-            raise AnogenError(f"data.path: no *.csv files in {p}")
-        if key is None:
-            raise AnogenError("data.key is required with csv_mode=folder (files are joined on it)")
-        parts = []
-        for f in files:
-            part = _read_one(f, nrows)
-            if key not in part.columns:
-                raise AnogenError(f"data.key: column {key!r} missing in {f}; columns: {list(part.columns)}")
-            parts.append(part.set_index(key))
-        try:
-            df = pd.concat(parts, axis=1, join="inner").reset_index()
-        except ValueError as e:
-            raise AnogenError(f"data.path: cannot join the files of {p} on {key!r}: {e}") from None
-        if df.columns.duplicated().any():
-            dup = sorted(set(df.columns[df.columns.duplicated()]))
-            raise AnogenError(f"data.path: columns {dup} appear in several files of {p}")
     else:
-        raise AnogenError(f"data.csv_mode must be 'single' or 'folder', got {csv_mode!r}")
+        df = _read_folder(p, key, nrows)
     return frame_from_dataframe(df, key=key, columns=columns, nan=nan, source=str(p))
 
 
+def _read_folder(p: Path, key: str | None, nrows: int | None) -> pd.DataFrame:
+    """Every ``*.csv`` of folder ``p`` joined column-wise (inner join) on ``key``."""
+    if not p.is_dir():
+        raise AnogenError(f"data.path: csv_mode=folder needs a directory, not found: {p}")
+    files = sorted(p.glob("*.csv"))
+    if not files:
+        raise AnogenError(f"data.path: no *.csv files in {p}")
+    if key is None:
+        raise AnogenError("data.key is required with csv_mode=folder (files are joined on it)")
+    parts = []
+    for f in files:
+        part = _read_one(f, nrows)
+        if key not in part.columns:
+            raise AnogenError(f"data.key: column {key!r} missing in {f}; columns: {list(part.columns)}")
+        parts.append(part.set_index(key))
+    try:
+        df = pd.concat(parts, axis=1, join="inner").reset_index()
+    except ValueError as e:
+        raise AnogenError(f"data.path: cannot join the files of {p} on {key!r}: {e}") from None
+    if df.columns.duplicated().any():
+        dup = sorted(set(df.columns[df.columns.duplicated()]))
+        raise AnogenError(f"data.path: columns {dup} appear in several files of {p}")
+    return df
+
+
 def frame_from_dataframe(df: pd.DataFrame, key: str | None = None, columns: Sequence[str] | None = None,
-                         nan: str = "error", source: str = "data") -> Frame:
+                         nan: NanPolicy = "error", source: str = "data") -> Frame:
     """Validate a DataFrame and turn it into a :class:`Frame` (the DataFrame is not modified).
 
     See :func:`load_table` for the arguments and errors.
     """
-    if nan not in NAN_POLICIES:
-        raise AnogenError(f"data.nan must be one of {list(NAN_POLICIES)}, got {nan!r}")
+    nan = check_value(nan, NanPolicy, "data.nan")
     if len(df) == 0:
         raise AnogenError(f"{source}: the table has no rows")
     df = df.copy()
     if key is not None:
-        if key not in df.columns:
-            raise AnogenError(f"data.key: column {key!r} not in {source}; columns: {list(map(str, df.columns))}")
-        try:
-            stamps = pd.to_datetime(df[key])
-        except (ValueError, TypeError) as e:
-            raise AnogenError(f"data.key: column {key!r} cannot be parsed as dates: {e}") from None
-        if stamps.isna().any():
-            raise AnogenError(f"data.key: column {key!r} has {int(stamps.isna().sum())} missing time stamps")
-        if getattr(stamps.dt, "tz", None) is not None:
-            stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-        order = np.argsort(stamps.to_numpy(), kind="stable")
-        df = df.iloc[order].reset_index(drop=True)
-        index = stamps.to_numpy()[order].astype("datetime64[ns]")
+        df, index = _sort_by_time(df, key, source)
     else:
         index = np.arange(len(df), dtype=np.int64)
+    cols = _feature_columns(df, key, columns, source)
+    values = df[cols].to_numpy(dtype=np.float64, copy=True)
+    values, index = _handle_nan(values, index, cols, key is not None, nan, source)
+    return Frame(values=values, index=index, columns=tuple(cols), key=key)
+
+
+def _sort_by_time(df: pd.DataFrame, key: str, source: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """``df`` sorted (stably) by its parsed ``key`` column, and the ``(n,)`` datetime64[ns] index (UTC, naive)."""
+    if key not in df.columns:
+        raise AnogenError(f"data.key: column {key!r} not in {source}; columns: {list(map(str, df.columns))}")
+    try:
+        stamps = pd.to_datetime(df[key])
+    except (ValueError, TypeError) as e:
+        raise AnogenError(f"data.key: column {key!r} cannot be parsed as dates: {e}") from None
+    if stamps.isna().any():
+        raise AnogenError(f"data.key: column {key!r} has {int(stamps.isna().sum())} missing time stamps")
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    order = np.argsort(stamps.to_numpy(), kind="stable")
+    return df.iloc[order].reset_index(drop=True), stamps.to_numpy()[order].astype("datetime64[ns]")
+
+
+def _is_numeric(col: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+
+
+def _feature_columns(df: pd.DataFrame, key: str | None, columns: Sequence[str] | None, source: str) -> list[str]:
+    """The requested columns (checked: present, numeric, unique) or every numeric column but the key."""
     if columns:
         cols = [str(c) for c in columns]
         available = [str(c) for c in df.columns if c != key]
         for c in cols:
             if c not in df.columns:
                 raise AnogenError(f"data.columns: unknown column {c!r}; available: {available}")
-            if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
+            if not _is_numeric(df[c]):
                 raise AnogenError(f"data.columns: column {c!r} is not numeric (dtype {df[c].dtype}); "
-                                  f"numeric columns: {[a for a in available if pd.api.types.is_numeric_dtype(df[a])]}")
+                                  f"numeric columns: {[a for a in available if _is_numeric(df[a])]}")
     else:
-        cols = [str(c) for c in df.columns if c != key and pd.api.types.is_numeric_dtype(df[c])
-                and not pd.api.types.is_bool_dtype(df[c])]
+        cols = [str(c) for c in df.columns if c != key and _is_numeric(df[c])]
         if not cols:
             raise AnogenError(f"{source}: no numeric columns besides the key")
     if len(set(cols)) != len(cols):
         raise AnogenError(f"data.columns: duplicate names in {cols}")
-    values = df[cols].to_numpy(dtype=np.float64, copy=True)
+    return cols
+
+
+def _handle_nan(values: np.ndarray, index: np.ndarray, cols: list[str], is_time: bool, nan: str,
+                source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Apply the NaN/inf policy to ``(n, d)`` values with their ``(n,)`` index."""
     bad = ~np.isfinite(values)
-    if bad.any():
-        counts = {c: int(n) for c, n in zip(cols, bad.sum(axis=0)) if n}
-        if nan == "error":
-            raise AnogenError(f"{source}: NaN/inf values in {counts}; set data.nan=interpolate or data.nan=drop")
-        if nan == "drop":
-            keep = ~bad.any(axis=1)
-            values, index = values[keep], index[keep]
-            if values.shape[0] == 0:
-                raise AnogenError(f"{source}: every row has a NaN; nothing left after data.nan=drop")
-        else:
-            filled = pd.DataFrame(np.where(bad, np.nan, values))
-            if key is not None:
-                filled.index = pd.DatetimeIndex(index)
-                filled = filled.interpolate(method="time", limit_direction="both")
-            else:
-                filled = filled.interpolate(limit_direction="both")
-            values = filled.to_numpy(dtype=np.float64)
-            if not np.isfinite(values).all():
-                raise AnogenError(f"{source}: a column is entirely NaN; cannot interpolate {counts}")
-    return Frame(values=values, index=index, columns=tuple(cols), key=key)
+    if not bad.any():
+        return values, index
+    counts = {c: int(n) for c, n in zip(cols, bad.sum(axis=0)) if n}
+    if nan == "error":
+        raise AnogenError(f"{source}: NaN/inf values in {counts}; set data.nan=interpolate or data.nan=drop")
+    if nan == "drop":
+        keep = ~bad.any(axis=1)
+        if not keep.any():
+            raise AnogenError(f"{source}: every row has a NaN; nothing left after data.nan=drop")
+        return values[keep], index[keep]
+    filled = pd.DataFrame(np.where(bad, np.nan, values))
+    if is_time:
+        filled.index = pd.DatetimeIndex(index)
+        filled = filled.interpolate(method="time", limit_direction="both")
+    else:
+        filled = filled.interpolate(limit_direction="both")
+    values = filled.to_numpy(dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise AnogenError(f"{source}: a column is entirely NaN; cannot interpolate {counts}")
+    return values, index

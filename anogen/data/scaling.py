@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
-from anogen.types import AnogenError
+from anogen.params import check_value
 
-__all__ = ["Scaler"]
+__all__ = ["Scaler", "ScalingKind"]
+
+#: ``data.scaling``: ``standard`` (mean/std), ``minmax`` (to [0, 1], seed 001) or ``none``
+ScalingKind = Literal["standard", "minmax", "none"]
 
 
 class Scaler:
@@ -19,14 +24,12 @@ class Scaler:
         shift_: ``(d,)``; scale_: ``(d,)`` (constant columns get scale 1).
     """
 
-    KINDS = ("standard", "minmax", "none")
-
-    def __init__(self, kind: str = "standard") -> None:
-        if kind not in self.KINDS:
-            raise AnogenError(f"data.scaling must be one of {list(self.KINDS)}, got {kind!r}")
+    def __init__(self, kind: ScalingKind = "standard") -> None:
         self.kind = kind
 
     def fit(self, x: np.ndarray) -> "Scaler":
+        """Fit on ``(..., d)`` train data (the kind is checked here: ``data.scaling``)."""
+        check_value(self.kind, ScalingKind, "data.scaling")
         x = np.asarray(x, dtype=np.float64)
         d = x.shape[-1]
         flat = x.reshape(-1, d)

@@ -1,25 +1,38 @@
-"""Data sources built from the ``data`` config group (``_target_``): each gives folds."""
+"""Data sources built from the ``data`` config group (``_target_``): each gives folds.
+
+Every parameter is typed (:mod:`anogen.params`), so :func:`anogen.config.build` rejects a bad
+``data.*`` value in one line before anything is read.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
 
-from anogen.data.loaders import EMBEDDED, frame_from_dataframe, load_table
-from anogen.data.split import make_folds
-from anogen.data.synthetic import synthetic_frame
+from anogen.data.loaders import EMBEDDED, CsvMode, NanPolicy, frame_from_dataframe, load_table
+from anogen.data.scaling import ScalingKind
+from anogen.data.split import Dates, TrainMode, make_folds
+from anogen.data.synthetic import MinRows, Period, synthetic_frame
+from anogen.params import FiniteFloat, NonNegativeFloat, NonNegativeInt, OpenFraction, PositiveInt, Probability
 from anogen.types import Fold, Frame
 
 __all__ = ["CSVSource", "Occupancy", "Synthetic", "DataSource"]
 
 
 class DataSource:
-    """Common part: splitting options and ``folds()``."""
+    """Common part: splitting options and ``folds()``.
+
+    Args:
+        dates: ``[[start, end], ...]`` test ranges (see :func:`anogen.data.split.make_folds`).
+        train: ``rest`` or ``before``.
+        test_fraction: test share when ``dates`` is empty, in (0, 1).
+        scaling: ``standard``, ``minmax`` or ``none`` (the scaler fitted on each train part).
+        nan: ``error``, ``interpolate`` or ``drop``.
+    """
 
     name = "data"
 
-    def __init__(self, dates: Sequence[Sequence] | None = None, train: str = "rest",
-                 test_fraction: float = 0.25, scaling: str = "standard", nan: str = "error") -> None:
+    def __init__(self, dates: Dates | None = None, train: TrainMode = "rest", test_fraction: OpenFraction = 0.25,
+                 scaling: ScalingKind = "standard", nan: NanPolicy = "error") -> None:
         self.dates = [list(p) for p in (dates or [])]
         self.train = train
         self.test_fraction = test_fraction
@@ -40,9 +53,11 @@ class CSVSource(DataSource):
 
     name = "csv"
 
-    def __init__(self, path: str, key: str | None = None, columns: Sequence[str] | None = None,
-                 nrows: int | None = None, csv_mode: str = "single", **kw) -> None:
-        super().__init__(**kw)
+    def __init__(self, path: str, key: str | None = None, columns: list[str] | None = None,
+                 nrows: PositiveInt | None = None, csv_mode: CsvMode = "single", dates: Dates | None = None,
+                 train: TrainMode = "rest", test_fraction: OpenFraction = 0.25, scaling: ScalingKind = "standard",
+                 nan: NanPolicy = "error") -> None:
+        super().__init__(dates=dates, train=train, test_fraction=test_fraction, scaling=scaling, nan=nan)
         self.path = str(path)
         self.key = key
         self.columns = list(columns or [])
@@ -59,19 +74,24 @@ class Occupancy(CSVSource):
 
     name = "occupancy"
 
-    def __init__(self, columns: Sequence[str] | None = ("Temperature", "Humidity"), **kw) -> None:
-        kw.setdefault("key", "date")
-        super().__init__(path=str(Path(EMBEDDED) / "occupancy.csv"), columns=columns, **kw)
+    def __init__(self, columns: list[str] | None = ("Temperature", "Humidity"), dates: Dates | None = None,
+                 train: TrainMode = "rest", test_fraction: OpenFraction = 0.25, scaling: ScalingKind = "standard",
+                 nan: NanPolicy = "error") -> None:
+        super().__init__(path=str(Path(EMBEDDED) / "occupancy.csv"), key="date", columns=columns, dates=dates,
+                         train=train, test_fraction=test_fraction, scaling=scaling, nan=nan)
 
 
 class Synthetic(DataSource):
-    """:func:`anogen.data.synthetic.synthetic_frame` as a source."""
+    """:func:`anogen.data.synthetic.synthetic_frame` as a source (its parameters, then the split options)."""
 
     name = "synthetic"
 
-    def __init__(self, n: int = 2000, d: int = 3, seed: int = 0, period: int = 100, trend: float = 0.0,
-                 noise: float = 0.1, correlation: float = 0.8, columns: Sequence[str] | None = None, **kw) -> None:
-        super().__init__(**kw)
+    def __init__(self, n: MinRows = 2000, d: PositiveInt = 3, seed: NonNegativeInt = 0, period: Period = 100,
+                 trend: FiniteFloat = 0.0, noise: NonNegativeFloat = 0.1, correlation: Probability = 0.8,
+                 columns: list[str] | None = None, dates: Dates | None = None, train: TrainMode = "rest",
+                 test_fraction: OpenFraction = 0.25, scaling: ScalingKind = "standard",
+                 nan: NanPolicy = "error") -> None:
+        super().__init__(dates=dates, train=train, test_fraction=test_fraction, scaling=scaling, nan=nan)
         self.columns = list(columns or [])
         self.params = dict(n=n, d=d, seed=seed, period=period, trend=trend, noise=noise, correlation=correlation)
 

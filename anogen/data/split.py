@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Annotated, Any, Literal, Sequence
 
 import numpy as np
 import pandas as pd
+from pydantic import AfterValidator
 
+from anogen.params import OpenFraction, PositiveInt, check_value
 from anogen.types import AnogenError, Fold, Frame
 
-__all__ = ["make_folds", "segments_of"]
+__all__ = ["make_folds", "segments_of", "Dates", "TrainMode"]
+
+
+def _pair(v: list) -> list:
+    if len(v) != 2:
+        raise ValueError("must be a [start, end] pair")
+    return v
+
+
+#: ``data.dates``: ``[[start, end], ...]`` test ranges (time stamps, or row numbers without a key)
+Dates = list[Annotated[list[Any], AfterValidator(_pair)]]
+#: ``data.train``: ``rest`` (every row outside the test range) or ``before`` (rows before it)
+TrainMode = Literal["rest", "before"]
 
 
 def segments_of(mask: np.ndarray) -> np.ndarray:
@@ -36,8 +50,8 @@ def _parse(stamp, what: str) -> np.datetime64:
     return np.datetime64(ts.to_datetime64(), "ns")
 
 
-def make_folds(frame: Frame, dates: Sequence[Sequence] | None = None, train: str = "rest",
-               test_fraction: float = 0.25, min_rows: int = 2) -> list[Fold]:
+def make_folds(frame: Frame, dates: Dates | None = None, train: TrainMode = "rest",
+               test_fraction: OpenFraction = 0.25, min_rows: PositiveInt = 2) -> list[Fold]:
     """Split ``frame`` into folds.
 
     Args:
@@ -47,48 +61,26 @@ def make_folds(frame: Frame, dates: Sequence[Sequence] | None = None, train: str
             ``None``: one fold whose test part is the last ``test_fraction`` of the rows.
         train: ``rest`` (every row outside the test range, the README's rule) or ``before``
             (only rows ``t <= start``, what the seed's code did).
-        test_fraction: see ``dates``.
+        test_fraction: see ``dates``, in (0, 1).
         min_rows: minimum rows in each part.
 
     Returns:
         One :class:`Fold` per date pair.
 
     Raises:
-        AnogenError: bad pair, range outside the data, empty or too small parts.
+        AnogenError: invalid option, bad pair, range outside the data, empty or too small parts.
     """
-    if train not in ("rest", "before"):
-        raise AnogenError(f"data.train must be 'rest' or 'before', got {train!r}")
+    train = check_value(train, TrainMode, "data.train")
+    pairs = check_value(list(dates or []), Dates, "data.dates")
+    min_rows = check_value(min_rows, PositiveInt, "data.min_rows")
     n = frame.n_rows
-    is_time = np.issubdtype(frame.index.dtype, np.datetime64)
-    pairs = list(dates or [])
-    folds = []
     if not pairs:
-        if not (0.0 < float(test_fraction) < 1.0):
-            raise AnogenError(f"data.test_fraction must be in (0, 1), got {test_fraction}")
-        cut = n - max(1, int(round(n * float(test_fraction))))
-        masks = [np.arange(n) >= cut]
-        starts = [cut]
+        cut = n - max(1, int(round(n * check_value(test_fraction, OpenFraction, "data.test_fraction"))))
+        masks, starts = [np.arange(n) >= cut], [cut]
     else:
-        masks, starts = [], []
-        lo_t, hi_t = frame.index[0], frame.index[-1]
-        for i, pair in enumerate(pairs):
-            if not isinstance(pair, (list, tuple)) and not hasattr(pair, "__len__") or len(pair) != 2:
-                raise AnogenError(f"data.dates[{i}] must be a [start, end] pair, got {pair!r}")
-            if is_time:
-                a, b = _parse(pair[0], "start"), _parse(pair[1], "end")
-            else:
-                try:
-                    a, b = int(pair[0]), int(pair[1])
-                except (TypeError, ValueError):
-                    raise AnogenError(f"data.dates[{i}]: without data.key the dates are row numbers, got {pair!r}") from None
-            if not a < b:
-                raise AnogenError(f"data.dates[{i}]: start {pair[0]} must be before end {pair[1]}")
-            if b <= lo_t or a >= hi_t:
-                raise AnogenError(f"data.dates[{i}] = {list(map(str, pair))} lies outside the data "
-                                  f"({lo_t} .. {hi_t})")
-            mask = (frame.index > a) & (frame.index <= b)
-            masks.append(mask)
-            starts.append(int(np.argmax(mask)) if mask.any() else 0)
+        masks = [_test_mask(frame, i, pair) for i, pair in enumerate(pairs)]
+        starts = [int(np.argmax(m)) if m.any() else 0 for m in masks]
+    folds = []
     for i, mask in enumerate(masks):
         n_test = int(mask.sum())
         if n_test < min_rows:
@@ -105,3 +97,20 @@ def make_folds(frame: Frame, dates: Sequence[Sequence] | None = None, train: str
             train_index=frame.index[train_mask].copy(), test_index=frame.index[mask].copy(),
             train_segments=segments_of(train_mask), key=frame.key))
     return folds
+
+
+def _test_mask(frame: Frame, i: int, pair: Sequence) -> np.ndarray:
+    """``(n,)`` bool: the rows with ``start < t <= end`` for the ``i``-th pair of ``data.dates``."""
+    if np.issubdtype(frame.index.dtype, np.datetime64):
+        a, b = _parse(pair[0], "start"), _parse(pair[1], "end")
+    else:
+        try:
+            a, b = int(pair[0]), int(pair[1])
+        except (TypeError, ValueError):
+            raise AnogenError(f"data.dates[{i}]: without data.key the dates are row numbers, got {pair!r}") from None
+    if not a < b:
+        raise AnogenError(f"data.dates[{i}]: start {pair[0]} must be before end {pair[1]}")
+    lo_t, hi_t = frame.index[0], frame.index[-1]
+    if b <= lo_t or a >= hi_t:
+        raise AnogenError(f"data.dates[{i}] = {list(map(str, pair))} lies outside the data ({lo_t} .. {hi_t})")
+    return (frame.index > a) & (frame.index <= b)

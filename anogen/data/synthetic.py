@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
-from anogen.types import AnogenError
+from anogen.params import FiniteFloat, NonNegativeFloat, NonNegativeInt, PositiveInt, Probability, check_params
 
-__all__ = ["synthetic_frame"]
+__all__ = ["synthetic_frame", "MinRows", "Period"]
+
+#: ``data.n``: rows of a synthetic series (>= 4)
+MinRows = Annotated[int, Field(ge=4)]
+#: ``data.period``: rows per cycle (> 1)
+Period = Annotated[float, Field(gt=1)]
 
 
-def synthetic_frame(n: int = 2000, d: int = 3, seed: int = 0, period: int = 100, trend: float = 0.0,
-                    noise: float = 0.1, correlation: float = 0.8, start: str = "2020-01-01",
-                    freq: str = "1min") -> pd.DataFrame:
+def synthetic_frame(n: MinRows = 2000, d: PositiveInt = 3, seed: NonNegativeInt = 0, period: Period = 100,
+                    trend: FiniteFloat = 0.0, noise: NonNegativeFloat = 0.1, correlation: Probability = 0.8,
+                    start: str = "2020-01-01", freq: str = "1min") -> pd.DataFrame:
     """Periodic components + trend + noise with correlated channels.
 
     Channel j = a_j * sin(2*pi*t/period_j + phase_j) + trend * t/n + mixing of a shared latent
@@ -21,13 +29,11 @@ def synthetic_frame(n: int = 2000, d: int = 3, seed: int = 0, period: int = 100,
 
     Returns:
         DataFrame with a ``date`` column and ``x0..x{d-1}``.
+
+    Raises:
+        AnogenError: a parameter outside its range (``data.n: must be >= 4, got 2``).
     """
-    if int(n) < 4 or int(d) < 1:
-        raise AnogenError(f"data.n must be >= 4 and data.d >= 1, got n={n}, d={d}")
-    if period <= 1:
-        raise AnogenError(f"data.period must be > 1, got {period}")
-    if not 0.0 <= correlation <= 1.0:
-        raise AnogenError(f"data.correlation must be in [0, 1], got {correlation}")
+    check_params(synthetic_frame, locals(), "data")  # locals() here = the arguments
     rng = np.random.default_rng(seed)
     t = np.arange(n, dtype=np.float64)
     amp = rng.uniform(0.5, 2.0, d)
