@@ -12,6 +12,7 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 import anogen.metrics as M
+from anogen.metrics import metric
 from anogen.metrics.seed_eval import SEED_KEYS, evaluate_pairs
 from anogen.metrics.suite import Metric, compute_metrics
 from anogen.types import AnogenError
@@ -62,17 +63,22 @@ def test_hydra_multi_select_merges_groups():
 
 def test_metric_inputs_names_and_flattening():
     t, p, s = _data()
-    m = Metric("range_fbeta", input="pred", beta=2.0, cardinality="reciprocal")
+    m = Metric("range_fbeta", beta=2.0, cardinality="reciprocal")
+    assert m.input == "pred"
     assert m(t, p, s) == {"range_fbeta": M.range_fbeta(t, p, beta=2.0, cardinality="reciprocal")}
-    assert Metric("roc_auc", input="score", name="auc")(t, p, s) == {"auc": M.roc_auc(t, s)}
+    assert Metric("roc_auc", name="auc")(t, p, s) == {"auc": M.roc_auc(t, s)}  # scores: declared by roc_auc
+    assert Metric("roc_auc", input="score").input == "score"  # agreeing with the declaration is allowed
     conf = Metric("confusion")(t, p, s)
     assert set(conf) == {
         f"confusion/{k}" for k in ("TP", "TN", "FP", "FN", "TPR", "TNR", "PPV", "NPV", "FPR", "FNR", "FDR")
     }
     # a dotted path to any function works
     assert Metric("anogen.metrics.pointwise.f1")(t, p) == {"anogen.metrics.pointwise.f1": M.f1(t, p)}
-    out = compute_metrics({"my_f1": Metric("f1"), "vus": Metric("vus", input="score", window=5)}, t, p, s)
+    out = compute_metrics({"my_f1": Metric("f1"), "vus": Metric("vus", window=5)}, t, p, s)
     assert set(out) == {"my_f1", "vus/vus_roc", "vus/vus_pr"}
+    # declared functions can be passed as they are
+    out = compute_metrics({"auc": M.roc_auc, "f1": M.f1}, t, p, s)
+    assert out == {"auc": M.roc_auc(t, s), "f1": M.f1(t, p)}
 
 
 def test_metric_config_errors_are_early_and_clear():
@@ -80,17 +86,81 @@ def test_metric_config_errors_are_early_and_clear():
         Metric("f2")
     with pytest.raises(AnogenError, match="input must be one of pred, score"):
         Metric("f1", input="scores")
+    with pytest.raises(AnogenError, match=r"declared with @metric\(input='pred'\); input='score' contradicts it"):
+        Metric("f1", input="score")
     with pytest.raises(AnogenError, match=r"bad arguments \['kk'\] for tdir.*valid keyword arguments: k"):
         Metric("tdir", kk=3)
     with pytest.raises(AnogenError, match="bad arguments"):
         Metric("tdir")  # k is required
     with pytest.raises(AnogenError, match="cannot be imported"):
         Metric("anogen.nothing.here")
+    with pytest.raises(AnogenError, match="does not say what it takes"):
+        Metric(f"{__name__}.undeclared")
+    with pytest.raises(AnogenError, match="metric input must be one of pred, score"):
+        metric(input="scores")
     t, p, s = _data()
     with pytest.raises(AnogenError, match="needs scores"):
-        Metric("roc_auc", input="score")(t, p, None)
+        Metric("roc_auc")(t, p, None)
     with pytest.raises(AnogenError, match="produced twice"):
         compute_metrics({"a": Metric("f1", name="x"), "b": Metric("recall", name="x")}, t, p, s)
+    with pytest.raises(AnogenError, match="metrics.u must be an anogen.metrics.suite.Metric or a function declared"):
+        compute_metrics({"u": undeclared}, t, p, s)
+
+
+# ---- plug-ins: a metric is one decorated function (+ a YAML entry) ----
+
+@metric(input="score")
+def top_k_hit(y_true, y_score, k: int = 5) -> float:
+    """A test plug-in outside the package: 1.0 when one of the k highest scores is an anomaly."""
+    top = np.argsort(-np.asarray(y_score, dtype=float), kind="stable")[:k]
+    return float(np.asarray(y_true)[top].any())
+
+
+def undeclared(y_true, y_pred) -> float:
+    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+
+
+def test_a_metric_defined_outside_the_package_plugs_in_through_the_config():
+    from anogen.config import build_group
+
+    cfg = OmegaConf.merge(OmegaConf.load(CONF / "metrics" / "pointwise.yaml"),
+                          {"top3": {"_target_": "anogen.metrics.suite.Metric", "fn": f"{__name__}.top_k_hit", "k": 3}})
+    metrics = build_group(cfg, "metrics")
+    assert metrics["top3"].input == "score"  # from the decorator, not from the config
+    t, p, s = _data()
+    out = compute_metrics(metrics, t, p, s)
+    assert out["top3"] == top_k_hit(t, s, k=3) and out["f1"] == M.f1(t, p)
+    s2 = s.copy()
+    s2[t == 1] = -1.0  # the anomalies score lowest: no hit in the top 3, whatever the prediction says
+    assert compute_metrics(metrics, t, t, s2)["top3"] == 0.0
+    # an undeclared function still works when the entry says what it takes
+    assert Metric(f"{__name__}.undeclared", input="pred")(t, p) == {f"{__name__}.undeclared": undeclared(t, p)}
+
+
+def test_declarations_replace_the_hard_coded_lists():
+    # every package metric is collected from its decorator, with the inputs it always had
+    assert M.SCORE_METRICS == {"roc_auc", "pr_auc", "best_f1", "vus", "vus_roc", "vus_pr"}
+    assert set(M.METRICS) == {
+        "accuracy", "affiliation_pr", "affiliation_precision", "affiliation_recall", "balanced_accuracy",
+        "best_f1", "composite_f1", "confusion", "dair", "detection_counts", "event_recall", "f1", "fbeta",
+        "fpr", "nab_score", "pak_auc", "pak_f1", "point_adjusted_f1", "pr_auc", "precision", "range_fbeta",
+        "range_precision", "range_recall", "recall", "roc_auc", "specificity", "tdir", "temporal_distance",
+        "vus", "vus_pr", "vus_roc", "wdd",
+    }
+    assert all(getattr(M, n) is f and n in M.__all__ for n, f in M.METRICS.items())
+    assert callable(M.point_adjust) and callable(M.best_f1_threshold) and "standard" in M.NAB_PROFILES
+    # no config entry states the input: the function's declaration is the only source
+    for group in GROUPS:
+        for key, node in OmegaConf.load(CONF / "metrics" / f"{group}.yaml").items():
+            assert "input" not in node, f"{group}.{key}"
+            assert M.metric_input(M.METRICS[node.fn]) in ("pred", "score")
+
+
+def test_headline_metrics_are_listed_once_and_are_real_entry_names():
+    assert isinstance(M.HEADLINE, tuple) and M.HEADLINE[:3] == ("roc_auc", "pr_auc", "f1")
+    assert len(set(M.HEADLINE)) == len(M.HEADLINE)
+    entries = {k for g in GROUPS for k in OmegaConf.load(CONF / "metrics" / f"{g}.yaml")}
+    assert set(M.HEADLINE) <= entries, sorted(set(M.HEADLINE) - entries)
 
 
 # ---- the seed's eval task ----

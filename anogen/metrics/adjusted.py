@@ -18,8 +18,7 @@ import numpy as np
 from anogen.types import AnogenError
 
 from ._validate import check_pred, fbeta_from, ranges, ratio
-
-__all__ = ["point_adjust", "point_adjusted_f1", "pak_f1", "pak_auc"]
+from .base import metric
 
 
 def _check_pct(k, name: str = "k") -> float:
@@ -67,6 +66,7 @@ def _f1_at(L, hit, n_true, n_pred_out, n_pred_in, adj) -> float:
     return fbeta_from(prec, rec, 1.0)
 
 
+@metric(input="pred")
 def pak_f1(y_true, y_pred, k: float) -> float:
     """F1 of the PA%K-adjusted prediction.
 
@@ -87,11 +87,13 @@ def pak_f1(y_true, y_pred, k: float) -> float:
     return _f1_at(L, hit, n_true, n_pred_out, n_pred_in, hit > (k / 100.0) * L)
 
 
+@metric(input="pred")
 def point_adjusted_f1(y_true, y_pred) -> float:
     """Point-adjusted F1 (Xu et al. 2018): :func:`pak_f1` with ``k = 0``."""
     return pak_f1(y_true, y_pred, k=0.0)
 
 
+@metric(input="pred")
 def pak_auc(y_true, y_pred, ks=None) -> float:
     """Area under the PA%K F1 curve over ``K`` (Kim et al. 2022), normalised to ``[0, 1]``.
 

@@ -26,8 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import check_pred, ranges
-
-__all__ = ["affiliation_pr", "affiliation_precision", "affiliation_recall"]
+from .base import metric
 
 
 def _min_integral(d: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -142,6 +141,7 @@ def _affiliation(t: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     return precision, recall
 
 
+@metric(input="pred")
 def affiliation_pr(y_true, y_pred) -> dict[str, float]:
     """Affiliation precision and recall in one pass.
 
@@ -156,11 +156,13 @@ def affiliation_pr(y_true, y_pred) -> dict[str, float]:
     return {"precision": pr, "recall": rc}
 
 
+@metric(input="pred")
 def affiliation_precision(y_true, y_pred) -> float:
     """Affiliation precision (Huet et al. 2022); see the module docstring."""
     return _affiliation(*check_pred(y_true, y_pred))[0]
 
 
+@metric(input="pred")
 def affiliation_recall(y_true, y_pred) -> float:
     """Affiliation recall (Huet et al. 2022); see the module docstring."""
     return _affiliation(*check_pred(y_true, y_pred))[1]

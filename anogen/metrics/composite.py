@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import check_positive, check_pred, fbeta_from, ranges, ratio
-
-__all__ = ["composite_f1", "event_recall"]
+from .base import metric
 
 
 def _parts(t: np.ndarray, p: np.ndarray) -> tuple[float, float]:
@@ -28,6 +27,7 @@ def _parts(t: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     return prec, rec
 
 
+@metric(input="pred")
 def event_recall(y_true, y_pred) -> float:
     """Share of true ranges with at least one predicted point.
 
@@ -37,6 +37,7 @@ def event_recall(y_true, y_pred) -> float:
     return _parts(*check_pred(y_true, y_pred))[1]
 
 
+@metric(input="pred")
 def composite_f1(y_true, y_pred, beta: float = 1.0) -> float:
     """Composite F-beta: point-wise precision and event-wise recall.
 

@@ -17,16 +17,7 @@ import numpy as np
 from anogen.types import AnogenError
 
 from ._validate import check_choice, check_score, ranges
-
-__all__ = [
-    "roc_auc",
-    "pr_auc",
-    "best_f1",
-    "best_f1_threshold",
-    "vus",
-    "vus_roc",
-    "vus_pr",
-]
+from .base import metric
 
 
 def _need_classes(t: np.ndarray, metric: str, need_negative: bool = True) -> None:
@@ -54,6 +45,7 @@ def _desc_curve(t: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return ss[last], tps, fps
 
 
+@metric(input="score")
 def roc_auc(y_true, y_score) -> float:
     """Area under the ROC curve (ties count one half; equals scikit-learn's ``roc_auc_score``).
 
@@ -74,6 +66,7 @@ def roc_auc(y_true, y_score) -> float:
     return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2.0))
 
 
+@metric(input="score")
 def pr_auc(y_true, y_score) -> float:
     """Average precision ``sum_i (R_i - R_{i-1}) P_i`` over distinct thresholds.
 
@@ -112,6 +105,7 @@ def best_f1_threshold(y_true, y_score) -> tuple[float, float]:
     return float(f[i]), float(thr[i])
 
 
+@metric(input="score")
 def best_f1(y_true, y_score) -> float:
     """Best point-wise F1 over all thresholds (an oracle: it looks at the labels)."""
     return best_f1_threshold(y_true, y_score)[0]
@@ -282,6 +276,7 @@ def _merge_tsb(seg_s, seg_e, starts, last, h):
     return seg_s[first], seg_e[lastm]
 
 
+@metric(input="score")
 def vus(
     y_true, y_score, window: int = 100, variant: str = "reference", thresholds: int = 250
 ) -> dict[str, float]:
@@ -311,11 +306,13 @@ def vus(
     return {"vus_roc": roc, "vus_pr": pr}
 
 
+@metric(input="score")
 def vus_roc(y_true, y_score, window: int = 100, variant: str = "reference", thresholds: int = 250) -> float:
     """VUS-ROC; see :func:`vus` for the arguments and the two variants."""
     return _vus_curves(y_true, y_score, window, variant, thresholds)[0]
 
 
+@metric(input="score")
 def vus_pr(y_true, y_score, window: int = 100, variant: str = "reference", thresholds: int = 250) -> float:
     """VUS-PR; see :func:`vus` for the arguments and the two variants."""
     return _vus_curves(y_true, y_score, window, variant, thresholds)[1]

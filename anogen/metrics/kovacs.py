@@ -26,8 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import check_k, check_positive, check_pred, ratio
-
-__all__ = ["detection_counts", "tdir", "dair", "temporal_distance", "wdd"]
+from .base import metric
 
 
 def _counts(t: np.ndarray, p: np.ndarray, k: int) -> tuple[int, int, int, int]:
@@ -47,6 +46,7 @@ def _counts(t: np.ndarray, p: np.ndarray, k: int) -> tuple[int, int, int, int]:
     return em, da, ma, fa
 
 
+@metric(input="pred")
 def detection_counts(y_true, y_pred, k: int) -> dict[str, int]:
     """Exact matches, detected, missed and false anomalies (Kovács et al. 2019).
 
@@ -63,6 +63,7 @@ def detection_counts(y_true, y_pred, k: int) -> dict[str, int]:
     return {"EM": em, "DA": da, "MA": ma, "FA": fa}
 
 
+@metric(input="pred")
 def tdir(y_true, y_pred, k: int) -> float:
     """Total detected in range ``(EM + DA) / (EM + DA + MA)``.
 
@@ -75,6 +76,7 @@ def tdir(y_true, y_pred, k: int) -> float:
     return ratio(em + da, em + da + ma, agree=not (t.any() or p.any()))
 
 
+@metric(input="pred")
 def dair(y_true, y_pred, k: int) -> float:
     """Detection accuracy in range ``(EM + DA) / (EM + DA + FA)``.
 
@@ -96,6 +98,7 @@ def _nearest(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return np.minimum(np.abs(src - left), np.abs(right - src))
 
 
+@metric(input="pred")
 def temporal_distance(y_true, y_pred) -> float:
     """Temporal distance TD (see the module docstring), ``O(n log n)``.
 
@@ -115,6 +118,7 @@ def temporal_distance(y_true, y_pred) -> float:
     return float(_nearest(ti, pi).sum() + _nearest(pi, ti).sum())
 
 
+@metric(input="pred")
 def wdd(y_true, y_pred, k: int, sigma: float | None = None, w_f: float = 1.0) -> float:
     """Weighted detection difference (exact form in the module docstring).
 

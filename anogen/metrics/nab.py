@@ -34,8 +34,7 @@ import numpy as np
 from anogen.types import AnogenError
 
 from ._validate import check_choice, check_positive, check_pred, ranges
-
-__all__ = ["nab_score", "NAB_PROFILES"]
+from .base import metric
 
 NAB_PROFILES: dict[str, dict[str, float]] = {
     "standard": {"tp": 1.0, "fp": 0.11, "fn": 1.0},
@@ -69,6 +68,7 @@ def nab_windows(y_true: np.ndarray, window_fraction: float = 0.1) -> tuple[np.nd
     return ws[first], np.maximum.reduceat(we, first)
 
 
+@metric(input="pred")
 def nab_score(y_true, y_pred, profile: str = "standard", window_fraction: float = 0.1) -> float:
     """Normalised NAB score of a binary prediction (see the module docstring).
 

@@ -11,18 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import check_positive, check_pred, fbeta_from, ratio
-
-__all__ = [
-    "confusion",
-    "precision",
-    "recall",
-    "f1",
-    "fbeta",
-    "fpr",
-    "specificity",
-    "accuracy",
-    "balanced_accuracy",
-]
+from .base import metric
 
 
 def _counts(t: np.ndarray, p: np.ndarray) -> tuple[int, int, int, int]:
@@ -49,6 +38,7 @@ def _tnr(tn: int, fp: int) -> float:
     return 1.0 if tn + fp == 0 else tn / (tn + fp)
 
 
+@metric(input="pred")
 def confusion(y_true, y_pred) -> dict[str, float]:
     """Confusion counts and the rates derived from them.
 
@@ -83,6 +73,7 @@ def confusion(y_true, y_pred) -> dict[str, float]:
     }
 
 
+@metric(input="pred")
 def precision(y_true, y_pred) -> float:
     """Point-wise precision ``TP / (TP + FP)``.
 
@@ -98,6 +89,7 @@ def precision(y_true, y_pred) -> float:
     return _ppv(tp, fp, fn)
 
 
+@metric(input="pred")
 def recall(y_true, y_pred) -> float:
     """Point-wise recall (TPR) ``TP / (TP + FN)``.
 
@@ -108,6 +100,7 @@ def recall(y_true, y_pred) -> float:
     return _tpr(tp, fp, fn)
 
 
+@metric(input="pred")
 def fbeta(y_true, y_pred, beta: float = 1.0) -> float:
     """Point-wise F-beta ``(1 + b^2) P R / (b^2 P + R)``; ``0.0`` when ``P = R = 0``.
 
@@ -121,29 +114,34 @@ def fbeta(y_true, y_pred, beta: float = 1.0) -> float:
     return fbeta_from(_ppv(tp, fp, fn), _tpr(tp, fp, fn), beta)
 
 
+@metric(input="pred")
 def f1(y_true, y_pred) -> float:
     """Point-wise F1 (``fbeta`` with ``beta=1``)."""
     return fbeta(y_true, y_pred, beta=1.0)
 
 
+@metric(input="pred")
 def fpr(y_true, y_pred) -> float:
     """False-positive rate ``FP / (FP + TN)``; ``0.0`` when there is no true normal point."""
     _, tn, fp, _ = _counts(*check_pred(y_true, y_pred))
     return 1.0 - _tnr(tn, fp)
 
 
+@metric(input="pred")
 def specificity(y_true, y_pred) -> float:
     """Specificity (TNR) ``TN / (TN + FP)``; ``1.0`` when there is no true normal point."""
     _, tn, fp, _ = _counts(*check_pred(y_true, y_pred))
     return _tnr(tn, fp)
 
 
+@metric(input="pred")
 def accuracy(y_true, y_pred) -> float:
     """Fraction of time steps whose prediction equals the label."""
     t, p = check_pred(y_true, y_pred)
     return float(np.count_nonzero(t == p)) / t.shape[0]
 
 
+@metric(input="pred")
 def balanced_accuracy(y_true, y_pred) -> float:
     """Mean of TPR and TNR (each with the undefined-case values above)."""
     tp, tn, fp, fn = _counts(*check_pred(y_true, y_pred))

@@ -36,8 +36,7 @@ from ._validate import (
     fbeta_from,
     ranges,
 )
-
-__all__ = ["range_precision", "range_recall", "range_fbeta"]
+from .base import metric
 
 _BIASES = ("flat", "front", "middle", "back")
 _CARDS = ("one", "reciprocal")
@@ -121,6 +120,7 @@ def _recall(t, p, ts, te, ps, pe, alpha, cardinality, bias) -> float:
     return _side_score(ts, te, p, ps, pe, alpha, cardinality, bias)
 
 
+@metric(input="pred")
 def range_precision(
     y_true, y_pred, alpha: float = 0.0, cardinality: str = "one", bias: str = "flat"
 ) -> float:
@@ -142,6 +142,7 @@ def range_precision(
     return _precision(t, p, ts, te, ps, pe, alpha, cardinality, bias)
 
 
+@metric(input="pred")
 def range_recall(y_true, y_pred, alpha: float = 0.0, cardinality: str = "one", bias: str = "flat") -> float:
     """Range-based recall (Tatbul et al. 2018), averaged over true ranges.
 
@@ -161,6 +162,7 @@ def range_recall(y_true, y_pred, alpha: float = 0.0, cardinality: str = "one", b
     return _recall(t, p, ts, te, ps, pe, alpha, cardinality, bias)
 
 
+@metric(input="pred")
 def range_fbeta(
     y_true,
     y_pred,

@@ -2,39 +2,40 @@
 
 A file ``conf/metrics/kovacs.yaml`` holds entries such as::
 
-    tdir: {_target_: anogen.metrics.suite.Metric, fn: tdir, input: pred, k: 3}
+    tdir: {_target_: anogen.metrics.suite.Metric, fn: tdir, k: 3}
 
-The pipeline instantiates every entry (``hydra.utils.instantiate``) into a
-``dict[str, Metric]`` and calls :func:`compute_metrics` once per detector; the result keys
-are the entry names (prefix them with the detector name: ``detector/metric``).
+``fn`` names a metric function (declared with :func:`anogen.metrics.metric`, which says whether
+it takes the prediction or the scores); the other keys are its keyword arguments. The jobs build
+every entry into a ``dict[str, Metric]`` and call :func:`compute_metrics` once per detector;
+the result keys are the entry names (prefix them with the detector name: ``detector/metric``).
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, get_args
 
 import numpy as np
 
+from anogen.metrics.base import Input, metric_input
 from anogen.types import AnogenError
 
 __all__ = ["Metric", "compute_metrics", "resolve_metric"]
 
-_INPUTS = ("pred", "score")
 
-
-def resolve_metric(fn: str) -> Callable[..., Any]:
-    """Find a metric function by name (``"tdir"``) or dotted path (``"pkg.mod.func"``)."""
+def resolve_metric(fn: str | Callable[..., Any]) -> Callable[..., Any]:
+    """Find a metric function by name (``"tdir"``), dotted path (``"pkg.mod.func"``) or as given."""
+    if callable(fn):
+        return fn
     import anogen.metrics as metrics
 
     if not isinstance(fn, str) or not fn:
         raise AnogenError(f"metric fn must be a function name such as 'f1', got {fn!r}")
     if "." not in fn:
-        if fn in metrics.__all__ and callable(getattr(metrics, fn)):
-            return getattr(metrics, fn)
-        names = ", ".join(n for n in metrics.__all__ if callable(getattr(metrics, n)))
-        raise AnogenError(f"unknown metric fn {fn!r}; valid: {names}, or a dotted path")
+        if fn in metrics.METRICS:
+            return metrics.METRICS[fn]
+        raise AnogenError(f"unknown metric fn {fn!r}; valid: {', '.join(metrics.METRICS)}, or a dotted path")
     mod_name, _, attr = fn.rpartition(".")
     try:
         obj = getattr(importlib.import_module(mod_name), attr)
@@ -45,15 +46,29 @@ def resolve_metric(fn: str) -> Callable[..., Any]:
     return obj
 
 
+def _input_of(func: Callable[..., Any], input: str | None, label: str) -> Input:
+    """The input a metric gets: its declaration; ``input`` only for an undeclared function."""
+    declared = metric_input(func)
+    if input is not None and input not in get_args(Input):
+        raise AnogenError(f"metric {label!r}: input must be one of pred, score; got {input!r}")
+    if declared is not None and input is not None and input != declared:
+        raise AnogenError(f"metric {label!r}: its function is declared with @metric(input={declared!r}); "
+                          f"input={input!r} contradicts it (leave input out)")
+    if declared is None and input is None:
+        raise AnogenError(f"metric {label!r}: the function does not say what it takes; decorate it with "
+                          "@anogen.metrics.metric(input='pred' or 'score') (or give input)")
+    return declared or input  # type: ignore[return-value]
+
+
 class Metric:
-    """One configured metric: a function of ``anogen.metrics`` plus its keyword arguments.
+    """One configured metric: a metric function plus its keyword arguments.
 
     Args:
-        fn: function name in :mod:`anogen.metrics` (e.g. ``"range_fbeta"``) or a dotted path
-            to any function ``f(y_true, y_pred_or_score, **kwargs)``.
-        input: ``"pred"`` (gets the thresholded 0/1 prediction) or ``"score"`` (gets the
-            raw anomaly score).
-        name: result key; default: the key of the entry in ``compute_metrics``, else ``fn``.
+        fn: a metric function, its name in :data:`anogen.metrics.METRICS` (e.g. ``"range_fbeta"``)
+            or a dotted path to any function ``f(y_true, y_pred_or_score, **kwargs)``.
+        input: only for a function without a :func:`~anogen.metrics.metric` declaration:
+            ``"pred"`` (gets the thresholded 0/1 prediction) or ``"score"`` (the raw scores).
+        name: result key; default: the key of the entry in ``compute_metrics``, else ``fn``'s name.
         **kwargs: keyword arguments of ``fn`` (checked against its signature now, so a typo
             fails when the config is loaded, not after the detectors ran).
 
@@ -61,12 +76,11 @@ class Metric:
     ``detection_counts``, ``vus``, ``affiliation_pr``) is flattened to ``{name/key: value}``.
     """
 
-    def __init__(self, fn: str, input: str = "pred", name: str | None = None, **kwargs: Any) -> None:
-        self.fn = fn
+    def __init__(self, fn: str | Callable[..., Any], input: str | None = None, name: str | None = None,
+                 **kwargs: Any) -> None:
+        self.fn = fn if isinstance(fn, str) else getattr(fn, "__name__", repr(fn))
         self.func = resolve_metric(fn)
-        if input not in _INPUTS:
-            raise AnogenError(f"metric {name or fn!r}: input must be one of pred, score; got {input!r}")
-        self.input = input
+        self.input: Input = _input_of(self.func, input, name or self.fn)
         self.name = name
         self.kwargs = dict(kwargs)
         try:
@@ -74,7 +88,7 @@ class Metric:
         except TypeError as e:
             params = [p for p in inspect.signature(self.func).parameters][2:]
             raise AnogenError(
-                f"metric {name or fn!r}: bad arguments {sorted(self.kwargs)} for {fn} ({e}); "
+                f"metric {name or self.fn!r}: bad arguments {sorted(self.kwargs)} for {self.fn} ({e}); "
                 f"valid keyword arguments: {', '.join(params) or 'none'}"
             ) from None
 
@@ -105,14 +119,16 @@ class Metric:
         return self.compute(y_true, y_pred, y_score)
 
 
-def compute_metrics(metrics: Mapping[str, Metric], y_true, y_pred=None, y_score=None) -> dict[str, float]:
+def compute_metrics(metrics: Mapping[str, Metric | Callable[..., Any]], y_true, y_pred=None,
+                    y_score=None) -> dict[str, float]:
     """Evaluate every configured metric on one series.
 
     Args:
-        metrics: ``{entry name: Metric}`` (e.g. the instantiated ``cfg.metrics``).
+        metrics: ``{entry name: Metric}`` (e.g. the built ``cfg.metrics``); a declared metric
+            function (``{"auc": anogen.metrics.roc_auc}``) is taken as ``Metric(fn)``.
         y_true: ``(n,)`` 0/1 labels.
-        y_pred: ``(n,)`` 0/1 prediction for the ``input: pred`` metrics.
-        y_score: ``(n,)`` scores for the ``input: score`` metrics.
+        y_pred: ``(n,)`` 0/1 prediction, for the metrics declared ``input="pred"``.
+        y_score: ``(n,)`` scores, for the metrics declared ``input="score"``.
 
     Returns:
         Flat ``{metric name: float}`` in the order of ``metrics``.
@@ -121,7 +137,10 @@ def compute_metrics(metrics: Mapping[str, Metric], y_true, y_pred=None, y_score=
     out: dict[str, float] = {}
     for key, m in metrics.items():
         if not isinstance(m, Metric):
-            raise AnogenError(f"metrics.{key} must be an anogen.metrics.suite.Metric, got {type(m).__name__}")
+            if not (callable(m) and metric_input(m) is not None):
+                raise AnogenError(f"metrics.{key} must be an anogen.metrics.suite.Metric or a function declared "
+                                  f"with @anogen.metrics.metric, got {type(m).__name__}")
+            m = Metric(m)
         res = m.compute(y_true, y_pred, y_score, name=key)
         dup = set(res) & set(out)
         if dup:
