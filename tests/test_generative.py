@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from flax import nnx
 
+from anogen.config import build
 from anogen.filters.bounds import Bounds
 from anogen.filters.cluster import Cluster
 from anogen.models import LSTMVAE, MLPVAE
@@ -58,13 +59,30 @@ def test_vae_tail_labels_exactly_written_windows(window_ctx_parts):
     assert ctx.extra["latent"]["accepted"].shape == (2, 3)
 
 
+def test_compose_with_a_model_sampler(window_ctx_parts):
+    from anogen.samplers.compose import Compose
+    from anogen.samplers.noise import Noise
+
+    fold, scaler, model, *_ = window_ctx_parts
+    comp = Compose({"noise": Noise(ratio=0.02, magnitude=0.5), "tail": VAETail(ratio=0.1, margin=2.0)})
+    assert comp.needs_model
+    inj = generate_fold(comp, SampleContext.from_fold(fold, model=model, scaler=scaler), np.random.default_rng(3))
+    check_injected(inj)
+    by_source = {src: [e for e in inj.events if e.source == src] for src in ("noise", "vae_tail")}
+    assert len(by_source["vae_tail"]) == 2 and all(e.length == 8 for e in by_source["vae_tail"])
+    assert sum(e.length for e in by_source["noise"]) == 4
+
+
 def test_vae_tail_errors(window_ctx_parts):
     fold, scaler, model, mm, row_model = window_ctx_parts
-    with pytest.raises(AnogenError, match="margin"):
-        VAETail(margin=-1)
+    with pytest.raises(AnogenError, match=r"^sampler\.margin: must be >= 0(\.0)?, got -1$"):
+        build({"_target_": "anogen.samplers.vae_tail.VAETail", "margin": -1}, "sampler")
+    with pytest.raises(AnogenError, match=r"^sampler\.margin: must be >= 0(\.0)?, got -1$"):   # in Python: at plan
+        generate_fold(VAETail(margin=-1), SampleContext.from_fold(fold, model=model, scaler=scaler),
+                      np.random.default_rng(0))
     with pytest.raises(AnogenError, match="window model"):
         generate_fold(VAETail(), SampleContext.from_fold(fold, model=row_model, scaler=mm), np.random.default_rng(0))
-    with pytest.raises(AnogenError, match="dims"):
+    with pytest.raises(AnogenError, match=r"^sampler\.dims: \[7\] out of range for the model's latent_dim 3$"):
         generate_fold(VAETail(dims=[7]), SampleContext.from_fold(fold, model=model, scaler=scaler), np.random.default_rng(0))
 
 
@@ -105,15 +123,31 @@ def test_latent_uniform_unreachable_reports_rates(window_ctx_parts):
         generate_fold(s, ctx, np.random.default_rng(0))
 
 
-@pytest.mark.parametrize("kw, match", [(dict(margin=-0.1), "margin"), (dict(mode="x"), "mode"),
-                                       (dict(count=0), "count"), (dict(ratio=0.7), r"\(0, 0.5\]")])
+@pytest.mark.parametrize("kw, match", [
+    (dict(margin=-0.1), r"^sampler\.margin: must be >= 0(\.0)?, got -0\.1$"),
+    (dict(mode="x"), r"^sampler\.mode: must be 'insert' or 'replace', got 'x'$"),
+    (dict(count=0), r"^sampler\.count: must be > 0, got 0$"),
+    (dict(ratio=0.7), r"^sampler\.ratio: must be .*<= 0\.5, got 0\.7$"),
+    (dict(max_batches=0), r"^sampler\.max_batches: must be > 0, got 0$"),
+    (dict(ratio=None, count=None), r"^sampler\.ratio: set sampler\.ratio or sampler\.count"),
+])
 def test_latent_uniform_bad_params(kw, match):
     with pytest.raises(AnogenError, match=match):
-        LatentUniform(**kw)
+        build({"_target_": "anogen.samplers.latent_uniform.LatentUniform", **kw}, "sampler")
 
 
+def test_latent_uniform_checks_python_built_params_at_plan():
+    from anogen.types import Fold
+
+    x = np.ones((20, 1))
+    fold = Fold(0, ("a",), x, x, np.arange(20), np.arange(20), np.array([[0, 20]]))
+    with pytest.raises(AnogenError, match=r"^sampler\.mode: must be 'insert' or 'replace', got 'x'$"):
+        LatentUniform(mode="x").plan(SampleContext.from_fold(fold), np.random.default_rng(0))
+
+
+@pytest.mark.slow  # a whole run (training included); the component path is tested above
 def test_pipeline_latent_with_filters(tmp_path):
-    from anogen.pipeline import run
+    from anogen.jobs.run import run
     from tests.conftest import TINY as TINY_OV, compose
 
     cfg = compose(TINY_OV + ["+experiment=latent", "trainer.epochs=3", "sampler.count=4", "detectors=[zscore]",
@@ -125,7 +159,7 @@ def test_pipeline_latent_with_filters(tmp_path):
 
 
 def test_filters_need_latent_sampler(tmp_path):
-    from anogen.pipeline import run
+    from anogen.jobs.run import run
     from tests.conftest import TINY as TINY_OV, compose
 
     with pytest.raises(AnogenError, match="only apply to latent samplers"):

@@ -9,14 +9,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 import numpy as np
 
-from anogen.samplers.base import SampleContext, Slot, SlotRequest, anomaly_count
+from anogen.params import NonNegativeFloat, PositiveInt, Ratio
+from anogen.samplers.base import SampleContext, Slot, SlotRequest, anomaly_count, check_attributes
 from anogen.types import AnogenError, Edit
 
 __all__ = ["LatentUniform", "normal_codes"]
+
+_KEEP_REJECTED = (4, 500)  # batches x points of rejected codes kept per filter (for the latent plot)
 
 
 def normal_codes(ctx: SampleContext, max_points: int = 200_000) -> np.ndarray:
@@ -44,7 +47,7 @@ class LatentUniform:
     """Uniform latent sampling outside the normal data, decoded and filtered.
 
     Args:
-        ratio: fraction of anomalous rows (used when ``count`` is None).
+        ratio: fraction of anomalous rows, in (0, 0.5] (used when ``count`` is None).
         count: exact number of anomalies (rows for row models, windows for window models).
         margin: extra latent range on each side, as a fraction of the normal range (>= 0).
         mode: ``insert`` (new rows, time stamps interpolated) or ``replace`` (overwrite rows).
@@ -56,27 +59,21 @@ class LatentUniform:
     name = "latent_uniform"
     needs_model = True
 
-    def __init__(self, ratio: float | None = 0.05, count: int | None = None, margin: float = 0.5,
-                 mode: str = "insert", filters: Mapping[str, Any] | None = None, batch_size: int | None = None,
-                 max_batches: int = 50) -> None:
-        if count is None:
-            anomaly_count(100, ratio)
-        elif not isinstance(count, (int, np.integer)) or count < 1:
-            raise AnogenError(f"sampler.count must be a positive integer or null, got {count!r}")
-        if not (isinstance(margin, (int, float)) and np.isfinite(margin) and margin >= 0):
-            raise AnogenError(f"sampler.margin must be a number >= 0, got {margin!r}")
-        if mode not in ("insert", "replace"):
-            raise AnogenError(f"sampler.mode must be 'insert' or 'replace', got {mode!r}")
-        if max_batches < 1:
-            raise AnogenError(f"sampler.max_batches must be >= 1, got {max_batches}")
-        self.ratio, self.count, self.margin, self.mode = ratio, count, float(margin), mode
+    def __init__(self, ratio: Ratio | None = 0.05, count: PositiveInt | None = None, margin: NonNegativeFloat = 0.5,
+                 mode: Literal["insert", "replace"] = "insert", filters: Mapping[str, Any] | None = None,
+                 batch_size: PositiveInt | None = None, max_batches: PositiveInt = 50) -> None:
+        if ratio is None and count is None:
+            raise AnogenError("sampler.ratio: set sampler.ratio or sampler.count (both are null)")
+        self.ratio, self.count, self.margin, self.mode = ratio, count, margin, mode
         self.filters = dict(filters or {})
-        self.batch_size, self.max_batches = batch_size, int(max_batches)
+        self.batch_size, self.max_batches = batch_size, max_batches
 
     def _length(self, ctx: SampleContext) -> int:
         return int(ctx.model.seq_len) if getattr(ctx.model, "kind", "row") == "window" else 1
 
     def plan(self, ctx: SampleContext, rng: np.random.Generator) -> list[SlotRequest]:
+        """``count`` requests (or ``max(1, round(int(n * ratio) / L))``) of ``L`` rows in ``mode``."""
+        check_attributes(self, "sampler")
         if ctx.model is None:
             raise AnogenError("sampler=latent_uniform needs a trained model: add model=vae_mlp or model=vae")
         L = self._length(ctx)
@@ -86,68 +83,78 @@ class LatentUniform:
             k = max(1, int(round(anomaly_count(ctx.n_test, self.ratio) / L)))
         return [SlotRequest(L, self.mode) for _ in range(k)]
 
+    def _box(self, z_normal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(k,)`` low and high ends of the sampling box: the normal range widened by ``margin``."""
+        lo, hi = z_normal.min(axis=0), z_normal.max(axis=0)
+        span = np.where(hi - lo > 0, hi - lo, 1.0)
+        return lo - self.margin * span, hi + self.margin * span
+
+    def _filter(self, z: np.ndarray, x: np.ndarray, stats: dict[str, dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+        """Apply the filters in order to one batch, counting what each saw and kept (updates ``stats``)."""
+        for name, f in self.filters.items():
+            keep = np.asarray(f(z, x), dtype=bool)
+            st = stats[name]
+            st["in"] += z.shape[0]
+            st["kept"] += int(keep.sum())
+            if len(st["rejected"]) < _KEEP_REJECTED[0]:
+                st["rejected"].append(z[~keep][:_KEEP_REJECTED[1]])
+            z, x = z[keep], x[keep]
+            if z.shape[0] == 0:
+                break
+        return z, x
+
     def sample(self, ctx: SampleContext, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, dict]:
         """Draw until ``n`` candidates pass every filter.
 
         Returns:
             (z ``(n, k)``, decoded values in original units ``(n, d)`` or ``(n, L, d)``, report dict with
-            per-filter acceptance counts).
+            per-filter acceptance counts). The report and the codes (for the latent plot) are also
+            written to ``ctx.extra["filter_report"]`` and ``ctx.extra["latent"]``.
+
+        Raises:
+            AnogenError: fewer than ``n`` accepted after ``max_batches`` batches (with the rates).
         """
         from anogen.train import decode
 
         z_normal = normal_codes(ctx)
-        for name, f in self.filters.items():
+        for f in self.filters.values():
             f.fit(z_normal=z_normal, x_train=ctx.fold.train, columns=tuple(ctx.fold.columns))
-        lo, hi = z_normal.min(axis=0), z_normal.max(axis=0)
-        span = np.where(hi - lo > 0, hi - lo, 1.0)
-        lo, hi = lo - self.margin * span, hi + self.margin * span
+        lo, hi = self._box(z_normal)
         bs = int(self.batch_size or max(1024, 10 * n))
-        seen = {name: 0 for name in self.filters}
-        kept_by = {name: 0 for name in self.filters}
-        drawn = 0
-        acc_z, acc_x = [], []
-        rejected: dict[str, list[np.ndarray]] = {name: [] for name in self.filters}
-        have = 0
+        stats = {name: {"in": 0, "kept": 0, "rejected": []} for name in self.filters}
+        drawn, have, acc_z, acc_x = 0, 0, [], []
         for _ in range(self.max_batches):
             z = rng.uniform(lo, hi, size=(bs, z_normal.shape[1]))
             drawn += bs
             x = ctx.scaler.inverse_transform(np.asarray(decode(ctx.model, z.astype(np.float32)), np.float64))
-            for name, f in self.filters.items():
-                seen[name] += z.shape[0]
-                keep = np.asarray(f(z, x), dtype=bool)
-                kept_by[name] += int(keep.sum())
-                if len(rejected[name]) < 4:
-                    rejected[name].append(z[~keep][:500])
-                z, x = z[keep], x[keep]
-                if z.shape[0] == 0:
-                    break
+            z, x = self._filter(z, x, stats)
             acc_z.append(z)
             acc_x.append(x)
             have += z.shape[0]
             if have >= n:
                 break
         report = {"drawn": drawn, "accepted": have,
-                  "filters": {name: {"in": seen[name], "kept": kept_by[name],
-                                     "rate": kept_by[name] / seen[name] if seen[name] else float("nan")}
-                              for name in self.filters}}
+                  "filters": {k: {"in": v["in"], "kept": v["kept"],
+                                  "rate": v["kept"] / v["in"] if v["in"] else float("nan")} for k, v in stats.items()}}
         ctx.extra["filter_report"] = report
         if have < n:
-            rates = ", ".join(f"{k}: {v['kept']}/{v['in']} kept ({100 * v['rate']:.2f}%)"
-                              for k, v in report["filters"].items()) or "no filters"
-            worst = min(report["filters"].items(), key=lambda kv: kv[1]["rate"], default=(None, None))[0]
-            raise AnogenError(
-                f"sampler=latent_uniform accepted {have} of {n} anomalies after {drawn} candidates "
-                f"({self.max_batches} batches); acceptance per filter: {rates}"
-                + (f"; '{worst}' rejected most: loosen it or raise sampler.margin/max_batches" if worst else ""))
-        z = np.concatenate(acc_z)[:n]
-        x = np.concatenate(acc_x)[:n]
+            raise AnogenError(self._shortfall(have, n, report))
+        z, x = np.concatenate(acc_z)[:n], np.concatenate(acc_x)[:n]
         ctx.extra["latent"] = {"z_normal": z_normal, "accepted": z,
-                               "rejected": {k: np.concatenate(v) if v else np.zeros((0, z.shape[1]))
-                                            for k, v in rejected.items()}}
-        ctx.extra["filter_report"] = report
+                               "rejected": {k: np.concatenate(v["rejected"]) if v["rejected"]
+                                            else np.zeros((0, z.shape[1])) for k, v in stats.items()}}
         return z, x, report
 
+    def _shortfall(self, have: int, n: int, report: dict) -> str:
+        rates = ", ".join(f"{k}: {v['kept']}/{v['in']} kept ({100 * v['rate']:.2f}%)"
+                          for k, v in report["filters"].items()) or "no filters"
+        worst = min(report["filters"].items(), key=lambda kv: kv[1]["rate"], default=(None, None))[0]
+        return (f"sampler=latent_uniform accepted {have} of {n} anomalies after {report['drawn']} candidates "
+                f"({self.max_batches} batches); acceptance per filter: {rates}"
+                + (f"; '{worst}' rejected most: loosen it or raise sampler.margin/max_batches" if worst else ""))
+
     def fill(self, ctx: SampleContext, slots: list[Slot], rng: np.random.Generator) -> list[Edit]:
+        """Sample ``len(slots)`` accepted candidates and write one into each slot."""
         if not slots:
             return []
         z, x, _ = self.sample(ctx, len(slots), rng)
@@ -156,5 +163,5 @@ class LatentUniform:
         for i, s in enumerate(slots):
             vals = x[i].reshape(L, -1)
             edits.append(Edit(int(s.start), vals, self.mode, "latent", tuple(ctx.fold.columns), self.name,
-                              {"z": np.round(z[i], 5).tolist(), "margin": self.margin}))
+                              {"z": np.round(z[i], 5).tolist(), "margin": float(self.margin)}))
         return edits
