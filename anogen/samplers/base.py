@@ -8,6 +8,13 @@ Two phases let several samplers share one fold without overlapping (``sampler=co
 3. ``fill(ctx, slots, rng) -> list[Edit]``: the anomalous rows for each allocated slot.
 4. :func:`anogen.placement.apply_edits` writes the edits into the clean fold and returns an
    :class:`~anogen.types.Injected` whose labels are exactly the changed or inserted rows.
+
+:func:`anogen.samplers.generate_fold` runs the four steps. A sampler keeps no state between
+``plan`` and ``fill``: whatever ``plan`` decided for a slot (a kind, its parameters) rides on
+``SlotRequest.payload`` and comes back as ``Slot.payload``. :class:`~anogen.samplers.compose.Compose`
+is a sampler made of samplers (its plan concatenates theirs; its fill routes each slot back).
+Constructor parameters are typed (:mod:`anogen.params`): :func:`anogen.config.build` checks a
+config, :func:`check_attributes` checks a sampler built in Python at its first ``plan``.
 """
 
 from __future__ import annotations
