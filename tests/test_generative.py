@@ -146,7 +146,7 @@ def test_latent_uniform_checks_python_built_params_at_plan():
 
 
 @pytest.mark.slow  # a whole run (training included); the component path is tested above
-def test_pipeline_latent_with_filters(tmp_path):
+def test_run_latent_with_filters(tmp_path):
     from anogen.jobs.run import run
     from tests.conftest import TINY as TINY_OV, compose
 
