@@ -7,6 +7,11 @@ import os
 os.environ["WANDB_MODE"] = "disabled"
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=1")
+# a persistent JAX compilation cache shared by the tests (and the subprocesses they start):
+# the tiny models compile once per machine instead of once per process
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR",
+                      os.path.join(os.path.expanduser("~"), ".cache", "anogen", "jax-tests"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.2")
 
 from pathlib import Path  # noqa: E402
 

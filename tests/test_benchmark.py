@@ -54,7 +54,7 @@ def test_sanity_random_oracle_zscore():
     from anogen.detectors.baselines import RandomScore, ZScore
 
     fold = _fold()
-    spikes = Inject(count=200, kinds=["spike"], params={"spike": {"magnitude": 8.0}})
+    spikes = Inject(count=200, kinds=["spike"], catalog={"spike": {"magnitude": 8.0}})
     labels = {}
     # the oracle needs the labels of the injected fold: inject once the way the benchmark does
     from anogen.jobs.run import inject_fold

@@ -38,9 +38,9 @@ def test_option_composes_and_instantiates(group, option):
         m = build_model(node, n_features=3, seed=0)
         assert hasattr(m, "encode") and hasattr(m, "decode")
     elif group == "trainer":
-        from anogen.train.cache import _trainer_config
+        from anogen.jobs.spec import check_trainer
 
-        _trainer_config(dict(node))
+        check_trainer(node)
     else:
         obj = build(node, group)
         if group == "data":
@@ -52,8 +52,17 @@ EXPERIMENTS = sorted(p.stem for p in (Path(CONF_DIR) / "experiment").glob("*.yam
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
-def test_experiment_composes(name):
-    cfg = compose([f"+experiment={name}"])
-    build(cfg.sampler, "sampler")
-    build_group(cfg.get("detectors") or {}, "detectors")
-    build_group(cfg.get("metrics") or {}, "metrics")
+def test_experiment_composes_and_validates(name):
+    """The job builder validates and builds every component of the experiment (no data loaded)."""
+    from anogen.jobs.spec import build_job
+
+    job = build_job(compose([f"+experiment={name}"]))
+    assert job.sampler is not None and job.loggers
+
+
+@pytest.mark.parametrize("sampler", ["noise", "inject", "vae_tail", "latent_uniform", "compose"])
+def test_switching_the_sampler_of_an_experiment_validates(sampler):
+    from anogen.jobs.spec import build_job
+
+    extra = ["model=vae"] if sampler in ("vae_tail", "latent_uniform") else []
+    build_job(compose(["+experiment=quickstart", f"sampler={sampler}", *extra]))

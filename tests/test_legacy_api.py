@@ -127,3 +127,40 @@ def test_legacy_ano_vae_path(tmp_path):
     idx = json.loads((tmp_path / "out" / "0anoindex.json").read_text())
     assert idx["anoindex"] == np.flatnonzero(df["is_anomaly"]).tolist()
     assert all(e["end"] - e["start"] == 6 and e["kind"] == "vae_tail" for e in idx["events"])
+
+
+def test_api_generate_compose():
+    """Regression: generate(sampler="compose") raised AttributeError ('Compose' has no 'plan')."""
+    from anogen.placement import check_injected
+
+    x = np.sin(np.linspace(0, 60, 2000))[:, None] + 2
+    inj = anogen.generate(x, sampler="compose", seed=1)
+    assert {e.source for e in inj.events} >= {"noise", "inject"}
+    check_injected(inj)
+
+
+def test_api_benchmark_needs_a_detector_and_int_seeds():
+    x = np.sin(np.linspace(0, 60, 800))[:, None] + 2
+    with pytest.raises(AnogenError, match="^detectors: give at least one"):
+        anogen.benchmark(x, detectors=[])
+    with pytest.raises(AnogenError, match="^seeds"):
+        anogen.benchmark(x, seeds=["a"])
+
+
+def test_api_generate_uses_the_model_cache(tmp_path, monkeypatch):
+    """generate() with a generative sampler reuses a cached model like the CLI; cache=False retrains."""
+    import anogen.train.loop as loop_mod
+
+    monkeypatch.setenv("ANOGEN_CACHE_DIR", str(tmp_path / "cache"))
+    rng = np.random.default_rng(0)
+    x = np.sin(np.arange(600) / 5)[:, None] + 0.05 * rng.standard_normal((600, 1)) + 2
+    kw = dict(sampler="latent_uniform", model={"_target_": "anogen.models.MLPVAE", "latent_dim": 2, "hidden": 8, "likelihood": "gaussian"},
+              trainer={"epochs": 2}, count=3, seed=0, filters={})
+    trained = []
+    real_fit = loop_mod.fit
+    monkeypatch.setattr(loop_mod, "fit", lambda *a, **k: trained.append(1) or real_fit(*a, **k))
+    a = anogen.generate(x, **kw)
+    b = anogen.generate(x, **kw)
+    assert len(trained) == 1 and np.array_equal(a.values, b.values)
+    anogen.generate(x, cache=False, **kw)
+    assert len(trained) == 2

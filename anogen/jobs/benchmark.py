@@ -134,7 +134,7 @@ def leaderboard(rows: pd.DataFrame, by: Sequence[str] = ("detector",)) -> pd.Dat
 
 def leaderboard_markdown(lb: pd.DataFrame, metrics: Sequence[str] | None = None) -> str:
     """``mean ± std`` table in Markdown (the headline metrics, :data:`anogen.metrics.HEADLINE`)."""
-    from anogen import metrics as _m; HEADLINE = getattr(_m, "HEADLINE", ("roc_auc", "pr_auc", "f1"))  # TEMP
+    from anogen.metrics import HEADLINE
 
     id_cols = [c for c in ("detector", "sampler") if c in lb.columns]
     mets = [c for c in lb.columns if c not in id_cols + ["runs", "failed"] and not c.endswith("_std")]

@@ -174,7 +174,7 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
 
 def _finish_run(job: Job, results: list[FoldResult], out: RunOutputs, overrides: list[str], t0: float) -> RunResult:
     from anogen.jobs.writers import write_config, write_fold, write_histories
-    from anogen import metrics as _m; HEADLINE = getattr(_m, "HEADLINE", ("roc_auc", "pr_auc", "f1"))  # TEMP
+    from anogen.metrics import HEADLINE
 
     per_fold = [r.metrics for r in results]
     for r, m in zip(results, per_fold):
