@@ -92,17 +92,24 @@ def _model_for(target: Any):
     return create_model(f"{getattr(target, '__name__', 'target')}Params", __config__=config, **fields)
 
 
-def _declared_bounds(model: Any, loc: tuple) -> list[str]:
-    """The whole declared range of a top-level field (``["> 0", "<= 0.5"]``), not only the bound hit."""
-    if model is None or len(loc) != 1 or loc[0] not in model.model_fields:
-        return []
+def _bounds_of(metadata: Any) -> list[str]:
     out = []
-    for m in model.model_fields[loc[0]].metadata:
+    for m in metadata:
+        if isinstance(getattr(m, "metadata", None), list):  # a pydantic Field(...): its constraints
+            out += _bounds_of(m.metadata)
+            continue
         for k in ("gt", "ge", "lt", "le"):
             v = getattr(m, k, None)
             if v is not None:
                 out.append(f"{_RANGE_WORDS[k]} {v}")
     return out
+
+
+def _declared_bounds(model: Any, loc: tuple) -> list[str]:
+    """The whole declared range of a top-level field (``["> 0", "<= 0.5"]``), not only the bound hit."""
+    if model is None or len(loc) != 1 or loc[0] not in model.model_fields:
+        return []
+    return _bounds_of(model.model_fields[loc[0]].metadata)
 
 
 _TYPE_TAGS = {"int", "float", "str", "bool", "none", "list", "tuple", "dict"}
@@ -184,5 +191,7 @@ def check_value(value: Any, annotation: Any, key: str) -> Any:
         return TypeAdapter(annotation, config=None).validate_python(value)
     except ValidationError as e:
         err = dict(e.errors()[0])
-        err["loc"] = ()
+        whole = _bounds_of(typing.get_args(annotation)[1:]) if typing.get_origin(annotation) is Annotated else []
+        if whole and err.get("ctx") and any(k in err["ctx"] for k in _RANGE_WORDS):
+            raise AnogenError(f"{key}: must be {' and '.join(whole)}, got {err.get('input')!r}") from None
         raise AnogenError(format_error(err, key)) from None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
 from anogen.config import build, build_group, resolve_target, to_plain
-from anogen.params import NonNegativeInt, OpenFraction, check_params, check_value
+from anogen.params import NonNegativeInt, Probability, check_params, check_value
 from anogen.types import AnogenError
 
 __all__ = ["Job", "Tuning", "build_job", "check_trainer", "check_model"]
@@ -24,8 +24,8 @@ class Tuning:
     """Threshold tuning on a validation half of each test fold (benchmark)."""
 
     enabled: bool = False
-    objective: Literal["f1", "recall_at_fpr"] = "f1"
-    max_fpr: OpenFraction = 0.05
+    objective: Literal["f1", "recall_at_fpr"] = "f1"  # anogen.tuning.Objective
+    max_fpr: Probability = 0.05
 
 
 @dataclass
@@ -94,6 +94,10 @@ def check_model(model_cfg: Mapping[str, Any] | None, key: str = "model") -> dict
     target = resolve_target(plain["_target_"], key)
     params = {k: v for k, v in plain.items() if not k.startswith("_") and k != "scaling"}
     check_params(target, params, key, partial=True)
+    if "scaling" in plain:
+        from anogen.data.scaling import ScalingKind
+
+        check_value(plain["scaling"], ScalingKind, f"{key}.scaling")
     return dict(plain)
 
 
