@@ -46,54 +46,56 @@ def make_data(n: int, d: int, seed: int) -> np.ndarray:
 
 
 class JaxBench:
+    """anogen's trainer: one ``train_epoch`` call per epoch (``scan``), or one jitted ``train_step`` per batch."""
+
     def __init__(self, data: np.ndarray, seq_len: int, latent: int, batch_size: int, scan: bool, unroll):
         import jax
         import jax.numpy as jnp
         from flax import nnx
 
+        from anogen.data.windows import window_starts
         from anogen.models import LSTMVAE
-        from anogen.train import trainer as tr
+        from anogen.train import TrainConfig, TrainState, train_epoch, train_step
+        from anogen.train.optim import optimizer_spec, shared_optimizer
+        from anogen.train.samples import gather
+        from anogen.train.step import Hyper, epoch_plan
 
         self.jax, self.jnp = jax, jnp
         model = LSTMVAE(data.shape[1], seq_len, latent_dim=latent, unroll=unroll, rngs=nnx.Rngs(0))
-        self.graphdef, self.params, self.rest = nnx.split(model, nnx.Param, ...)
-        cfg = tr.TrainConfig(batch_size=batch_size)
-        spec = tr._optimizer_spec(cfg)
-        self.tx = tr._build_optimizer(spec)
-        self.opt_state = self.tx.init(self.params)
-        self.plan_fn, self.step_fn, self.epoch_fn = tr._train_fns(self.graphdef, spec, batch_size, seq_len)
-        self.recon_weight = jnp.asarray(model.default_recon_weight, jnp.float32)
-        self.stepwise = tr._epoch_stepwise
-        starts = tr.window_starts(len(data), seq_len)
+        cfg = TrainConfig(batch_size=batch_size)
+        self.state = TrainState.create(model, shared_optimizer(optimizer_spec(cfg)))
+        self.hp = Hyper.of(cfg.learning_rate, cfg.weight_decay, 1.0, model.default_recon_weight)
+        self.train_epoch, self.epoch_plan, self.gather = train_epoch, epoch_plan, gather
+        self.step = jax.jit(train_step)
+        starts = window_starts(len(data), seq_len).astype(np.int32)
         self.data = jax.device_put(data)
         self.starts = jax.device_put(starts)
+        self.batch_size, self.window = batch_size, seq_len
         self.steps_per_epoch = -(-len(starts) // batch_size)
         self.scan = scan
-        self.beta = jnp.asarray(1.0, jnp.float32)
         self.key = jax.random.key(0)
         self.epoch = 0
+
+    def _stepwise(self, key):
+        """One epoch with one jitted train_step call per batch (same maths as the scanned epoch)."""
+        jax = self.jax
+        idx, w = self.epoch_plan(self.starts.shape[0], key, self.batch_size)
+        step_key = jax.random.fold_in(key, 1)
+        loss = None
+        for i in range(idx.shape[0]):
+            x = self.gather(self.data, self.starts[idx[i]], self.window)
+            self.state, m = self.step(self.state, (x, w[i]), jax.random.fold_in(step_key, i), self.hp)
+            loss = m["loss"]
+        return loss
 
     def run_epoch(self) -> float:
         k = self.jax.random.fold_in(self.key, self.epoch)
         self.epoch += 1
         if self.scan:
-            out = self.epoch_fn(
-                self.params, self.opt_state, self.rest, self.data, self.starts, k, self.beta, self.recon_weight
-            )
+            self.state, loss, _ = self.train_epoch(self.state, self.data, self.starts, k, self.hp,
+                                                   batch_size=self.batch_size, window=self.window)
         else:
-            out = self.stepwise(
-                self.plan_fn,
-                self.step_fn,
-                self.params,
-                self.opt_state,
-                self.rest,
-                self.data,
-                self.starts,
-                k,
-                self.beta,
-                self.recon_weight,
-            )
-        self.params, self.opt_state, loss, _ = out
+            loss = self._stepwise(k)
         return float(loss)  # blocks
 
     def compile_seconds(self) -> float:

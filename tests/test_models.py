@@ -205,22 +205,35 @@ def test_loss_weights_mask_samples():
 
 
 @pytest.mark.parametrize(
-    "build, key",
+    "build, match",
     [
-        (lambda: LSTMVAE(2, 10, latent_dim=0, rngs=nnx.Rngs(0)), "model.latent_dim"),
-        (lambda: LSTMVAE(2, 10, hidden=(), rngs=nnx.Rngs(0)), "model.hidden"),
-        (lambda: LSTMVAE(2, 0, rngs=nnx.Rngs(0)), "model.seq_len"),
-        (lambda: LSTMVAE(2, 10, unroll=0, rngs=nnx.Rngs(0)), "model.unroll"),
-        (lambda: MLPVAE(2, hidden=4, rngs=nnx.Rngs(0)), "model.hidden"),
-        (lambda: MLPVAE(2, dropout=1.0, rngs=nnx.Rngs(0)), "model.dropout"),
-        (lambda: MLPVAE(2, likelihood="poisson", rngs=nnx.Rngs(0)), "model.likelihood"),
-        (lambda: LSTMAE(2, 10, hidden=(8, -1), rngs=nnx.Rngs(0)), "model.hidden[1]"),
+        (lambda: LSTMVAE(2, 10, latent_dim=0, rngs=nnx.Rngs(0)), r"^model\.latent_dim: must be > 0, got 0$"),
+        (lambda: LSTMVAE(2, 10, hidden=(), rngs=nnx.Rngs(0)), r"^model\.hidden: .*at least 1 item"),
+        (lambda: LSTMVAE(2, 0, rngs=nnx.Rngs(0)), r"^model\.seq_len: must be > 0"),
+        (lambda: LSTMVAE(2, 10, unroll=0, rngs=nnx.Rngs(0)), r"^model\.unroll: must be > 0"),
+        (lambda: LSTMVAE(2, 10, dense=2.5, rngs=nnx.Rngs(0)), r"^model\.dense: "),
+        (lambda: MLPVAE(2, hidden=4, rngs=nnx.Rngs(0)), r"^model\.hidden: must be >= 5, got 4$"),
+        (lambda: MLPVAE(2, dropout=1.0, rngs=nnx.Rngs(0)), r"^model\.dropout: must be >= 0 and < 1"),
+        (lambda: MLPVAE(2, likelihood="poisson", rngs=nnx.Rngs(0)), r"^model\.likelihood: must be 'bernoulli' or 'gaussian'"),
+        (lambda: LSTMAE(2, 10, hidden=(8, -1), rngs=nnx.Rngs(0)), r"^model\.hidden\.1: must be > 0, got -1$"),
+        (lambda: LSTM(3, 0, rngs=nnx.Rngs(0)), r"^LSTM\.hidden_features: must be > 0"),
         (lambda: get_model_class("GAN"), "GAN"),
     ],
 )
-def test_bad_arguments_raise_clear_errors(build, key):
-    with pytest.raises(AnogenError, match=key.replace("[", r"\[").replace("]", r"\]")):
+def test_bad_arguments_raise_one_line_naming_the_key(build, match):
+    with pytest.raises(AnogenError, match=match):
         build()
+
+
+def test_config_build_checks_model_params_before_construction_and_coerces():
+    from anogen.config import build
+
+    node = {"_target_": "anogen.models.LSTMAE", "seq_len": 4, "latent_dim": 0, "hidden": [4]}
+    with pytest.raises(AnogenError, match=r"^model\.latent_dim: must be > 0, got 0$"):
+        build(node, "model", n_features=2, rngs=nnx.Rngs(0))
+    m = build({**node, "latent_dim": "3", "hidden": [4, 2]}, "model", n_features=2, rngs=nnx.Rngs(0))
+    assert m.latent_dim == 3 and m.hidden == (4, 2)  # list -> tuple, "3" -> 3
+    assert m.get_config()["hidden"] == [4, 2]
 
 
 def test_graphdef_is_hashable_for_compile_cache():

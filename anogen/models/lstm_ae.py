@@ -8,7 +8,8 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from anogen.models.vae import LSTM, Dense, ParamInit, _check_hidden, _check_positive_int, _check_unroll
+from anogen.models.vae import LSTM, Dense, Hidden, ParamInit
+from anogen.params import PositiveInt, check_params
 
 __all__ = ["LSTMAE"]
 
@@ -26,7 +27,7 @@ class LSTMAE(nnx.Module):
         seq_len: ``L``, window length.
         latent_dim: size of the code.
         hidden: LSTM sizes of the encoder (the decoder uses them reversed).
-        unroll: ``lax.scan`` unroll factor of the LSTM layers (speed only).
+        unroll: ``lax.scan`` unroll factor of the LSTM layers (speed only; ``>= seq_len`` = full unroll).
         rngs: parameter initialisation keys.
     """
 
@@ -34,19 +35,19 @@ class LSTMAE(nnx.Module):
 
     def __init__(
         self,
-        n_features: int,
-        seq_len: int,
-        latent_dim: int = 16,
-        hidden: tuple[int, ...] = (128, 64, 32),
+        n_features: PositiveInt,
+        seq_len: PositiveInt,
+        latent_dim: PositiveInt = 16,
+        hidden: Hidden = (128, 64, 32),
         *,
-        unroll: int | bool = 1,
+        unroll: PositiveInt = 1,
         rngs: nnx.Rngs,
     ):
-        self.n_features = _check_positive_int("model.n_features", n_features)
-        self.seq_len = _check_positive_int("model.seq_len", seq_len)
-        self.latent_dim = _check_positive_int("model.latent_dim", latent_dim)
-        self.hidden = _check_hidden("model.hidden", hidden)
-        self.unroll = _check_unroll(unroll)
+        p = check_params(LSTMAE, {"n_features": n_features, "seq_len": seq_len, "latent_dim": latent_dim,
+                                  "hidden": hidden, "unroll": unroll, "rngs": rngs}, "model")  # fmt: skip
+        self.n_features, self.seq_len, self.latent_dim = p["n_features"], p["seq_len"], p["latent_dim"]
+        self.hidden, self.unroll = p["hidden"], p["unroll"]
+        unroll = self.unroll
         init = ParamInit(rngs)
         sizes = (self.n_features, *self.hidden)
         self.enc_lstm = nnx.List(

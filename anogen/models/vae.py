@@ -17,41 +17,24 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from flax import nnx
+from pydantic import Field
 
-from anogen.types import AnogenError
+from anogen.params import Fraction, PositiveInt, check_params
 
-__all__ = ["LSTM", "LSTMVAE", "MLPVAE", "Dense", "ParamInit", "kl_divergence", "reparameterise"]
+__all__ = ["LSTM", "LSTMVAE", "MLPVAE", "Dense", "Hidden", "ParamInit", "kl_divergence", "reparameterise"]
 
 _lecun = jax.nn.initializers.lecun_normal()
 _orthogonal = jax.nn.initializers.orthogonal()
 
 
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise AnogenError(f"{name}={value!r} is invalid: expected a positive integer")
-    return int(value)
-
-
-def _check_hidden(name: str, hidden: Any) -> tuple[int, ...]:
-    try:
-        out = tuple(hidden)
-    except TypeError:
-        raise AnogenError(f"{name}={hidden!r} is invalid: expected a list of positive integers") from None
-    if not out:
-        raise AnogenError(f"{name}={hidden!r} is invalid: expected at least one layer size")
-    return tuple(_check_positive_int(f"{name}[{i}]", h) for i, h in enumerate(out))
-
-
-def _check_unroll(unroll: Any) -> int | bool:
-    if isinstance(unroll, bool) or (isinstance(unroll, int) and unroll >= 1):
-        return unroll
-    raise AnogenError(f"model.unroll={unroll!r} is invalid: expected an integer >= 1 or true (full unroll)")
+#: LSTM layer sizes of an encoder (the decoder mirrors them): at least one positive size
+Hidden = Annotated[tuple[PositiveInt, ...], Field(min_length=1)]
 
 
 _INIT_KINDS = ("lecun_normal", "orthogonal", "zeros", "forget_bias")
@@ -189,17 +172,19 @@ class LSTM(nnx.Module):
     Args:
         in_features: input size per time step.
         hidden_features: state size ``h``.
-        unroll: ``lax.scan`` unroll factor (``True`` = fully unrolled).
+        unroll: ``lax.scan`` unroll factor (``>= L`` = fully unrolled).
         rngs: ``nnx.Rngs`` or the parent model's :class:`ParamInit`.
     """
 
     def __init__(
-        self, in_features: int, hidden_features: int, *, unroll: int | bool = 1, rngs: nnx.Rngs | ParamInit
+        self, in_features: PositiveInt, hidden_features: PositiveInt, *, unroll: PositiveInt = 1,
+        rngs: nnx.Rngs | ParamInit,
     ):
-        self.in_features = _check_positive_int("in_features", in_features)
-        self.hidden_features = _check_positive_int("hidden_features", hidden_features)
-        self.unroll = _check_unroll(unroll)
-        h = hidden_features
+        p = check_params(LSTM, {"in_features": in_features, "hidden_features": hidden_features,
+                                "unroll": unroll, "rngs": rngs}, "LSTM")  # fmt: skip
+        self.in_features, self.hidden_features, self.unroll = p["in_features"], p["hidden_features"], p["unroll"]
+        h = self.hidden_features
+        in_features = self.in_features
         init, own = _param_init(rngs)
         self.kernel_i = init("lecun_normal", (in_features, 4 * h))
         self.kernel_h = init("orthogonal", (h, 4 * h))
@@ -274,7 +259,7 @@ class LSTMVAE(nnx.Module):
         hidden: LSTM sizes of the encoder (the decoder uses them reversed).
         dense: size of the dense layer between the LSTMs and the latent code.
         unroll: ``lax.scan`` unroll factor of the LSTM layers (speed only; results agree to
-            float rounding).
+            float rounding; ``>= seq_len`` = fully unrolled).
         rngs: parameter initialisation keys.
     """
 
@@ -282,21 +267,20 @@ class LSTMVAE(nnx.Module):
 
     def __init__(
         self,
-        n_features: int,
-        seq_len: int,
-        latent_dim: int = 8,
-        hidden: tuple[int, ...] = (64, 32),
-        dense: int = 32,
+        n_features: PositiveInt,
+        seq_len: PositiveInt,
+        latent_dim: PositiveInt = 8,
+        hidden: Hidden = (64, 32),
+        dense: PositiveInt = 32,
         *,
-        unroll: int | bool = 1,
+        unroll: PositiveInt = 1,
         rngs: nnx.Rngs,
     ):
-        self.n_features = _check_positive_int("model.n_features", n_features)
-        self.seq_len = _check_positive_int("model.seq_len", seq_len)
-        self.latent_dim = _check_positive_int("model.latent_dim", latent_dim)
-        self.hidden = _check_hidden("model.hidden", hidden)
-        self.dense = _check_positive_int("model.dense", dense)
-        self.unroll = _check_unroll(unroll)
+        p = check_params(LSTMVAE, {"n_features": n_features, "seq_len": seq_len, "latent_dim": latent_dim,
+                                   "hidden": hidden, "dense": dense, "unroll": unroll, "rngs": rngs}, "model")  # fmt: skip
+        self.n_features, self.seq_len, self.latent_dim = p["n_features"], p["seq_len"], p["latent_dim"]
+        self.hidden, self.dense, self.unroll = p["hidden"], p["dense"], p["unroll"]
+        unroll = self.unroll
         init = ParamInit(rngs)
         sizes = (self.n_features, *self.hidden)
         self.enc_lstm = nnx.List(
@@ -421,7 +405,7 @@ class MLPVAE(nnx.Module):
     Args:
         n_features: ``d``.
         latent_dim: size of the latent code.
-        hidden: ``h``, width of the first dense layer (must be >= 5).
+        hidden: ``h``, width of the first dense layer (``>= 5``: layers ``h, h-2, h-4``).
         dropout: input dropout rate in ``[0, 1)`` (only when training).
         likelihood: ``"bernoulli"`` or ``"gaussian"``.
         rngs: parameter initialisation keys.
@@ -431,25 +415,18 @@ class MLPVAE(nnx.Module):
 
     def __init__(
         self,
-        n_features: int,
-        latent_dim: int = 2,
-        hidden: int = 12,
-        dropout: float = 0.15,
+        n_features: PositiveInt,
+        latent_dim: PositiveInt = 2,
+        hidden: Annotated[int, Field(ge=5)] = 12,
+        dropout: Fraction = 0.15,
         likelihood: Literal["bernoulli", "gaussian"] = "bernoulli",
         *,
         rngs: nnx.Rngs,
     ):
-        self.n_features = _check_positive_int("model.n_features", n_features)
-        self.latent_dim = _check_positive_int("model.latent_dim", latent_dim)
-        self.hidden = _check_positive_int("model.hidden", hidden)
-        if self.hidden < 5:
-            raise AnogenError(f"model.hidden={hidden!r} is invalid: the MLP-VAE needs hidden >= 5 (layers h, h-2, h-4)")
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-            raise AnogenError(f"model.dropout={dropout!r} is invalid: expected a number in [0, 1)")
-        self.dropout = float(dropout)
-        if likelihood not in ("bernoulli", "gaussian"):
-            raise AnogenError(f"model.likelihood={likelihood!r} is invalid: expected 'bernoulli' or 'gaussian'")
-        self.likelihood = likelihood
+        p = check_params(MLPVAE, {"n_features": n_features, "latent_dim": latent_dim, "hidden": hidden,
+                                  "dropout": dropout, "likelihood": likelihood, "rngs": rngs}, "model")  # fmt: skip
+        self.n_features, self.latent_dim, self.hidden = p["n_features"], p["latent_dim"], p["hidden"]
+        self.dropout, self.likelihood = float(p["dropout"]), p["likelihood"]
         h = self.hidden
         init = ParamInit(rngs)
         widths = (self.n_features, h, h - 2, h - 4)

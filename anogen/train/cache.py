@@ -1,8 +1,10 @@
 """Train a generative model for a fold, or load it from the model cache.
 
 Cache key = sha256 of (train rows, segments, columns, model config, trainer config without the
-progress bar, seed, anogen cache format). An entry is a folder with ``model.ckpt`` and
-``meta.json``; an entry that cannot be loaded (corrupt, incompatible) is retrained and replaced.
+progress bar, seed, anogen cache format, and the anogen, jax, flax and optax versions: a trainer
+fix or a library upgrade never serves a model trained by other code). An entry is a folder with
+``model.ckpt`` and ``meta.json``; an entry that cannot be loaded (corrupt, incompatible) is
+retrained and replaced.
 """
 
 from __future__ import annotations
@@ -22,18 +24,34 @@ from anogen.types import AnogenError, Fold
 
 log = logging.getLogger("anogen")
 
-__all__ = ["train_or_load", "cache_key", "build_model", "FORMAT"]
+__all__ = ["train_or_load", "cache_key", "build_model", "heldout_objective", "versions", "FORMAT"]
 
 FORMAT = 1
 
 
+def versions() -> dict[str, str]:
+    """The versions of the code that trains a model (part of the cache key)."""
+    import flax
+    import jax
+    import optax
+
+    import anogen
+
+    return {"anogen": str(getattr(anogen, "__version__", "unknown")), "jax": jax.__version__,
+            "flax": flax.__version__, "optax": optax.__version__}
+
+
 def cache_key(fold: Fold, model_cfg: Mapping[str, Any], trainer_cfg: Mapping[str, Any], seed: int) -> str:
+    """32 hex digits identifying a trained model: data, configs, seed, cache format and code versions."""
+    from anogen.config import to_plain
+
     h = hashlib.sha256()
     h.update(np.ascontiguousarray(fold.train, dtype=np.float64).tobytes())
     h.update(np.ascontiguousarray(fold.train_segments, dtype=np.int64).tobytes())
-    trainer = {k: v for k, v in dict(trainer_cfg).items() if k != "progress"}
-    h.update(json.dumps({"columns": list(fold.columns), "model": dict(model_cfg), "trainer": trainer,
-                         "seed": int(seed), "format": FORMAT}, sort_keys=True, default=str).encode())
+    trainer = {k: v for k, v in dict(to_plain(trainer_cfg)).items() if k != "progress"}
+    h.update(json.dumps({"columns": list(fold.columns), "model": to_plain(model_cfg), "trainer": trainer,
+                         "seed": int(seed), "format": FORMAT, "versions": versions()},
+                        sort_keys=True, default=lambda o: str(to_plain(o))).encode())
     return h.hexdigest()[:32]
 
 
@@ -48,15 +66,10 @@ def build_model(model_cfg: Mapping[str, Any], n_features: int, seed: int):
 
 
 def _trainer_config(trainer_cfg: Mapping[str, Any]):
-    from anogen.train import TrainConfig
+    """A validated :class:`anogen.train.TrainConfig` from the ``trainer`` node (errors name ``trainer.<field>``)."""
+    from anogen.train.config import as_train_config
 
-    import dataclasses
-
-    valid = {f.name for f in dataclasses.fields(TrainConfig)}
-    unknown = sorted(set(trainer_cfg) - valid)
-    if unknown:
-        raise AnogenError(f"trainer: unknown parameter(s) {unknown}; valid: {sorted(valid)}")
-    return TrainConfig(**dict(trainer_cfg))
+    return as_train_config(trainer_cfg)
 
 
 def train_or_load(model_cfg: Mapping[str, Any], trainer_cfg: Mapping[str, Any], fold: Fold, seed: int,
@@ -76,8 +89,8 @@ def train_or_load(model_cfg: Mapping[str, Any], trainer_cfg: Mapping[str, Any], 
         ``val_loss``, ``cached`` (bool), ``key``.
     """
     from anogen.data.scaling import Scaler
-    from anogen.train import fit, load_checkpoint, save_checkpoint
-    from anogen.train.checkpoint import CheckpointError
+    from anogen.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from anogen.train.loop import fit
 
     model_cfg = dict(model_cfg)
     scaler = Scaler(model_cfg.get("scaling", "standard")).fit(fold.train)
@@ -147,7 +160,7 @@ def heldout_objective(model, x_scaled: np.ndarray, window: int | None = None, se
         window: window length for window models; ``None`` = rows.
         seed: seed of the (fixed) latent noise.
     """
-    from anogen.train import evaluate
+    from anogen.train.inference import evaluate
 
     x = np.asarray(x_scaled, dtype=np.float32)
     if window is not None and x.shape[0] < window:

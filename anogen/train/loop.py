@@ -1,0 +1,195 @@
+"""The training loop: :func:`fit` and its :class:`History`.
+
+Every epoch is one call of the compiled :func:`anogen.train.step.train_epoch` (a ``lax.scan``
+over its batches); validation is one call of the compiled chunked evaluation. Keys:
+``key, val_key = split(key(seed))``; epoch ``e`` uses ``fold_in(key, e)``; validation always
+uses ``val_key`` (common random numbers across epochs). No global random state: same seed, same
+data, same config -> identical losses. Early stopping is flax's
+:class:`~flax.training.early_stopping.EarlyStopping`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax.training.early_stopping import EarlyStopping
+
+from anogen.train.config import TrainConfig, as_train_config
+from anogen.train.inference import _eval_terms, _map_chunks
+from anogen.train.optim import optimizer_spec, shared_optimizer
+from anogen.train.samples import check_model_data, sample_starts, split_samples
+from anogen.train.step import Hyper, TrainState, train_epoch
+from anogen.types import AnogenError
+
+__all__ = ["History", "fit"]
+
+
+@dataclasses.dataclass
+class History:
+    """What happened during :func:`fit`.
+
+    Attributes:
+        train_loss: mean training loss per epoch (with the KL weight of that epoch).
+        val_loss: validation loss per epoch (full KL weight); empty without a validation set.
+        recon: monitored mean squared reconstruction error per epoch (validation set,
+            deterministic reconstruction; without a validation set the training batches').
+        epochs_run: number of epochs trained.
+        stopped: ``"max_epochs"``, ``"early_stopping"``, ``"epsilon"`` or ``"non_finite"``.
+        seconds: wall time of the whole fit, compilation included.
+        best_epoch: 0-based epoch whose parameters were restored.
+        compile_seconds: wall time of the first epoch (dominated by compilation).
+    """
+
+    train_loss: list[float] = dataclasses.field(default_factory=list)
+    val_loss: list[float] = dataclasses.field(default_factory=list)
+    recon: list[float] = dataclasses.field(default_factory=list)
+    epochs_run: int = 0
+    stopped: str = "max_epochs"
+    seconds: float = 0.0
+    best_epoch: int = 0
+    compile_seconds: float = 0.0
+
+
+@dataclasses.dataclass
+class _Run:
+    """The device-side inputs of one fit."""
+
+    data: jax.Array
+    train: jax.Array
+    val: jax.Array | None
+    window: int | None
+    recon_weight: float
+
+
+def _prepare(model: Any, data: Any, config: TrainConfig, window: int | None, segments: Any) -> _Run:
+    arr, window = check_model_data(model, data, window)
+    if getattr(model, "likelihood", None) == "bernoulli" and (arr.min() < -1e-6 or arr.max() > 1 + 1e-6):
+        raise AnogenError(
+            f"{type(model).__name__} with likelihood='bernoulli' needs data scaled to [0, 1] (min-max scaling); "
+            f"got values in [{arr.min():.4g}, {arr.max():.4g}]: use likelihood='gaussian' or min-max scale"
+        )
+    starts = sample_starts(len(arr), window, segments)
+    train, val = split_samples(starts, float(config.val_split), window, len(arr))
+    rw = model.default_recon_weight if config.recon_weight is None else config.recon_weight
+    return _Run(jnp.asarray(arr), jnp.asarray(train), jnp.asarray(val) if len(val) else None, window, float(rw))
+
+
+def _hyper(config: TrainConfig, epoch: int, recon_weight: float) -> Hyper:
+    """The epoch's run-time hyperparameters (KL warm-up: ``beta`` ramps up linearly)."""
+    ramp = min(1.0, (epoch + 1) / config.kl_warmup_epochs) if config.kl_warmup_epochs > 0 else 1.0
+    return Hyper.of(config.learning_rate, config.weight_decay, config.beta * ramp, recon_weight)
+
+
+def _validate(state: TrainState, run: _Run, key: jax.Array, config: TrainConfig) -> tuple[float, float]:
+    """Validation loss (full KL weight, fixed key) and deterministic reconstruction MSE."""
+    n_val = int(run.val.shape[0])
+    extra = (jnp.asarray(config.beta, jnp.float32), jnp.asarray(run.recon_weight, jnp.float32))
+    loss, err = _map_chunks(state.params, state.rest, run.data, run.val, key, extra, graphdef=state.graphdef,
+                            fn=_eval_terms, window=run.window, chunk=min(n_val, 1024))  # fmt: skip
+    return float(jnp.mean(loss[:n_val])), float(jnp.mean(err[:n_val]))
+
+
+def _stop_reason(config: TrainConfig, losses: tuple[float, float], recon: float, stopper: EarlyStopping) -> str | None:
+    if not all(math.isfinite(v) for v in losses):
+        return "non_finite"
+    if config.epsilon > 0 and recon < config.epsilon:
+        return "epsilon"
+    if stopper.should_stop:
+        return "early_stopping"
+    return None
+
+
+def _early_stopping(patience: int) -> EarlyStopping:
+    """flax's EarlyStopping stops after ``patience + 1`` epochs without improvement; ours after ``patience``."""
+    return EarlyStopping(min_delta=0.0, patience=patience - 1 if patience > 0 else math.inf)
+
+
+def fit(
+    model: Any, data: np.ndarray, *, config: TrainConfig | dict, seed: int, window: int | None = None,
+    segments: np.ndarray | None = None,
+) -> tuple[Any, History]:
+    """Train ``model`` on scaled data; the parameters of the best epoch are restored into ``model``.
+
+    Samples are rows (row models) or every stride-1 window of ``window`` rows inside one of
+    ``segments`` (window models; ``window`` defaults to ``model.seq_len``). Validation holds
+    out the *last* ``val_split`` of the samples in time order (training windows that share rows
+    with a validation window are dropped). The monitored loss is the validation loss (full KL
+    weight, fixed key) or, without a validation set, the epoch's training loss; the monitored
+    reconstruction MSE is that of ``decode(mu)`` on the validation set (without one: of the
+    training batches). Training stops after ``patience`` epochs without a lower monitored loss,
+    when the monitored reconstruction MSE drops below ``epsilon``, at ``epochs``, or when a loss
+    becomes NaN/inf.
+
+    Args:
+        model: an anogen model (updated in place and returned).
+        data: ``(n, d)`` float rows, already scaled. Not modified.
+        config: a :class:`TrainConfig` or a mapping of its fields.
+        seed: integer seed of every random draw (init is the model's own ``rngs``).
+        window: window length for window models (``None`` = ``model.seq_len``); ``None`` for row models.
+        segments: ``(k, 2)`` half-open row ranges windows must lie in; ``None`` = whole array.
+
+    Returns:
+        ``(model, history)``.
+
+    Raises:
+        AnogenError: invalid config, data, window or segments, or a loss that is NaN/inf from
+            the first epoch on.
+    """
+    t_start = time.perf_counter()
+    config = as_train_config(config)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise AnogenError(f"seed={seed!r} is invalid: expected an integer")
+    run = _prepare(model, data, config, window, segments)
+    state = TrainState.create(model, shared_optimizer(optimizer_spec(config)))
+    best, hist = _train(state, run, config, jax.random.key(int(seed)), type(model).__name__)
+    if best is None:
+        raise AnogenError(
+            f"training diverged: the loss is {hist.train_loss[-1]} in the first epoch; "
+            f"lower trainer.learning_rate (now {config.learning_rate}) or check the data scaling"
+        )
+    from flax import nnx
+
+    nnx.update(model, best)
+    hist.seconds = time.perf_counter() - t_start
+    return model, hist
+
+
+def _train(state: TrainState, run: _Run, config: TrainConfig, key: jax.Array, label: str) -> tuple[Any, History]:
+    """The epoch loop; returns the best parameters (``None`` if no epoch was finite) and the history."""
+    from tqdm.auto import tqdm
+
+    key, val_key = jax.random.split(key)
+    hist, stopper, best = History(), _early_stopping(config.patience), None
+    bar = tqdm(total=config.epochs, desc=f"train {label}", unit="epoch", disable=not config.progress)
+    with bar:
+        for e in range(config.epochs):
+            t_epoch = time.perf_counter()
+            state, tl, tr = train_epoch(state, run.data, run.train, jax.random.fold_in(key, e),
+                                        _hyper(config, e, run.recon_weight), batch_size=config.batch_size,
+                                        window=run.window)  # fmt: skip
+            train_loss = float(tl)
+            mon_loss, mon_recon = _validate(state, run, val_key, config) if run.val is not None else (train_loss, float(tr))
+            hist.train_loss.append(train_loss)
+            hist.recon.append(mon_recon)
+            if run.val is not None:
+                hist.val_loss.append(mon_loss)
+            hist.epochs_run = e + 1
+            if e == 0:
+                hist.compile_seconds = time.perf_counter() - t_epoch
+            bar.set_postfix({"loss": f"{train_loss:.4g}", "monitor": f"{mon_loss:.4g}"}, refresh=False)
+            bar.update(1)
+            if math.isfinite(mon_loss) and math.isfinite(train_loss):
+                stopper = stopper.update(mon_loss)
+                if stopper.has_improved:
+                    best, hist.best_epoch = state.params, e
+            reason = _stop_reason(config, (train_loss, mon_loss), mon_recon, stopper)
+            if reason is not None:
+                hist.stopped = reason
+                break
+    return best, hist

@@ -1,0 +1,154 @@
+"""The train state, the pure train step, and a whole epoch as one ``lax.scan`` in one ``jax.jit`` call.
+
+The model is split once with ``nnx.split(model, nnx.Param, ...)``; :class:`TrainState` carries the
+parameters, the optimizer state and the other model state as pytree leaves, and the graph
+definition and the optimizer as static fields. ``jax.jit`` therefore caches one compiled program
+per (model structure, optimizer structure, batch size, window, data shape), and
+:func:`train_step` merges the graph *inside* the trace (plain ``nnx.jit`` re-walks the object
+graph on every call, which costs several times the step itself on models this small).
+
+Run-time values (:class:`Hyper`: learning rate, weight decay, KL weight ``beta``, reconstruction
+weight) are traced arguments, so a sweep over them, or the KL warm-up, never recompiles.
+
+Keys: epoch ``e`` of a fit uses ``fold_in(key, e)``; inside it the permutation uses
+``fold_in(epoch_key, 0)`` and step ``i`` ``fold_in(fold_in(epoch_key, 1), i)``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import nnx, struct
+
+from anogen.models.losses import loss as batch_loss
+from anogen.train.optim import set_hyperparams
+from anogen.train.samples import gather
+
+__all__ = ["Hyper", "TrainState", "epoch_plan", "train_epoch", "train_step"]
+
+
+class TrainState(struct.PyTreeNode):
+    """Everything a train step reads and updates.
+
+    Attributes:
+        params: ``nnx.State`` of the model's ``nnx.Param`` variables.
+        opt_state: the optimizer state (hyperparameters injected).
+        rest: the model's other state (empty for anogen models).
+        graphdef: the model's graph definition (static).
+        tx: the optimizer (static; one object per structure, see
+            :func:`anogen.train.optim.shared_optimizer`).
+    """
+
+    params: Any
+    opt_state: Any
+    rest: Any
+    graphdef: Any = struct.field(pytree_node=False)
+    tx: optax.GradientTransformation = struct.field(pytree_node=False)
+
+    @classmethod
+    def create(cls, model: nnx.Module, tx: optax.GradientTransformation) -> TrainState:
+        """Split ``model`` and initialise the optimizer state."""
+        graphdef, params, rest = nnx.split(model, nnx.Param, ...)
+        return cls(params=params, opt_state=tx.init(params), rest=rest, graphdef=graphdef, tx=tx)
+
+    def model(self) -> nnx.Module:
+        """The model with this state's parameters (a new object)."""
+        return nnx.merge(self.graphdef, self.params, self.rest)
+
+
+class Hyper(struct.PyTreeNode):
+    """Run-time hyperparameters of a step (scalar arrays; changing them does not recompile)."""
+
+    learning_rate: jax.Array
+    weight_decay: jax.Array
+    beta: jax.Array
+    recon_weight: jax.Array
+
+    @classmethod
+    def of(cls, learning_rate: float, weight_decay: float, beta: float, recon_weight: float) -> Hyper:
+        """Float32 scalars from Python numbers."""
+        f = functools.partial(jnp.asarray, dtype=jnp.float32)
+        return cls(f(learning_rate), f(weight_decay), f(beta), f(recon_weight))
+
+
+def train_step(
+    state: TrainState, batch: tuple[jax.Array, jax.Array], key: jax.Array, hp: Hyper
+) -> tuple[TrainState, dict[str, jax.Array]]:
+    """One optimizer step on one batch (pure; jit it or call it inside a jitted function).
+
+    Args:
+        state: the train state.
+        batch: ``(x, w)``: ``(B, L, d)`` windows or ``(B, d)`` rows, and ``(B,)`` sample weights
+            (0 masks the padding of the last batch of an epoch).
+        key: PRNG key of this step (latent noise, dropout).
+        hp: run-time hyperparameters.
+
+    Returns:
+        ``(new state, metrics)``; metrics are the weighted batch means of the model's loss terms
+        (``"loss"``, ``"recon"``, ...).
+    """
+    x, w = batch
+
+    def objective(params):
+        model = nnx.merge(state.graphdef, params, state.rest)
+        return batch_loss(model, x, key, weights=w, recon_weight=hp.recon_weight, beta=hp.beta, train=True)
+
+    (_, metrics), grads = jax.value_and_grad(objective, has_aux=True)(state.params)
+    opt_state = set_hyperparams(state.opt_state, hp.learning_rate, hp.weight_decay)
+    updates, opt_state = state.tx.update(grads, opt_state, state.params)
+    params = optax.apply_updates(state.params, updates)
+    return state.replace(params=params, opt_state=opt_state), metrics
+
+
+def epoch_plan(n: int, key: jax.Array, batch_size: int) -> tuple[jax.Array, jax.Array]:
+    """A fresh permutation of ``n`` samples in fixed-size batches.
+
+    The last batch is filled with repeated samples of weight 0, so every sample is used exactly
+    once per epoch and every batch has the same shape.
+
+    Returns:
+        ``(idx, w)``: ``(n_batches, batch_size)`` sample indices and weights in ``{0, 1}``.
+    """
+    n_batches = -(-n // batch_size)
+    perm = jax.random.permutation(jax.random.fold_in(key, 0), n)
+    pos = jnp.arange(n_batches * batch_size)
+    idx = perm[pos % n].reshape(n_batches, batch_size)
+    w = (pos < n).astype(jnp.float32).reshape(n_batches, batch_size)
+    return idx, w
+
+
+@functools.partial(jax.jit, static_argnames=("batch_size", "window"))
+def train_epoch(
+    state: TrainState, data: jax.Array, starts: jax.Array, key: jax.Array, hp: Hyper, *,
+    batch_size: int, window: int | None,
+) -> tuple[TrainState, jax.Array, jax.Array]:
+    """One epoch over ``starts`` as one ``lax.scan`` of :func:`train_step` (one dispatch per epoch).
+
+    Args:
+        state: the train state.
+        data: ``(n, d)`` device rows.
+        starts: ``(m,)`` int32 start rows of the training samples.
+        key: the epoch's key.
+        hp: run-time hyperparameters.
+        batch_size: samples per step.
+        window: window length, or ``None`` for rows.
+
+    Returns:
+        ``(state, mean loss, mean recon)`` over the epoch's samples.
+    """
+    idx, w = epoch_plan(starts.shape[0], key, batch_size)
+    step_key = jax.random.fold_in(key, 1)
+
+    def body(st, inp):
+        i, bidx, bw = inp
+        st, m = train_step(st, (gather(data, starts[bidx], window), bw), jax.random.fold_in(step_key, i), hp)
+        return st, (m["loss"], m["recon"])
+
+    state, (losses, recons) = jax.lax.scan(body, state, (jnp.arange(idx.shape[0]), idx, w))
+    counts = jnp.sum(w, axis=1)
+    n = jnp.sum(counts)
+    return state, jnp.sum(losses * counts) / n, jnp.sum(recons * counts) / n
