@@ -87,40 +87,24 @@ def train_or_load(model_cfg: Mapping[str, Any], trainer_cfg: Mapping[str, Any], 
     Returns:
         model (nnx module), scaler (fitted on the train rows), info dict with ``history``,
         ``val_loss``, ``cached`` (bool), ``key``.
+
+    Raises:
+        AnogenError: an invalid trainer config (checked first, naming ``trainer.<field>``), or a
+            model/training error.
     """
     from anogen.data.scaling import Scaler
-    from anogen.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-    from anogen.train.loop import fit
+    from anogen.train.checkpoint import save_checkpoint
 
     model_cfg = dict(model_cfg)
-    scaler = Scaler(model_cfg.get("scaling", "standard")).fit(fold.train)
     tcfg = _trainer_config(trainer_cfg)
+    scaler = Scaler(model_cfg.get("scaling", "standard")).fit(fold.train)
     cache = dict(cache or {})
     key = cache_key(fold, model_cfg, trainer_cfg, seed)
     entry = Path(str(cache.get("dir", ""))).expanduser() / key if cache.get("enabled") and cache.get("dir") else None
-    if entry is not None and (entry / "meta.json").is_file():
-        try:
-            model, _ = load_checkpoint(entry / "model.ckpt")
-            meta = json.loads((entry / "meta.json").read_text())
-            if meta.get("format") != FORMAT or meta.get("key") != key:
-                raise CheckpointError("cache entry of another format")
-            log.info("model cache hit %s", key)
-            if checkpoint_path is not None:
-                Path(checkpoint_path).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(entry / "model.ckpt", checkpoint_path)
-            return model, scaler, {**meta, "cached": True}
-        except (CheckpointError, OSError, ValueError, KeyError) as e:
-            log.warning("model cache entry %s is unusable (%s); retraining", key, e)
-    model = build_model(model_cfg, fold.n_features, seed)
-    window = getattr(model, "seq_len", None) if getattr(model, "kind", "row") == "window" else None
-    x = scaler.transform(fold.train).astype(np.float32)
-    if window is not None:
-        longest = int((fold.train_segments[:, 1] - fold.train_segments[:, 0]).max())
-        if window > longest:
-            raise AnogenError(f"model.seq_len ({window}) is longer than the longest contiguous train "
-                              f"segment ({longest} rows)")
-    model, hist = fit(model, x, config=tcfg, seed=seed, window=window,
-                      segments=fold.train_segments if window is not None else None)
+    hit = _load_entry(entry, key, checkpoint_path) if entry is not None else None
+    if hit is not None:
+        return hit[0], scaler, {**hit[1], "cached": True}
+    model, hist = _train(model_cfg, tcfg, fold, scaler, seed)
     history = {"train_loss": list(map(float, hist.train_loss)), "val_loss": list(map(float, hist.val_loss)),
                "recon": list(map(float, hist.recon))}
     val = [v for v in history["val_loss"] if np.isfinite(v)]
@@ -132,17 +116,61 @@ def train_or_load(model_cfg: Mapping[str, Any], trainer_cfg: Mapping[str, Any], 
     if checkpoint_path is not None:
         save_checkpoint(checkpoint_path, model, ckpt_meta)
     if entry is not None:
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=entry.parent))
-            save_checkpoint(tmp / "model.ckpt", model, ckpt_meta)
-            (tmp / "meta.json").write_text(json.dumps(meta))
-            if entry.exists():
-                shutil.rmtree(entry, ignore_errors=True)
-            os.replace(tmp, entry)
-        except OSError as e:
-            log.warning("could not write the model cache entry %s: %s", key, e)
+        _store_entry(entry, key, model, meta, ckpt_meta)
     return model, scaler, {**meta, "cached": False}
+
+
+def _train(model_cfg: dict, tcfg: Any, fold: Fold, scaler: Any, seed: int):
+    """Build the model and fit it on the fold's scaled train rows (windows inside the train segments)."""
+    from anogen.train.loop import fit
+
+    model = build_model(model_cfg, fold.n_features, seed)
+    window = getattr(model, "seq_len", None) if getattr(model, "kind", "row") == "window" else None
+    x = scaler.transform(fold.train).astype(np.float32)
+    if window is not None:
+        longest = int((fold.train_segments[:, 1] - fold.train_segments[:, 0]).max())
+        if window > longest:
+            raise AnogenError(f"model.seq_len ({window}) is longer than the longest contiguous train "
+                              f"segment ({longest} rows)")
+    return fit(model, x, config=tcfg, seed=seed, window=window,
+               segments=fold.train_segments if window is not None else None)
+
+
+def _load_entry(entry: Path, key: str, checkpoint_path: str | Path | None):
+    """``(model, meta)`` of a usable cache entry (copied to ``checkpoint_path``), else ``None``."""
+    from anogen.train.checkpoint import CheckpointError, load_checkpoint
+
+    if not (entry / "meta.json").is_file():
+        return None
+    try:
+        model, _ = load_checkpoint(entry / "model.ckpt")
+        meta = json.loads((entry / "meta.json").read_text())
+        if meta.get("format") != FORMAT or meta.get("key") != key:
+            raise CheckpointError("cache entry of another format")
+        log.info("model cache hit %s", key)
+        if checkpoint_path is not None:
+            Path(checkpoint_path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(entry / "model.ckpt", checkpoint_path)
+        return model, meta
+    except (CheckpointError, OSError, ValueError, KeyError) as e:
+        log.warning("model cache entry %s is unusable (%s); retraining", key, e)
+        return None
+
+
+def _store_entry(entry: Path, key: str, model: Any, meta: dict, ckpt_meta: dict) -> None:
+    """Write the entry to a temporary folder and move it into place (a failure only logs a warning)."""
+    from anogen.train.checkpoint import save_checkpoint
+
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=entry.parent))
+        save_checkpoint(tmp / "model.ckpt", model, ckpt_meta)
+        (tmp / "meta.json").write_text(json.dumps(meta))
+        if entry.exists():
+            shutil.rmtree(entry, ignore_errors=True)
+        os.replace(tmp, entry)
+    except OSError as e:
+        log.warning("could not write the model cache entry %s: %s", key, e)
 
 
 def heldout_objective(model, x_scaled: np.ndarray, window: int | None = None, seed: int = 0) -> float:

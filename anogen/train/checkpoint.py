@@ -117,52 +117,64 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[nnx.Module, dict]:
             class, or parameters missing / of the wrong shape or dtype.
     """
     target = _resolve(path)
+    where = f"checkpoint {str(target)!r}"
+    files, header = _read(target, where)
+    model = _rebuild(header, where)
+    _restore_params(model, files, where)
+    meta = header.get("meta", {})
+    return model, meta if isinstance(meta, dict) else {"meta": meta}
+
+
+def _read(target: Path, where: str) -> tuple[dict[str, np.ndarray], dict]:
+    """The arrays of the file (header removed) and its checked header."""
     if not target.is_file():
         raise CheckpointError(f"no checkpoint at {str(target)!r}")
     try:
         with np.load(target, allow_pickle=False) as npz:
             files = {name: npz[name] for name in npz.files}
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
-        raise CheckpointError(f"checkpoint {str(target)!r} is corrupt or not an .npz file: {exc}") from None
+        raise CheckpointError(f"{where} is corrupt or not an .npz file: {exc}") from None
     if _HEADER not in files:
-        raise CheckpointError(f"checkpoint {str(target)!r} has no anogen header: not an anogen checkpoint")
+        raise CheckpointError(f"{where} has no anogen header: not an anogen checkpoint")
     try:
         header = json.loads(str(files.pop(_HEADER)))
     except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"checkpoint {str(target)!r} has an unreadable header: {exc}") from None
+        raise CheckpointError(f"{where} has an unreadable header: {exc}") from None
     if not isinstance(header, dict) or header.get("format") != _FORMAT:
-        raise CheckpointError(f"checkpoint {str(target)!r} is not an anogen checkpoint")
+        raise CheckpointError(f"{where} is not an anogen checkpoint")
     if header.get("version") != _VERSION:
-        raise CheckpointError(
-            f"checkpoint {str(target)!r} has format version {header.get('version')!r}; this anogen reads {_VERSION}"
-        )
+        raise CheckpointError(f"{where} has format version {header.get('version')!r}; this anogen reads {_VERSION}")
+    return files, header
+
+
+def _rebuild(header: dict, where: str) -> nnx.Module:
+    """A freshly initialised model of the header's class and constructor arguments."""
     cls_name = header.get("model_class")
     cls = MODELS.get(cls_name) if isinstance(cls_name, str) else None
     if cls is None:
-        raise CheckpointError(f"checkpoint {str(target)!r} names unknown model class {cls_name!r}")
+        raise CheckpointError(f"{where} names unknown model class {cls_name!r}")
     kwargs = header.get("model_kwargs")
     if not isinstance(kwargs, dict):
-        raise CheckpointError(f"checkpoint {str(target)!r} has no model_kwargs")
-    if "hidden" in kwargs and isinstance(kwargs["hidden"], list):
-        kwargs = {**kwargs, "hidden": tuple(kwargs["hidden"])}
+        raise CheckpointError(f"{where} has no model_kwargs")
     try:
-        model = cls(**kwargs, rngs=nnx.Rngs(0))
+        return cls(**kwargs, rngs=nnx.Rngs(0))
     except (AnogenError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"checkpoint {str(target)!r} cannot rebuild {cls_name}: {exc}") from None
+        raise CheckpointError(f"{where} cannot rebuild {cls_name}: {exc}") from None
 
+
+def _restore_params(model: nnx.Module, files: dict[str, np.ndarray], where: str) -> None:
+    """Put the stored parameters into ``model`` after checking names, shapes and dtypes."""
     state = nnx.state(model, nnx.Param)
     pure: dict = {}
     expected = set()
     for path, key, var in _flat_params(model):
         expected.add(key)
         if key not in files:
-            raise CheckpointError(f"checkpoint {str(target)!r} lacks parameter {key!r}")
-        ref = var[...]
-        arr = files[key]
+            raise CheckpointError(f"{where} lacks parameter {key!r}")
+        ref, arr = var[...], files[key]
         if arr.shape != ref.shape or arr.dtype != ref.dtype:
             raise CheckpointError(
-                f"checkpoint {str(target)!r}: parameter {key!r} has shape {arr.shape} {arr.dtype}, "
-                f"expected {ref.shape} {ref.dtype}"
+                f"{where}: parameter {key!r} has shape {arr.shape} {arr.dtype}, expected {ref.shape} {ref.dtype}"
             )
         node = pure
         for p in path[:-1]:
@@ -170,8 +182,6 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[nnx.Module, dict]:
         node[path[-1]] = arr
     extra = sorted(set(files) - expected)
     if extra:
-        raise CheckpointError(f"checkpoint {str(target)!r} has unexpected entries, e.g. {extra[0]!r}")
+        raise CheckpointError(f"{where} has unexpected entries, e.g. {extra[0]!r}")
     nnx.replace_by_pure_dict(state, pure)
     nnx.update(model, state)
-    meta = header.get("meta", {})
-    return model, meta if isinstance(meta, dict) else {"meta": meta}

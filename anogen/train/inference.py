@@ -23,14 +23,28 @@ from anogen.params import PositiveInt, check_value
 from anogen.train.samples import bucket, check_model_data, gather, pad_rows, sample_starts
 from anogen.types import AnogenError
 
-__all__ = ["decode", "encode", "evaluate", "map_samples", "reconstruction_error", "sample_losses"]
+__all__ = ["decode", "encode", "eval_terms", "evaluate", "map_chunks", "map_samples", "reconstruction_error", "sample_losses"]
 
 
 @functools.partial(jax.jit, static_argnames=("graphdef", "fn", "window", "chunk"))
-def _map_chunks(params, rest, data, starts, key, extra, *, graphdef, fn, window, chunk):
-    """``fn(model, x, key_i, extra)`` over ``starts`` in chunks; per-sample outputs ``(n_chunks * chunk, ...)``.
+def map_chunks(params, rest, data, starts, key, extra, *, graphdef, fn, window, chunk):
+    """Jitted core of every helper here: ``fn`` over all samples, ``chunk`` samples at a time.
 
-    Chunk ``i`` gets ``fold_in(key, i)``; samples past ``len(starts)`` repeat earlier ones.
+    Args:
+        params, rest: the model's ``nnx.Param`` state and other state (``nnx.split``).
+        data: ``(n, d)`` device rows.
+        starts: ``(m,)`` int32 sample start rows.
+        key: PRNG key; chunk ``i`` gets ``fold_in(key, i)``.
+        extra: a pytree of run-time values passed to ``fn``.
+        graphdef: the model's graph definition (static).
+        fn: ``fn(model, x, key_i, extra)`` -> pytree of ``(chunk, ...)`` per-sample arrays; a
+            module-level function (static: a new function object compiles anew).
+        window: window length, or ``None`` for rows (static).
+        chunk: samples per chunk (static).
+
+    Returns:
+        The pytree of ``(ceil(m / chunk) * chunk, ...)`` outputs; entries past ``m`` repeat
+        earlier samples (slice them off).
     """
     n = starts.shape[0]
     n_chunks = -(-n // chunk)
@@ -72,7 +86,7 @@ def map_samples(
     data_dev = jnp.asarray(pad_rows(data, bucket(len(data))))
     starts_dev = jnp.asarray(pad_rows(np.asarray(starts, np.int32), m_pad))
     key = jax.random.key(0) if key is None else key
-    out = _map_chunks(params, rest, data_dev, starts_dev, key, extra,
+    out = map_chunks(params, rest, data_dev, starts_dev, key, extra,
                       graphdef=graphdef, fn=fn, window=window, chunk=chunk)  # fmt: skip
     return jax.tree.map(lambda a: np.asarray(a)[:m], out)
 
@@ -238,7 +252,8 @@ def reconstruction_error(
     return _fill_uncovered(out, covered)
 
 
-def _eval_terms(model, x, key, extra):
+def eval_terms(model, x, key, extra):
+    """Per-sample ``(loss, reconstruction MSE)`` in eval mode; ``extra = (beta, recon_weight)``."""
     beta, recon_weight = extra
     terms = model.per_sample_loss(x, key, recon_weight=recon_weight, beta=beta, train=False)
     err = recon_error(model, x)
@@ -326,7 +341,7 @@ def evaluate(
     batch_size = _check_batch_size(batch_size)
     arr, window = check_model_data(model, data, window)
     starts = sample_starts(len(arr), window, segments)
-    loss, err = map_samples(model, _eval_terms, arr, starts, window, batch_size,
+    loss, err = map_samples(model, eval_terms, arr, starts, window, batch_size,
                             key=jax.random.key(int(seed)), extra=_weights(model, beta, recon_weight))  # fmt: skip
     return {"loss": float(np.mean(loss, dtype=np.float64)), "recon": float(np.mean(err, dtype=np.float64)),
             "n": int(len(starts))}  # fmt: skip

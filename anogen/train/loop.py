@@ -21,7 +21,7 @@ import numpy as np
 from flax.training.early_stopping import EarlyStopping
 
 from anogen.train.config import TrainConfig, as_train_config
-from anogen.train.inference import _eval_terms, _map_chunks
+from anogen.train.inference import eval_terms, map_chunks
 from anogen.train.optim import optimizer_spec, shared_optimizer
 from anogen.train.samples import check_model_data, sample_starts, split_samples
 from anogen.train.step import Hyper, TrainState, train_epoch
@@ -90,8 +90,8 @@ def _validate(state: TrainState, run: _Run, key: jax.Array, config: TrainConfig)
     """Validation loss (full KL weight, fixed key) and deterministic reconstruction MSE."""
     n_val = int(run.val.shape[0])
     extra = (jnp.asarray(config.beta, jnp.float32), jnp.asarray(run.recon_weight, jnp.float32))
-    loss, err = _map_chunks(state.params, state.rest, run.data, run.val, key, extra, graphdef=state.graphdef,
-                            fn=_eval_terms, window=run.window, chunk=min(n_val, 1024))  # fmt: skip
+    loss, err = map_chunks(state.params, state.rest, run.data, run.val, key, extra, graphdef=state.graphdef,
+                            fn=eval_terms, window=run.window, chunk=min(n_val, 1024))  # fmt: skip
     return float(jnp.mean(loss[:n_val])), float(jnp.mean(err[:n_val]))
 
 
