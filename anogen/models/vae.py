@@ -276,8 +276,8 @@ class LSTMVAE(nnx.Module):
         unroll: PositiveInt = 1,
         rngs: nnx.Rngs,
     ):
-        p = check_params(LSTMVAE, {"n_features": n_features, "seq_len": seq_len, "latent_dim": latent_dim,
-                                   "hidden": hidden, "dense": dense, "unroll": unroll, "rngs": rngs}, "model")  # fmt: skip
+        p = check_params(LSTMVAE, {"n_features": n_features, "seq_len": seq_len, "latent_dim": latent_dim, "hidden": hidden,
+                                   "dense": dense, "unroll": unroll, "rngs": rngs}, "model")  # fmt: skip
         self.n_features, self.seq_len, self.latent_dim = p["n_features"], p["seq_len"], p["latent_dim"]
         self.hidden, self.dense, self.unroll = p["hidden"], p["dense"], p["unroll"]
         unroll = self.unroll

@@ -23,7 +23,9 @@ from anogen.params import PositiveInt, check_value
 from anogen.train.samples import bucket, check_model_data, gather, pad_rows, sample_starts
 from anogen.types import AnogenError
 
-__all__ = ["decode", "encode", "eval_terms", "evaluate", "map_chunks", "map_samples", "reconstruction_error", "sample_losses"]
+__all__ = [
+    "decode", "encode", "eval_terms", "evaluate", "map_chunks", "map_samples", "reconstruction_error", "sample_losses",
+]
 
 
 @functools.partial(jax.jit, static_argnames=("graphdef", "fn", "window", "chunk"))

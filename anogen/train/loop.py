@@ -18,6 +18,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from flax import nnx
 from flax.training.early_stopping import EarlyStopping
 
 from anogen.train.config import TrainConfig, as_train_config
@@ -68,6 +69,7 @@ class _Run:
 
 
 def _prepare(model: Any, data: Any, config: TrainConfig, window: int | None, segments: Any) -> _Run:
+    """Check the data, list and split the samples, and put everything on the device once."""
     arr, window = check_model_data(model, data, window)
     if getattr(model, "likelihood", None) == "bernoulli" and (arr.min() < -1e-6 or arr.max() > 1 + 1e-6):
         raise AnogenError(
@@ -96,6 +98,7 @@ def _validate(state: TrainState, run: _Run, key: jax.Array, config: TrainConfig)
 
 
 def _stop_reason(config: TrainConfig, losses: tuple[float, float], recon: float, stopper: EarlyStopping) -> str | None:
+    """Why training stops after this epoch (a :attr:`History.stopped` value), or ``None``."""
     if not all(math.isfinite(v) for v in losses):
         return "non_finite"
     if config.epsilon > 0 and recon < config.epsilon:
@@ -153,8 +156,6 @@ def fit(
             f"training diverged: the loss is {hist.train_loss[-1]} in the first epoch; "
             f"lower trainer.learning_rate (now {config.learning_rate}) or check the data scaling"
         )
-    from flax import nnx
-
     nnx.update(model, best)
     hist.seconds = time.perf_counter() - t_start
     return model, hist
@@ -174,7 +175,10 @@ def _train(state: TrainState, run: _Run, config: TrainConfig, key: jax.Array, la
                                         _hyper(config, e, run.recon_weight), batch_size=config.batch_size,
                                         window=run.window)  # fmt: skip
             train_loss = float(tl)
-            mon_loss, mon_recon = _validate(state, run, val_key, config) if run.val is not None else (train_loss, float(tr))
+            if run.val is not None:
+                mon_loss, mon_recon = _validate(state, run, val_key, config)
+            else:
+                mon_loss, mon_recon = train_loss, float(tr)
             hist.train_loss.append(train_loss)
             hist.recon.append(mon_recon)
             if run.val is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import sys
 from typing import Any, Callable
 
 import optax
@@ -40,8 +41,7 @@ def optimizer_node(optimizer: str | dict[str, Any], key: str = _KEY) -> dict[str
     if callable(optimizer):  # back to its node: a stable, hashable description for compile caches
         func = optimizer.func if isinstance(optimizer, functools.partial) and not optimizer.args else optimizer
         keywords = optimizer.keywords if func is not optimizer else {}
-        path = f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', '')}"
-        return {"_target_": path, **keywords, "_partial_": True}
+        return {"_target_": _import_path(func), **keywords, "_partial_": True}
     if isinstance(optimizer, str):
         if "." not in optimizer and not callable(getattr(optax, optimizer, None)):
             raise AnogenError(
@@ -58,6 +58,15 @@ def optimizer_node(optimizer: str | dict[str, Any], key: str = _KEY) -> dict[str
     if optimizer.get("_partial_", True) is not True:
         raise AnogenError(f"{key}._partial_: must be true (the trainer supplies the learning rate)")
     return {**optimizer, "_partial_": True}
+
+
+def _import_path(func: Any) -> str:
+    """``"optax.adamw"`` for ``optax.adamw`` (the package's public name when it has one)."""
+    module, name = getattr(func, "__module__", "") or "", getattr(func, "__qualname__", "") or ""
+    package = sys.modules.get(module.split(".")[0])
+    if package is not None and getattr(package, name, None) is func:
+        return f"{package.__name__}.{name}"
+    return f"{module}.{name}"
 
 
 def optimizer_spec(config: Any, key: str = _KEY) -> tuple[str, bool, float | None]:
