@@ -171,6 +171,17 @@ def test_epoch_plan_uses_every_sample_once_and_masks_padding():
     assert not np.array_equal(idx, np.asarray(idx2))  # reshuffled per epoch key
 
 
+def test_epoch_plan_with_padding_slots_uses_only_the_real_samples():
+    plan = jax.jit(epoch_plan, static_argnums=(0, 2))
+    idx, w = plan(48, jax.random.key(0), 16, jnp.asarray(37))
+    idx, w = np.asarray(idx).ravel(), np.asarray(w).ravel()
+    assert w.sum() == 37 and w[:37].all()  # real samples fill the batches front to back
+    assert sorted(idx[:37].tolist()) == list(range(37)) and idx.max() < 37  # padding slots never drawn
+    full, _ = plan(37, jax.random.key(0), 16)
+    same, _ = plan(37, jax.random.key(0), 16, jnp.asarray(37))
+    np.testing.assert_array_equal(np.asarray(full), np.asarray(same))  # no padding: the plain permutation
+
+
 def test_gather_builds_windows_from_start_rows():
     data = np.arange(20, dtype=np.float32).reshape(10, 2)
     out = np.asarray(gather(jnp.asarray(data), jnp.asarray([0, 3], dtype=np.int32), 3))
@@ -224,6 +235,15 @@ def test_train_epoch_is_a_scan_of_the_pure_train_step(clean):
     for a, b in zip(jax.tree.leaves(scanned.params), jax.tree.leaves(state.params), strict=True):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(float(loss), sum(losses) / 40, rtol=1e-5)
+
+
+def test_folds_of_nearby_sizes_share_the_compiled_training(clean):
+    """Rows, training samples (to whole batches) and validation samples are padded: no new compile."""
+    cfg = dataclasses.replace(CFG, epochs=1)
+    fit(tiny_vae(), clean[:118], config=cfg, seed=0, window=L)
+    with count_compiles() as compiles:
+        _, hist = fit(tiny_vae(), clean[:119], config=cfg, seed=0, window=L)
+    assert compiles == [] and np.isfinite(hist.train_loss[0])
 
 
 def test_early_stopping_triggers(data):

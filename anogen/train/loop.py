@@ -24,7 +24,7 @@ from flax.training.early_stopping import EarlyStopping
 from anogen.train.config import TrainConfig, as_train_config
 from anogen.train.inference import eval_terms, map_chunks
 from anogen.train.optim import optimizer_spec, shared_optimizer
-from anogen.train.samples import check_model_data, sample_starts, split_samples
+from anogen.train.samples import bucket, check_model_data, pad_rows, sample_starts, split_samples
 from anogen.train.step import Hyper, TrainState, train_epoch
 from anogen.types import AnogenError
 
@@ -59,17 +59,25 @@ class History:
 
 @dataclasses.dataclass
 class _Run:
-    """The device-side inputs of one fit."""
+    """The device-side inputs of one fit (padded, see :func:`_prepare`)."""
 
     data: jax.Array
     train: jax.Array
+    n_train: jax.Array
     val: jax.Array | None
+    n_val: int
     window: int | None
     recon_weight: float
 
 
 def _prepare(model: Any, data: Any, config: TrainConfig, window: int | None, segments: Any) -> _Run:
-    """Check the data, list and split the samples, and put everything on the device once."""
+    """Check the data, list and split the samples, and put everything on the device once.
+
+    Shapes are padded so that data sets of nearby sizes (the folds of one data set) share the
+    compiled epoch and validation: rows to :func:`~anogen.train.samples.bucket` size, training
+    samples to whole batches (no extra step: the last batch is masked anyway), validation
+    samples to bucket size (masked).
+    """
     arr, window = check_model_data(model, data, window)
     if getattr(model, "likelihood", None) == "bernoulli" and (arr.min() < -1e-6 or arr.max() > 1 + 1e-6):
         raise AnogenError(
@@ -79,7 +87,16 @@ def _prepare(model: Any, data: Any, config: TrainConfig, window: int | None, seg
     starts = sample_starts(len(arr), window, segments)
     train, val = split_samples(starts, float(config.val_split), window, len(arr))
     rw = model.default_recon_weight if config.recon_weight is None else config.recon_weight
-    return _Run(jnp.asarray(arr), jnp.asarray(train), jnp.asarray(val) if len(val) else None, window, float(rw))
+    bs = config.batch_size
+    return _Run(
+        data=jnp.asarray(pad_rows(arr, bucket(len(arr)))),
+        train=jnp.asarray(pad_rows(train, -(-len(train) // bs) * bs)),
+        n_train=jnp.asarray(len(train), jnp.int32),
+        val=jnp.asarray(pad_rows(val, bucket(len(val)))) if len(val) else None,
+        n_val=len(val),
+        window=window,
+        recon_weight=float(rw),
+    )
 
 
 def _hyper(config: TrainConfig, epoch: int, recon_weight: float) -> Hyper:
@@ -90,11 +107,10 @@ def _hyper(config: TrainConfig, epoch: int, recon_weight: float) -> Hyper:
 
 def _validate(state: TrainState, run: _Run, key: jax.Array, config: TrainConfig) -> tuple[float, float]:
     """Validation loss (full KL weight, fixed key) and deterministic reconstruction MSE."""
-    n_val = int(run.val.shape[0])
     extra = (jnp.asarray(config.beta, jnp.float32), jnp.asarray(run.recon_weight, jnp.float32))
     loss, err = map_chunks(state.params, state.rest, run.data, run.val, key, extra, graphdef=state.graphdef,
-                            fn=eval_terms, window=run.window, chunk=min(n_val, 1024))  # fmt: skip
-    return float(jnp.mean(loss[:n_val])), float(jnp.mean(err[:n_val]))
+                           fn=eval_terms, window=run.window, chunk=min(int(run.val.shape[0]), 1024))  # fmt: skip
+    return float(jnp.mean(loss[: run.n_val])), float(jnp.mean(err[: run.n_val]))
 
 
 def _stop_reason(config: TrainConfig, losses: tuple[float, float], recon: float, stopper: EarlyStopping) -> str | None:
@@ -173,7 +189,7 @@ def _train(state: TrainState, run: _Run, config: TrainConfig, key: jax.Array, la
             t_epoch = time.perf_counter()
             state, tl, tr = train_epoch(state, run.data, run.train, jax.random.fold_in(key, e),
                                         _hyper(config, e, run.recon_weight), batch_size=config.batch_size,
-                                        window=run.window)  # fmt: skip
+                                        window=run.window, n_valid=run.n_train)  # fmt: skip
             train_loss = float(tl)
             if run.val is not None:
                 mon_loss, mon_recon = _validate(state, run, val_key, config)

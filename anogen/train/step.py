@@ -104,43 +104,57 @@ def train_step(
     return state.replace(params=params, opt_state=opt_state), metrics
 
 
-def epoch_plan(n: int, key: jax.Array, batch_size: int) -> tuple[jax.Array, jax.Array]:
-    """A fresh permutation of ``n`` samples in fixed-size batches.
+def epoch_plan(
+    n: int, key: jax.Array, batch_size: int, n_valid: jax.Array | int | None = None
+) -> tuple[jax.Array, jax.Array]:
+    """A fresh permutation of the samples in fixed-size batches.
 
-    The last batch is filled with repeated samples of weight 0, so every sample is used exactly
-    once per epoch and every batch has the same shape.
+    Of ``n`` sample slots the first ``n_valid`` hold real samples (the others are padding, so
+    that data sets of nearby sizes share one compiled epoch). The real samples come first, in
+    random order; the last batch is filled with repeated samples of weight 0, so every sample is
+    used exactly once per epoch and every batch has the same shape.
+
+    Args:
+        n: number of sample slots (static).
+        key: the epoch's key (the permutation uses ``fold_in(key, 0)``).
+        batch_size: samples per batch (static).
+        n_valid: number of real samples (may be traced); ``None`` = ``n``.
 
     Returns:
-        ``(idx, w)``: ``(n_batches, batch_size)`` sample indices and weights in ``{0, 1}``.
+        ``(idx, w)``: ``(ceil(n / batch_size), batch_size)`` slot indices and weights in ``{0, 1}``.
     """
+    n_valid = n if n_valid is None else n_valid
     n_batches = -(-n // batch_size)
     perm = jax.random.permutation(jax.random.fold_in(key, 0), n)
+    perm = perm[jnp.argsort(perm >= n_valid, stable=True)]  # real samples first (no-op without padding)
     pos = jnp.arange(n_batches * batch_size)
-    idx = perm[pos % n].reshape(n_batches, batch_size)
-    w = (pos < n).astype(jnp.float32).reshape(n_batches, batch_size)
+    idx = perm[pos % n_valid].reshape(n_batches, batch_size)
+    w = (pos < n_valid).astype(jnp.float32).reshape(n_batches, batch_size)
     return idx, w
 
 
 @functools.partial(jax.jit, static_argnames=("batch_size", "window"))
 def train_epoch(
     state: TrainState, data: jax.Array, starts: jax.Array, key: jax.Array, hp: Hyper, *,
-    batch_size: int, window: int | None,
+    batch_size: int, window: int | None, n_valid: jax.Array | None = None,
 ) -> tuple[TrainState, jax.Array, jax.Array]:
     """One epoch over ``starts`` as one ``lax.scan`` of :func:`train_step` (one dispatch per epoch).
 
     Args:
         state: the train state.
         data: ``(n, d)`` device rows.
-        starts: ``(m,)`` int32 start rows of the training samples.
+        starts: ``(m,)`` int32 start rows of the training samples; with ``n_valid``, the first
+            ``n_valid`` are real and the rest padding (any valid start row).
         key: the epoch's key.
         hp: run-time hyperparameters.
         batch_size: samples per step.
         window: window length, or ``None`` for rows.
+        n_valid: number of real samples (a run-time value); ``None`` = ``m``.
 
     Returns:
         ``(state, mean loss, mean recon)`` over the epoch's samples.
     """
-    idx, w = epoch_plan(starts.shape[0], key, batch_size)
+    idx, w = epoch_plan(starts.shape[0], key, batch_size, n_valid)
     step_key = jax.random.fold_in(key, 1)
 
     def body(st, inp):
