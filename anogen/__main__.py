@@ -1,12 +1,22 @@
 """``python -m anogen [overrides]``: the Hydra entry point. It only hands the config to the run job.
 
-A single run that hits a user mistake prints one line and exits with code 2. Inside a multirun,
-a job that raises is recorded as failed (``metrics.json`` with ``status: failed`` and the error)
-and the sweep goes on.
+Exit codes: 0 done; 2 a user mistake (one line on stderr naming the key and what is valid, and
+nothing written: the run directory, Hydra's files included, is removed); 1 an internal error (a
+traceback); 130/143 interrupted by SIGINT/SIGTERM (a commit in progress is finished first, a run
+that had not committed leaves nothing).
+
+Hydra's own errors (unknown key, unknown option of a group, bad override syntax) are raised to
+:func:`cli` (``HYDRA_FULL_ERROR`` is set for the call) and reported as one line too. Set
+``HYDRA_FULL_ERROR=1`` yourself to get Hydra's full traceback instead.
+
+Inside a multirun, a job that raises is recorded as failed (``metrics.json`` with ``status: failed``
+and the error) and the sweep goes on; an interrupted job is recorded as ``interrupted`` and the
+sweep stops.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 import hydra
@@ -17,7 +27,8 @@ from anogen.types import AnogenError
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> float:
-    from anogen.jobs.hydra import in_multirun, record_failure
+    """The Hydra task: one run (a sweep calls it once per job)."""
+    from anogen.jobs.hydra import discard_run_dir, in_multirun, record_failure
     from anogen.jobs.run import run
 
     try:
@@ -26,11 +37,68 @@ def main(cfg: DictConfig) -> float:
         if in_multirun():
             record_failure(e)
             return float("nan")
-        if isinstance(e, AnogenError):
-            print(f"anogen: error: {e}", file=sys.stderr)
+        discard_run_dir()
+        if isinstance(e, AnogenError):  # reported here: Hydra would add a line of its own
+            _report(str(e))
             sys.exit(2)
+        raise
+    except KeyboardInterrupt as e:  # Interrupted (SIGTERM) included
+        if in_multirun():
+            record_failure(e, status="interrupted")
+        else:
+            discard_run_dir()
         raise
 
 
+def _report(line: str) -> None:
+    print(f"anogen: error: {' '.join(line.split())}", file=sys.stderr)
+
+
+def cli(argv: list[str] | None = None) -> int:
+    """Run the Hydra app on ``argv`` (default: the command line) and return the exit code."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from anogen.jobs.hydra import discard_empty_sweep, hydra_error_message
+    from anogen.outputs.signals import exit_code, handle_signals
+
+    if argv is not None:
+        sys.argv = [sys.argv[0], *argv]
+    overrides = [a for a in sys.argv[1:] if not a.startswith("-")]
+    user_full_error = os.environ.get("HYDRA_FULL_ERROR")
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises its errors to us instead of printing them
+    try:
+        with handle_signals():
+            main()
+    except AnogenError as e:
+        _report(str(e))
+        return 2
+    except (HydraException, OmegaConfBaseException) as e:
+        if user_full_error:
+            raise
+        discard_empty_sweep()
+        _report(hydra_error_message(e, overrides))
+        return 2
+    except KeyboardInterrupt as e:
+        print(f"anogen: {e or 'interrupted by SIGINT'}", file=sys.stderr)
+        return exit_code(e)
+    except SystemExit as e:  # --help, --cfg, ...
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    finally:
+        _restore(user_full_error)
+    return 0
+
+
+def _restore(user_full_error: str | None) -> None:
+    """Undo the call's global state (for in-process use): the env variable, Hydra's current job."""
+    if user_full_error is None:
+        os.environ.pop("HYDRA_FULL_ERROR", None)
+    else:
+        os.environ["HYDRA_FULL_ERROR"] = user_full_error
+    from hydra.core.hydra_config import HydraConfig
+
+    HydraConfig.instance().cfg = None  # type: ignore[assignment]
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(cli())

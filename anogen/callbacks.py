@@ -1,5 +1,9 @@
 """Hydra callbacks.
 
+:class:`OutputDirs` remembers, before Hydra creates them, which folders of a run or sweep did not
+exist yet, so that a run that fails leaves nothing behind (:func:`anogen.jobs.hydra.discard_run_dir`
+removes only folders this process created).
+
 :class:`ThreadLimits` keeps parallel sweep jobs from oversubscribing the cores: before a multirun
 with a parallel launcher (joblib with ``n_jobs != 1``, submitit local), it gives each job
 ``cores // parallel_jobs`` threads for XLA and the BLAS libraries, through environment variables
@@ -11,13 +15,59 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
 
 log = logging.getLogger("anogen")
 
-__all__ = ["ThreadLimits", "thread_env"]
+__all__ = ["ThreadLimits", "thread_env", "OutputDirs", "created_dirs", "recorded_sweeps"]
+
+#: folder -> the folders made for it by this process (the folder first, then its new parents)
+_NEW_DIRS: dict[Path, list[Path]] = {}
+_SWEEPS: list[Path] = []
+
+
+def _remember(folder: Any) -> Path | None:
+    try:
+        path = Path(str(folder)).absolute()
+    except Exception:  # noqa: BLE001 - an unresolvable folder is Hydra's error to report
+        return None
+    missing, p = [], path
+    while not p.exists() and p.parent != p:
+        missing.append(p)
+        p = p.parent
+    _NEW_DIRS[path] = missing
+    return path
+
+
+def created_dirs(folder: str | Path) -> list[Path] | None:
+    """The folders made for ``folder`` by this run (itself first, then its new parents); ``None`` if unknown."""
+    return _NEW_DIRS.get(Path(folder).absolute())
+
+
+def recorded_sweeps() -> list[Path]:
+    """The sweep folders of the multiruns started in this process."""
+    return list(_SWEEPS)
+
+
+class OutputDirs(Callback):
+    """Record the run/sweep folder and its missing parents before Hydra creates them."""
+
+    def on_run_start(self, config: Any, **kwargs: Any) -> None:
+        try:
+            _remember(config.hydra.run.dir)
+        except Exception:  # noqa: BLE001 - e.g. a bad interpolation: Hydra reports it next
+            pass
+
+    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
+        try:
+            path = _remember(config.hydra.sweep.dir)
+        except Exception:  # noqa: BLE001
+            return
+        if path is not None:
+            _SWEEPS.append(path)
 
 
 def thread_env(threads: int) -> dict[str, str]:

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from anogen.evaluation import Case, DetectorRun, all_failed_message, evaluate_detectors, fresh_detectors
-from anogen.jobs.hydra import job_info
+from anogen.jobs.hydra import in_multirun, job_info
 from anogen.jobs.spec import Job, build_job
 from anogen.outputs.context import RunOutputs
+from anogen.outputs.files import check_output_dir
 from anogen.seeding import rng, stage_seed
 from anogen.types import AnogenError, Fold, Injected, RunResult
 
@@ -150,16 +151,20 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
 
     Raises:
         AnogenError: any user mistake, before any result file is written; also when every
-            detector failed (the message lists their errors).
+            detector failed (the message lists their errors). Nothing is written then: the run
+            directory is created only when the complete result set is committed.
     """
     logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)  # JAX's TPU probe, every run
     t0 = time.perf_counter()
     job = build_job(cfg)
     info = job_info()
     out_dir = (info.run_dir or job.config.get("run_dir")) if run_dir == "auto" else run_dir
+    if out_dir:
+        check_output_dir(out_dir, "hydra.run.dir" if info.run_dir and run_dir == "auto" else "run_dir")
     frame = job.source.load()
     folds = job.source.folds(frame)
-    outputs = RunOutputs(out_dir, job.loggers, job.config, run_name=info.name, group=info.group, plots=job.plots)
+    outputs = RunOutputs(out_dir, job.loggers, job.config, run_name=info.name, group=info.group, plots=job.plots,
+                         record_failures=in_multirun())
     with outputs as out:
         if job.benchmark_seeds is not None:
             from anogen.jobs.benchmark import run_benchmark_job

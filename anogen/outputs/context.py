@@ -1,26 +1,43 @@
-"""The outputs of one run: files staged and committed atomically, loggers started and finished.
+"""The outputs of one run: files staged and committed all at once, loggers run at the commit.
 
 ::
 
     with RunOutputs(out_dir, loggers, config) as out:
-        out.write_csv("fold0/anomalous.csv", df)          # staged under out_dir/.staging
+        out.write_csv("fold0/anomalous.csv", df)          # staged in a hidden folder
         out.plot("fold0/Temperature", "plots/fold0_Temperature.png", plot_series, inj, 0)
+        out.log_metrics({"fold0/iforest/f1": 0.8})       # held until the commit
         out.summary = {"mean/iforest/roc_auc": 0.93}
-    # success: every staged file moved into place, images logged, loggers finished "ok"
-    # failure: nothing staged survives, loggers finished "failed" with the error
+    # success: the run directory appears with every file in it; the loggers then start, receive
+    #          the held metrics and images, and finish "ok"
+    # failure or interruption: nothing staged survives and the run directory is not created
+
+Nothing touches the disk before the first file is staged. Files are staged in a hidden folder
+next to the run directory (``.{name}.staging-XXXX``) when the run directory does not exist yet:
+the commit is then one ``rename``, so the run directory appears complete or not at all. When it
+exists already (Hydra creates it, or a rerun), the folder is staged inside it and the files are moved
+into place one by one. Either way the commit finishes before a SIGINT/SIGTERM is acted upon
+(:func:`anogen.outputs.signals.deferred`). Files and folders get the user's umask.
 
 With ``out_dir=None`` (library use) nothing is written and loggers still receive metrics.
+With ``record_failures=True`` (a job of a Hydra sweep) a failed run still starts the loggers and
+finishes them with ``status="failed"`` (or ``"interrupted"``), so the sweep's tracking sees it;
+the job's ``metrics.json`` with that status is written by the entry point.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from anogen.outputs.files import apply_mode, file_mode
+from anogen.outputs.signals import deferred
+
 __all__ = ["RunOutputs", "STAGING"]
 
+#: prefix of the hidden staging folders
 STAGING = ".staging"
 
 
@@ -29,57 +46,115 @@ class RunOutputs:
 
     Args:
         out_dir: the run directory, or ``None`` to write nothing.
-        loggers: started on enter, finished on exit.
+        loggers: started when the run's outputs are committed, finished right after.
         config: the resolved config (plain dict) handed to the loggers.
         run_name, group: for the loggers (W&B run name and sweep group).
         plots: whether :meth:`plot` draws anything.
+        record_failures: also run the loggers (status ``failed``/``interrupted``) when the run fails.
     """
 
     def __init__(self, out_dir: str | Path | None, loggers: Sequence[Any] = (), config: Mapping[str, Any] | None = None,
-                 run_name: str | None = None, group: str | None = None, plots: bool = True) -> None:
-        self.out_dir = Path(out_dir) if out_dir else None
+                 run_name: str | None = None, group: str | None = None, plots: bool = True,
+                 record_failures: bool = False) -> None:
+        self.out_dir = Path(out_dir).absolute() if out_dir else None
         self.loggers = list(loggers)
         self.config = dict(config or {})
         self.run_name, self.group, self.plots = run_name, group, bool(plots)
+        self.record_failures = bool(record_failures)
         self.summary: dict[str, Any] = {}
         self._images: list[tuple[str, str]] = []
+        self._calls: list[tuple[str, tuple, dict]] = []
+        self._staging: Path | None = None
+        self._made_parents: list[Path] = []
 
     # ---- context ------------------------------------------------------------------------------
     def __enter__(self) -> "RunOutputs":
-        if self.out_dir is not None:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            shutil.rmtree(self.out_dir / STAGING, ignore_errors=True)
-        for lg in self.loggers:
-            lg.start(str(self.out_dir) if self.out_dir else None, self.config, run_name=self.run_name,
-                     group=self.group)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc is None:
-            self._commit()
-            for name, rel in self._images:
-                for lg in self.loggers:
-                    lg.log_image(name, self.out_dir / rel)
-            for lg in self.loggers:
-                lg.finish(status="ok", summary=self.summary)
-        else:
-            if self.out_dir is not None:
-                shutil.rmtree(self.out_dir / STAGING, ignore_errors=True)
-            for lg in self.loggers:
-                lg.finish(status="failed", summary={"error": f"{exc_type.__name__}: {exc}"})
+            with deferred():
+                self._commit()
+                self._run_loggers("ok", self.summary, images=True)
+            return False
+        self._discard()
+        if self.record_failures:
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            with deferred():
+                self._run_loggers(status, {"error": f"{exc_type.__name__}: {exc}"}, images=False)
         return False
 
+    def _staging_root(self) -> Path:
+        """The hidden staging folder, made on first use (see the module docstring)."""
+        if self._staging is None:
+            assert self.out_dir is not None
+            if self.out_dir.is_dir():
+                root = Path(tempfile.mkdtemp(prefix=f"{STAGING}-", dir=self.out_dir))
+            else:
+                self._make_parents(self.out_dir.parent)
+                root = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}{STAGING}-", dir=self.out_dir.parent))
+            apply_mode(root)
+            self._staging = root
+        return self._staging
+
+    def _make_parents(self, folder: Path) -> None:
+        missing = []
+        while not folder.exists():
+            missing.append(folder)
+            folder = folder.parent
+        for d in reversed(missing):
+            d.mkdir(exist_ok=True)
+            self._made_parents.insert(0, d)
+
     def _commit(self) -> None:
+        """Move the staged files into the run directory (one rename when it does not exist yet)."""
         if self.out_dir is None:
             return
-        staging = self.out_dir / STAGING
-        if not staging.is_dir():
+        staging = self._staging
+        if staging is None:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
             return
-        for f in sorted(p for p in staging.rglob("*") if p.is_file()):
+        files = sorted(p for p in staging.rglob("*") if p.is_file())
+        for f in files:  # whatever wrote them (mkstemp: 0600), they get the user's umask
+            os.chmod(f, file_mode())
+        if staging.parent != self.out_dir:
+            try:
+                os.rename(staging, self.out_dir)
+                self._staging = None
+                return
+            except OSError:  # the run directory appeared meanwhile: move file by file
+                pass
+        for f in files:
             dest = self.out_dir / f.relative_to(staging)
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(f, dest)
         shutil.rmtree(staging, ignore_errors=True)
+        self._staging = None
+
+    def _discard(self) -> None:
+        """Remove the staging folder and the parent folders made for it (when empty)."""
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+        for d in self._made_parents:
+            try:
+                d.rmdir()
+            except OSError:
+                break
+
+    def _run_loggers(self, status: str, summary: Mapping[str, Any], images: bool) -> None:
+        run_dir = str(self.out_dir) if self.out_dir is not None and self.out_dir.is_dir() else None
+        for lg in self.loggers:
+            lg.start(run_dir, self.config, run_name=self.run_name, group=self.group)
+        for method, args, kwargs in self._calls:
+            for lg in self.loggers:
+                getattr(lg, method)(*args, **kwargs)
+        if images and self.out_dir is not None:
+            for name, rel in self._images:
+                for lg in self.loggers:
+                    lg.log_image(name, self.out_dir / rel)
+        for lg in self.loggers:
+            lg.finish(status=status, summary=summary)
 
     # ---- files ----------------------------------------------------------------------------------
     @property
@@ -90,7 +165,7 @@ class RunOutputs:
         """Where to write ``rel`` now (inside the staging folder); ``None`` when writing nothing."""
         if self.out_dir is None:
             return None
-        path = self.out_dir / STAGING / rel
+        path = self._staging_root() / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -119,11 +194,9 @@ class RunOutputs:
         fn(*args, self.staged(rel), **kwargs)
         self._images.append((name, rel))
 
-    # ---- loggers --------------------------------------------------------------------------------
+    # ---- loggers (held until the commit) --------------------------------------------------------
     def log_metrics(self, metrics: Mapping[str, float], prefix: str = "") -> None:
-        for lg in self.loggers:
-            lg.log_metrics(metrics, prefix=prefix)
+        self._calls.append(("log_metrics", (dict(metrics),), {"prefix": prefix}))
 
     def log_table(self, name: str, df: Any) -> None:
-        for lg in self.loggers:
-            lg.log_table(name, df)
+        self._calls.append(("log_table", (name, df), {}))

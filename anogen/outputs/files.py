@@ -1,4 +1,10 @@
-"""Atomic file writes: write to a temporary name in the same folder, then ``os.replace``."""
+"""Atomic file writes with the user's umask, and the output-folder check of the entry points.
+
+A file is written under a temporary name in its folder, given the mode a plain ``open`` would
+give (``0o666`` minus the umask: :func:`tempfile.mkstemp` makes ``0o600``), then renamed over the
+target with ``os.replace``: a reader never sees a partial file, and no temporary file survives an
+exception or an interruption (SIGINT/SIGTERM raised as exceptions by the entry points).
+"""
 
 from __future__ import annotations
 
@@ -10,23 +16,90 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["atomic_write", "write_json", "write_text", "write_csv", "to_jsonable"]
+from anogen.types import AnogenError
+
+__all__ = ["atomic_write", "write_json", "write_text", "write_csv", "to_jsonable", "umask", "file_mode",
+           "dir_mode", "apply_mode", "check_output_dir"]
+
+
+def umask() -> int:
+    """The process umask, read without changing it where the system allows (``/proc``)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    old = os.umask(0o022)  # no /proc: the classic read (set and restore)
+    os.umask(old)
+    return old
+
+
+def file_mode() -> int:
+    """Mode of a new file for this user: ``0o666 & ~umask``."""
+    return 0o666 & ~umask()
+
+
+def dir_mode() -> int:
+    """Mode of a new folder for this user: ``0o777 & ~umask``."""
+    return 0o777 & ~umask()
+
+
+def apply_mode(path: str | Path) -> None:
+    """Give a file (or folder) made by ``tempfile`` the mode the user's umask asks for."""
+    os.chmod(path, dir_mode() if os.path.isdir(path) else file_mode())
 
 
 def atomic_write(path: str | Path, writer: Callable[[str], None], suffix: str = "") -> Path:
-    """Call ``writer(tmp_path)`` then rename to ``path`` (no partial file on failure)."""
+    """Call ``writer(tmp_path)`` then rename to ``path`` (no partial or temporary file on failure)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix, dir=path.parent)
-    os.close(fd)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix, dir=path.parent)
+        os.close(fd)
         writer(tmp)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
         raise
     return path
+
+
+def check_output_dir(path: str | Path, key: str) -> Path:
+    """Check that ``path`` is, or can be made, a writable folder; nothing is created.
+
+    Raises:
+        AnogenError: one line naming ``key``: a file is in the way, or the nearest existing folder
+            is not writable.
+    """
+    p = Path(path).expanduser().absolute()
+    probe = p
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        what = "is a file" if probe == p else f"cannot be created: {probe} is a file"
+        raise AnogenError(f"{key}: {p} {what}; give a folder")
+    if not os.access(probe, os.W_OK | os.X_OK) or not _can_create_in(probe):
+        where = "" if probe == p else f" (nearest existing folder {probe})"
+        raise AnogenError(f"{key}: {p} is not writable{where}")
+    return p
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Whether a file can really be made in ``folder`` (``os.access`` says yes to root on read-only mounts)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".anogen-probe.", dir=folder)
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(tmp)
+    return True
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -145,20 +145,34 @@ def _load_entry(entry: Path, key: str, checkpoint_path: str | Path | None):
     try:
         model, _ = load_checkpoint(entry / "model.ckpt")
         meta = json.loads((entry / "meta.json").read_text())
-        if meta.get("format") != FORMAT or meta.get("key") != key:
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("key") != key:
             raise CheckpointError("cache entry of another format")
+        _check_meta(meta)
         log.info("model cache hit %s", key)
         if checkpoint_path is not None:
             Path(checkpoint_path).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(entry / "model.ckpt", checkpoint_path)
         return model, meta
-    except (CheckpointError, OSError, ValueError, KeyError) as e:
+    except (CheckpointError, OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         log.warning("model cache entry %s is unusable (%s); retraining", key, e)
         return None
 
 
+def _check_meta(meta: dict) -> None:
+    """An entry's ``meta.json`` must have the shape :func:`train_or_load` wrote (else it is retrained)."""
+    from anogen.train.checkpoint import CheckpointError
+
+    history = meta.get("history")
+    if not isinstance(history, dict) or not all(
+            isinstance(v, list) and all(isinstance(x, (int, float)) or x is None for x in v) for v in history.values()):
+        raise CheckpointError("meta.json: history is not {name: [numbers]}")
+    if not isinstance(meta.get("val_loss"), (int, float, type(None))):
+        raise CheckpointError("meta.json: val_loss is not a number")
+
+
 def _store_entry(entry: Path, key: str, model: Any, meta: dict, ckpt_meta: dict) -> None:
     """Write the entry to a temporary folder and move it into place (a failure only logs a warning)."""
+    from anogen.outputs.files import apply_mode
     from anogen.train.checkpoint import save_checkpoint
 
     try:
@@ -166,6 +180,10 @@ def _store_entry(entry: Path, key: str, model: Any, meta: dict, ckpt_meta: dict)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=entry.parent))
         save_checkpoint(tmp / "model.ckpt", model, ckpt_meta)
         (tmp / "meta.json").write_text(json.dumps(meta))
+        # mkdtemp/mkstemp make 0700/0600: private only while the entry is incomplete; the finished
+        # entry (a model anyone allowed into the cache folder may reuse) gets the user's umask
+        for p in (tmp, *tmp.iterdir()):
+            apply_mode(p)
         if entry.exists():
             shutil.rmtree(entry, ignore_errors=True)
         os.replace(tmp, entry)

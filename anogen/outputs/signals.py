@@ -1,0 +1,98 @@
+"""Interruptions: SIGINT and SIGTERM unwind the run like an exception; a commit in progress finishes.
+
+The entry points (``python -m anogen``, ``anogen.legacy``, ``anogen.report``) run inside
+:func:`handle_signals`: SIGTERM then raises :class:`Interrupted` (SIGINT raises it too, a
+``KeyboardInterrupt`` subclass), so the outputs context rolls back its staged files and the entry
+point exits with ``128 + signal`` (130 for SIGINT, 143 for SIGTERM). The commit of a result set
+runs inside :func:`deferred`: a signal that arrives then is held until every file is in place, so an
+interruption leaves either nothing or the complete result set, never a part of it.
+
+Library code installs nothing: outside :func:`handle_signals`, :func:`deferred` still holds a
+signal during a commit and then hands it to whatever handler was there before (Python's
+``KeyboardInterrupt`` for SIGINT, the default action for SIGTERM).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+__all__ = ["Interrupted", "handle_signals", "deferred", "exit_code"]
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_state = threading.local()
+
+
+class Interrupted(KeyboardInterrupt):
+    """Raised by a SIGINT/SIGTERM handler installed by :func:`handle_signals`.
+
+    Attributes:
+        signum: the signal number.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+        self.signum = int(signum)
+
+
+def exit_code(e: BaseException) -> int:
+    """``128 + signal``: 143 for SIGTERM, 130 for SIGINT (and a plain ``KeyboardInterrupt``)."""
+    return 128 + (e.signum if isinstance(e, Interrupted) else int(signal.SIGINT))
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _raise(signum: int, frame) -> None:  # noqa: ANN001 - a signal handler
+    raise Interrupted(signum)
+
+
+@contextmanager
+def handle_signals() -> Iterator[None]:
+    """Inside: SIGINT and SIGTERM raise :class:`Interrupted` (main thread only; a no-op elsewhere)."""
+    if not _main_thread():
+        yield
+        return
+    old = {s: signal.getsignal(s) for s in _SIGNALS}
+    for s in _SIGNALS:
+        signal.signal(s, _raise)
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM until the block ends, then deliver them to the previous handlers.
+
+    Nested blocks hold until the outermost one ends. Outside the main thread signals cannot be
+    handled here and the block runs as is (Python delivers signals to the main thread only).
+    """
+    if not _main_thread() or getattr(_state, "holding", False):
+        yield
+        return
+    pending: list[int] = []
+    old = {s: signal.getsignal(s) for s in _SIGNALS}
+    for s in _SIGNALS:
+        signal.signal(s, lambda signum, frame: pending.append(signum))
+    _state.holding = True
+    try:
+        yield
+    finally:
+        _state.holding = False
+        for s, h in old.items():
+            signal.signal(s, h)
+    for signum in pending[:1]:
+        _deliver(signum, old[signum])
+
+
+def _deliver(signum: int, handler) -> None:  # noqa: ANN001 - whatever signal.getsignal returned
+    if callable(handler):
+        handler(signum, None)
+    elif handler == signal.SIG_DFL:
+        signal.raise_signal(signum)  # the default action (SIGTERM: the process ends)
