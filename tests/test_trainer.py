@@ -392,6 +392,7 @@ def test_encode_decode_shapes_and_batching(trained_vae, clean):
     np.testing.assert_allclose(mu_w, mu[:5], rtol=1e-5, atol=1e-6)
     out = decode(model, mu[:9], batch_size=4)
     assert out.shape == (9, L, D) and out.dtype == np.float32
+    assert decode(model, mu[:0]).shape == (0, L, D)
 
 
 def test_evaluate_matches_validation_history(trained_vae, data):

@@ -165,8 +165,9 @@ def decode(model: Any, z: np.ndarray, *, batch_size: int = 4096) -> np.ndarray:
         raise AnogenError(f"z has shape {arr.shape}: expected (n, {model.latent_dim}) latent codes")
     if not np.isfinite(arr).all():
         raise AnogenError("z contains NaN or inf")
-    if len(arr) == 0:
-        raise AnogenError("z has no rows")
+    if len(arr) == 0:  # nothing to decode: the empty output of the right shape
+        one = jax.eval_shape(model.decode, jax.ShapeDtypeStruct((1, model.latent_dim), jnp.float32))
+        return np.zeros((0, *one.shape[1:]), np.float32)
     return map_samples(model, _decode, arr.astype(np.float32), np.arange(len(arr), dtype=np.int32), None, batch_size)
 
 
