@@ -684,8 +684,8 @@ def test_lstm_ae_detector_scores_and_reuses_model(fitted_nn):
     np.testing.assert_allclose(reuse.decision_function(test), s, rtol=1e-6)
     with pytest.raises(AnogenError, match="window=4"):
         d.decision_function(test[:3])
-    with pytest.raises(AnogenError, match="score"):
-        LSTMAEDetector(score="elbo")
+    with pytest.raises(AnogenError, match="score"):  # scikit-learn style: checked at fit (or build), not in __init__
+        LSTMAEDetector(score="elbo").fit(train)
     with pytest.raises(AnogenError, match="longer than every train segment"):
         LSTMAEDetector(window=50).fit(train, segments=np.array([[0, 40], [40, 80]]))
 
