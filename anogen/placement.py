@@ -3,8 +3,11 @@
 ``allocate`` chooses start positions for a list of :class:`~anogen.samplers.base.SlotRequest`
 uniformly at random among all non-overlapping arrangements (stars and bars: O(k) after one
 sort), then re-places, in vectorised rounds, any slot whose start is not in its request's
-``eligible`` mask. ``apply_edits`` writes :class:`~anogen.types.Edit` objects into the fold and
-derives labels from what actually changed, so labels, events and data always agree.
+``eligible`` mask (when unconstrained slots took the few eligible starts, the constrained requests
+are placed first and the others around them, so exact positions hold next to many random events). :func:`start_mask` turns a
+``position`` (``beginning``/``middle``/``end`` or exact start rows) into such a mask.
+``apply_edits`` writes :class:`~anogen.types.Edit` objects into the fold and derives labels *and
+each event's columns* from what actually changed, so labels, events and data always agree.
 """
 
 from __future__ import annotations
@@ -17,7 +20,46 @@ from anogen.params import NonNegativeInt, check_value
 from anogen.samplers.base import Slot, SlotRequest
 from anogen.types import AnogenError, Edit, Event, Fold, Injected
 
-__all__ = ["allocate", "apply_edits", "check_injected", "interpolate_index"]
+__all__ = ["allocate", "apply_edits", "check_injected", "interpolate_index", "start_mask"]
+
+_THIRDS = {"beginning": 0, "middle": 1, "end": 2}
+
+
+def start_mask(position: str | Sequence[int], n: int, length: int, key: str = "sampler.position") -> np.ndarray | None:
+    """Where a ``length``-row event may start for a ``position``.
+
+    Args:
+        position: ``random`` (anywhere), ``beginning`` / ``middle`` / ``end`` (a start in that third
+            of the fold, GutenTAG's sections: ``[k n // 3, (k + 1) n // 3)``), or exact start rows.
+        n: rows of the fold.
+        length: rows of the event.
+        key: config key for errors.
+
+    Returns:
+        ``(n,)`` bool mask of allowed starts, or ``None`` for ``random``.
+
+    Raises:
+        AnogenError: no start of that section fits the event, or an exact start leaves the fold.
+    """
+    if isinstance(position, str) and position == "random":
+        return None
+    last = n - length  # the last start that fits
+    mask = np.zeros(n, dtype=bool)
+    if isinstance(position, str):
+        k = _THIRDS[position]
+        lo, hi = k * n // 3, min((k + 1) * n // 3, last + 1)
+        if hi <= lo:
+            raise AnogenError(f"{key}: a {length}-row event cannot start in the {position} third of the "
+                              f"test fold (rows {k * n // 3}..{(k + 1) * n // 3 - 1} of {n}); use shorter events")
+        mask[lo:hi] = True
+        return mask
+    starts = np.asarray(list(position), dtype=np.int64)
+    bad = starts[starts > last]
+    if bad.size:
+        raise AnogenError(f"{key}: a {length}-row event cannot start at row {int(bad[0])} (the test fold has "
+                          f"{n} rows, so the last start is {last})")
+    mask[starts] = True
+    return mask
 
 
 def _free_starts(n: int, length: int, slots: Sequence[Slot], min_gap: int) -> np.ndarray:
@@ -49,6 +91,12 @@ def allocate(requests: Sequence[SlotRequest], n: int, rng: np.random.Generator,
              min_gap: NonNegativeInt = 0, max_rounds: int = 64) -> list[Slot]:
     """Choose non-overlapping start positions for every request.
 
+    All requests are placed uniformly at random among the non-overlapping arrangements (stars
+    and bars), then slots whose start is not in their request's ``eligible`` mask are re-placed
+    in vectorised rounds. When that fails because unconstrained slots took the few eligible
+    starts (e.g. exact positions next to many random events), the constrained requests are placed
+    first and the others around them.
+
     Args:
         requests: what to place (from one or several samplers' ``plan``).
         n: number of rows of the clean fold.
@@ -75,22 +123,73 @@ def allocate(requests: Sequence[SlotRequest], n: int, rng: np.random.Generator,
             f"an anomaly of {int(widths.max())} rows is longer than the test fold ({n} rows); "
             "use a shorter window/wave_length or a longer date range")
     total = int(widths.sum()) + min_gap * (k - 1)
-    free = n - total
-    if free < 0:
+    if total > n:
         raise AnogenError(
             f"the test fold ({n} rows) cannot hold {k} anomalies spanning {int(widths.sum())} rows "
             f"with min_gap {min_gap} (needs {total} rows); lower the ratio/count or the lengths")
-    # stars and bars: a uniformly random order and uniformly random gaps
+    starts = _stars_and_bars(widths, 0, n, rng, min_gap)
+    slots = [Slot(int(s), int(r.length), r.mode, r.payload) for s, r in zip(starts, requests)]
+    try:
+        _replace_ineligible(slots, requests, n, rng, min_gap, max_rounds)
+    except AnogenError:
+        constrained = [i for i, r in enumerate(requests) if r.eligible is not None]
+        if len(constrained) == k:
+            raise
+        return _allocate_around(requests, constrained, widths, n, rng, min_gap, max_rounds)
+    return slots
+
+
+def _stars_and_bars(widths: np.ndarray, lo: int, hi: int, rng: np.random.Generator, min_gap: int) -> np.ndarray:
+    """``(k,)`` starts in ``[lo, hi)`` for items of ``widths``: a uniformly random order and
+    uniformly random gaps (every non-overlapping arrangement equally likely)."""
+    k = widths.shape[0]
+    free = (hi - lo) - int(widths.sum()) - min_gap * (k - 1)
     order = rng.permutation(k)
     x = np.sort(rng.choice(free + k, size=k, replace=False))
-    offsets = x - np.arange(k)
     w_ord = widths[order]
     before = np.concatenate([[0], np.cumsum(w_ord[:-1] + min_gap)])
     starts = np.empty(k, dtype=np.int64)
-    starts[order] = offsets + before
-    slots = [Slot(int(s), int(r.length), r.mode, r.payload) for s, r in zip(starts, requests)]
-    _replace_ineligible(slots, requests, n, rng, min_gap, max_rounds)
-    return slots
+    starts[order] = lo + x - np.arange(k) + before
+    return starts
+
+
+def _allocate_around(requests: Sequence[SlotRequest], constrained: list[int], widths: np.ndarray, n: int,
+                     rng: np.random.Generator, min_gap: int, max_rounds: int) -> list[Slot]:
+    """The constrained requests placed first (among themselves), the others by stars and bars
+    in the free stretches between them (each stretch drawn with a probability proportional to
+    its room)."""
+    sub = [requests[i] for i in constrained]
+    sub_slots = [Slot(int(s), int(r.length), r.mode, r.payload)
+                 for s, r in zip(_stars_and_bars(widths[constrained], 0, n, rng, min_gap), sub)]
+    _replace_ineligible(sub_slots, sub, n, rng, min_gap, max_rounds)
+    slots: list[Slot | None] = [None] * len(requests)
+    for i, sl in zip(constrained, sub_slots):
+        slots[i] = sl
+    spans = sorted(_span(sl) for sl in sub_slots)
+    edges = [0] + [x for a, b in spans for x in (a - min_gap, b + min_gap)] + [n]
+    stretches = [(max(0, a), min(n, b)) for a, b in zip(edges[::2], edges[1::2])]
+    members: list[list[int]] = [[] for _ in stretches]
+    used = np.zeros(len(stretches), dtype=np.int64)
+    for i in rng.permutation([i for i in range(len(requests)) if i not in set(constrained)]).tolist():
+        extra = widths[i] + np.array([min_gap if m else 0 for m in members])
+        room = np.array([b - a for a, b in stretches]) - used - extra
+        fits = np.flatnonzero(room >= 0)
+        if fits.size == 0:
+            raise AnogenError(f"the test fold ({n} rows) cannot hold the anomalies around the ones at fixed "
+                              "positions; lower the ratio/count or the lengths")
+        j = int(rng.choice(fits, p=(room[fits] + 1) / (room[fits] + 1).sum()))
+        members[j].append(i)
+        used[j] += extra[j]
+    for (a, b), mem in zip(stretches, members):
+        if mem:
+            for i, st in zip(mem, _stars_and_bars(widths[mem], a, b, rng, min_gap)):
+                slots[i] = Slot(int(st), int(requests[i].length), requests[i].mode, requests[i].payload)
+    return slots  # type: ignore[return-value]
+
+
+def _span(s: Slot) -> tuple[int, int]:
+    """Rows ``[a, b)`` a slot occupies (an insert: the empty span at its point)."""
+    return (s.start, s.start + s.length) if s.mode == "replace" else (s.start, s.start)
 
 
 def _replace_ineligible(slots: list[Slot], requests: Sequence[SlotRequest], n: int, rng: np.random.Generator,
@@ -186,8 +285,9 @@ class _Pieces:
         self.index_out = index_out
 
     def add(self, vals: np.ndarray, clean: np.ndarray, changed: np.ndarray, index: np.ndarray,
-            edit: Edit | None = None) -> None:
-        """Append ``L`` rows; for an edit, one event per contiguous run of ``changed`` rows."""
+            edit: Edit | None = None, columns: tuple[str, ...] = ()) -> None:
+        """Append ``L`` rows; for an edit, one event per contiguous run of ``changed`` rows, naming
+        the columns that differ from ``clean`` in that run (inserted rows: the edit's columns)."""
         self.vals.append(vals)
         self.clean.append(clean)
         self.labels.append(changed)
@@ -198,7 +298,12 @@ class _Pieces:
             padded = np.concatenate([[False], changed, [False]])
             edges = np.flatnonzero(padded[1:] != padded[:-1])
             for a, b in zip(edges[::2], edges[1::2]):
-                self.events.append(Event(self.rows + int(a), self.rows + int(b), edit.kind, tuple(edit.columns),
+                if edit.mode == "insert":
+                    cols = tuple(edit.columns)
+                else:
+                    moved = (vals[a:b] != clean[a:b]).any(axis=0)
+                    cols = tuple(c for c, m in zip(columns, moved) if m)
+                self.events.append(Event(self.rows + int(a), self.rows + int(b), edit.kind, cols,
                                          edit.source, dict(edit.params)))
         self.rows += changed.shape[0]
 
@@ -225,7 +330,8 @@ def apply_edits(fold: Fold, edits: Sequence[Edit]) -> Injected:
 
     Labels are the rows that actually differ from the clean fold (``replace``) plus every inserted
     row (``insert``); an event is emitted per contiguous run of such rows, so events cover exactly
-    the labelled rows.
+    the labelled rows, and its ``columns`` are exactly the columns that differ in that run (an
+    edit meant for ``Light`` that leaves ``Light`` at 0 does not name it).
 
     Args:
         fold: the clean fold.
@@ -261,7 +367,7 @@ def apply_edits(fold: Fold, edits: Sequence[Edit]) -> Injected:
             raise AnogenError(
                 f"sampler {e.source!r} produced a {e.kind!r} anomaly at row {e.start} that changes "
                 "nothing (e.g. a relative change of zeros, or a zero magnitude)")
-        out.add(v, clean[pos:pos + L], changed, index_out[pos:pos + L], e)
+        out.add(v, clean[pos:pos + L], changed, index_out[pos:pos + L], e, tuple(fold.columns))
         pos += L
     out.add_clean(clean, pos, n)
     return Injected(
@@ -280,7 +386,8 @@ def check_injected(inj: Injected) -> None:
 
     * events are sorted, disjoint and cover exactly the labelled rows;
     * a labelled row differs from its clean counterpart or is inserted (clean is NaN);
-    * an unlabelled row equals its clean counterpart.
+    * an unlabelled row equals its clean counterpart;
+    * an event of replaced rows names exactly the columns that differ in its rows.
 
     Raises:
         AssertionError: naming the first violated invariant.
@@ -297,3 +404,9 @@ def check_injected(inj: Injected) -> None:
     inserted = np.isnan(inj.clean).all(axis=1)
     differs = (inj.values != inj.clean).any(axis=1) & ~inserted
     assert np.array_equal(inj.labels, differs | inserted), "labels disagree with the changed rows"
+    for ev in inj.events:
+        if inserted[ev.start:ev.end].any():
+            continue
+        moved = (inj.values[ev.start:ev.end] != inj.clean[ev.start:ev.end]).any(axis=0)
+        assert set(ev.columns) == {c for c, m in zip(inj.columns, moved) if m}, \
+            f"event at {ev.start} names columns {ev.columns} that are not the ones changed"

@@ -22,6 +22,9 @@ from anogen.samplers.kinds.spike import Spike
 from anogen.types import AnogenError, Fold
 
 KINDS = tuple(packaged_catalog())
+#: kinds that change only some rows of their event on purpose (labels = those rows)
+SPARSE = ("stuck", "noise_burst", "outlier_cluster")
+FIXED_LENGTH = {k for k, v in packaged_catalog().items() if v.length is not None}
 CONF = Path(__file__).resolve().parents[1] / "anogen" / "conf"
 
 PERIOD = 40
@@ -72,9 +75,20 @@ def segments(inj, edits):
 # ------------------------------------------------------------------ labels, counts, determinism
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_kind_labels_exactly_where_data_changed(fold, kind):
-    inj, edits, _ = run(Inject(count=12, kinds=[kind]), fold, seed=3)
+    sampler = Inject(count=12, kinds=[kind])
+    inj, edits, _ = run(sampler, fold, seed=3)
+    label = sampler.catalog[kind].event_kind(kind)  # combine: its parts' labels
+    assert all(ev.kind == label and ev.source == "inject" for ev in inj.events)
+    if kind in SPARSE:  # labels are exactly the rows it changed, one event per run
+        changed = (inj.values != inj.clean).any(axis=1)
+        np.testing.assert_array_equal(inj.labels, changed)
+        inside = np.zeros_like(inj.labels)
+        for e in edits:
+            inside[e.start:e.start + e.length] = True
+            assert changed[e.start:e.start + e.length].any()  # never a no-op
+        assert not (inj.labels & ~inside).any() and len(inj.events) >= 12
+        return
     assert len(inj.events) == 12
-    assert all(ev.kind == kind and ev.source == "inject" for ev in inj.events)
     assert int(inj.labels.sum()) == sum(e.length for e in edits)
     # every row of every event changed, only in the recorded column
     for e in edits:
@@ -87,8 +101,8 @@ def test_each_kind_labels_exactly_where_data_changed(fold, kind):
         json.dumps(e.params)  # JSON-able
     unl = ~inj.labels
     np.testing.assert_array_equal(inj.values[unl], fold.test[unl])
-    assert set(inj.kinds[inj.labels]) == {kind}
-    if kind == "spike":
+    assert set(inj.kinds[inj.labels]) == {label}
+    if kind in FIXED_LENGTH:
         assert all(e.length == 1 for e in edits)
     else:
         assert all(5 <= e.length <= 20 for e in edits)
@@ -307,17 +321,20 @@ def test_yaml_builds():
 def test_every_kind_is_one_class_built_from_its_yaml_entry():
     from anogen.config import build
 
+    from anogen.samplers.kinds.base import PLACEMENT
+
     nodes = _yaml().catalog
-    assert list(nodes) == list(KINDS) and len(KINDS) == 10
+    assert list(nodes) == list(KINDS) and len(KINDS) == 18
     for label, node in nodes.items():
         kind = build(node, f"sampler.catalog.{label}")
         assert isinstance(kind, AnomalyKind) and dataclasses.is_dataclass(kind)
         assert type(kind).__module__ == f"anogen.samplers.kinds.{label}"  # one module per kind
         assert type(kind).name == label
         assert kind == packaged_catalog()[label]  # Python use gets the YAML's defaults
-        # every YAML parameter is a typed constructor parameter (nothing hand-validated)
+        # every YAML parameter is a typed constructor parameter (nothing hand-validated); the
+        # placement controls are the base class's, set per kind only when wanted
         fields = {f.name for f in dataclasses.fields(kind)}
-        assert set(node) - {"_target_"} == fields
+        assert set(node) - {"_target_"} == fields - set(PLACEMENT)
 
 
 @pytest.mark.parametrize("override,match", [
@@ -365,7 +382,7 @@ def test_cli_overrides_select_kinds_and_set_parameters():
     ({"catalog": {"spike": 5}}, "sampler.catalog.spike: expected an anomaly kind"),
     ({"catalog": {"x": {"_target_": "anogen.samplers.inject.Inject"}}}, "sampler.catalog.x: expected an anomaly kind"),
     ({"catalog": {"spike": {"size": 3}}},
-     r"sampler.catalog.spike: unknown parameter 'size'; valid parameters: \['magnitude', 'direction'\]"),
+     r"sampler.catalog.spike: unknown parameter 'size'; valid parameters: \['magnitude', 'direction', 'position', "),
     ({"catalog": {"spike": {"direction": "sideways"}}}, "sampler.catalog.spike.direction: must be 'up', 'down' or"),
     ({"catalog": {"spike": {"magnitude": -2}}}, "sampler.catalog.spike.magnitude: must be > 0"),
     ({"catalog": {"spike": {"magnitude": [1, 2, 3]}}}, r"magnitude: must be a number or a range \[low, high\]"),

@@ -9,7 +9,7 @@ import numpy as np
 
 from anogen.params import PositiveInt
 from anogen.samplers.kinds.base import NUDGE, AnomalyKind, Direction, FactorSpread, Segment, draw, nudge_off, sign
-from anogen.samplers.kinds.signal import dominant_period
+from anogen.samplers.kinds.signal import column_period
 
 __all__ = ["Amplitude"]
 
@@ -37,10 +37,7 @@ class Amplitude(AnomalyKind):
         if self.context is not None:
             return int(self.context)
         w = 4 * seg.length
-        key = ("dominant_period", seg.column)
-        if key not in seg.cache:
-            seg.cache[key] = dominant_period(seg.train)
-        period = seg.cache[key]
+        period = column_period(seg)
         if period is not None:  # whole cycles, so the baseline is the cycle's centre line
             w = period * max(1, -(-w // period))
         return w

@@ -29,10 +29,20 @@ Python file and one YAML entry (no registry to edit)::
 
 The catalog key (``dropout``) is the event's kind label and the name ``sampler.kinds`` selects it
 by; parameter errors name ``sampler.catalog.dropout.p``. Rows an ``apply`` leaves exactly
-unchanged are nudged by the sampler, so labels always cover whole events.
-"""
+unchanged are nudged by the sampler, so labels always cover whole events (a kind whose events are
+sparse by nature, such as ``outlier_cluster``, sets ``nudge = False``: its labels are then the rows
+it changed, one event per contiguous run).
 
-from __future__ import annotations
+Every kind also takes the placement controls (keyword-only fields of this base class, ``None`` =
+the sampler's own ``position`` / ``creeping`` / ``channels``), applied by the sampler, never by the
+kind: ``position`` (``random``, ``beginning``, ``middle``, ``end`` = a third of the fold, or a list
+of exact start rows), ``creeping`` (a ramp-in: rows, or a fraction of the event, over which the
+anomaly fades in linearly from the clean values) and ``channels`` (how many columns one event
+changes at once, or ``all``).
+
+This module is deliberately written without ``from __future__ import annotations``: the placement
+fields' types must stay objects so that kinds defined in other modules resolve them.
+"""
 
 import dataclasses
 import math
@@ -47,7 +57,8 @@ from anogen.samplers.base import SampleContext
 from anogen.types import AnogenError
 
 __all__ = ["AnomalyKind", "Segment", "WindowScan", "Direction", "PositiveSpread", "FactorSpread", "spread",
-           "draw", "sign", "nudge_off", "NUDGE"]
+           "draw", "sign", "nudge_off", "NUDGE", "Position", "Creeping", "Channels", "SECTIONS", "PLACEMENT",
+           "creep_rows", "ramp"]
 
 #: std units: how far the sampler moves a row a transform left exactly unchanged
 NUDGE = 0.01
@@ -94,6 +105,76 @@ PositiveSpread = spread(0.0)
 FactorSpread = spread(1.0)
 
 
+#: the named positions: anywhere, or start in the first / middle / last third of the fold
+SECTIONS = ("random", "beginning", "middle", "end")
+#: the placement controls every kind takes (keyword-only fields of :class:`AnomalyKind`)
+PLACEMENT = ("position", "creeping", "channels")
+
+
+def _position(v: Any) -> str | tuple[int, ...]:
+    if isinstance(v, str):
+        if v in SECTIONS:
+            return v
+    elif isinstance(v, (list, tuple)) and v:
+        out = []
+        for x in v:
+            if isinstance(x, bool) or not isinstance(x, (int, np.integer, float)) or int(x) != x or x < 0:
+                raise ValueError("exact start rows must be whole numbers >= 0")
+            out.append(int(x))
+        if len(set(out)) != len(out):
+            raise ValueError("lists a start row twice")
+        return tuple(sorted(out))
+    raise ValueError("must be 'random', 'beginning', 'middle', 'end' or a list of start rows")
+
+
+def _creeping(v: Any) -> float | int:
+    try:
+        if isinstance(v, bool):
+            raise TypeError
+        f = float(v)
+    except (TypeError, ValueError):
+        f = math.nan
+    if math.isfinite(f) and f == 0:
+        return 0
+    if math.isfinite(f) and 0 < f < 1:
+        return f
+    if math.isfinite(f) and f >= 1 and f == int(f):
+        return int(f)
+    raise ValueError("must be 0, a fraction of the event in (0, 1) or a whole number of rows >= 1")
+
+
+def _channels(v: Any) -> int | str:
+    if v == "all":
+        return "all"
+    if not isinstance(v, bool) and isinstance(v, (int, np.integer, float)) and int(v) == v and v >= 1:
+        return int(v)
+    raise ValueError("must be a whole number of columns >= 1 or 'all'")
+
+
+#: ``random``, ``beginning``, ``middle``, ``end`` or a list of exact start rows
+Position = Annotated[Union[str, tuple[int, ...]], PlainValidator(_position)]
+#: ramp-in: 0 (none), a fraction of the event in (0, 1), or whole rows >= 1
+Creeping = Annotated[Union[int, float], PlainValidator(_creeping)]
+#: columns one event changes at once: a number >= 1 or ``all``
+Channels = Annotated[Union[int, str], PlainValidator(_channels)]
+
+
+def creep_rows(creeping: float | int, length: int) -> int:
+    """Rows of the ramp-in of a ``length``-row event (a fraction is rounded; the last row is
+    always at full strength, so at most ``length - 1``)."""
+    rows = int(round(creeping * length)) if isinstance(creeping, float) else int(creeping)
+    return max(0, min(rows, length - 1))
+
+
+def ramp(length: int, rows: int) -> np.ndarray:
+    """``(length,)`` weights of a creeping onset: ``(i + 1) / (rows + 1)`` on the first ``rows``
+    rows (never 0, so every row changes), then 1."""
+    w = np.ones(length, dtype=np.float64)
+    if rows > 0:
+        w[:rows] = np.arange(1, rows + 1, dtype=np.float64) / (rows + 1)
+    return w
+
+
 def draw(spec: float | tuple[float, float], rng: np.random.Generator) -> float:
     """A number as is, or a uniform draw from ``(low, high)`` (no draw when ``low == high``)."""
     if isinstance(spec, (tuple, list)):
@@ -130,6 +211,8 @@ class Segment:
         start: first row of the segment.
         length: rows ``L`` of the segment.
         cache: memo shared by the events of one ``fill`` call (e.g. a column's dominant period).
+        current: ``(L,)`` values of the segment so far when kinds are stacked (``combine``):
+            the next kind transforms these instead of the clean values; ``None`` = clean.
     """
 
     ctx: SampleContext
@@ -138,16 +221,29 @@ class Segment:
     start: int
     length: int
     cache: dict = dataclasses.field(default_factory=dict, compare=False)
+    current: np.ndarray | None = dataclasses.field(default=None, compare=False)
 
     @property
     def values(self) -> np.ndarray:
+        """``(L,)`` values of the column in the segment (clean, or ``current`` when stacked)."""
+        if self.current is not None:
+            return self.current
+        return self.test[self.start:self.start + self.length, self.column]
+
+    @property
+    def clean(self) -> np.ndarray:
         """``(L,)`` clean values of the column in the segment."""
         return self.test[self.start:self.start + self.length, self.column]
 
     @property
     def series(self) -> np.ndarray:
-        """``(n,)`` the whole clean test column."""
-        return self.test[:, self.column]
+        """``(n,)`` the whole test column (clean; with ``current`` written in when stacked)."""
+        col = self.test[:, self.column]
+        if self.current is None:
+            return col
+        col = col.copy()
+        col[self.start:self.start + self.length] = self.current
+        return col
 
     @property
     def std(self) -> float:
@@ -199,6 +295,14 @@ class WindowScan:
             self._cache[key] = self._windows(csum, L, offset=1) > 0
         return self._cache[key]
 
+    def not_all_equal(self, value: float, L: int) -> np.ndarray:
+        """``(n - L + 1, k)`` bool: some row of the length-``L`` window differs from ``value``."""
+        key = ("not_all_equal", value, L)
+        if key not in self._cache:
+            csum = self._counts(("equal", value), lambda: self.x == value)
+            self._cache[key] = self._windows(csum, L) < L
+        return self._cache[key]
+
     def never_equal(self, value: float, L: int) -> np.ndarray:
         """``(n - L + 1, k)`` bool: no row of the length-``L`` window equals ``value``."""
         key = ("never_equal", value, L)
@@ -224,17 +328,39 @@ class AnomalyKind:
             needs 2 rows); ignored when ``length`` is fixed.
         needs_variation: start only where the segment is not constant in the chosen column
             (transforms such as scaling or reversal are a no-op on a constant segment).
+        nudge: move rows the transform leaves exactly unchanged (so the event is one labelled
+            run); ``False`` for kinds that change only some rows on purpose (bursts, clusters).
+
+    Placement fields (keyword-only, ``None`` = the sampler's value): ``position``, ``creeping``,
+    ``channels`` (see the module docstring).
     """
 
     name: ClassVar[str] = "kind"
     length: ClassVar[int | None] = None
     min_length: ClassVar[int] = 2
     needs_variation: ClassVar[bool] = False
+    nudge: ClassVar[bool] = True
+    position: Position | None = dataclasses.field(default=None, kw_only=True)
+    creeping: Creeping | None = dataclasses.field(default=None, kw_only=True)
+    channels: Channels | None = dataclasses.field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         given = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
         for k, v in check_params(type(self), given, f"sampler.catalog.{self.name}").items():
             object.__setattr__(self, k, v)
+
+    def nudges(self) -> bool:
+        """Whether the sampler moves rows :meth:`apply` left unchanged (see ``nudge``)."""
+        return self.nudge
+
+    def event_kind(self, label: str) -> str:
+        """The kind recorded in the event (the catalog label; ``combine`` joins its parts')."""
+        return label
+
+    def resolve(self, catalog: dict, key: str) -> "AnomalyKind":
+        """This kind with references to other catalog entries resolved (``combine``); called by
+        the sampler once its catalog is complete."""
+        return self
 
     def unsupported(self, ctx: SampleContext) -> str | None:
         """Why the fold cannot take this kind at all (e.g. too few columns), or ``None``.

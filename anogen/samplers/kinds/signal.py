@@ -6,7 +6,7 @@ import numpy as np
 
 from anogen.types import AnogenError
 
-__all__ = ["interp_at", "reflect", "dominant_period", "train_windows", "source_windows"]
+__all__ = ["interp_at", "reflect", "dominant_period", "column_period", "train_windows", "source_windows"]
 
 
 def interp_at(col: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -44,6 +44,14 @@ def dominant_period(x: np.ndarray, max_rows: int = 1 << 17) -> int | None:
         return None
     lag = int(neg[0] + np.argmax(acf[neg[0]: n // 2]))
     return lag if acf[lag] > 0.2 else None
+
+
+def column_period(seg) -> int | None:
+    """The dominant period of a segment's train column, memoised in ``seg.cache`` for one ``fill``."""
+    key = ("dominant_period", seg.column)
+    if key not in seg.cache:
+        seg.cache[key] = dominant_period(seg.train)
+    return seg.cache[key]
 
 
 def train_windows(fold_train: np.ndarray, segments: np.ndarray | None, L: int, k: int,

@@ -21,6 +21,7 @@ class Variance(AnomalyKind):
     """
 
     name: ClassVar[str] = "variance"
+    min_length: ClassVar[int] = 1
     scale: PositiveSpread = 1.0
 
     def apply(self, seg: Segment, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
