@@ -131,6 +131,26 @@ def test_relative_noise_skips_zeros():
         assert (x[inj.labels] != 0).all()
 
 
+def test_events_name_exactly_the_columns_that_changed():
+    # quickstart's relative noise named Light, which is 0 at night and so never changed
+    x = np.ones((300, 2)) * [20.0, 0.0]
+    x[150:, 1] = 400.0  # Light on in the second half
+    ctx = _ctx(x)
+    ctx.fold = Fold(0, ("Temperature", "Light"), x, x.copy(), np.arange(300), np.arange(300),
+                    np.array([[0, 300]]))
+    inj = generate_fold(Noise(ratio=0.1, magnitude=0.1, wave=True, wave_length=5), ctx, np.random.default_rng(2))
+    check_injected(inj)
+    for ev in inj.events:
+        want = ("Temperature",) if ev.end <= 150 else ("Temperature", "Light") if ev.start >= 150 else None
+        if want:
+            assert ev.columns == want
+    assert {ev.columns for ev in inj.events} >= {("Temperature",), ("Temperature", "Light")}
+    # and an edit that changes only one of its columns in some rows names the columns per labelled run
+    edit = Edit(10, np.array([[21.0, 0.0], [21.0, 0.0]]), "replace", "k", ("Temperature", "Light"), "s")
+    (ev,) = apply_edits(ctx.fold, [edit]).events
+    assert ev.columns == ("Temperature",)
+
+
 def test_noise_deterministic():
     x = np.random.default_rng(0).uniform(1, 2, (300, 2))
     a = generate_fold(Noise(ratio=0.1, kind="gaussian", direction="both"), _ctx(x), np.random.default_rng(7))

@@ -17,7 +17,18 @@ kind (module)             what happens to the segment ``x`` (length ``L``) of on
 ``flatline``              a constant: the last value before, the mean, or a number
 ``correlation_break``     deviations replaced by a least-correlated train segment's (``d >= 2``)
 ``contextual``            the train segment farthest from the segment (normal, but out of place)
+``pattern_shift``         the pattern ``shift`` rows later/earlier, smooth transitions at both ends
+``local_extremum``        one row beyond its ``+-context`` neighbours by ``excess`` x their range
+``drift``                 ``x + sign * magnitude * s * r(u)``, ``r`` linear, quadratic or exponential
+``bias``                  ``x + sign * value * s`` (constant) or ``x * (1 + sign * value)`` (proportional)
+``stuck``                 the last value before, or a number, kept exactly (sparse labels)
+``noise_burst``           ``x + N(mean s, (scale s)^2)`` on every row or in bursts (sparse labels)
+``outlier_cluster``       ``points`` rows moved ``+-magnitude * s``, first and last included (sparse)
+``combine``               several kinds applied one after the other; kind ``a+b``
 ========================  ======================================================================
+
+Every kind also takes the placement controls ``position``, ``creeping`` and ``channels``
+(:mod:`anogen.samplers.kinds.base`).
 """
 
 from anogen.samplers.kinds.base import AnomalyKind, Segment, WindowScan
