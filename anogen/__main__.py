@@ -43,6 +43,8 @@ def main(cfg: DictConfig) -> float:
             sys.exit(2)
         raise
     except KeyboardInterrupt as e:  # Interrupted (SIGTERM) included
+        if getattr(e, "committed", False):  # the signal came during the commit, which finished
+            raise
         if in_multirun():
             record_failure(e, status="interrupted")
         else:
@@ -80,7 +82,8 @@ def cli(argv: list[str] | None = None) -> int:
         _report(hydra_error_message(e, overrides))
         return 2
     except KeyboardInterrupt as e:
-        print(f"anogen: {e or 'interrupted by SIGINT'}", file=sys.stderr)
+        kept = "; the run's results were complete and are kept" if getattr(e, "committed", False) else ""
+        print(f"anogen: {e or 'interrupted by SIGINT'}{kept}", file=sys.stderr)
         return exit_code(e)
     except SystemExit as e:  # --help, --cfg, ...
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)

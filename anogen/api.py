@@ -32,6 +32,11 @@ def load_component_config(group: str, name: str, *, whole: bool = False, **overr
     """
     from omegaconf import OmegaConf
 
+    groups = sorted(p.name for p in CONF_DIR.iterdir() if p.is_dir() and p.name != "hydra")
+    if not isinstance(group, str) or group not in groups:
+        raise AnogenError(f"group: unknown config group {group!r}; valid: {groups}")
+    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+        raise AnogenError(f"{group}: an option name is a string, got {name!r}")
     path = CONF_DIR / group / f"{name}.yaml"
     if not path.is_file():
         valid = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
@@ -51,23 +56,99 @@ def _frame(data: Any, key: str | None, columns: Sequence[str] | None, name: str 
 
     from anogen.data.loaders import frame_from_dataframe
 
+    key = _optional_str(key, "key")
+    columns = _names(columns, "columns")
     if isinstance(data, pd.DataFrame):
         return frame_from_dataframe(data, key=key, columns=columns, source=name)
-    arr = np.asarray(data, dtype=np.float64)
+    if data is None or isinstance(data, (str, bytes, Mapping)) or not hasattr(data, "__len__"):
+        raise AnogenError(f"{name}: must be a DataFrame or a numeric (n, d) array, got {type(data).__name__}")
+    try:
+        arr = np.asarray(data, dtype=np.float64)
+    except (ValueError, TypeError) as e:
+        why = "rows of different lengths" if "inhomogeneous" in str(e) else " ".join(str(e).split())
+        raise AnogenError(f"{name}: must be a DataFrame or a numeric (n, d) array ({why})") from None
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
-        raise AnogenError(f"{name} must be a DataFrame or an (n, d) array, got shape {arr.shape}")
+        raise AnogenError(f"{name}: must be a DataFrame or an (n, d) array, got shape {arr.shape}")
     names = list(columns) if columns else [f"x{j}" for j in range(arr.shape[1])]
     if len(names) != arr.shape[1]:
-        raise AnogenError(f"columns has {len(names)} names for {arr.shape[1]} array columns")
+        raise AnogenError(f"columns: {len(names)} names for {arr.shape[1]} array columns")
     return frame_from_dataframe(pd.DataFrame(arr, columns=names), source=name)
+
+
+# ---- argument checks: one AnogenError naming the argument ----------------------------------------
+def _int(value: Any, name: str, minimum: int | None = None) -> int:
+    """An integer argument (``bool`` and strings refused), optionally ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise AnogenError(f"{name}: must be an integer, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise AnogenError(f"{name}: must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _optional_str(value: Any, name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise AnogenError(f"{name}: must be a column name (str) or None, got {value!r}")
+    return value
+
+
+def _names(value: Any, name: str) -> list[str] | None:
+    """A list of names (a lone string is refused: ``columns="ab"`` is not ``["a", "b"]``)."""
+    import pandas as pd
+
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (Sequence, np.ndarray, pd.Index)):
+        raise AnogenError(f"{name}: must be a list of names, got {value!r}")
+    return [str(v) for v in value]
+
+
+def _spec(value: Any, name: str, what: str, attrs: tuple[str, ...]) -> Any:
+    """A component argument: a packaged name, a config dict, or an object with ``attrs``."""
+    if isinstance(value, (str, Mapping)) or all(hasattr(value, a) for a in attrs):
+        return value
+    raise AnogenError(f"{name}: must be a packaged {what} name, a config dict with _target_ or a {what} object, "
+                      f"got {value!r}")
+
+
+def _list_arg(value: Any, name: str) -> list:
+    """A list argument (one string is a list of one)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (bytes, Mapping)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise AnogenError(f"{name}: must be a list, got {value!r}")
+    return list(value)
+
+
+_DATA_KEYS = {"data.dates": "dates", "data.train": "train_mode", "data.test_fraction": "test_fraction",
+              "data.columns": "columns", "data.key": "key", "data.nan=interpolate or data.nan=drop": "clean data"}
+
+
+def _api_errors():
+    """A context manager naming ``generate``/``benchmark``'s arguments in data errors (``dates``, not ``data.dates``)."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def cm():
+        try:
+            yield
+        except AnogenError as e:
+            msg = str(e)
+            for k, v in _DATA_KEYS.items():
+                msg = msg.replace(k, v)
+            raise AnogenError(msg) from None
+    return cm()
 
 
 def _folds(frame, train: Any, key, columns, dates, train_mode: str, test_fraction: float | None = None) -> list[Fold]:
     """The folds of ``generate``: data vs a separate train set, date ranges, or data as its own reference."""
-    from anogen.data.split import make_folds, segments_of
+    from anogen.data.split import TrainMode, make_folds, segments_of
+    from anogen.params import check_value
 
+    check_value(train_mode, TrainMode, "train_mode")
+    if dates is not None and (isinstance(dates, (str, bytes, Mapping)) or not isinstance(dates, Sequence)):
+        raise AnogenError(f"dates: must be a list of [start, end] pairs, got {dates!r}")
     if train is not None:
         if dates:
             raise AnogenError("give either train or dates, not both")
@@ -104,6 +185,12 @@ def _model_getter(model: str | Mapping | None, trainer: Mapping | None, cache: b
 
     if model is None:
         raise AnogenError(f"{what} needs a model: pass model='vae' or model='vae_mlp'")
+    if not isinstance(model, (str, Mapping)):
+        raise AnogenError(f"model: must be 'vae', 'vae_mlp', 'lstm_ae' or a model config dict, got {model!r}")
+    if trainer is not None and not isinstance(trainer, Mapping):
+        raise AnogenError(f"trainer: must be a dict of trainer settings, got {trainer!r}")
+    if not isinstance(cache, (bool, Mapping)):
+        raise AnogenError(f"cache: must be True, False or {{'enabled': ..., 'dir': ...}}, got {cache!r}")
     mcfg = check_model(load_component_config("model", model) if isinstance(model, str) else dict(model))
     tcfg = check_trainer({**load_component_config("trainer", "default"), "progress": False, **dict(trainer or {})})
     cache_cfg = default_cache() if cache is True else (dict(cache) if isinstance(cache, Mapping) else {"enabled": False})
@@ -150,13 +237,13 @@ def generate(data: Any, *, sampler: str | Mapping | Any = "noise", train: Any = 
         An :class:`~anogen.types.Injected` (a list of them when ``dates`` has several pairs).
     """
     from anogen.jobs.run import inject_fold
-    from anogen.params import NonNegativeInt, check_value
     from anogen.seeding import stage_seed
 
-    seed = check_value(seed, int, "seed")
-    min_gap = check_value(min_gap, NonNegativeInt, "min_gap")
-    folds = _folds(_frame(data, key, columns), train, key, columns, dates, train_mode)
-    smp = _component("sampler", sampler, "sampler", params)
+    seed = _int(seed, "seed")
+    min_gap = _int(min_gap, "min_gap", 0)
+    with _api_errors():
+        folds = _folds(_frame(data, key, columns), train, key, columns, dates, train_mode)
+    smp = _component("sampler", _spec(sampler, "sampler", "sampler", ("plan", "fill")), "sampler", params)
     get_model = _model_getter(model, trainer, cache, seed, f"sampler {getattr(smp, 'name', '?')}") \
         if getattr(smp, "needs_model", False) else None
     out = []
@@ -181,9 +268,20 @@ def evaluate(targets: Any, candidates: Any, k: int = 0) -> dict:
     """
     from anogen.metrics.seed_eval import evaluate_pairs
 
-    t = targets if (len(targets) and np.ndim(targets[0]) == 1) else [targets]
-    c = candidates if (len(candidates) and np.ndim(candidates[0]) == 1) else [candidates]
-    return evaluate_pairs(t, c, k)
+    t, c = _label_lists(targets, "targets"), _label_lists(candidates, "candidates")
+    try:
+        return evaluate_pairs(t, c, k)
+    except AnogenError as e:
+        msg = str(e)
+        raise AnogenError("k" + msg[len("range"):] if msg.startswith("range") else msg) from None
+
+
+def _label_lists(v: Any, name: str) -> list:
+    """One 0/1 sequence or a list of them -> a list of sequences."""
+    if isinstance(v, (str, bytes)) or not isinstance(v, (Sequence, np.ndarray)) or np.ndim(v) == 0:
+        raise AnogenError(f"{name}: must be a 0/1 sequence or a list of them, got {type(v).__name__}")
+    first = v[0] if len(v) else None
+    return list(v) if first is not None and not isinstance(first, (str, bytes)) and np.ndim(first) == 1 else [v]
 
 
 def benchmark(data: Any, *, samplers: Sequence[str] | Mapping[str, Any] = ("noise", "inject"),
@@ -217,18 +315,28 @@ def benchmark(data: Any, *, samplers: Sequence[str] | Mapping[str, Any] = ("nois
     from anogen.config import build_group
     from anogen.jobs.benchmark import leaderboard, run_benchmark
     from anogen.jobs.spec import Tuning
-    from anogen.params import NonNegativeInt, check_params, check_value
+    from anogen.params import OpenFraction, check_params, check_value
 
-    seeds = check_value(list(seeds), list[int], "seeds")
-    min_gap = check_value(min_gap, NonNegativeInt, "min_gap")
+    seeds = [_int(s, f"seeds[{i}]") for i, s in enumerate(_list_arg(seeds, "seeds"))]
+    if not seeds:
+        raise AnogenError("seeds: give at least one, e.g. seeds=[0]")
+    min_gap = _int(min_gap, "min_gap", 0)
+    check_value(by_sampler, bool, "by_sampler")
+    check_value(test_fraction, OpenFraction, "test_fraction")
+    if tuning is not None and not isinstance(tuning, Mapping):
+        raise AnogenError(f"tuning: must be a dict like {{'enabled': True, 'objective': 'f1'}}, got {tuning!r}")
     tuning = vars(Tuning(**check_params(Tuning, dict(tuning or {}), "tuning")))
-    folds = _folds(_frame(data, key, columns), None, key, columns, dates, train_mode, test_fraction)
-    smp = _named("sampler", "samplers", samplers)
-    dets = _named("detectors", "detectors", detectors)
+    with _api_errors():
+        folds = _folds(_frame(data, key, columns), None, key, columns, dates, train_mode, test_fraction)
+    smp = _named("sampler", "samplers", samplers, ("plan", "fill"))
+    dets = _named("detectors", "detectors", detectors, ("fit", "decision_function"))
     mets: dict[str, Any] = {}
-    for g in metrics:
+    metric_groups = _list_arg(metrics, "metrics")
+    if not metric_groups:
+        raise AnogenError("metrics: give at least one group, e.g. metrics=['pointwise']")
+    for g in metric_groups:
         mets.update(build_group(load_component_config("metrics", g, whole=True), "metrics"))
-    thr = _component("threshold", threshold, "threshold")
+    thr = _component("threshold", _spec(threshold, "threshold", "threshold", ("__call__",)), "threshold")
     get_model = _model_getter(model, trainer, cache, seeds[0], "a generative sampler") \
         if any(getattr(s, "needs_model", False) for s in smp.values()) else None
     res = run_benchmark(folds, smp, dets, mets, thr, seeds=seeds, tuning=tuning, get_model=get_model,
@@ -236,12 +344,17 @@ def benchmark(data: Any, *, samplers: Sequence[str] | Mapping[str, Any] = ("nois
     return leaderboard(res.rows, ("detector", "sampler") if by_sampler else ("detector",))
 
 
-def _named(group: str, key: str, items: Sequence[str] | Mapping[str, Any]) -> dict[str, Any]:
+def _named(group: str, key: str, items: Sequence[str] | Mapping[str, Any], attrs: tuple[str, ...]) -> dict[str, Any]:
     """``{name: component}`` from packaged names or a mapping of configs/objects (at least one)."""
-    if isinstance(items, str):
-        items = [items]
+    example = "zscore" if group == "detectors" else "noise"
+    if not isinstance(items, Mapping):
+        items = _list_arg(items, key)
     if not items:
-        raise AnogenError(f"{key}: give at least one, e.g. {key}=[{'zscore' if group == 'detectors' else 'noise'!r}]")
+        raise AnogenError(f"{key}: give at least one, e.g. {key}=[{example!r}]")
     if isinstance(items, Mapping):
-        return {k: _component(group, v, f"{group}.{k}") for k, v in items.items()}
+        return {k: _component(group, _spec(v, f"{key}[{k!r}]", group, attrs), f"{group}.{k}")
+                for k, v in items.items()}
+    for i, n in enumerate(items):
+        if not isinstance(n, str):
+            raise AnogenError(f"{key}[{i}]: must be a packaged name (or pass a dict name -> config/object), got {n!r}")
     return {n: _component(group, n, f"{group}.{n}") for n in items}

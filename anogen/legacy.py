@@ -5,6 +5,14 @@
 PNGs of the clean and anomalous series. ``-t ano`` with ``train_params`` and no ``noise_params``: the
 VAE posterior-tail path -> ``{i}anocsv.csv`` / ``{i}anoindex.json``. ``-t eval``: ``evalresults.json``.
 
+The input JSON is checked against the seed's keys first (:class:`NoiseParams`, :class:`TrainParams`,
+:class:`AnoSpec`: JSON types as written, ranges, unknown keys, both spellings of the ratio key),
+and every error names the key the user wrote (``noise_params.anomally_normal_ratio``), also for
+the errors found later (a column missing from the data, a wave longer than the fold). No result file
+is written before every check has passed, ``-d`` and ``imdir`` included; the files of a run are
+staged and appear together. Exit codes: 0 done, 2 a mistake in the input (one line on stderr),
+130/143 interrupted (nothing written), 1 an internal error.
+
 Fixed relative to the original: seeded randomness (``seed`` key, default 0), ``-d`` need not end in a
 slash, non-overlapping waves with every changed index reported, unknown directions rejected, both
 spellings of ``anomally_normal_ratio`` accepted.
@@ -14,149 +22,322 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Annotated, Any, Literal, Mapping
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from anogen.params import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, Ratio
 from anogen.types import AnogenError
 
-__all__ = ["main", "run_ano", "run_eval"]
+__all__ = ["main", "run_ano", "run_eval", "AnoSpec", "NoiseParams", "TrainParams", "EvalSpec"]
+
+_Pair = Annotated[list[str | int], Field(min_length=2, max_length=2)]
 
 
-def _need(params: Mapping[str, Any], key: str, section: str) -> Any:
-    if key not in params:
-        raise AnogenError(f"{section}.{key} is missing")
-    return params[key]
+class _Data(BaseModel):
+    """The data keys shared by both sections (see the ``data`` config for their meaning)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    path: str
+    key: str | None = None
+    columns: list[str] = []
+    nrows: PositiveInt | None = None
+    csv_mode: str = "single"  # the seed: "single", any other value = a folder of CSVs
+    dates: list[_Pair] = []
+    train: Literal["rest", "before"] = "rest"
+    nan: Literal["error", "interpolate", "drop"] = "error"
 
 
-def _source(p: Mapping[str, Any], section: str, train: str = "rest"):
+class NoiseParams(_Data):
+    """``noise_params``: the noise sampler (seed 000's random noise)."""
+
+    anomally_normal_ratio: Ratio = None  # type: ignore[assignment] - one of the two spellings is required
+    anomaly_normal_ratio: Ratio = None  # type: ignore[assignment]
+    noise: PositiveFloat
+    wave: bool = False
+    wave_length: PositiveInt = 10
+    noise_direction: Literal["p", "n", "both"] = "p"
+    kind: Literal["relative", "gaussian"] = "relative"
+    min_gap: NonNegativeInt = 0
+
+
+class TrainParams(_Data):
+    """``train_params``: the LSTM-VAE and its posterior-tail anomalies."""
+
+    sequence_length: Annotated[int, Field(ge=2)] = 10
+    latent_space_dim: PositiveInt = 8
+    learning_rate: PositiveFloat = 1e-3
+    batch_size: PositiveInt = 32
+    epochs: PositiveInt = 150
+    progress: bool = True
+    anomaly_ratio: Ratio = 0.05
+    margin: NonNegativeFloat = 2.0
+
+
+class AnoSpec(BaseModel):
+    """The ``-t ano`` input: ``noise_params`` and/or ``train_params``, ``imdir``, ``seed``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    noise_params: NoiseParams | None = None
+    train_params: TrainParams | None = None
+    imdir: str | None = None
+    seed: NonNegativeInt = 0
+
+
+class EvalSpec(BaseModel):
+    """The ``-t eval`` input (the lists' contents are checked by :func:`anogen.metrics.seed_eval.evaluate_pairs`)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    targets: list[Any]
+    candidates: list[Any]
+    range: Any = 0
+
+
+def _validate(model: type[BaseModel], spec: Any, what: str) -> Any:
+    """``spec`` checked against ``model``: one line naming the seed's key (``noise_params.noise``)."""
+    from anogen.params import format_error
+
+    if not isinstance(spec, Mapping):
+        raise AnogenError(f"the {what} input must be a JSON object, got {type(spec).__name__}")
+    try:
+        return model.model_validate(dict(spec))
+    except ValidationError as e:
+        err = dict(e.errors()[0])
+    loc = tuple(err.get("loc", ()))
+    if err.get("type") == "model_type":
+        raise AnogenError(f"{'.'.join(map(str, loc))}: must be a JSON object, got {type(err.get('input')).__name__}")
+    section = _section(model, loc[0]) if len(loc) > 1 else None
+    if section is None:
+        msg = format_error(err, "", list(model.model_fields), model)
+    else:
+        err["loc"] = loc[1:]
+        msg = format_error(err, str(loc[0]), list(section.model_fields), section)
+    raise AnogenError(msg.replace("unknown parameter; valid parameters", "unknown key; valid keys"))
+
+
+def _section(model: type[BaseModel], name: Any) -> type[BaseModel] | None:
+    """The model of section ``name`` (``NoiseParams`` for ``noise_params``), else ``None``."""
+    field = model.model_fields.get(str(name))
+    for a in getattr(field.annotation, "__args__", (field.annotation,)) if field else ():
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            return a
+    return None
+
+
+# ---- the seed's keys in messages about Hydra keys ----------------------------------------------
+def _noise_names(p: NoiseParams) -> dict[str, str]:
+    ratio = "anomaly_normal_ratio" if p.anomally_normal_ratio is None else "anomally_normal_ratio"
+    return {"sampler.ratio": ratio, "sampler.magnitude": "noise", "sampler.direction": "noise_direction",
+            "sampler.wave_length": "wave_length", "sampler.wave": "wave", "sampler.kind": "kind",
+            "sampler.columns": "columns", "placement.min_gap": "min_gap", "data.csv_mode": "csv_mode"}
+
+
+_TRAIN_NAMES = {"model.seq_len": "sequence_length", "sampler.window": "sequence_length",
+                "model.latent_dim": "latent_space_dim", "trainer.epochs": "epochs", "trainer.batch_size": "batch_size",
+                "trainer.learning_rate": "learning_rate", "trainer.progress": "progress",
+                "sampler.ratio": "anomaly_ratio", "sampler.margin": "margin"}
+
+
+def _in_seed_keys(msg: str, section: str, names: Mapping[str, str]) -> str:
+    """Rewrite the config keys of an error message into the seed's JSON keys of ``section``."""
+    table = {k: f"{section}.{v}" for k, v in names.items()}
+    table.update({"data": section, "sampler": section, "model": section, "trainer": section, "placement": section})
+
+    def sub(m: re.Match) -> str:
+        word = m.group(0)
+        if word in table:
+            return table[word]
+        head = word.split(".", 1)[0]
+        return f"{section}.{word.split('.', 1)[1]}" if head == "data" and "." in word else table.get(head, word)
+    return re.sub(r"(?<![\w.])(?:data|sampler|model|trainer|placement)(?:\.\w+)*(?![\w])", sub, msg)
+
+
+def _seed_errors(section: str, names: Mapping[str, str]):
+    """A context manager turning the config keys of an :class:`AnogenError` into the seed's keys."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def cm():
+        try:
+            yield
+        except AnogenError as e:
+            raise AnogenError(_in_seed_keys(str(e), section, names)) from None
+    return cm()
+
+
+# ---- the runs ------------------------------------------------------------------------------------
+def _source(p: _Data):
     from anogen.data.sources import CSVSource
 
-    return CSVSource(path=_need(p, "path", section), key=p.get("key"), columns=p.get("columns") or [],
-                     nrows=p.get("nrows"), csv_mode="single" if p.get("csv_mode", "single") == "single" else "folder",
-                     dates=p.get("dates") or [], train=p.get("train", train), nan=p.get("nan", "error"))
+    return CSVSource(path=p.path, key=p.key, columns=p.columns, nrows=p.nrows,
+                     csv_mode="single" if p.csv_mode == "single" else "folder", dates=[list(d) for d in p.dates],
+                     train=p.train, nan=p.nan)
 
 
-def _write_fold_files(outdir: Path, i: int, fold, inj, stem: str, index_name: str, imdir: str | None,
-                      img_stem: str) -> None:
+def _stage_fold_files(out, img, i: int, fold, inj, stem: str, index_name: str, img_stem: str) -> None:
+    """Stage one fold's files in ``out`` (and its images in ``img`` when given)."""
     import pandas as pd
 
-    from anogen.outputs.files import write_csv, write_json
-
-    write_csv(outdir / f"{i}{stem}.csv", inj.to_frame(key=fold.key))
-    write_json(outdir / f"{i}{index_name}.json", {"anoindex": inj.anoindex,
-                                                  "events": [e.to_dict() for e in inj.events]})
+    out.write_csv(f"{i}{stem}.csv", inj.to_frame(key=fold.key))
+    out.write_json(f"{i}{index_name}.json", {"anoindex": inj.anoindex, "events": [e.to_dict() for e in inj.events]})
     train = pd.DataFrame(fold.train, columns=list(fold.columns))
     if fold.key:
         train.insert(0, fold.key, fold.train_index)
-    write_csv(outdir / f"{i}train.csv", train)
-    if imdir:
+    out.write_csv(f"{i}train.csv", train)
+    if img is not None:
         from anogen.outputs.plots import plot_clean, plot_series
 
         for j, col in enumerate(fold.columns):
             plot_clean(fold.test_index, fold.test[:, j], f"fold {i}: {col} (clean)",
-                       Path(imdir) / f"{i}{img_stem}Clean_{col}.png")
-            plot_series(inj, j, Path(imdir) / f"{i}{img_stem}_{col}.png", title=f"fold {i}: {col}")
+                       img.staged(f"{i}{img_stem}Clean_{col}.png"))
+            plot_series(inj, j, img.staged(f"{i}{img_stem}_{col}.png"), title=f"fold {i}: {col}")
+
+
+def _write(outdir: Path, imdir: str | None, folds: list, injected: list, names: tuple[str, str, str]) -> None:
+    """Every fold's files, staged, then committed together (``outdir`` and ``imdir``)."""
+    from anogen.outputs.context import RunOutputs, commit_all
+
+    out, img = RunOutputs(outdir), (RunOutputs(imdir) if imdir else None)
+    try:
+        for fold, inj in zip(folds, injected):
+            _stage_fold_files(out, img, fold.number, fold, inj, *names)
+    except BaseException:
+        for o in (out, img):
+            if o is not None:
+                o.discard()
+        raise
+    commit_all([o for o in (img, out) if o is not None])
 
 
 def run_ano(spec: Mapping[str, Any], outdir: str | Path) -> list:
-    """Run the seed's anomaly generation from its JSON ``spec``; returns the injected folds."""
+    """Run the seed's anomaly generation from its JSON ``spec``; returns the injected folds.
+
+    Raises:
+        AnogenError: one line naming the seed's key; nothing is written then.
+    """
+    from anogen.outputs.files import check_output_dir
+
+    s = _validate(AnoSpec, spec, "ano")
+    if s.noise_params is None and s.train_params is None:
+        raise AnogenError("the input needs noise_params (noise anomalies) or train_params (VAE anomalies)")
+    outdir = check_output_dir(outdir, "-d")
+    imdir = str(check_output_dir(s.imdir, "imdir")) if s.imdir else None
+    if s.noise_params is not None:
+        folds, injected = _run_noise(s.noise_params, s.seed)
+        names = ("randomNoise", "randomNoiseIndex", "randomNoise")
+    else:
+        folds, injected = _run_vae(s.train_params, s.seed)
+        names = ("anocsv", "anoindex", "vaeAnomaly")
+    _write(outdir, imdir, folds, injected, names)
+    return injected
+
+
+def _run_noise(p: NoiseParams, seed: int) -> tuple[list, list]:
     from anogen.jobs.run import inject_fold
+    from anogen.samplers.noise import Noise
     from anogen.seeding import stage_seed
 
-    if not isinstance(spec, Mapping):
-        raise AnogenError("the input must be a JSON object with noise_params and/or train_params")
-    outdir = Path(outdir)
-    imdir = spec.get("imdir") or None
-    seed = int(spec.get("seed", 0))
-    results = []
-    if "noise_params" in spec:
-        from anogen.samplers.noise import Noise
-
-        p = spec["noise_params"]
-        ratio = p.get("anomally_normal_ratio", p.get("anomaly_normal_ratio"))
-        if ratio is None:
-            raise AnogenError("noise_params.anomally_normal_ratio (or anomaly_normal_ratio) is missing")
-        direction = p.get("noise_direction", "p")
-        sampler = Noise(ratio=ratio, magnitude=_need(p, "noise", "noise_params"), kind=p.get("kind", "relative"),
-                        direction=direction, wave=bool(p.get("wave", False)),
-                        wave_length=int(p.get("wave_length", 10)), columns=p.get("columns") or [])
-        folds = _source(p, "noise_params").folds()
-        injected = []
-        for fold in folds:
-            inj, _ = inject_fold(sampler, fold, None, None, stage_seed(seed, fold.number, 1),
-                                 stage_seed(seed, fold.number, 2), int(p.get("min_gap", 0)))
-            injected.append(inj)
-        for fold, inj in zip(folds, injected):  # write only after every fold succeeded
-            _write_fold_files(outdir, fold.number, fold, inj, "randomNoise", "randomNoiseIndex", imdir, "randomNoise")
-        results.extend(injected)
-    elif "train_params" in spec:
-        results.extend(_run_vae(spec, outdir, imdir, seed))
-    else:
-        raise AnogenError("the input needs noise_params (noise anomalies) or train_params (VAE anomalies)")
-    return results
+    if p.anomally_normal_ratio is not None and p.anomaly_normal_ratio is not None \
+            and p.anomally_normal_ratio != p.anomaly_normal_ratio:
+        raise AnogenError("noise_params: anomally_normal_ratio and anomaly_normal_ratio differ; give one")
+    ratio = p.anomally_normal_ratio if p.anomally_normal_ratio is not None else p.anomaly_normal_ratio
+    if ratio is None:
+        raise AnogenError("noise_params.anomally_normal_ratio (or anomaly_normal_ratio) is missing")
+    with _seed_errors("noise_params", _noise_names(p)):
+        sampler = Noise(ratio=ratio, magnitude=p.noise, kind=p.kind, direction=p.noise_direction, wave=p.wave,
+                        wave_length=p.wave_length, columns=p.columns)
+        folds = _source(p).folds()
+        injected = [inject_fold(sampler, fold, None, None, stage_seed(seed, fold.number, 1),
+                                stage_seed(seed, fold.number, 2), p.min_gap)[0] for fold in folds]
+    return folds, injected
 
 
-def _run_vae(spec: Mapping[str, Any], outdir: Path, imdir: str | None, seed: int) -> list:
+def _run_vae(p: TrainParams, seed: int) -> tuple[list, list]:
     """The VAE path: train the LSTM-VAE on each fold's train part, decode posterior tails."""
     from anogen.jobs.run import inject_fold
+    from anogen.jobs.spec import check_model, check_trainer
     from anogen.samplers.vae_tail import VAETail
     from anogen.seeding import stage_seed
     from anogen.train.cache import train_or_load
 
-    p = spec["train_params"]
-    L = int(p.get("sequence_length", 10))
-    model_cfg = {"_target_": "anogen.models.LSTMVAE", "seq_len": L, "latent_dim": int(p.get("latent_space_dim", 8))}
-    trainer_cfg = {"epochs": int(p.get("epochs", 150)), "batch_size": int(p.get("batch_size", 32)),
-                   "learning_rate": float(p.get("learning_rate", 1e-3)), "progress": bool(p.get("progress", True))}
-    sampler = VAETail(ratio=float(p.get("anomaly_ratio", 0.05)), margin=float(p.get("margin", 2.0)), window=L)
-    folds = _source(p, "train_params").folds()
-    injected = []
-    for fold in folds:
-        model, scaler, _ = train_or_load(model_cfg, trainer_cfg, fold, seed=stage_seed(seed, fold.number, 0))
-        inj, _ = inject_fold(sampler, fold, model, scaler, stage_seed(seed, fold.number, 1),
-                             stage_seed(seed, fold.number, 2), 1)
-        injected.append(inj)
-    for fold, inj in zip(folds, injected):
-        _write_fold_files(outdir, fold.number, fold, inj, "anocsv", "anoindex", imdir, "vaeAnomaly")
-    return injected
+    with _seed_errors("train_params", _TRAIN_NAMES):
+        model_cfg = check_model({"_target_": "anogen.models.LSTMVAE", "seq_len": p.sequence_length,
+                                 "latent_dim": p.latent_space_dim})
+        trainer_cfg = check_trainer({"epochs": p.epochs, "batch_size": p.batch_size,
+                                     "learning_rate": p.learning_rate, "progress": p.progress})
+        sampler = VAETail(ratio=p.anomaly_ratio, margin=p.margin, window=p.sequence_length)
+        folds = _source(p).folds()
+        injected = []
+        for fold in folds:
+            model, scaler, _ = train_or_load(model_cfg, trainer_cfg, fold, seed=stage_seed(seed, fold.number, 0))
+            injected.append(inject_fold(sampler, fold, model, scaler, stage_seed(seed, fold.number, 1),
+                                        stage_seed(seed, fold.number, 2), 1)[0])
+    return folds, injected
 
 
 def run_eval(spec: Mapping[str, Any], outdir: str | Path) -> dict:
     """The seed's evaluation: writes ``evalresults.json`` and returns its dict."""
     from anogen.metrics.seed_eval import evaluate_pairs
-    from anogen.outputs.files import write_json
+    from anogen.outputs.files import check_output_dir, write_json
+    from anogen.outputs.signals import deferred
 
-    if not isinstance(spec, Mapping):
-        raise AnogenError('the eval input must be a JSON object {"targets": [...], "candidates": [...], "range": k}')
-    res = evaluate_pairs(_need(spec, "targets", "input"), _need(spec, "candidates", "input"),
-                         spec.get("range", 0))
-    write_json(Path(outdir) / "evalresults.json", res)
+    s = _validate(EvalSpec, spec, "eval")
+    outdir = check_output_dir(outdir, "-d")
+    res = evaluate_pairs(s.targets, s.candidates, s.range)
+    with deferred():
+        write_json(outdir / "evalresults.json", res)
     return res
 
 
+# ---- the command line ----------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (``usage`` is in ``--help``)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _read_spec(path: Path) -> Any:
+    if not path.exists():
+        raise AnogenError(f"-f: input file not found: {path}")
+    if not path.is_file():
+        raise AnogenError(f"-f: {path} is not a file")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise AnogenError(f"-f: {path} is not UTF-8 text (byte {e.start}); save it as UTF-8 JSON") from None
+    except OSError as e:
+        raise AnogenError(f"-f: cannot read {path}: {e.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise AnogenError(f"-f: {path} is not valid JSON: {e}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m anogen.legacy",
-                                     description="Generate anomalous data or evaluate anomaly detection output")
+    """Run the seed's command line; returns the exit code (0, 2 user error, 130/143 interrupted)."""
+    from anogen.outputs.signals import exit_code, handle_signals
+
+    parser = _Parser(prog="python -m anogen.legacy",
+                     description="Generate anomalous data or evaluate anomaly detection output")
     parser.add_argument("-t", "--task", required=True, choices=["ano", "eval"], help='Task to perform, "ano" or "eval"')
     parser.add_argument("-f", "--input", required=True, help="Input file")
     parser.add_argument("-d", "--outdir", required=True, help="Directory for output")
     args = parser.parse_args(argv)
     try:
-        path = Path(args.input)
-        if not path.is_file():
-            raise AnogenError(f"input file not found: {path}")
-        try:
-            spec = json.loads(path.read_text())
-        except json.JSONDecodeError as e:
-            raise AnogenError(f"{path} is not valid JSON: {e}") from None
-        if args.task == "ano":
-            run_ano(spec, args.outdir)
-        else:
-            run_eval(spec, args.outdir)
+        with handle_signals():
+            spec = _read_spec(Path(args.input))
+            (run_ano if args.task == "ano" else run_eval)(spec, args.outdir)
     except AnogenError as e:
-        print(f"anogen.legacy: error: {e}", file=sys.stderr)
+        print(f"anogen.legacy: error: {' '.join(str(e).split())}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as e:
+        kept = "the result files were complete and are kept" if getattr(e, "committed", False) else "nothing was written"
+        print(f"anogen.legacy: {e or 'interrupted by SIGINT'}; {kept}", file=sys.stderr)
+        return exit_code(e)
     return 0
 
 

@@ -1,9 +1,12 @@
 """Aggregate runs: ``python -m anogen.report PATH [PATH ...] [-o OUT] [--metric M ...]``.
 
-Every folder under the given paths that holds a ``metrics.json`` is one job. Writes
+Every folder under the given paths that holds a ``metrics.json`` is one job; a ``metrics.json``
+without a job's shape is listed as ``malformed`` with the reason. Writes
 ``report.csv`` and ``report.md`` (one row per job: its overrides, status, error and mean metrics)
 and, for each swept parameter with more than one value, ``plots/{metric}_vs_{param}.png`` with one
-line per detector (mean over the other parameters).
+line per detector (mean over the other parameters). The files are staged and appear together;
+``-o`` must be (or be creatable as) a writable folder. Exit codes: 0, 2 a mistake (one line),
+130/143 interrupted (nothing written).
 """
 
 from __future__ import annotations
@@ -12,14 +15,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
 from anogen.types import AnogenError
 
-__all__ = ["collect", "report", "main"]
+__all__ = ["collect", "report", "main", "check_job", "default_out"]
 
 
 def _parse_override(o: str) -> tuple[str, str] | None:
@@ -37,65 +40,129 @@ def _value(v: str):
         return v
 
 
+_STATUSES = ("ok", "failed", "interrupted")
+
+
+def check_job(m: Any) -> str | None:
+    """Why a ``metrics.json`` is not a job's result (``None`` when it is one).
+
+    A job is a JSON object; ``status`` (if present) one of ``ok``, ``failed``, ``interrupted``;
+    ``mean`` an object of numbers (or null); ``overrides`` a list of strings; ``errors`` an object;
+    ``error`` a string; ``objective`` a number or null.
+    """
+    if not isinstance(m, dict):
+        return f"not a JSON object ({type(m).__name__})"
+    checks = [
+        ("status", lambda v: v in _STATUSES, f"one of {list(_STATUSES)}"),
+        ("mean", lambda v: isinstance(v, dict) and all(_number(x) for x in v.values()), "an object of numbers"),
+        ("overrides", lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of strings"),
+        ("errors", lambda v: isinstance(v, dict), "an object"),
+        ("error", lambda v: isinstance(v, str), "a string"),
+        ("objective", _number, "a number"),
+    ]
+    for key, ok, what in checks:
+        if m.get(key) is not None and not ok(m[key]):
+            return f"{key} must be {what}, got {json.dumps(m[key])[:60]}"
+    return None
+
+
+def _number(v: Any) -> bool:
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def _read_job(f: Path) -> dict:
+    """One row: the job's folder, overrides, status, error and mean metrics (``malformed`` with a reason)."""
+    try:
+        m = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        return {"job": str(f.parent), "status": "unreadable", "error": " ".join(str(e).split())}
+    reason = check_job(m)
+    if reason is not None:
+        return {"job": str(f.parent), "status": "malformed", "error": f"{f.name}: {reason}"}
+    overrides = m.get("overrides")
+    if not overrides:
+        overrides = _hydra_overrides(f.parent / ".hydra" / "overrides.yaml")
+    row = {"job": str(f.parent), "status": m.get("status") or "ok", "error": m.get("error") or
+           ("; ".join(f"{k}: {v}" for k, v in (m.get("errors") or {}).items()) or None)}
+    for o in overrides or []:
+        kv = _parse_override(str(o))
+        if kv and not kv[0].startswith("hydra.") and kv[0] not in ("job", "status", "error", "objective"):
+            row[kv[0]] = _value(kv[1])
+    row.update({k: v for k, v in (m.get("mean") or {}).items() if "/" in k})
+    if m.get("objective") is not None:
+        row["objective"] = m["objective"]
+    return row
+
+
+def _hydra_overrides(path: Path) -> list:
+    if not path.is_file():
+        return []
+    import yaml
+
+    try:
+        got = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    return [str(o) for o in got] if isinstance(got, list) else []
+
+
 def collect(paths: Sequence[str | Path]) -> pd.DataFrame:
-    """One row per job: ``job`` (folder), override columns, ``status``, ``error``, mean metrics."""
+    """One row per job: ``job`` (folder), override columns, ``status``, ``error``, mean metrics.
+
+    A ``metrics.json`` that cannot be read or does not have a job's shape (:func:`check_job`) is a
+    row with status ``unreadable``/``malformed`` and the reason in ``error``.
+
+    Raises:
+        AnogenError: a path that does not exist, or no ``metrics.json`` at all.
+    """
     rows = []
     for p in paths:
         p = Path(p)
         if not p.exists():
             raise AnogenError(f"report: path not found: {p}")
         files = [p] if p.is_file() else sorted(p.rglob("metrics.json"))
-        for f in files:
-            try:
-                m = json.loads(f.read_text())
-            except (OSError, json.JSONDecodeError) as e:
-                rows.append({"job": str(f.parent), "status": "unreadable", "error": str(e)})
-                continue
-            overrides = m.get("overrides")
-            if not overrides:
-                ov_file = f.parent / ".hydra" / "overrides.yaml"
-                if ov_file.is_file():
-                    import yaml
-
-                    overrides = yaml.safe_load(ov_file.read_text()) or []
-            row = {"job": str(f.parent), "status": m.get("status", "ok"), "error": m.get("error") or
-                   ("; ".join(f"{k}: {v}" for k, v in (m.get("errors") or {}).items()) or None)}
-            for o in overrides or []:
-                kv = _parse_override(str(o))
-                if kv and not kv[0].startswith("hydra."):
-                    row[kv[0]] = _value(kv[1])
-            row.update(m.get("mean") or {})
-            if m.get("objective") is not None:
-                row["objective"] = m["objective"]
-            rows.append(row)
+        rows += [_read_job(f) for f in files]
     if not rows:
         raise AnogenError(f"report: no metrics.json under {', '.join(map(str, paths))}")
-    df = pd.DataFrame(rows)
-    return df
+    return pd.DataFrame(rows)
 
 
 def _param_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if c not in ("job", "status", "error", "objective") and "/" not in c]
 
 
+def default_out(paths: Sequence[str | Path]) -> Path:
+    """The report's folder when ``-o`` is not given: the first path (its folder for a file)."""
+    first = Path(paths[0])
+    return first if first.is_dir() else first.parent
+
+
 def report(paths: Sequence[str | Path], out: str | Path | None = None, metrics: Sequence[str] | None = None,
            plots: bool = True) -> pd.DataFrame:
-    """Collect the jobs and write ``report.csv``, ``report.md`` and plots into ``out``."""
-    from anogen.outputs.files import write_csv, write_text
+    """Collect the jobs and write ``report.csv``, ``report.md`` and plots into ``out`` (all or nothing).
 
+    Raises:
+        AnogenError: ``paths`` empty or missing, no job found, or ``out`` not a writable folder.
+    """
+    from anogen.outputs.context import RunOutputs
+    from anogen.outputs.files import check_output_dir
+
+    if isinstance(paths, (str, Path)) or not paths:
+        raise AnogenError("report: give a list of one or more run or sweep folders")
+    out = check_output_dir(out if out is not None else default_out(paths), "-o")
     df = collect(paths)
     params = _param_columns(df)
     metric_cols = [c for c in df.columns if "/" in c]
     df = df[["job", *params, "status", "error", *(c for c in ["objective"] if c in df.columns), *metric_cols]]
-    out = Path(out) if out is not None else (Path(paths[0]) if Path(paths[0]).is_dir() else Path(paths[0]).parent)
-    write_csv(out / "report.csv", df)
-    write_text(out / "report.md", _markdown(df))
-    if plots:
-        from anogen.metrics import HEADLINE
+    with RunOutputs(out) as staged:
+        staged.write_csv("report.csv", df)
+        staged.write_text("report.md", _markdown(df))
+        if plots:
+            from anogen.metrics import HEADLINE
 
-        chosen = list(metrics) if metrics else [m for m in HEADLINE
-                                                 if any(c.endswith("/" + m) for c in metric_cols)][:3]
-        _plots(df, params, chosen, out / "plots")
+            chosen = list(metrics) if metrics else [m for m in HEADLINE
+                                                     if any(c.endswith("/" + m) for c in metric_cols)][:3]
+            _plots(df, params, chosen, staged)
     return df
 
 
@@ -112,7 +179,8 @@ def _markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _plots(df: pd.DataFrame, params: list[str], metrics: list[str], out: Path) -> None:
+def _plots(df: pd.DataFrame, params: list[str], metrics: list[str], out: Any) -> None:
+    """``plots/{metric}_vs_{param}.png`` staged in ``out`` (a :class:`~anogen.outputs.context.RunOutputs`)."""
     from anogen.outputs.plots import _plt, save_fig
 
     ok = df[df["status"] == "ok"]
@@ -136,24 +204,40 @@ def _plots(df: pd.DataFrame, params: list[str], metrics: list[str], out: Path) -
             ax.set_xlabel(param)
             ax.set_ylabel(metric)
             ax.legend(fontsize=8)
-            save_fig(fig, out / f"{metric}_vs_{param.replace('/', '_')}.png")
+            save_fig(fig, out.staged(f"plots/{metric}_vs_{param.replace('/', '_')}.png"))
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m anogen.report", description="Aggregate anogen runs into one table")
+    """The command line; returns the exit code (0, 2 a mistake, 130/143 interrupted)."""
+    from anogen.outputs.signals import exit_code, handle_signals
+
+    ap = _Parser(prog="python -m anogen.report", description="Aggregate anogen runs into one table")
     ap.add_argument("paths", nargs="+", help="multirun directories, run directories or metrics.json files")
     ap.add_argument("-o", "--out", default=None, help="output folder (default: the first path)")
     ap.add_argument("--metric", action="append", default=None, help="metric to plot (repeatable), e.g. f1")
     ap.add_argument("--no-plots", action="store_true")
     a = ap.parse_args(argv)
     try:
-        df = report(a.paths, a.out, a.metric, plots=not a.no_plots)
+        with handle_signals():
+            df = report(a.paths, a.out, a.metric, plots=not a.no_plots)
     except AnogenError as e:
-        print(f"anogen.report: error: {e}", file=sys.stderr)
+        print(f"anogen.report: error: {' '.join(str(e).split())}", file=sys.stderr)
         return 2
-    print(f"{len(df)} jobs ({int((df['status'] == 'ok').sum())} ok) -> "
-          f"{Path(a.out or (a.paths[0] if Path(a.paths[0]).is_dir() else Path(a.paths[0]).parent)) / 'report.csv'}")
+    except KeyboardInterrupt as e:
+        kept = "the report was complete and is kept" if getattr(e, "committed", False) else "nothing was written"
+        print(f"anogen.report: {e or 'interrupted by SIGINT'}; {kept}", file=sys.stderr)
+        return exit_code(e)
+    bad = int(df["status"].isin(["malformed", "unreadable"]).sum())
+    print(f"{len(df)} jobs ({int((df['status'] == 'ok').sum())} ok{f', {bad} malformed' if bad else ''}) -> "
+          f"{Path(a.out) if a.out else default_out(a.paths)}/report.csv")
     return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 if __name__ == "__main__":

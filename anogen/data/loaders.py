@@ -11,7 +11,7 @@ import pandas as pd
 from anogen.params import PositiveInt, check_value
 from anogen.types import AnogenError, Frame
 
-__all__ = ["load_table", "frame_from_dataframe", "EMBEDDED", "NanPolicy", "CsvMode"]
+__all__ = ["load_table", "frame_from_dataframe", "check_magnitude", "MAX_ABS", "EMBEDDED", "NanPolicy", "CsvMode"]
 
 EMBEDDED = Path(__file__).parent / "embedded"
 #: ``data.nan``: what to do with NaN/inf values
@@ -108,7 +108,27 @@ def frame_from_dataframe(df: pd.DataFrame, key: str | None = None, columns: Sequ
     cols = _feature_columns(df, key, columns, source)
     values = df[cols].to_numpy(dtype=np.float64, copy=True)
     values, index = _handle_nan(values, index, cols, key is not None, nan, source)
+    check_magnitude(values, cols, source)
     return Frame(values=values, index=index, columns=tuple(cols), key=key)
+
+
+#: the largest absolute value accepted in a column: squares (variances, squared errors) stay finite
+MAX_ABS = 1e150
+
+
+def check_magnitude(values: np.ndarray, columns: Sequence[str], source: str = "data") -> None:
+    """Refuse ``(n, d)`` values too large for float64 statistics (``|x| > MAX_ABS``), naming the column.
+
+    A variance or a squared error of values near ``1e154`` overflows to ``inf`` (with a numpy warning
+    on stderr), so such a column is an error to rescale, not a silent ``inf`` later.
+    """
+    if values.size == 0:
+        return
+    biggest = np.abs(values).max(axis=0)
+    for c, m in zip(columns, biggest):
+        if m > MAX_ABS:
+            raise AnogenError(f"{source}: column {c!r} has values up to {m:.3g}, too large for float64 "
+                              f"statistics (|x| must be <= {MAX_ABS:.0e}); rescale it, e.g. divide by a power of 10")
 
 
 def _sort_by_time(df: pd.DataFrame, key: str, source: str) -> tuple[pd.DataFrame, np.ndarray]:

@@ -7,6 +7,7 @@ from typing import Literal
 import numpy as np
 
 from anogen.params import check_value
+from anogen.types import AnogenError
 
 __all__ = ["Scaler", "ScalingKind"]
 
@@ -21,7 +22,11 @@ class Scaler:
         kind: ``standard`` (mean/std), ``minmax`` (to [0, 1], seed 001) or ``none``.
 
     Attributes (after ``fit``):
-        shift_: ``(d,)``; scale_: ``(d,)`` (constant columns get scale 1).
+        shift_: ``(d,)``; scale_: ``(d,)``.
+
+    A constant column (zero spread) gets scale 1, so it is shifted to 0 (``standard``, ``minmax``)
+    and stays finite; NaN/inf or values whose mean/spread overflow float64 are an error naming the
+    column (:func:`anogen.data.loaders.check_magnitude` refuses them when the data are loaded).
     """
 
     def __init__(self, kind: ScalingKind = "standard") -> None:
@@ -33,12 +38,17 @@ class Scaler:
         x = np.asarray(x, dtype=np.float64)
         d = x.shape[-1]
         flat = x.reshape(-1, d)
-        if self.kind == "standard":
-            shift, scale = flat.mean(axis=0), flat.std(axis=0)
-        elif self.kind == "minmax":
-            shift, scale = flat.min(axis=0), flat.max(axis=0) - flat.min(axis=0)
-        else:
-            shift, scale = np.zeros(d), np.ones(d)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.kind == "standard":
+                shift, scale = flat.mean(axis=0), flat.std(axis=0)
+            elif self.kind == "minmax":
+                shift, scale = flat.min(axis=0), flat.max(axis=0) - flat.min(axis=0)
+            else:
+                shift, scale = np.zeros(d), np.ones(d)
+        bad = np.flatnonzero(~(np.isfinite(shift) & np.isfinite(scale)))
+        if bad.size:
+            raise AnogenError(f"data.scaling: column {int(bad[0])} has NaN/inf values or values too large for "
+                              "float64 statistics; rescale it")
         self.shift_ = shift
         self.scale_ = np.where(scale > 0, scale, 1.0)
         return self

@@ -10,6 +10,8 @@
     # success: the run directory appears with every file in it; the loggers then start, receive
     #          the held metrics and images, and finish "ok"
     # failure or interruption: nothing staged survives and the run directory is not created
+    # a signal during the commit: the commit finishes, then the signal's exception is raised with
+    #          ``committed = True`` (the entry point keeps the complete result set and exits 130/143)
 
 Nothing touches the disk before the first file is staged. Files are staged in a hidden folder
 next to the run directory (``.{name}.staging-XXXX``) when the run directory does not exist yet:
@@ -35,7 +37,7 @@ from typing import Any, Callable, Mapping, Sequence
 from anogen.outputs.files import apply_mode, file_mode
 from anogen.outputs.signals import deferred
 
-__all__ = ["RunOutputs", "STAGING"]
+__all__ = ["RunOutputs", "STAGING", "commit_all"]
 
 #: prefix of the hidden staging folders
 STAGING = ".staging"
@@ -73,16 +75,23 @@ class RunOutputs:
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc is None:
-            with deferred():
-                self._commit()
-                self._run_loggers("ok", self.summary, images=True)
+            commit_all([self])
             return False
+        self.discard(exc)
+        return False
+
+    def commit(self) -> None:
+        """Move the staged files into place, then run the loggers (use :func:`commit_all` for signals)."""
+        self._commit()
+        self._run_loggers("ok", self.summary, images=True)
+
+    def discard(self, exc: BaseException | None = None) -> None:
+        """Drop the staged files (and, with ``record_failures``, tell the loggers about ``exc``)."""
         self._discard()
-        if self.record_failures:
+        if self.record_failures and exc is not None:
             status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
             with deferred():
-                self._run_loggers(status, {"error": f"{exc_type.__name__}: {exc}"}, images=False)
-        return False
+                self._run_loggers(status, {"error": f"{type(exc).__name__}: {exc}"}, images=False)
 
     def _staging_root(self) -> Path:
         """The hidden staging folder, made on first use (see the module docstring)."""
@@ -200,3 +209,19 @@ class RunOutputs:
 
     def log_table(self, name: str, df: Any) -> None:
         self._calls.append(("log_table", (name, df), {}))
+
+
+def commit_all(outputs: Sequence[RunOutputs]) -> None:
+    """Commit several outputs as one step: a SIGINT/SIGTERM arriving meanwhile waits for the end.
+
+    Raises:
+        KeyboardInterrupt: a signal held during the commit, delivered after it, with
+            ``committed = True`` (the result sets are complete: the entry point keeps them).
+    """
+    try:
+        with deferred():
+            for out in outputs:
+                out.commit()
+    except KeyboardInterrupt as e:
+        e.committed = True  # type: ignore[attr-defined]
+        raise
