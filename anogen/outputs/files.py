@@ -134,5 +134,10 @@ def write_json(path: str | Path, obj: Any, indent: int | None = 2) -> Path:
 
 
 def write_csv(path: str | Path, df) -> Path:
-    """Write a DataFrame (no index) atomically; floats with full precision (byte-reproducible)."""
-    return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, float_format="%.10g"))
+    """Write a DataFrame (no index) atomically.
+
+    Floats are written as the shortest text that reads back to the same float (Python's
+    ``repr``): values round-trip exactly, a clean row reads back equal to the input
+    (``24.8566666666667`` stays ``24.8566666666667``), and the same data give the same bytes.
+    """
+    return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, float_format=None))

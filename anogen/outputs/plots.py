@@ -10,7 +10,7 @@ import numpy as np
 from anogen.outputs.files import atomic_write
 from anogen.types import Injected
 
-__all__ = ["plot_series", "plot_loss", "plot_clean", "save_fig"]
+__all__ = ["plot_series", "plot_loss", "plot_clean", "save_fig", "column_events"]
 
 KIND_COLORS = ["tab:red", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan",
                "tab:green", "tab:gray", "gold", "navy"]
@@ -36,18 +36,26 @@ def _x(index: np.ndarray) -> np.ndarray:
     return index.astype("datetime64[ns]") if np.issubdtype(index.dtype, np.datetime64) else index
 
 
+def column_events(inj: Injected, column: int) -> list:
+    """The events that changed column ``column`` (an event names exactly the columns it changed)."""
+    name = inj.columns[column]
+    return [e for e in inj.events if name in e.columns]
+
+
 def plot_series(inj: Injected, column: int, path: str | Path, title: str = "") -> Path:
-    """Clean vs anomalous series of one column, anomaly spans shaded and coloured by kind."""
+    """Clean vs anomalous series of one column; the spans of the events that changed this column
+    shaded and coloured by kind (events on other columns are not shaded here)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(11, 3.6))
     x = _x(inj.index)
     clean = inj.clean[:, column]
     ax.plot(x, inj.values[:, column], color="tab:red", lw=1.0, label="anomalous")
     ax.plot(x, clean, color="tab:blue", lw=1.0, label="clean")
-    kinds = sorted({e.kind for e in inj.events})
+    events = column_events(inj, column)
+    kinds = sorted({e.kind for e in events})
     colors = {k: KIND_COLORS[i % len(KIND_COLORS)] for i, k in enumerate(kinds)}
     seen = set()
-    for e in inj.events:
+    for e in events:
         lo = x[e.start]
         hi = x[min(e.end, len(x) - 1)] if e.end - e.start > 1 or e.end < len(x) else x[e.end - 1]
         ax.axvspan(lo, hi, color=colors[e.kind], alpha=0.25, lw=0,
