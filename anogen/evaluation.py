@@ -4,6 +4,19 @@ Used by the run job, the benchmark job and the library API. Every detector is fi
 clean train part of a fold (:func:`fit_detectors`), then scores each injected test set (a
 :class:`Case`) and is measured on it (:func:`score_cases`). :func:`evaluate_detectors` does both.
 
+Scoring is incremental by default (``incremental=True``): the cases of one fold that have the same
+shape and the same clean rows share a *reference*, assembled from their rows that no anomaly
+touched (so essentially the clean fold); each detector scores it once, and each case is scored by
+rescoring only the rows near those that differ from it (see :mod:`anogen.detectors.incremental`;
+a detector that is not local, or a case of another shape, e.g. with inserted rows, is scored whole).
+The scores are those of full scoring up to floating-point rounding. ``incremental=False`` scores
+every case whole (the comparison path).
+
+Percentile thresholds need the distribution of the train scores, not all of them: detectors are
+fitted with ``train_scores=TRAIN_SCORES`` (20,000) evenly spaced train rows scored (in runs of
+consecutive rows, see :func:`anogen.detectors.incremental.sample_cores`); ``train_scores=None``
+scores every train row.
+
 Error policy: any exception a detector raises (in ``fit``, in ``decision_function``, a wrong
 shape, NaN scores, or an :class:`~anogen.types.AnogenError` about its own parameters or the data it
 was given) is recorded on its :class:`DetectorRun` with the message, and the other detectors go on.
@@ -13,20 +26,25 @@ The jobs decide what "every detector failed" means (an error that lists the mess
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from anogen.detectors.base import BaseDetector
 from anogen.types import Injected
 
 log = logging.getLogger("anogen")
 
-__all__ = ["Case", "DetectorRun", "fit_detectors", "score_cases", "evaluate_detectors",
-           "event_recall_by_kind", "fresh_detectors", "all_failed_message"]
+__all__ = ["Case", "DetectorRun", "fit_detectors", "score_cases", "evaluate_detectors", "measure",
+           "event_recall_by_kind", "fresh_detectors", "all_failed_message", "TRAIN_SCORES"]
+
+#: default bound on the train rows scored for ``decision_scores_`` (percentile thresholds)
+TRAIN_SCORES = 20_000
 
 
 @dataclass(frozen=True)
@@ -103,14 +121,16 @@ def fresh_detectors(prototypes: Mapping[str, Any]) -> dict[str, Any]:
     return {k: clone(d) if isinstance(d, BaseEstimator) else copy.deepcopy(d) for k, d in prototypes.items()}
 
 
-def fit_detectors(detectors: Mapping[str, Any], x_train: np.ndarray,
-                  segments: np.ndarray | None = None) -> tuple[dict[str, Any], dict[str, str], dict[str, float]]:
+def fit_detectors(detectors: Mapping[str, Any], x_train: np.ndarray, segments: np.ndarray | None = None, *,
+                  train_scores: int | None = TRAIN_SCORES) -> tuple[dict[str, Any], dict[str, str], dict[str, float]]:
     """Fit every detector on the scaled clean train rows.
 
     Args:
         detectors: ``{name: unfitted detector}`` (``fit(X, segments=...)``, ``decision_function``).
         x_train: ``(n_train, d)`` scaled train rows.
         segments: ``(k, 2)`` half-open ranges of contiguous train rows.
+        train_scores: score about this many train rows for the threshold (anogen detectors that are
+            local; see :meth:`anogen.detectors.BaseDetector.fit`); ``None`` = every row.
 
     Returns:
         ``(fitted, errors, seconds)``: the detectors that fitted, ``{name: message}`` for the others,
@@ -120,9 +140,11 @@ def fit_detectors(detectors: Mapping[str, Any], x_train: np.ndarray,
     for name, det in detectors.items():
         t0 = time.perf_counter()
         try:
-            det.fit(x_train, segments=segments)
-            train_scores = np.asarray(det.decision_scores_, dtype=np.float64)
-            if not np.isfinite(train_scores).all():
+            if isinstance(det, BaseDetector):
+                det.fit(x_train, segments=segments, train_scores=train_scores)
+            else:
+                det.fit(x_train, segments=segments)
+            if not np.isfinite(np.asarray(det.decision_scores_, dtype=np.float64)).all():
                 raise RuntimeError("train scores contain NaN or inf")
             fitted[name] = det
         except Exception as e:  # noqa: BLE001 - recorded; the other detectors go on
@@ -145,8 +167,11 @@ def event_recall_by_kind(inj: Injected, pred: np.ndarray) -> dict[str, float]:
     return {k: float(hit[kinds == k].mean()) for k in sorted(set(kinds.tolist()))}
 
 
-def _scores_of(det: Any, x: np.ndarray) -> np.ndarray:
-    s = np.asarray(det.decision_function(x), dtype=np.float64)
+def _scores_of(det: Any, x: np.ndarray, reference: Any = None) -> np.ndarray:
+    if reference is None:
+        s = np.asarray(det.decision_function(x), dtype=np.float64)
+    else:
+        s = np.asarray(det.decision_function(x, reference=reference), dtype=np.float64)
     if s.shape != (x.shape[0],):
         raise RuntimeError(f"decision_function returned shape {s.shape}, expected ({x.shape[0]},)")
     if not np.isfinite(s).all():
@@ -154,27 +179,96 @@ def _scores_of(det: Any, x: np.ndarray) -> np.ndarray:
     return s
 
 
-def _threshold(det: Any, case: Case, scores: np.ndarray, threshold: Any, tuning: Mapping | None) -> float:
+def _unchanged_rows(case: Case) -> np.ndarray:
+    """``(n,)`` bool: rows of the case equal to the clean fold (no anomaly written into them)."""
+    inj = case.injected
+    with np.errstate(invalid="ignore"):
+        return np.all(np.asarray(inj.values) == np.asarray(inj.clean), axis=1)
+
+
+def _group_key(case: Case) -> tuple | None:
+    """Cases with the same key come from the same clean rows (same shape, same clean values)."""
+    clean = getattr(case.injected, "clean", None)
+    if clean is None or np.shape(clean) != np.shape(case.x) or np.ndim(case.x) != 2:
+        return None
+    digest = hashlib.blake2b(np.ascontiguousarray(clean, dtype=np.float64).tobytes(), digest_size=16).hexdigest()
+    return (np.shape(case.x), digest)
+
+
+def _reference_x(group: Sequence[Case]) -> np.ndarray:
+    """``(n, d)`` read-only: each row from a case in which it is clean (the first case's otherwise)."""
+    ref = np.array(group[0].x, dtype=np.float64, copy=True)
+    done = _unchanged_rows(group[0])
+    for case in group[1:]:
+        take = _unchanged_rows(case) & ~done
+        ref[take] = np.asarray(case.x, dtype=np.float64)[take]
+        done |= take
+    ref.flags.writeable = False
+    return ref
+
+
+class _References:
+    """Shared references of the cases (and validation cases) that have the same clean rows.
+
+    Each detector scores a group's reference once (on first use); its cases are then scored
+    against it. Groups of one case are scored whole (a reference would not save anything).
+    """
+
+    def __init__(self, cases: Sequence[Case], enabled: bool) -> None:
+        self._key: dict[int, tuple] = {}
+        self._x: dict[tuple, np.ndarray] = {}
+        self._scored: dict[tuple, Any] = {}
+        if not enabled:
+            return
+        groups: dict[tuple, list[Case]] = {}
+        for case in [*cases, *[c.validation for c in cases if c.validation is not None]]:
+            key = _group_key(case)
+            if key is not None:
+                groups.setdefault(key, []).append(case)
+                self._key[id(case)] = key
+        self._x = {k: _reference_x(g) for k, g in groups.items() if len(g) > 1}
+
+    def scores(self, name: str, det: Any, case: Case) -> np.ndarray:
+        """``(n,)`` scores of ``case.x`` (incrementally when the case has a reference)."""
+        key = self._key.get(id(case))
+        if key not in self._x or not isinstance(det, BaseDetector):
+            return _scores_of(det, case.x)
+        if (name, key) not in self._scored:
+            try:
+                self._scored[(name, key)] = det.score_reference(self._x[key])
+            except Exception as e:  # noqa: BLE001 - the cases are then scored whole (their own errors)
+                log.debug("detector %s: no reference (%s); scoring cases whole", name, _message(e))
+                self._scored[(name, key)] = None
+        return _scores_of(det, case.x, self._scored[(name, key)])
+
+
+def _threshold(det: Any, case: Case, scores: np.ndarray, threshold: Any, tuning: Mapping | None,
+               score: Callable[[Case], np.ndarray]) -> float:
     if tuning and case.validation is not None:
         from anogen.tuning import tune_threshold
 
         val = case.validation
-        return float(tune_threshold(val.injected.labels, _scores_of(det, val.x), tuning.get("objective", "f1"),
+        return float(tune_threshold(val.injected.labels, score(val), tuning.get("objective", "f1"),
                                     float(tuning.get("max_fpr", 0.05))))
     return float(threshold(np.asarray(det.decision_scores_, dtype=np.float64), scores, case.injected.labels))
 
 
 def measure(name: str, det: Any, case: Case, threshold: Any, metrics: Mapping[str, Any],
-            tuning: Mapping | None = None, fit_seconds: float = 0.0) -> DetectorRun:
-    """Score one case with a fitted detector, threshold it, compute the metrics (errors recorded)."""
+            tuning: Mapping | None = None, fit_seconds: float = 0.0,
+            score: Callable[[Case], np.ndarray] | None = None) -> DetectorRun:
+    """Score one case with a fitted detector, threshold it, compute the metrics (errors recorded).
+
+    ``score(case) -> (n,)`` scores a case (and a validation case); default: ``decision_function``.
+    """
     from anogen.metrics.suite import compute_metrics
     from anogen.thresholds import predict
 
+    score = score or (lambda c: _scores_of(det, c.x))
     t0 = time.perf_counter()
     run = DetectorRun(detector=name, case=case.name, tags=dict(case.tags))
     try:
-        scores = _scores_of(det, case.x)
-        thr = _threshold(det, case, scores, threshold, tuning)
+        scores = score(case)
+        thr = _threshold(det, case, scores, threshold, tuning, score)
         pred = predict(scores, thr)
         y = case.injected.labels.astype(bool)
         run.metrics = {k: float(v) for k, v in compute_metrics(metrics, y, pred, scores).items()}
@@ -190,15 +284,24 @@ def measure(name: str, det: Any, case: Case, threshold: Any, metrics: Mapping[st
 
 def score_cases(fitted: Mapping[str, Any], cases: Sequence[Case], threshold: Any, metrics: Mapping[str, Any], *,
                 tuning: Mapping | None = None, fit_errors: Mapping[str, str] | None = None,
-                fit_seconds: Mapping[str, float] | None = None, order: Sequence[str] | None = None) -> list[DetectorRun]:
-    """Every (case, detector) pair; detectors that failed to fit get a run carrying their fit error."""
+                fit_seconds: Mapping[str, float] | None = None, order: Sequence[str] | None = None,
+                incremental: bool = True) -> list[DetectorRun]:
+    """Every (case, detector) pair; detectors that failed to fit get a run carrying their fit error.
+
+    ``incremental``: score cases that share clean rows against a shared reference (see the module
+    docstring; the first case of a group also pays for scoring the reference); ``False`` scores
+    every case whole.
+    """
     fit_errors, fit_seconds = dict(fit_errors or {}), dict(fit_seconds or {})
     names = list(order) if order is not None else [*fitted, *[n for n in fit_errors if n not in fitted]]
+    refs = _References(cases, incremental)
     runs = []
     for case in cases:
         for name in names:
             if name in fitted:
-                runs.append(measure(name, fitted[name], case, threshold, metrics, tuning, fit_seconds.get(name, 0.0)))
+                det = fitted[name]
+                runs.append(measure(name, det, case, threshold, metrics, tuning, fit_seconds.get(name, 0.0),
+                                    score=lambda c, n=name, d=det: refs.scores(n, d, c)))
             else:
                 runs.append(DetectorRun(detector=name, case=case.name, error=fit_errors.get(name, "not fitted"),
                                         tags=dict(case.tags)))
@@ -207,7 +310,8 @@ def score_cases(fitted: Mapping[str, Any], cases: Sequence[Case], threshold: Any
 
 def evaluate_detectors(detectors: Mapping[str, Any], x_train: np.ndarray, cases: Sequence[Case], threshold: Any,
                        metrics: Mapping[str, Any], *, segments: np.ndarray | None = None,
-                       tuning: Mapping | None = None) -> list[DetectorRun]:
+                       tuning: Mapping | None = None, incremental: bool = True,
+                       train_scores: int | None = TRAIN_SCORES) -> list[DetectorRun]:
     """Fit each detector once on ``x_train`` and measure it on every case.
 
     Args:
@@ -219,13 +323,15 @@ def evaluate_detectors(detectors: Mapping[str, Any], x_train: np.ndarray, cases:
         segments: ``(k, 2)`` contiguous ranges of the train rows.
         tuning: ``{"objective": "f1"|"recall_at_fpr", "max_fpr": float}`` to choose thresholds on each
             case's ``validation`` set instead.
+        incremental: score cases that share clean rows incrementally (:func:`score_cases`).
+        train_scores: train rows scored for the thresholds (:func:`fit_detectors`); ``None`` = all.
 
     Returns:
         One :class:`DetectorRun` per (case, detector), cases outermost, detectors in the given order.
     """
-    fitted, errors, secs = fit_detectors(detectors, x_train, segments)
+    fitted, errors, secs = fit_detectors(detectors, x_train, segments, train_scores=train_scores)
     return score_cases(fitted, cases, threshold, metrics, tuning=tuning, fit_errors=errors, fit_seconds=secs,
-                       order=list(detectors))
+                       order=list(detectors), incremental=incremental)
 
 
 def all_failed_message(runs: Sequence[DetectorRun]) -> str | None:

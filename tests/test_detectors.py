@@ -414,7 +414,8 @@ def test_get_set_params_roundtrip_and_nested_params():
 
     d = Estimator(IsolationForest(n_estimators=20, random_state=0), window=4, name="iforest")
     params = d.get_params(deep=False)
-    assert set(params) == {"estimator", "window", "stride", "aggregate", "convention", "name", "max_train", "contamination"}
+    assert set(params) == {"estimator", "window", "stride", "aggregate", "convention", "name", "max_train", "contamination",
+                           "pointwise"}
     assert params["window"] == 4 and params["contamination"] == 0.1
     deep = d.get_params(deep=True)
     assert deep["estimator__n_estimators"] == 20

@@ -33,6 +33,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
+from anogen.detectors.incremental import ReceptiveField, ScoredReference, interval_rows, sample_cores, score_cores, splice
 from anogen.detectors.windows import check_data, check_scores, check_segments
 from anogen.params import check_params
 from anogen.types import AnogenError
@@ -71,11 +72,20 @@ class BaseDetector(BaseEstimator):
     Subclasses define ``__init__`` (storing every argument unchanged, including ``name: str`` and
     ``contamination: Ratio = 0.1``) and implement :meth:`_fit` and :meth:`_decision_function`.
 
+    A local detector also implements :meth:`_receptive_field` (see
+    :mod:`anogen.detectors.incremental`): then ``decision_function(X, reference=...)`` rescores only
+    the rows near those that differ from a scored reference, and ``fit(..., train_scores=m)`` scores
+    about ``m`` train rows instead of all of them.
+
     Attributes (after ``fit``):
-        decision_scores_: ``(n_train,)`` float64 scores of the train data.
+        decision_scores_: ``(m,)`` float64 scores of the train rows ``train_score_rows_`` (every
+            train row, ``m = n_train``, unless ``fit`` was given ``train_scores``).
+        train_score_rows_: ``(m,)`` int64 the train rows that ``decision_scores_`` belong to.
         threshold_: the ``100 * (1 - contamination)`` percentile of ``decision_scores_``.
-        labels_: ``(n_train,)`` int 0/1, ``decision_scores_ >= threshold_``.
+        labels_: ``(m,)`` int 0/1, ``decision_scores_ >= threshold_``.
         n_features_in_: ``d`` seen at fit time.
+        receptive_field_: ``(left, right)``: the score of row ``t`` depends only on rows
+            ``t - left .. t + right``; ``None`` when it may depend on any row.
     """
 
     name: str
@@ -101,6 +111,28 @@ class BaseDetector(BaseEstimator):
         """Score every row of ``X`` ``(n, d)`` float64 -> ``(n,)``, higher = more anomalous."""
         raise NotImplementedError
 
+    def _receptive_field(self) -> ReceptiveField | None:
+        """Optional: ``(left, right)`` after ``_fit`` if the detector is local, else ``None`` (default).
+
+        Local means: the score of row ``t`` of any scored array depends only on its rows
+        ``t - left .. t + right`` (and on the distance to the array's ends when that is smaller).
+        Declaring it makes incremental scoring and train-score samples exact; declare ``None``
+        when unsure.
+        """
+        return None
+
+    def _score_with_state(self, X: np.ndarray) -> tuple[np.ndarray, Any]:
+        """Optional: scores of ``X`` plus private state kept in a :class:`ScoredReference`."""
+        return self._decision_function(X), None
+
+    def _rescore(self, X: np.ndarray, reference: ScoredReference) -> np.ndarray | None:
+        """Optional: scores of ``X`` from a same-shape reference, or ``None`` to score ``X`` whole.
+
+        The default rescores the rows within the receptive field of the changed rows
+        (:func:`anogen.detectors.incremental.splice`).
+        """
+        return splice(self._decision_function, X, reference, self.receptive_field_)
+
     def _check_rules(self, key: str) -> None:
         """Optional: rules between parameters (``min_periods <= window``), checked without data.
 
@@ -109,7 +141,8 @@ class BaseDetector(BaseEstimator):
 
     # ------------------------------------------------------------------ public API
 
-    def fit(self, X: np.ndarray, y: Any = None, *, segments: np.ndarray | None = None) -> "BaseDetector":
+    def fit(self, X: np.ndarray, y: Any = None, *, segments: np.ndarray | None = None,
+            train_scores: int | None = None) -> "BaseDetector":
         """Check the parameters and the data, fit, and score the train data.
 
         Args:
@@ -117,6 +150,10 @@ class BaseDetector(BaseEstimator):
             y: ignored (scikit-learn API compatibility).
             segments: ``(k, 2)`` half-open ``[start, end)`` row ranges of contiguous data;
                 ``None`` = one segment ``[0, n_train)``.
+            train_scores: score about this many train rows (evenly spaced runs, see
+                :func:`anogen.detectors.incremental.sample_cores`) for ``decision_scores_``
+                instead of all of them; only local detectors sample, the others score every row.
+                ``None`` = every row.
 
         Returns:
             self.
@@ -131,17 +168,23 @@ class BaseDetector(BaseEstimator):
         seg = check_segments(segments, X.shape[0], owner=self._owner())
         self.n_features_in_ = X.shape[1]
         self._fit(X, seg)
-        scores = check_scores(self._decision_function(X), X.shape[0], owner=self._owner())
+        self.receptive_field_ = self._receptive_field()
+        rows, scores = self._train_scores(X, train_scores)
+        self.train_score_rows_ = rows
         self.decision_scores_ = scores
         self.threshold_ = float(np.percentile(scores, 100.0 * (1.0 - float(self.contamination))))
         self.labels_ = (scores >= self.threshold_).astype(int)
         return self
 
-    def decision_function(self, X: np.ndarray) -> np.ndarray:
+    def decision_function(self, X: np.ndarray, *, reference: ScoredReference | None = None) -> np.ndarray:
         """Anomaly score of every row.
 
         Args:
             X: ``(n, d)`` data with the ``d`` columns seen by ``fit``.
+            reference: a :meth:`score_reference` of an array of the same shape (e.g. the clean
+                test fold): only the rows that the differences can affect are rescored (same
+                scores up to floating-point rounding). Ignored for another shape or a detector
+                that is not local (then ``X`` is scored whole).
 
         Returns:
             ``(n,)`` float64, finite, higher = more anomalous.
@@ -152,13 +195,47 @@ class BaseDetector(BaseEstimator):
         """
         self._check_fitted()
         X = check_data(X, n_features=self.n_features_in_, owner=self._owner())
-        return check_scores(self._decision_function(X), X.shape[0], owner=self._owner())
+        scores = None
+        if reference is not None and reference.x.shape == X.shape:
+            scores = self._rescore(X, reference)
+        if scores is None:
+            scores = self._decision_function(X)
+        return check_scores(scores, X.shape[0], owner=self._owner())
+
+    def score_reference(self, X: np.ndarray) -> ScoredReference:
+        """Score ``X`` and keep what ``decision_function(X2, reference=...)`` needs to rescore
+        arrays that differ from ``X`` in a few rows.
+
+        Args:
+            X: ``(n, d)`` data (e.g. the clean test fold, scaled).
+
+        Returns:
+            The :class:`~anogen.detectors.incremental.ScoredReference` (holding a read-only copy of
+            ``X``; ``X`` itself when it is a read-only float64 array).
+        """
+        self._check_fitted()
+        X = check_data(X, n_features=self.n_features_in_, owner=self._owner())
+        if X.flags.writeable:  # a read-only array cannot change under the reference: no copy needed
+            X = X.copy()
+            X.flags.writeable = False
+        scores, state = self._score_with_state(X)
+        return ScoredReference(X, check_scores(scores, X.shape[0], owner=self._owner()), state)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """``(n,)`` int labels: 1 = anomaly (``decision_function(X) >= threshold_``), 0 = normal."""
         return (self.decision_function(X) >= self.threshold_).astype(int)
 
     # ------------------------------------------------------------------ helpers
+
+    def _train_scores(self, X: np.ndarray, size: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows, scores)`` of the train rows scored for ``decision_scores_``."""
+        n = X.shape[0]
+        cores = sample_cores(n, size, self.receptive_field_)
+        if cores is None:
+            return np.arange(n, dtype=np.int64), check_scores(self._decision_function(X), n, owner=self._owner())
+        rows = interval_rows(*cores)
+        scores = score_cores(self._decision_function, X, cores[0], cores[1], self.receptive_field_)
+        return rows, check_scores(scores, rows.shape[0], owner=self._owner())
 
     def _owner(self) -> str:
         """The detector's name for error messages."""

@@ -73,6 +73,10 @@ class ZScore(BaseDetector):
         self.mean_ = X.mean(axis=0)
         self.scale_ = np.where(std > 0, std, 1.0)
 
+    def _receptive_field(self) -> tuple[int, int]:
+        """A row alone (global), or the row and the ``window`` rows before it (rolling)."""
+        return (0, 0) if self.mode == "global" else (int(self.window), 0)
+
     def _decision_function(self, X: np.ndarray) -> np.ndarray:
         """``(n, d)`` -> ``(n,)`` reduced ``|z|``, larger = more anomalous."""
         Xc = (X - self.mean_) / self.scale_  # train-standardised, keeps cumulative sums well conditioned
@@ -103,7 +107,8 @@ class RandomScore(BaseDetector):
     """Uniform random scores: a sanity baseline whose ROC-AUC should be about 0.5.
 
     The scores depend only on ``seed`` and the number of rows (a fresh
-    :class:`numpy.random.Generator` is made on each call; no global random state).
+    :class:`numpy.random.Generator` is made on each call; no global random state), so the detector
+    is not local (``receptive_field_`` is ``None``: it is always scored whole).
 
     Args:
         seed: seed of the generator.

@@ -37,13 +37,42 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from anogen.detectors.base import BaseDetector
-from anogen.detectors.windows import aggregate_window_scores, check_scores, window_features
+from anogen.detectors.incremental import ScoredReference
+from anogen.detectors.windows import (aggregate_window_scores, check_scores, window_features, window_features_at,
+                                      window_starts, windows_touching)
 from pydantic import AfterValidator, Field
 
 from anogen.params import PositiveInt, Ratio, check_params
 from anogen.types import AnogenError
 
-__all__ = ["Estimator", "KNNDistance", "PCAReconstruction", "instantiate_estimator"]
+__all__ = ["Estimator", "KNNDistance", "PCAReconstruction", "instantiate_estimator", "POINTWISE"]
+
+#: estimators known to score each sample on its own (public import paths); anogen's own estimators
+#: (module ``anogen.*``) are pointwise too. Others need ``pointwise: true`` for incremental scoring.
+POINTWISE = (
+    "sklearn.ensemble.IsolationForest",
+    "sklearn.neighbors.LocalOutlierFactor",
+    "sklearn.neighbors.KernelDensity",
+    "sklearn.svm.OneClassSVM",
+    "sklearn.linear_model.SGDOneClassSVM",
+    "sklearn.covariance.EllipticEnvelope",
+    "sklearn.mixture.GaussianMixture",
+    "sklearn.mixture.BayesianGaussianMixture",
+)
+
+
+def known_pointwise(est: object) -> bool:
+    """Whether ``est`` is one of :data:`POINTWISE` or an anogen estimator."""
+    import sys
+
+    if type(est).__module__.startswith("anogen."):
+        return True
+    for path in POINTWISE:
+        module, _, name = path.rpartition(".")
+        cls = getattr(sys.modules.get(module), name, None)  # a class not imported cannot be est's
+        if isinstance(cls, type) and isinstance(est, cls):
+            return True
+    return False
 
 
 def _count_or_fraction(value: float) -> int | float:
@@ -119,6 +148,12 @@ class Estimator(BaseDetector):
         max_train: fit on at most this many train windows (evenly spaced) so kernel and
             neighbour methods stay tractable on long series; ``None`` = all.
         contamination: expected fraction of anomalies, sets ``threshold_`` (PyOD semantics).
+        pointwise: whether the estimator scores each window on its own (the score of a window does
+            not depend on the other windows scored with it), which makes the detector local: a
+            changed row only changes the windows that contain it (incremental scoring, train-score
+            samples). ``None`` = known for the estimators listed in :data:`POINTWISE` (scikit-learn's
+            outlier detectors and anogen's), else ``False`` (e.g. PyOD's ECOD, which ranks a batch
+            against itself).
 
     Attributes:
         estimator_: the fitted clone.
@@ -137,6 +172,7 @@ class Estimator(BaseDetector):
         name: str = "estimator",
         max_train: PositiveInt | None = 20000,
         contamination: Ratio = 0.1,
+        pointwise: bool | None = None,
     ) -> None:
         self.estimator = estimator
         self.window = window
@@ -146,6 +182,7 @@ class Estimator(BaseDetector):
         self.name = name
         self.max_train = max_train
         self.contamination = contamination
+        self.pointwise = pointwise
 
     def _inner(self, key: str) -> Any:
         """The wrapped estimator, built if it is a ``_target_`` mapping, its parameters checked."""
@@ -180,11 +217,46 @@ class Estimator(BaseDetector):
 
     def _decision_function(self, X: np.ndarray) -> np.ndarray:
         """Score the windows of ``X`` ``(n, d)`` (``n >= window``) and spread them to ``(n,)`` rows."""
-        features, starts = window_features(X, self.window, self.stride, None, owner=self.name)
+        return self._score_with_state(X)[0]
+
+    def _window_scores(self, features: np.ndarray) -> np.ndarray:
+        """``(m, window * d)`` window features -> ``(m,)`` scores, higher = more anomalous."""
         method, sign = _score_method(self.estimator_, self.convention_, self.name)
         raw = sign * np.asarray(method(features), dtype=np.float64).reshape(-1)
-        raw = check_scores(raw, features.shape[0], owner=self.name)
-        return aggregate_window_scores(raw, starts, int(self.window), X.shape[0], self.aggregate)
+        return check_scores(raw, features.shape[0], owner=self.name)
+
+    def _score_with_state(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row scores ``(n,)`` and the window scores ``(m,)`` they were spread from."""
+        features, starts = window_features(X, self.window, self.stride, None, owner=self.name)
+        raw = self._window_scores(features)
+        return aggregate_window_scores(raw, starts, int(self.window), X.shape[0], self.aggregate), raw
+
+    def _is_pointwise(self) -> bool:
+        if self.pointwise is not None:
+            return bool(self.pointwise)
+        return known_pointwise(self.estimator_)
+
+    def _receptive_field(self) -> tuple[int, int] | None:
+        """Windows of ``L`` rows at stride 1 and a pointwise estimator: ``(L - 1, L - 1)``."""
+        if not self._is_pointwise() or int(self.stride) != 1:
+            return None
+        return int(self.window) - 1, int(self.window) - 1
+
+    def _rescore(self, X: np.ndarray, reference: ScoredReference) -> np.ndarray | None:
+        """Rescore only the windows that contain a changed row (any stride), then spread again."""
+        if not self._is_pointwise() or reference.state is None:
+            return None
+        changed = np.flatnonzero(np.any(X != reference.x, axis=1))
+        if changed.size == 0:
+            return reference.scores.copy()
+        n, window = X.shape[0], int(self.window)
+        starts = window_starts(n, window, None, int(self.stride))
+        hit = np.flatnonzero(windows_touching(changed, starts, window, n))
+        raw = np.array(reference.state, dtype=np.float64, copy=True)
+        if raw.shape != starts.shape or hit.size > 0.9 * starts.size:
+            return None
+        raw[hit] = self._window_scores(window_features_at(X, window, starts[hit]))
+        return aggregate_window_scores(raw, starts, window, n, self.aggregate)
 
 
 def _clone(est: object) -> Any:

@@ -95,6 +95,14 @@ class _ReconstructionDetector(BaseDetector):
         )
         self.window_ = window
 
+    def _receptive_field(self) -> tuple[int, int] | None:
+        """``score="mse"``: a window model's steps see the windows covering them, ``(L - 1, L - 1)``;
+        a row model's rows only themselves. ``"elbo"`` draws from keys fixed per chunk of windows,
+        so a window's score depends on its position among the scored ones: not local."""
+        if self.score == "elbo":
+            return None
+        return (0, 0) if self.window_ is None else (int(self.window_) - 1, int(self.window_) - 1)
+
     def _decision_function(self, X: np.ndarray) -> np.ndarray:
         """Per-step score ``(n,)`` of ``X`` ``(n, d)``, ``n >= window``."""
         n = X.shape[0]

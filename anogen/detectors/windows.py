@@ -39,6 +39,8 @@ __all__ = [
     "window_starts",
     "sliding_windows",
     "window_features",
+    "window_features_at",
+    "windows_touching",
     "aggregate_window_scores",
     "check_scores",
     "check_fitted",
@@ -159,6 +161,37 @@ def window_features(
     # (time, column), a view; the fancy index below makes the only copy
     flat = sliding_window_view(X.reshape(-1), window * d)[::d]
     return _take(flat, starts), starts
+
+
+def window_features_at(X: np.ndarray, window: int, starts: np.ndarray) -> np.ndarray:
+    """Flattened features ``(k, window * d)`` of the windows starting at ``starts`` (sorted, unique).
+
+    Same layout as :func:`window_features`; only the requested windows are copied.
+    """
+    X = np.ascontiguousarray(X)
+    if X.ndim == 1:
+        X = X[:, None]
+    d = X.shape[1]
+    flat = sliding_window_view(X.reshape(-1), window * d)[::d]
+    starts = np.asarray(starts, dtype=np.int64)
+    if starts.size == 0:
+        return np.zeros((0, window * d), dtype=X.dtype)
+    return _take(flat, starts)
+
+
+def windows_touching(rows: np.ndarray, starts: np.ndarray, window: int, n: int) -> np.ndarray:
+    """``(m,)`` bool: which windows ``[starts[j], starts[j] + window)`` contain one of ``rows``.
+
+    Args:
+        rows: ``(k,)`` row numbers in ``[0, n)``.
+        starts: ``(m,)`` window starts.
+        window: window length.
+        n: rows of the array.
+    """
+    mark = np.zeros(n + 1, dtype=np.int64)
+    mark[np.asarray(rows, dtype=np.int64) + 1] = 1
+    c = np.cumsum(mark)  # c[i] = marked rows before row i
+    return (c[starts + window] - c[starts]) > 0
 
 
 def aggregate_window_scores(
