@@ -4,8 +4,8 @@
 uniformly at random among all non-overlapping arrangements (stars and bars: O(k) after one
 sort), then re-places, in vectorised rounds, any slot whose start is not in its request's
 ``eligible`` mask (when unconstrained slots took the few eligible starts, the constrained requests
-are placed first and the others around them, so exact positions hold next to many random events). :func:`start_mask` turns a
-``position`` (``beginning``/``middle``/``end`` or exact start rows) into such a mask.
+are placed first and the others around them, so exact positions hold next to many random events).
+:func:`start_mask` turns a ``position`` (``beginning``/``middle``/``end`` or exact start rows) into such a mask.
 ``apply_edits`` writes :class:`~anogen.types.Edit` objects into the fold and derives labels *and
 each event's columns* from what actually changed, so labels, events and data always agree.
 """

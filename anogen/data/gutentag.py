@@ -262,7 +262,8 @@ def _import_series(ts: Mapping[str, Any], name: str, seed: int) -> ImportedSerie
     length = int(ts.get("length", 10000))
     notes: list[str] = []
     if ts.get("base-oscillations"):
-        specs = [_oscillation(bo, f"{name}.base-oscillations[{j}]", notes) for j, bo in enumerate(ts["base-oscillations"])]
+        specs = [_oscillation(bo, f"{name}.base-oscillations[{j}]", notes)
+                 for j, bo in enumerate(ts["base-oscillations"])]
         shape: dict[str, Any] = {"oscillations": specs, "d": len(specs)}
     elif ts.get("base-oscillation"):
         spec = _oscillation(ts["base-oscillation"], f"{name}.base-oscillation", notes)
@@ -380,9 +381,11 @@ def _nonzero(x: float, why: str) -> None:
 def _extremum(k: dict[str, Any], c: _KindContext) -> tuple[dict[str, Any], str | None]:
     d = "down" if k.get("min", False) else "up"
     if k.get("local", False):
-        return ({"_target_": _K + "local_extremum.LocalExtremum", "context": max(1, int(k.get("context_window", 10)) // 2),
-                 "excess": [0.05, 1.0], "direction": d},
-                "local extremum: anogen goes beyond the local maximum (GutenTAG adds up to the local range to the value)")
+        context = max(1, int(k.get("context_window", 10)) // 2)
+        return ({"_target_": _K + "local_extremum.LocalExtremum", "context": context, "excess": [0.05, 1.0],
+                 "direction": d},
+                "local extremum: anogen goes beyond the local maximum (GutenTAG adds up to the local range "
+                "to the value)")
     r = max(c.range, 1e-12) / c.std  # GutenTAG: value +- U(0.5, 1.5) * the series' range
     return {"_target_": _K + "spike.Spike", "magnitude": [0.5 * r, 1.5 * r], "direction": d}, None
 

@@ -262,7 +262,8 @@ def oscillation_frame(n: MinRows = 2000, d: PositiveInt = 3, seed: NonNegativeIn
     specs = [spec] * d if isinstance(spec, Mapping) else list(spec)
     if not specs:
         raise AnogenError("data.oscillation: give at least one oscillation")
-    keys = ["data.oscillation"] * d if isinstance(spec, Mapping) else [f"data.oscillations.{j}" for j in range(len(specs))]
+    keys = (["data.oscillation"] * d if isinstance(spec, Mapping)
+            else [f"data.oscillations.{j}" for j in range(len(specs))])
     rng = np.random.default_rng(check_value(seed, NonNegativeInt, "data.seed"))
     cols = {f"x{j}": oscillation(s, n, rng, j, k) for j, (s, k) in enumerate(zip(specs, keys))}
     df = pd.DataFrame(cols)

@@ -298,12 +298,23 @@ class Inject:
                 raise AnogenError(f"{key} lists {starts} start row(s) but {k} events were drawn for it; set "
                                   f"sampler.count={starts} or list more start rows")
 
-    def _start_mask(self, label: str, L: int, scan: WindowScan, n: int, names_c: tuple[str, ...]) -> np.ndarray | None:
+    def _start_mask(self, label: str, L: int, scan: WindowScan, n: int, names_c: tuple[str, ...],
+                    memo: dict) -> np.ndarray | None:
         """``(n,)`` allowed starts of a ``label`` event of ``L`` rows (``None`` = all): where the
-        kind can change ``channels`` of the allowed columns, within its ``position``."""
+        kind can change ``channels`` of the allowed columns, within its ``position``. Kinds with
+        the same eligibility array, channels and position share one mask (``memo``)."""
         kind = self.catalog[label]
         need = self._need(label, len(names_c))
         ok = kind.eligible(scan, L)
+        pos, key = self._control(label, "position")
+        memo_key = (None if ok is None else id(ok), need, pos, L)
+        if memo_key not in memo:
+            memo[memo_key] = (ok, self._mask(label, L, ok, need, pos, key, n, names_c))  # ok kept alive: its id stays unique
+        return memo[memo_key][1]
+
+    def _mask(self, label: str, L: int, ok: np.ndarray | None, need: int, pos: Any, key: str, n: int,
+              names_c: tuple[str, ...]) -> np.ndarray | None:
+        kind = self.catalog[label]
         m = None
         if ok is not None or need > 1:
             ok = np.ones((n - L + 1, len(names_c)), dtype=bool) if ok is None else np.asarray(ok, dtype=bool)
@@ -317,7 +328,6 @@ class Inject:
                 raise AnogenError(
                     f"sampler.kinds: {label!r} needs a {L}-row segment that {kind.requirement()} in {which}, but "
                     f"the test fold has none; drop {label!r} or change sampler.columns")
-        pos, key = self._control(label, "position")
         pm = start_mask(pos, n, L, key)
         if pm is not None:
             m = pm if m is None else m & pm
@@ -355,10 +365,11 @@ class Inject:
         self._check_exact(events)
         scan = WindowScan(np.asarray(fold.test, dtype=np.float64)[:, cols])
         masks: dict[tuple[str, int], np.ndarray | None] = {}  # one array per (kind, length): allocate groups by it
+        memo: dict = {}
         requests = []
         for label, L in events:
             if (label, L) not in masks:
-                masks[(label, L)] = self._start_mask(label, L, scan, n, names_c)
+                masks[(label, L)] = self._start_mask(label, L, scan, n, names_c, memo)
             requests.append(SlotRequest(L, "replace", masks[(label, L)], payload=(label, self.catalog[label])))
         return requests
 
