@@ -223,6 +223,12 @@ def test_combine_errors(catalog, match):
         Inject(kinds=list(catalog), catalog=catalog)
 
 
+def test_removing_a_part_drops_the_packaged_combine_unless_it_is_selected():
+    assert "combine" not in Inject(catalog={"variance": None}).catalog
+    with pytest.raises(AnogenError, match="sampler.catalog.combine.kinds: unknown kind 'variance'"):
+        Inject(kinds=["combine"], catalog={"variance": None})
+
+
 # ------------------------------------------------------------------ placement controls
 @pytest.mark.parametrize("position,third", [("beginning", 0), ("middle", 1), ("end", 2)])
 def test_position_sections(fold, position, third):

@@ -136,7 +136,8 @@ def test_run_group_and_job_type():
 
     assert run_group("quickstart", "outputs/2024-01-31/23-59-59") == "quickstart-2024-01-31_23-59-59"
     assert run_group(None, None, dt.datetime(2024, 2, 3, 4, 5, 6)) == "anogen-2024-02-03_04-05-06"
-    assert run_group("x", "my_sweeps/trial") == "x-trial"
+    assert run_group("x", "my_sweeps/trial", multirun=True) == "x-trial"  # the sweep's jobs share it
+    assert run_group("x", "out", dt.datetime(2024, 2, 3, 4, 5, 6)) == "x-2024-02-03_04-05-06"
     assert (job_type({}, False), job_type({}, True), job_type({"benchmark": {"seeds": [0]}}, True)) == \
         ("run", "sweep", "benchmark")
 

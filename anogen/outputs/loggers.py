@@ -46,13 +46,18 @@ def hydra_job() -> tuple[str | None, str | None, bool]:
         return None, None, False
 
 
-def run_group(experiment: str | None, folder: str | None, now: _dt.datetime | None = None) -> str:
+def run_group(experiment: str | None, folder: str | None, now: _dt.datetime | None = None,
+              multirun: bool = False) -> str:
     """``{experiment}-{date}_{time}``: the date and time of the output folder
-    (``multirun/2024-05-01/12-30-00`` -> ``2024-05-01_12-30-00``), else of ``now``."""
+    (``multirun/2024-05-01/12-30-00`` -> ``2024-05-01_12-30-00``); a folder of another shape names
+    a sweep's group itself (its jobs must share it), and a single run gets the time of ``now``."""
     stamp = None
     if folder:
         p = Path(folder)
-        stamp = f"{p.parent.name}_{p.name}" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.parent.name) else p.name
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.parent.name):
+            stamp = f"{p.parent.name}_{p.name}"
+        elif multirun:
+            stamp = p.name
     if not stamp:
         stamp = (now or _dt.datetime.now()).strftime("%Y-%m-%d_%H-%M-%S")
     return f"{experiment or 'anogen'}-{stamp}"
@@ -151,12 +156,12 @@ class WandbLogger(Logger):
             return
         experiment, folder, multirun = hydra_job()
         if folder is None and group:  # a group given by the caller, outside Hydra
-            folder = group
+            folder, multirun = group, True
         try:
             import wandb
 
             self.run = wandb.init(project=self.project, entity=self.entity, mode=mode, dir=run_dir,
-                                  name=run_name, group=self.group or run_group(experiment, folder),
+                                  name=run_name, group=self.group or run_group(experiment, folder, multirun=multirun),
                                   job_type=job_type(config, multirun), tags=self.tags,
                                   config=to_jsonable(dict(config)), reinit="create_new",
                                   settings=wandb.Settings(silent=True))

@@ -201,9 +201,19 @@ class Inject:
                 f"sampler.min_length ({self.min_length}) is greater than sampler.max_length ({self.max_length})")
         self.catalog = _resolve_catalog(catalog)
         self.kinds = _parse_kinds(kinds, self.catalog)
-        for label, kind in list(self.catalog.items()):
-            self.catalog[label] = kind.resolve(self.catalog, f"sampler.catalog.{label}")
+        self._resolve()
         self._check_min_length()
+
+    def _resolve(self) -> None:
+        """Resolve references between catalog entries (``combine``'s parts); an entry whose parts
+        were removed from the catalog is dropped unless ``kinds`` lists it."""
+        for label, kind in list(self.catalog.items()):
+            try:
+                self.catalog[label] = kind.resolve(self.catalog, f"sampler.catalog.{label}")
+            except AnogenError:
+                if self.kinds is not None and label in self.kinds:
+                    raise
+                del self.catalog[label]
 
     def _check_min_length(self) -> None:
         enabled = self.kinds if self.kinds is not None else {k for k, v in self.catalog.items() if v.nudges()}
