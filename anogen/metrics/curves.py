@@ -1,7 +1,10 @@
 """Threshold-free metrics on anomaly scores: ROC-AUC, PR-AUC, best F1, VUS.
 
-All of them sort the scores once (``O(n log n)``) and work on cumulative counts; VUS adds
-one pass over the few buffer positions near the true ranges per buffer width.
+All of them sort the scores (``O(n log n)``) and work on cumulative counts; VUS adds one pass
+over the few buffer positions near the true ranges per buffer width. The sort is shared: the
+metrics of one score vector (ROC-AUC, PR-AUC, best F1, VUS, as ``compute_metrics`` calls them one
+after the other) sort it once; the last sorted vector is kept per thread and recognised by its
+values, so a changed or different vector is sorted again.
 
 Undefined cases: ROC-AUC and VUS need at least one anomalous and one normal point, PR-AUC
 and best F1 need at least one anomalous point; otherwise they raise ``AnogenError`` (the
@@ -11,6 +14,7 @@ metric is meaningless there).
 from __future__ import annotations
 
 import numbers
+import threading
 
 import numpy as np
 
@@ -28,6 +32,33 @@ def _need_classes(t: np.ndarray, metric: str, need_negative: bool = True) -> Non
         raise AnogenError(f"{metric} needs at least one normal point in y_true; y_true is all 1")
 
 
+_LAST_SORT = threading.local()
+
+
+def _argsort_desc(s: np.ndarray) -> np.ndarray:
+    return np.argsort(-s)
+
+
+def sorted_desc(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(order, s[order])``: the scores sorted in descending order, shared by consecutive calls.
+
+    Args:
+        s: ``(n,)`` float64 scores owned by the caller's metric (from ``check_score``, which copies:
+            the vector is kept for comparison and must not be changed afterwards).
+
+    Returns:
+        ``(order, sorted)``, each ``(n,)``; the same objects as the previous call when ``s`` has the
+        same values as the previous vector (compared in ``O(n)``, about 1% of the sort).
+    """
+    last = getattr(_LAST_SORT, "entry", None)
+    if last is not None and last[0].shape == s.shape and np.array_equal(last[0], s):
+        return last[1], last[2]
+    order = _argsort_desc(s)
+    ss = s[order]
+    _LAST_SORT.entry = (s, order, ss)
+    return order, ss
+
+
 def _desc_curve(t: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cumulative TP/FP counts at every distinct threshold, highest first.
 
@@ -35,8 +66,7 @@ def _desc_curve(t: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
         ``(thresholds, tps, fps)``, each ``(m,)``: predicting ``score >= thresholds[i]``
         gives ``tps[i]`` true and ``fps[i]`` false positives.
     """
-    order = np.argsort(-s)
-    ss = s[order]
+    order, ss = sorted_desc(s)
     tt = t[order]
     last = np.flatnonzero(np.diff(ss) != 0)
     last = np.r_[last, ss.shape[0] - 1]
@@ -194,7 +224,7 @@ def _vus_curves(y_true, y_score, window: int, variant: str, thresholds: int) -> 
     P = float(np.count_nonzero(t))
 
     # Uniformly sampled thresholds, as both references: every (n-1)/(T-1)-th sorted score.
-    s_asc = np.sort(s)
+    s_asc = sorted_desc(s)[1][::-1]
     pick = np.linspace(0, n - 1, n_thr).astype(np.int64)
     thr = s_asc[::-1][pick]  # non-increasing
     thr_asc = thr[::-1]
