@@ -157,6 +157,9 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
     logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)  # JAX's TPU probe, every run
     t0 = time.perf_counter()
     job = build_job(cfg)
+    from anogen.train.jax_cache import enable_jax_cache
+
+    enable_jax_cache(job.cache_cfg)  # compiled programs kept on disk (cache.jax)
     info = job_info()
     out_dir = (info.run_dir or job.config.get("run_dir")) if run_dir == "auto" else run_dir
     if out_dir:

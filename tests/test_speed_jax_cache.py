@@ -1,0 +1,66 @@
+"""JAX's persistent compilation cache: on by default under the anogen cache folder (issue 14)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from anogen.train.jax_cache import jax_cache_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_cache_folder_from_config():
+    assert jax_cache_dir({"dir": "/c", "jax": True}) == Path("/c/jax")
+    assert jax_cache_dir({"dir": "/c"}) == Path("/c/jax")  # on by default
+    assert jax_cache_dir({"dir": "/c", "jax": "/elsewhere"}) == Path("/elsewhere")
+    assert jax_cache_dir({"dir": "/c", "jax": False}) is None
+    assert jax_cache_dir({"dir": "/c", "jax": "false"}) is None  # a command-line override as a string
+    assert jax_cache_dir({"jax": True}) is None and jax_cache_dir(None) is None
+
+
+def test_packaged_config_turns_it_on():
+    from tests.conftest import compose
+
+    cfg = compose([])
+    assert cfg.cache.jax is True
+
+
+CHILD = """
+import sys, jax, jax.numpy as jnp
+from anogen.train.jax_cache import enable_jax_cache
+if len(sys.argv) > 3:  # a compile before the cache is set up (JAX has then decided: no cache)
+    jax.jit(lambda x: x * 2)(jnp.ones(3)).block_until_ready()
+folder = enable_jax_cache({"dir": sys.argv[1], "jax": sys.argv[2] == "on"}, min_compile_seconds=0.0)
+print(folder)
+print(float(jax.jit(lambda x: jnp.sin(x) * 3.0 + x.sum())(jnp.arange(5.0)).sum()))
+"""
+
+
+def _child(tmp: Path, on: str, env_dir: str | None = None, late: bool = False) -> str:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("JAX_COMPILATION_CACHE", "JAX_PERSISTENT_CACHE"))}
+    if env_dir:
+        env["JAX_COMPILATION_CACHE_DIR"] = env_dir
+    out = subprocess.run([sys.executable, "-c", CHILD, str(tmp), on, *(["late"] if late else [])], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.splitlines()[0]
+
+
+def test_compiled_programs_are_written_to_the_cache_folder(tmp_path):
+    assert _child(tmp_path, "on") == str(tmp_path / "jax")
+    assert any((tmp_path / "jax").iterdir())
+    late = tmp_path / "late"
+    assert _child(late, "on", late=True) == str(late / "jax")
+    assert any((late / "jax").iterdir())
+
+
+def test_off_and_user_setting_win(tmp_path):
+    assert _child(tmp_path, "off") == "None"
+    assert not (tmp_path / "jax").exists()
+    mine = tmp_path / "mine"
+    assert _child(tmp_path, "on", env_dir=str(mine)) == str(mine)  # the user's variable wins
+    assert not (tmp_path / "jax").exists()
