@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
@@ -25,7 +26,8 @@ from omegaconf import DictConfig
 from anogen.types import AnogenError
 
 
-@hydra.main(config_path="conf", config_name="config", version_base="1.3")
+# an absolute folder: the same configs whether run as ``python -m anogen`` or called in process (``cli``)
+@hydra.main(config_path=str(Path(__file__).resolve().parent / "conf"), config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> float:
     """The Hydra task: one run (a sweep calls it once per job)."""
     from anogen.jobs.hydra import discard_run_dir, in_multirun, record_failure
@@ -61,11 +63,14 @@ def cli(argv: list[str] | None = None) -> int:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    from anogen.jobs.hydra import discard_empty_sweep, hydra_error_message
+    from anogen.jobs.hydra import discard_empty_sweep, hydra_error_message, output_dir_problem
     from anogen.outputs.signals import exit_code, handle_signals
+
+    from anogen.callbacks import forget_dirs
 
     if argv is not None:
         sys.argv = [sys.argv[0], *argv]
+    forget_dirs()
     overrides = [a for a in sys.argv[1:] if not a.startswith("-")]
     user_full_error = os.environ.get("HYDRA_FULL_ERROR")
     os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises its errors to us instead of printing them
@@ -80,6 +85,12 @@ def cli(argv: list[str] | None = None) -> int:
             raise
         discard_empty_sweep()
         _report(hydra_error_message(e, overrides))
+        return 2
+    except OSError as e:  # Hydra could not create the run/sweep folder (anything else: a traceback)
+        problem = output_dir_problem()
+        if problem is None:
+            raise
+        _report(problem)
         return 2
     except KeyboardInterrupt as e:
         kept = "; the run's results were complete and are kept" if getattr(e, "committed", False) else ""

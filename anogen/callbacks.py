@@ -22,24 +22,30 @@ from hydra.experimental.callback import Callback
 
 log = logging.getLogger("anogen")
 
-__all__ = ["ThreadLimits", "thread_env", "OutputDirs", "created_dirs", "recorded_sweeps"]
+__all__ = ["ThreadLimits", "thread_env", "OutputDirs", "created_dirs", "recorded_sweeps", "recorded_dirs",
+           "forget_dirs"]
 
 #: folder -> the folders made for it by this process (the folder first, then its new parents)
 _NEW_DIRS: dict[Path, list[Path]] = {}
-_SWEEPS: list[Path] = []
+#: (config key, folder) of the runs and sweeps started in this process
+_RECORDED: list[tuple[str, Path]] = []
 
 
-def _remember(folder: Any) -> Path | None:
-    try:
-        path = Path(str(folder)).absolute()
-    except Exception:  # noqa: BLE001 - an unresolvable folder is Hydra's error to report
-        return None
+def _remember(folder: Any, key: str) -> Path:
+    path = Path(str(folder)).expanduser().absolute()
     missing, p = [], path
     while not p.exists() and p.parent != p:
         missing.append(p)
         p = p.parent
     _NEW_DIRS[path] = missing
+    _RECORDED.append((key, path))
     return path
+
+
+def forget_dirs() -> None:
+    """Start a new record (an entry point calls it before each Hydra app run in the process)."""
+    _NEW_DIRS.clear()
+    _RECORDED.clear()
 
 
 def created_dirs(folder: str | Path) -> list[Path] | None:
@@ -49,7 +55,12 @@ def created_dirs(folder: str | Path) -> list[Path] | None:
 
 def recorded_sweeps() -> list[Path]:
     """The sweep folders of the multiruns started in this process."""
-    return list(_SWEEPS)
+    return [p for k, p in _RECORDED if k == "hydra.sweep.dir"]
+
+
+def recorded_dirs() -> list[tuple[str, Path]]:
+    """``(key, folder)`` of every run (``hydra.run.dir``) and sweep (``hydra.sweep.dir``) started here."""
+    return list(_RECORDED)
 
 
 class OutputDirs(Callback):
@@ -57,17 +68,15 @@ class OutputDirs(Callback):
 
     def on_run_start(self, config: Any, **kwargs: Any) -> None:
         try:
-            _remember(config.hydra.run.dir)
-        except Exception:  # noqa: BLE001 - e.g. a bad interpolation: Hydra reports it next
+            _remember(config.hydra.run.dir, "hydra.run.dir")
+        except Exception:  # noqa: BLE001 - e.g. a bad interpolation: Hydra reports it next (no warning here)
             pass
 
     def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
         try:
-            path = _remember(config.hydra.sweep.dir)
+            _remember(config.hydra.sweep.dir, "hydra.sweep.dir")
         except Exception:  # noqa: BLE001
-            return
-        if path is not None:
-            _SWEEPS.append(path)
+            pass
 
 
 def thread_env(threads: int) -> dict[str, str]:

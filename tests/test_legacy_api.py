@@ -164,3 +164,75 @@ def test_api_generate_uses_the_model_cache(tmp_path, monkeypatch):
     assert len(trained) == 1 and np.array_equal(a.values, b.values)
     anogen.generate(x, cache=False, **kw)
     assert len(trained) == 2
+
+
+def test_legacy_seed_json_as_written_in_the_seed_readme(tmp_path):
+    """The seed's example (train_params and noise_params, an empty imdir) is accepted as is; noise wins."""
+    data = _occupancy_copy(tmp_path)
+    spec = {"train_params": {"columns": ["Temperature", "Humidity"], "sequence_length": 10, "latent_space_dim": 8,
+                             "learning_rate": 0.001, "batch_size": 32, "epochs": 150, "path": str(data), "key": "date",
+                             "dates": [["2015-02-10 00:00:00", "2015-02-10 09:33:00"]], "nrows": 8144},
+            "noise_params": {"anomally_normal_ratio": 0.005, "noise": 0.1, "wave": False, "wave_length": 10,
+                             "columns": ["Temperature", "Humidity"], "noise_direction": "p", "path": str(data),
+                             "csv_mode": "single", "key": "date",
+                             "dates": [["2015-02-08 05:09:00", "2015-02-10 09:33:00"]], "nrows": 8144},
+            "imdir": ""}
+    p = _write(tmp_path, spec)
+    out = tmp_path / "a" / "b"  # created (with its parent) only when the files are committed
+    assert legacy_main(["-t", "ano", "-f", str(p), "-d", str(out)]) == 0
+    assert sorted(f.name for f in out.iterdir()) == ["0randomNoise.csv", "0randomNoiseIndex.json", "0train.csv"]
+
+
+def test_legacy_same_ratio_under_both_spellings_is_fine(tmp_path):
+    data = _occupancy_copy(tmp_path)
+    p = _write(tmp_path, {"noise_params": {"anomally_normal_ratio": 0.02, "anomaly_normal_ratio": 0.02, "noise": 0.1,
+                                           "path": str(data), "key": "date", "columns": ["Temperature"]}})
+    assert legacy_main(["-t", "ano", "-f", str(p), "-d", str(tmp_path / "o")]) == 0
+
+
+def test_legacy_errors_found_late_name_the_seed_keys(tmp_path, capsys):
+    """Bug: errors of the seed CLI named Hydra keys (sampler.ratio) instead of the JSON keys."""
+    from anogen.legacy import _in_seed_keys
+
+    assert _in_seed_keys("sampler.ratio: must be > 0, got 0; data.columns: x; set data.nan=drop", "noise_params",
+                         {"sampler.ratio": "anomaly_normal_ratio"}) == (
+        "noise_params.anomaly_normal_ratio: must be > 0, got 0; noise_params.columns: x; set noise_params.nan=drop")
+    assert _in_seed_keys("model.seq_len (9) is longer; trainer.epochs", "train_params",
+                         {"model.seq_len": "sequence_length", "trainer.epochs": "epochs"}) == (
+        "train_params.sequence_length (9) is longer; train_params.epochs")
+    data = _occupancy_copy(tmp_path)
+    p = _write(tmp_path, {"noise_params": {"anomaly_normal_ratio": 0.5, "noise": 0.1, "wave": True, "wave_length": 300,
+                                           "path": str(data), "key": "date"}})
+    assert legacy_main(["-t", "ano", "-f", str(p), "-d", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "noise_params.wave_length" in err and "sampler" not in err, err
+
+
+def test_legacy_sigterm_while_writing_leaves_nothing(tmp_path, monkeypatch, capsys):
+    import os
+    import signal
+
+    import anogen.outputs.files as files
+
+    data = _occupancy_copy(tmp_path)
+    p = _write(tmp_path, {"noise_params": {"anomally_normal_ratio": 0.02, "noise": 0.1, "path": str(data),
+                                           "key": "date"}, "imdir": str(tmp_path / "img")})
+    real = files.write_csv
+
+    def write_csv(path, df):
+        real(path, df)
+        if "train" in str(path):
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(files, "write_csv", write_csv)
+    assert legacy_main(["-t", "ano", "-f", str(p), "-d", str(tmp_path / "out")]) == 143
+    assert "nothing was written" in capsys.readouterr().err
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["in.json", "occ.csv"]
+
+
+def test_api_errors_are_value_errors_naming_the_argument():
+    """Existing ``except ValueError`` code keeps working; the message names the argument."""
+    with pytest.raises(ValueError, match=r"^seed: must be an integer, got 'abc'$"):
+        anogen.generate(np.ones((50, 1)), seed="abc")
+    with pytest.raises(ValueError, match=r"^targets: must be a 0/1 sequence or a list of them, got NoneType$"):
+        anogen.evaluate(None, [0, 1])

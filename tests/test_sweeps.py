@@ -100,3 +100,77 @@ def test_hpo_with_optuna(tmp_path):
     jobs = _jobs(sweep)
     assert len(jobs) == 2 and all(np.isfinite(j["objective"]) for j in jobs)
     assert (sweep / "optimization_results.yaml").is_file()
+
+
+# ---- the report on jobs it cannot use, and where it writes ------------------------------------------
+def _job(folder, metrics):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "metrics.json").write_text(metrics if isinstance(metrics, str) else json.dumps(metrics))
+
+
+GOOD = {"mean": {"zscore/f1": 0.5, "zscore/roc_auc": 0.9}, "status": "ok", "overrides": ["sampler.ratio=0.05"]}
+
+
+@pytest.mark.parametrize("metrics, reason", [
+    ([1, 2], "not a JSON object (list)"),
+    ({**GOOD, "status": 5}, "status must be one of ['ok', 'failed', 'interrupted']"),
+    ({**GOOD, "mean": [0.5]}, "mean must be an object of numbers"),
+    ({**GOOD, "mean": {"zscore/f1": "high"}}, "mean must be an object of numbers"),
+    ({**GOOD, "overrides": "sampler.ratio=0.1"}, "overrides must be a list of strings"),
+    ({**GOOD, "errors": ["x"]}, "errors must be an object"),
+    ({**GOOD, "error": 5}, "error must be a string"),
+    ({**GOOD, "objective": "low"}, "objective must be a number"),
+    ("{not json", "Expecting property name"),
+])
+def test_report_lists_malformed_jobs_with_a_reason(tmp_path, metrics, reason):
+    """Bug: a metrics.json of another shape crashed the report with a traceback."""
+    _job(tmp_path / "sweep" / "0", GOOD)
+    _job(tmp_path / "sweep" / "1", metrics)
+    df = report([tmp_path / "sweep"], out=tmp_path / "rep", plots=False)
+    bad = df[df["job"].str.endswith("1")].iloc[0]
+    assert bad["status"] in ("malformed", "unreadable") and reason in bad["error"], bad["error"]
+    good = df[df["job"].str.endswith("0")].iloc[0]
+    assert good["status"] == "ok" and good["zscore/f1"] == 0.5 and good["sampler.ratio"] == 0.05
+    assert len(pd.read_csv(tmp_path / "rep" / "report.csv")) == 2
+
+
+def test_report_cli_counts_malformed_jobs_and_keeps_interrupted_ones(tmp_path, capsys):
+    from anogen.report import main
+
+    _job(tmp_path / "s" / "0", GOOD)
+    _job(tmp_path / "s" / "1", {"mean": {}, "status": "interrupted", "error": "Interrupted: interrupted by SIGTERM"})
+    _job(tmp_path / "s" / "2", [])
+    assert main([str(tmp_path / "s"), "--no-plots"]) == 0
+    assert "3 jobs (1 ok, 1 malformed)" in capsys.readouterr().out
+    df = pd.read_csv(tmp_path / "s" / "report.csv")
+    assert sorted(df["status"]) == ["interrupted", "malformed", "ok"]
+
+
+@pytest.mark.parametrize("out, match", [("afile", "is a file"), ("afile/sub", "cannot be created")])
+def test_report_out_must_be_a_writable_folder(tmp_path, capsys, out, match):
+    """Bug: -o naming an existing file ended in a traceback."""
+    from anogen.report import main
+
+    _job(tmp_path / "s" / "0", GOOD)
+    (tmp_path / "afile").write_text("x")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert main([str(tmp_path / "s"), "-o", str(tmp_path / out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("anogen.report: error: -o: ") and match in err, err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_report_files_appear_together(tmp_path, monkeypatch):
+    """A failure while the report is drawn leaves no report.csv/report.md beside the jobs."""
+    import anogen.report as rep
+
+    _job(tmp_path / "s" / "0", {**GOOD, "overrides": ["sampler.ratio=0.05"]})
+    _job(tmp_path / "s" / "1", {**GOOD, "overrides": ["sampler.ratio=0.1"]})
+
+    def broken(*a, **k):
+        raise RuntimeError("plotting failed")
+
+    monkeypatch.setattr(rep, "_plots", broken)
+    with pytest.raises(RuntimeError):
+        report([tmp_path / "s"])
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["0", "1"]

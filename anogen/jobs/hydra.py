@@ -17,7 +17,7 @@ from pathlib import Path
 log = logging.getLogger("anogen")
 
 __all__ = ["JobInfo", "job_info", "in_multirun", "record_failure", "discard_run_dir", "discard_empty_sweep",
-           "hydra_error_message"]
+           "hydra_error_message", "output_dir_problem"]
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,10 @@ def job_info() -> JobInfo:
 
         if not HydraConfig.initialized():
             return JobInfo()
+        from omegaconf import OmegaConf
+
         hc = HydraConfig.get()
-        overrides = list(hc.overrides.task)
+        overrides = [str(o) for o in OmegaConf.to_container(hc.overrides.task, resolve=False)]  # "seed=${x}" as typed
         num = hc.job.get("num")
         name = ",".join(overrides) if overrides else hc.job.name
         group = Path(hc.sweep.dir).name if num is not None else None
@@ -125,6 +127,20 @@ def discard_empty_sweep() -> None:
             _remove_empty(made[1:])
 
 
+def output_dir_problem() -> str | None:
+    """Why Hydra could not create the run or sweep folder (one line naming the key), else ``None``."""
+    from anogen.callbacks import recorded_dirs
+    from anogen.outputs.files import check_output_dir
+    from anogen.types import AnogenError
+
+    for key, folder in recorded_dirs():
+        try:
+            check_output_dir(folder, key)
+        except AnogenError as e:
+            return str(e)
+    return None
+
+
 def _remove_empty(folders: list[Path]) -> None:
     for d in folders:
         try:
@@ -177,7 +193,8 @@ def hydra_error_message(e: BaseException, overrides: list[str]) -> str:
             return make(m.group(1), overrides, e)
     cause = e.__cause__
     extra = f": {' '.join(str(cause).split())}" if cause is not None and str(cause) not in msg else ""
-    return f"{' '.join(first.split())}{extra}"
+    key = getattr(e, "full_key", None)
+    return f"{f'{key}: ' if key else ''}{' '.join(first.split())}{extra}"
 
 
 def _unknown_key(key: str, overrides: list[str], e: BaseException) -> str:

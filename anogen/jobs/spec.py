@@ -46,6 +46,7 @@ class Job:
         loggers: built loggers.
         plots: draw plots.
         benchmark_seeds: ``None`` for a single run; the injection seeds of the benchmark job.
+        select: the selection job's settings (``+experiment=select``), else ``None``.
         tuning: threshold tuning (benchmark).
         config: the resolved config as a plain dict (written as ``config.yaml``, given to loggers).
     """
@@ -64,6 +65,7 @@ class Job:
     plots: bool = True
     benchmark_seeds: list[int] | None = None
     tuning: Tuning = field(default_factory=Tuning)
+    select: Any = None
     config: dict = field(default_factory=dict)
 
     @property
@@ -130,6 +132,32 @@ def _attach_filters(sampler: Any, filters: dict) -> None:
         s.filters = {**filters, **s.filters}
 
 
+def _resolved(cfg: Any) -> dict:
+    """The config as a plain dict with every ``${...}`` resolved; a bad interpolation is one line naming its key."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        return OmegaConf.to_container(cfg, resolve=True)
+    except OmegaConfBaseException as e:
+        key = getattr(e, "full_key", None) or "config"
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise AnogenError(f"{key}: {msg}") from None
+
+
+def _build_select(cfg: Any, detectors: dict, bench_seeds: list[int] | None) -> Any:
+    """The ``select`` node checked (:class:`anogen.selection.SelectSettings`), ``None`` without one."""
+    if cfg.get("select") is None:
+        return None
+    from anogen.selection.settings import check_select
+
+    if bench_seeds is not None:
+        raise AnogenError("select and benchmark are two jobs: use +experiment=select or +experiment=benchmark")
+    if len(detectors) < 2:
+        raise AnogenError("select: give at least two candidate detectors, e.g. detectors=[zscore,knn,iforest]")
+    return check_select(to_plain(cfg.get("select")))
+
+
 def build_job(cfg: Any) -> Job:
     """Validate and build the whole config; no data are loaded and nothing is written.
 
@@ -140,6 +168,7 @@ def build_job(cfg: Any) -> Job:
 
     if not isinstance(cfg, DictConfig):
         cfg = OmegaConf.create(cfg)
+    resolved = _resolved(cfg)
     missing = sorted(OmegaConf.missing_keys(cfg))
     if missing:
         raise AnogenError(f"missing required value(s) {missing}: set them on the command line, e.g. {missing[0]}=...")
@@ -157,6 +186,7 @@ def build_job(cfg: Any) -> Job:
     threshold = build(cfg.threshold, "threshold") if cfg.get("threshold") is not None else None
     if detectors and threshold is None:
         raise AnogenError("threshold: a threshold strategy is required when detectors are configured")
+    select = _build_select(cfg, detectors, bench_seeds)
     if bench_seeds is not None and not detectors:
         raise AnogenError("benchmark: select detectors, e.g. detectors=[zscore,iforest]")
     return Job(seed=seed, source=source, sampler=sampler, detectors=detectors,
@@ -164,4 +194,4 @@ def build_job(cfg: Any) -> Job:
                model_cfg=model_cfg, trainer_cfg=check_trainer(cfg.get("trainer")),
                cache_cfg=dict(to_plain(cfg.get("cache")) or {}),
                loggers=list(build_group(cfg.get("logger") or {}, "logger").values()), plots=plots,
-               benchmark_seeds=bench_seeds, tuning=tuning, config=OmegaConf.to_container(cfg, resolve=True))
+               benchmark_seeds=bench_seeds, tuning=tuning, select=select, config=resolved)
