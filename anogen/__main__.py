@@ -63,16 +63,16 @@ def cli(argv: list[str] | None = None) -> int:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    from anogen.callbacks import forget_dirs
     from anogen.jobs.hydra import discard_empty_sweep, hydra_error_message, output_dir_problem
     from anogen.outputs.signals import exit_code, handle_signals
 
-    from anogen.callbacks import forget_dirs
-
+    saved = _State(sys.argv)
     if argv is not None:
         sys.argv = [sys.argv[0], *argv]
     forget_dirs()
     overrides = [a for a in sys.argv[1:] if not a.startswith("-")]
-    user_full_error = os.environ.get("HYDRA_FULL_ERROR")
+    user_full_error = saved.full_error
     os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises its errors to us instead of printing them
     try:
         with handle_signals():
@@ -99,19 +99,37 @@ def cli(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # --help, --cfg, ...
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     finally:
-        _restore(user_full_error)
+        saved.restore()
     return 0
 
 
-def _restore(user_full_error: str | None) -> None:
-    """Undo the call's global state (for in-process use): the env variable, Hydra's current job."""
-    if user_full_error is None:
-        os.environ.pop("HYDRA_FULL_ERROR", None)
-    else:
-        os.environ["HYDRA_FULL_ERROR"] = user_full_error
-    from hydra.core.hydra_config import HydraConfig
+class _State:
+    """The global state a Hydra app changes, restored after :func:`cli` (for in-process use): the
+    command line, ``HYDRA_FULL_ERROR``, Hydra's current job and the root logger's handlers."""
 
-    HydraConfig.instance().cfg = None  # type: ignore[assignment]
+    def __init__(self, argv: list[str]) -> None:
+        import logging
+
+        self.argv = list(argv)
+        self.full_error = os.environ.get("HYDRA_FULL_ERROR")
+        self.handlers, self.level = list(logging.root.handlers), logging.root.level
+
+    def restore(self) -> None:
+        import logging
+
+        from hydra.core.hydra_config import HydraConfig
+
+        sys.argv = self.argv
+        if self.full_error is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = self.full_error
+        HydraConfig.instance().cfg = None  # type: ignore[assignment]
+        for h in logging.root.handlers:
+            if h not in self.handlers:
+                h.close()
+        logging.root.handlers = self.handlers
+        logging.root.setLevel(self.level)
 
 
 if __name__ == "__main__":

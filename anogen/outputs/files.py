@@ -70,7 +70,10 @@ def atomic_write(path: str | Path, writer: Callable[[str], None], suffix: str = 
 
 
 def check_output_dir(path: str | Path, key: str) -> Path:
-    """Check that ``path`` is, or can be made, a writable folder; nothing is created.
+    """Check that ``path`` is, or can be made, a writable folder; nothing is left behind.
+
+    The nearest existing folder is probed with a temporary file (removed at once): ``os.access``
+    alone says yes to root on a read-only mount.
 
     Raises:
         AnogenError: one line naming ``key``: a file is in the way, or the nearest existing folder
