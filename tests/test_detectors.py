@@ -708,3 +708,63 @@ def test_vae_detector_elbo_and_mse(fitted_nn):
     assert np.all(s_elbo > 0)
     with pytest.raises(AnogenError, match="expects 2"):
         VAEDetector(model=d.model_).fit(np.zeros((50, 3)))
+
+
+# ------------------------------------------------------------------------------ neighbour index (issue 14)
+
+HAS_FAISS = importlib.util.find_spec("faiss") is not None
+
+
+def _windows(n: int = 3000, seed: int = 0) -> np.ndarray:
+    return window_features(_series(n + 9, 2, seed), 10)[0]
+
+
+def test_lof_exact_equals_scikit_learn_novelty_lof():
+    from sklearn.neighbors import LocalOutlierFactor
+
+    from anogen.detectors import LOF
+
+    train, query = _windows(800, 0), _windows(300, 1)
+    ours = LOF(n_neighbors=20, index="exact").fit(train)
+    ref = LocalOutlierFactor(n_neighbors=20, novelty=True).fit(train)
+    np.testing.assert_allclose(ours.score_samples(query), ref.score_samples(query), rtol=1e-10)
+    small = LOF(n_neighbors=50, index="exact").fit(train[:10])  # k clipped to m - 1, as scikit-learn
+    ref_small = LocalOutlierFactor(n_neighbors=50, novelty=True).fit(train[:10])
+    np.testing.assert_allclose(small.score_samples(query), ref_small.score_samples(query), rtol=1e-10)
+
+
+def test_knn_exact_equals_brute_force():
+    train, query = _windows(500, 0), _windows(100, 1)
+    got = -KNNDistance(n_neighbors=3, index="exact").fit(train).score_samples(query)
+    d = np.sqrt(((query[:, None, :] - train[None, :, :]) ** 2).sum(-1))
+    np.testing.assert_allclose(got, np.sort(d, axis=1)[:, 2], rtol=1e-9)
+
+
+@pytest.mark.skipif(not HAS_FAISS, reason="faiss-cpu not installed (extra 'fast')")
+def test_hnsw_index_is_close_to_exact_and_deterministic():
+    from anogen.detectors import LOF
+
+    train, query = _windows(6000, 0), _windows(2000, 1)
+    exact = -KNNDistance(n_neighbors=5, index="exact").fit(train).score_samples(query)
+    approx_det = KNNDistance(n_neighbors=5, index="auto").fit(train)  # auto: HNSW from 5000 samples on
+    assert approx_det.nn_.method_ == "hnsw"
+    approx = -approx_det.score_samples(query)
+    assert np.mean(np.isclose(approx, exact, rtol=1e-5)) > 0.9
+    assert np.all(approx >= exact * (1 - 1e-5))  # an approximate k-th neighbour is never nearer
+    again = -KNNDistance(n_neighbors=5, index="hnsw").fit(train).score_samples(query)
+    np.testing.assert_array_equal(again, approx)  # graph built on one thread: same every time
+    lof_exact = LOF(index="exact").fit(train).score_samples(query)
+    lof_hnsw = LOF(index="hnsw").fit(train).score_samples(query)
+    assert np.corrcoef(lof_exact, lof_hnsw)[0, 1] > 0.99
+    assert KNNDistance(index="auto").fit(train[:100]).nn_.method_ == "exact"  # small: brute force
+
+
+def test_hnsw_errors_name_the_key(monkeypatch):
+    import anogen.detectors.neighbors as nb
+
+    with pytest.raises(AnogenError, match="knn.index: 'hnsw' supports the Euclidean metric only"):
+        KNNDistance(index="hnsw", metric="manhattan").fit(_windows(50))
+    monkeypatch.setattr(nb, "has_faiss", lambda: False)
+    with pytest.raises(AnogenError, match=r"knn.index: 'hnsw' needs faiss: pip install 'anogen\[fast\]'"):
+        KNNDistance(index="hnsw").fit(_windows(50))
+    assert KNNDistance(index="auto").fit(_windows(6000)).nn_.method_ == "exact"  # auto without faiss

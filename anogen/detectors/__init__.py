@@ -12,9 +12,9 @@ Built-in detectors and their configs (``anogen/conf/detectors/*.yaml``):
 ``lstm_ae``        :class:`LSTMAEDetector`, per-step reconstruction error of an LSTM autoencoder
 ``vae``            :class:`VAEDetector`, reconstruction error or negative ELBO of an LSTM-VAE
 ``iforest``        :class:`Estimator` around :class:`sklearn.ensemble.IsolationForest`
-``lof``            :class:`Estimator` around :class:`sklearn.neighbors.LocalOutlierFactor` (novelty)
+``lof``            :class:`Estimator` around :class:`LOF` (scikit-learn's novelty LOF on a fast index)
 ``ocsvm``          :class:`Estimator` around :class:`sklearn.svm.OneClassSVM`
-``knn``            :class:`Estimator` around :class:`KNNDistance`
+``knn``            :class:`Estimator` around :class:`KNNDistance` (on a fast index)
 ``pca``            :class:`Estimator` around :class:`PCAReconstruction`
 ``zscore``         :class:`ZScore` (global), ``zscore_rolling``: :class:`ZScore` (rolling)
 ``random``         :class:`RandomScore`, sanity baseline
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from anogen.detectors.base import BaseDetector, Detector, NotFittedError
 from anogen.detectors.baselines import RandomScore, ZScore
-from anogen.detectors.estimator import Estimator, KNNDistance, PCAReconstruction, instantiate_estimator
+from anogen.detectors.estimator import LOF, Estimator, KNNDistance, PCAReconstruction, instantiate_estimator
 from anogen.detectors.windows import aggregate_window_scores, sliding_windows, window_features, window_starts
 from anogen.types import AnogenError
 
@@ -45,6 +45,7 @@ __all__ = [
     "NotFittedError",
     "Estimator",
     "KNNDistance",
+    "LOF",
     "PCAReconstruction",
     "ZScore",
     "RandomScore",

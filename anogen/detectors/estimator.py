@@ -22,9 +22,11 @@ The adapter is itself a scikit-learn estimator (:class:`~anogen.detectors.base.B
 The wrapped estimator is never fitted itself: ``fit`` fits a clone (``estimator_``), so refits are
 independent.
 
-Two small scikit-learn-style estimators complete the built-in set: :class:`KNNDistance`
-(distance to the k-th nearest train window) and :class:`PCAReconstruction` (PCA reconstruction
-error). Both follow the scikit-learn convention (``score_samples``: higher = more normal).
+Three small scikit-learn-style estimators complete the built-in set: :class:`KNNDistance`
+(distance to the k-th nearest train window), :class:`LOF` (local outlier factor; both on an exact
+or approximate neighbour index, :mod:`anogen.detectors.neighbors`) and :class:`PCAReconstruction`
+(PCA reconstruction error). All follow the scikit-learn convention (``score_samples``: higher =
+more normal).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from sklearn.base import BaseEstimator
 
 from anogen.detectors.base import BaseDetector
 from anogen.detectors.incremental import ScoredReference
+from anogen.detectors.neighbors import Index, NeighborIndex
 from anogen.detectors.windows import (aggregate_window_scores, check_scores, window_features, window_features_at,
                                       window_starts, windows_touching)
 from pydantic import AfterValidator, Field
@@ -45,7 +48,7 @@ from pydantic import AfterValidator, Field
 from anogen.params import PositiveInt, Ratio, check_params
 from anogen.types import AnogenError
 
-__all__ = ["Estimator", "KNNDistance", "PCAReconstruction", "instantiate_estimator", "POINTWISE"]
+__all__ = ["Estimator", "KNNDistance", "LOF", "PCAReconstruction", "instantiate_estimator", "POINTWISE"]
 
 #: estimators known to score each sample on its own (public import paths); anogen's own estimators
 #: (module ``anogen.*``) are pointwise too. Others need ``pointwise: true`` for incremental scoring.
@@ -292,18 +295,21 @@ class KNNDistance(BaseEstimator):
         n_neighbors: ``k``, at most the number of train samples.
         method: ``"largest"`` (distance to the k-th neighbour) or ``"mean"`` (mean distance to
             the k nearest).
-        metric: any :class:`sklearn.neighbors.NearestNeighbors` metric.
+        metric: any :class:`sklearn.neighbors.NearestNeighbors` metric (``index="hnsw"``: Euclidean).
+        index: ``"auto"``, ``"exact"`` or ``"hnsw"`` (:mod:`anogen.detectors.neighbors`).
 
     Attributes:
-        nn_: the fitted :class:`sklearn.neighbors.NearestNeighbors`.
+        nn_: the fitted :class:`~anogen.detectors.neighbors.NeighborIndex`.
     """
 
     def __init__(
-        self, n_neighbors: PositiveInt = 5, method: Literal["largest", "mean"] = "largest", metric: str = "minkowski"
+        self, n_neighbors: PositiveInt = 5, method: Literal["largest", "mean"] = "largest", metric: str = "minkowski",
+        index: Index = "auto",
     ) -> None:
         self.n_neighbors = n_neighbors
         self.method = method
         self.metric = metric
+        self.index = index
 
     def fit(self, X: np.ndarray, y: Any = None) -> "KNNDistance":
         """Index the ``(m, p)`` train samples. Returns self.
@@ -311,22 +317,67 @@ class KNNDistance(BaseEstimator):
         Raises:
             AnogenError: an invalid parameter, or ``n_neighbors > m``.
         """
-        from sklearn.neighbors import NearestNeighbors
-
         check_params(type(self), self.get_params(deep=False), "knn")
         X = np.asarray(X, dtype=np.float64)
         if int(self.n_neighbors) > X.shape[0]:
             raise AnogenError(
                 f"knn.n_neighbors: must be <= the number of train windows ({X.shape[0]}), got {self.n_neighbors}"
             )
-        self.nn_ = NearestNeighbors(n_neighbors=int(self.n_neighbors), metric=self.metric).fit(X)
+        self.nn_ = NeighborIndex(self.index, self.metric, owner="knn").fit(X)
         return self
 
     def score_samples(self, X: np.ndarray) -> np.ndarray:
         """``(m,)`` minus the k-NN distance (scikit-learn convention: higher = more normal)."""
-        dist, _ = self.nn_.kneighbors(np.asarray(X, dtype=np.float64))
+        dist, _ = self.nn_.kneighbors(np.asarray(X, dtype=np.float64), int(self.n_neighbors))
         d = dist[:, -1] if self.method == "largest" else dist.mean(axis=1)
         return -d
+
+
+class LOF(BaseEstimator):
+    """Local Outlier Factor for new data (scikit-learn style, for :class:`Estimator`).
+
+    The same scores as :class:`sklearn.neighbors.LocalOutlierFactor` with ``novelty=True``
+    (``score_samples`` = minus the LOF: higher = more normal) on a
+    :class:`~anogen.detectors.neighbors.NeighborIndex` (exact or HNSW).
+
+    Args:
+        n_neighbors: neighbours ``k`` (clipped to ``m - 1`` for ``m`` train samples, as scikit-learn).
+        metric: distance (``index="hnsw"``: Euclidean).
+        index: ``"auto"``, ``"exact"`` or ``"hnsw"`` (:mod:`anogen.detectors.neighbors`).
+
+    Attributes:
+        nn_: the fitted index.
+        n_neighbors_: the ``k`` in use.
+        k_distance_: ``(m,)`` distance of each train sample to its k-th neighbour.
+        lrd_: ``(m,)`` local reachability density of each train sample.
+    """
+
+    def __init__(self, n_neighbors: PositiveInt = 20, metric: str = "minkowski", index: Index = "auto") -> None:
+        self.n_neighbors = n_neighbors
+        self.metric = metric
+        self.index = index
+
+    def fit(self, X: np.ndarray, y: Any = None) -> "LOF":
+        """Index the ``(m, p)`` train samples (``m >= 2``) and their densities. Returns self."""
+        check_params(type(self), self.get_params(deep=False), "lof")
+        X = np.asarray(X, dtype=np.float64)
+        if X.shape[0] < 2:
+            raise AnogenError(f"lof: needs at least 2 train windows, got {X.shape[0]}")
+        self.n_neighbors_ = max(1, min(int(self.n_neighbors), X.shape[0] - 1))
+        self.nn_ = NeighborIndex(self.index, self.metric, owner="lof").fit(X)
+        dist, idx = self.nn_.kneighbors(None, self.n_neighbors_)
+        self.k_distance_ = dist[:, -1].copy()
+        self.lrd_ = self._lrd(dist, idx)
+        return self
+
+    def _lrd(self, dist: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        reach = np.maximum(dist, self.k_distance_[idx])
+        return 1.0 / (reach.mean(axis=1) + 1e-10)
+
+    def score_samples(self, X: np.ndarray) -> np.ndarray:
+        """``(q,)`` minus the local outlier factor of each query (higher = more normal)."""
+        dist, idx = self.nn_.kneighbors(np.asarray(X, dtype=np.float64), self.n_neighbors_)
+        return -np.mean(self.lrd_[idx] / self._lrd(dist, idx)[:, None], axis=1)
 
 
 class PCAReconstruction(BaseEstimator):
