@@ -16,7 +16,8 @@ import numpy as np
 
 from anogen.types import AnogenError, Fold, Injected
 
-__all__ = ["benchmark", "generate", "evaluate", "load_component_config", "CONF_DIR"]
+__all__ = ["benchmark", "generate", "evaluate", "select", "evaluate_detectors", "load_component_config",
+           "CONF_DIR"]
 
 CONF_DIR = Path(__file__).parent / "conf"
 
@@ -358,3 +359,124 @@ def _named(group: str, key: str, items: Sequence[str] | Mapping[str, Any], attrs
         if not isinstance(n, str):
             raise AnogenError(f"{key}[{i}]: must be a packaged name (or pass a dict name -> config/object), got {n!r}")
     return {n: _component(group, n, f"{group}.{n}") for n in items}
+
+
+# ---- detector selection (issue 11) ---------------------------------------------------------------
+SELECT_DETECTORS = ("zscore", "zscore_rolling", "iforest", "lof", "knn", "pca", "ocsvm")
+
+
+def _metrics_of(groups: Sequence[str]) -> dict[str, Any]:
+    from anogen.config import build_group
+
+    mets: dict[str, Any] = {}
+    names = _list_arg(groups, "metrics")
+    if not names:
+        raise AnogenError("metrics: give at least one group, e.g. metrics=['vus', 'range']")
+    for g in names:
+        mets.update(build_group(load_component_config("metrics", g, whole=True), "metrics"))
+    return mets
+
+
+def _labelled_fold(train: Any, test: Any, labels: Any, key, columns) -> tuple[Fold, np.ndarray | None]:
+    """The fold of ``select`` / ``evaluate_detectors``: ``train`` vs ``test`` (or the last quarter of
+    ``train``), and ``labels`` of the test rows checked (0/1, one per row)."""
+    with _api_errors():
+        if test is None:
+            if labels is not None:
+                raise AnogenError("labels: give the labelled test data as test=...")
+            fold = _folds(_frame(train, key, columns, "train"), None, key, columns, None, "before", 0.25)[0]
+        else:
+            fold = _folds(_frame(test, key, columns, "test"), train, key, columns, None, "rest")[0]
+    if labels is None:
+        return fold, None
+    y = np.asarray(labels)
+    if y.ndim != 1 or y.shape[0] != fold.test.shape[0]:
+        raise AnogenError(f"labels: need one 0/1 label per test row ({fold.test.shape[0]}), got shape {y.shape}")
+    if not np.isin(y, (0, 1, True, False)).all():
+        raise AnogenError("labels: must be 0/1 (or bool)")
+    return fold, y.astype(bool)
+
+
+def select(train: Any, test: Any = None, *, detectors: Sequence[str] | Mapping[str, Any] = SELECT_DETECTORS,
+           labels: Any = None, metrics: Sequence[str] = ("vus", "range"), threshold: str | Mapping = "percentile",
+           key: str | None = None, columns: Sequence[str] | None = None, seed: int = 0, min_gap: int = 1,
+           **settings: Any):
+    """Which detector for this data, and how sure (the ``+experiment=select`` job, no files written).
+
+    Args:
+        train: clean data (DataFrame or ``(n, d)`` array): the detectors are fitted on it.
+        test: clean data the battery's anomalies go into (``None`` = the last quarter of ``train``);
+            with ``labels``, the labelled data whose real ranking is shown beside the synthetic one
+            (the battery then goes into the last ``battery_fraction`` of ``train``).
+        detectors: candidates: packaged names or ``{name: config dict | detector object}``.
+        labels: ``(n_test,)`` 0/1 real labels of ``test`` (optional).
+        metrics: packaged metric groups; ``select``'s ``metrics`` setting picks the voters.
+        threshold: packaged threshold name or a dict (for range-F1).
+        key, columns: as for :func:`generate`.
+        seed: injection and bootstrap seed.
+        min_gap: placement gap.
+        **settings: the ``select`` node (:class:`anogen.selection.SelectSettings`: ``levels``,
+            ``seeds``, ``metrics``, ``trim``, ``bootstrap``, ``prior``, ...).
+
+    Returns:
+        :class:`anogen.selection.Selection`: ``ranking`` (best first, ``p_best``, rank interval),
+        ``trust``, ``strengths``, ``by_kind``, ``by_level``, ``families``, ``real`` (with labels).
+    """
+    from anogen.jobs.select import run_selection
+    from anogen.selection.settings import check_select
+
+    seed, min_gap = _int(seed, "seed"), _int(min_gap, "min_gap", 0)
+    cfg = check_select(settings, "settings")
+    fold, y = _labelled_fold(train, test, labels, key, columns)
+    dets = _named("detectors", "detectors", detectors, ("fit", "decision_function"))
+    if len(dets) < 2:
+        raise AnogenError("detectors: give at least two candidates")
+    thr = _component("threshold", _spec(threshold, "threshold", "threshold", ("__call__",)), "threshold")
+    return run_selection([fold], dets, _metrics_of(metrics), thr, cfg, min_gap=min_gap, seed=seed,
+                         labels_for=(lambda f: y) if y is not None else None)
+
+
+def evaluate_detectors(train: Any, test: Any, labels: Any, *,
+                       detectors: Sequence[str] | Mapping[str, Any] = SELECT_DETECTORS,
+                       metrics: Sequence[str] = ("vus", "range"), threshold: str | Mapping = "percentile",
+                       rank_by: Sequence[str] = ("vus_pr", "range_f1"), key: str | None = None,
+                       columns: Sequence[str] | None = None):
+    """Score detectors on your own labelled data (bring your own labels; no files written).
+
+    Args:
+        train: clean data the detectors are fitted on.
+        test: the labelled data.
+        labels: ``(n_test,)`` 0/1 labels of ``test``.
+        detectors, metrics, threshold, key, columns: as for :func:`select`.
+        rank_by: the metrics whose Borda count ranks the detectors (as the selection's voters).
+
+    Returns:
+        DataFrame, one row per detector, best first: ``rank`` and ``points`` (Borda over
+        ``rank_by``), every metric, ``error`` (a detector that failed is kept, ranked last).
+    """
+    import pandas as pd
+
+    from anogen.data.scaling import Scaler
+    from anogen.evaluation import evaluate_detectors as run_eval
+    from anogen.jobs.select import labelled_case
+    from anogen.selection.aggregation import borda, ranks
+
+    fold, y = _labelled_fold(train, test, labels, key, columns)
+    if y is None:
+        raise AnogenError("labels: required (one 0/1 label per test row)")
+    dets = _named("detectors", "detectors", detectors, ("fit", "decision_function"))
+    mets = _metrics_of(metrics)
+    thr = _component("threshold", _spec(threshold, "threshold", "threshold", ("__call__",)), "threshold")
+    scaler = Scaler("standard").fit(fold.train)
+    from anogen.evaluation import fresh_detectors
+
+    runs = run_eval(fresh_detectors(dets), scaler.transform(fold.train), [labelled_case(fold, y, scaler)], thr, mets,
+                    segments=fold.train_segments)
+    df = pd.DataFrame([{"detector": r.detector, **r.metrics, "error": r.error} for r in runs])
+    voters = [m for m in _list_arg(rank_by, "rank_by") if m in df.columns]
+    if not voters:
+        raise AnogenError(f"rank_by: none of {list(rank_by)} among the metrics {list(mets)}")
+    df["points"] = borda(ranks(df[voters].to_numpy(np.float64).T))
+    df["rank"] = ranks(df["points"].to_numpy()[None, :])[0]
+    cols = ["rank", "detector", "points", *voters, *[m for m in mets if m in df.columns and m not in voters], "error"]
+    return df.sort_values("rank", kind="stable").reset_index(drop=True)[cols]

@@ -6,14 +6,18 @@ Every parameter is typed (:mod:`anogen.params`), so :func:`anogen.config.build` 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from anogen.data.loaders import EMBEDDED, CsvMode, NanPolicy, frame_from_dataframe, load_table
 from anogen.data.scaling import ScalingKind
 from anogen.data.split import Dates, TrainMode, make_folds
 from anogen.data.synthetic import MinRows, Period, synthetic_frame
 from anogen.params import FiniteFloat, NonNegativeFloat, NonNegativeInt, OpenFraction, PositiveInt, Probability
-from anogen.types import Fold, Frame
+from anogen.types import AnogenError, Fold, Frame
 
 __all__ = ["CSVSource", "Occupancy", "Synthetic", "DataSource"]
 
@@ -49,24 +53,54 @@ class DataSource:
 
 
 class CSVSource(DataSource):
-    """A CSV/Parquet file or a folder of CSVs (``csv_mode``); see :func:`anogen.data.loaders.load_table`."""
+    """A CSV/Parquet file or a folder of CSVs (``csv_mode``); see :func:`anogen.data.loaders.load_table`.
+
+    ``labels``: a 0/1 column of real anomaly labels (bring your own labels). It is never a feature;
+    :meth:`labels_for` gives its values at a fold's test rows (the selection job compares its
+    synthetic ranking with the ranking on these labels).
+    """
 
     name = "csv"
 
     def __init__(self, path: str, key: str | None = None, columns: list[str] | None = None,
                  nrows: PositiveInt | None = None, csv_mode: CsvMode = "single", dates: Dates | None = None,
                  train: TrainMode = "rest", test_fraction: OpenFraction = 0.25, scaling: ScalingKind = "standard",
-                 nan: NanPolicy = "error") -> None:
+                 nan: NanPolicy = "error", labels: str | None = None) -> None:
         super().__init__(dates=dates, train=train, test_fraction=test_fraction, scaling=scaling, nan=nan)
         self.path = str(path)
+        self.labels = labels
+        if labels is not None and labels in (columns or []):
+            raise AnogenError(f"data.labels: {labels!r} is also in data.columns; a label column is not a feature")
         self.key = key
         self.columns = list(columns or [])
         self.nrows = nrows
         self.csv_mode = csv_mode
 
     def load(self) -> Frame:
-        return load_table(self.path, key=self.key, columns=self.columns, nrows=self.nrows,
-                          csv_mode=self.csv_mode, nan=self.nan)
+        frame = load_table(self.path, key=self.key, columns=self.columns, nrows=self.nrows,
+                           csv_mode=self.csv_mode, nan=self.nan)
+        if self.labels is None or self.labels not in frame.columns:
+            return frame
+        keep = [j for j, c in enumerate(frame.columns) if c != self.labels]
+        if not keep:
+            raise AnogenError(f"data.labels: {self.labels!r} is the only numeric column; no features are left")
+        return replace(frame, values=frame.values[:, keep], columns=tuple(frame.columns[j] for j in keep))
+
+    def labels_for(self, fold: Fold) -> np.ndarray:
+        """``(n_test,)`` bool: the ``labels`` column at the fold's test rows.
+
+        Raises:
+            AnogenError: no ``data.labels`` set, a missing or NaN label, or values other than 0/1.
+        """
+        if self.labels is None:
+            raise AnogenError("data.labels: not set (data.labels=COLUMN names the 0/1 label column)")
+        lab = load_table(self.path, key=self.key, columns=[self.labels], nrows=self.nrows, csv_mode=self.csv_mode,
+                         nan="error")
+        vals = pd.Series(lab.values[:, 0], index=lab.index).groupby(level=0).max()
+        y = vals.reindex(fold.test_index).to_numpy()
+        if np.isnan(y).any() or not np.isin(y, (0.0, 1.0)).all():
+            raise AnogenError(f"data.labels: column {self.labels!r} must hold 0/1 on every test row")
+        return y.astype(bool)
 
 
 class Occupancy(CSVSource):

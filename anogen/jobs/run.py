@@ -142,7 +142,8 @@ def mean_metrics(per_fold: list[dict]) -> dict[str, float]:
 
 
 def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
-    """Run one job (a single experiment, or the benchmark when the config has ``benchmark``).
+    """Run one job (a single experiment, the benchmark when the config has ``benchmark``, the
+    detector selection when it has ``select``).
 
     Args:
         cfg: the composed config (DictConfig or a nested dict).
@@ -173,6 +174,10 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
             from anogen.jobs.benchmark import run_benchmark_job
 
             return run_benchmark_job(job, folds, out, info.overrides, t0)
+        if job.select is not None:
+            from anogen.jobs.select import run_select_job
+
+            return run_select_job(job, folds, out, info.overrides, t0)
         results = [run_fold(job, fold, out) for fold in folds]
         msg = all_failed_message([r for f in results for r in f.runs])
         if msg:

@@ -1,0 +1,230 @@
+"""The selection job (``+experiment=select``): which detector for this data, and how sure.
+
+Per fold, every candidate detector is fitted once on clean rows (:func:`anogen.evaluation.fit_detectors`)
+and scored on every cell of the battery (:mod:`anogen.selection.battery`: typed kinds and noise
+variants x a difficulty ladder x seeds); the cells' rankings are aggregated by
+:func:`anogen.selection.consensus.summarize` (trimmed Borda of Goswami et al. 2023, a cluster
+bootstrap, Kendall's W, the real-data prior). With real labels (``data.labels=COLUMN``) the labelled
+test part is scored too, and the report shows the real ranking beside the synthetic one; the
+battery then goes into a held-out tail of the clean train rows, never into the labelled part.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from dataclasses import replace
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from anogen.evaluation import Case, DetectorRun, fit_detectors, fresh_detectors, score_cases
+from anogen.seeding import stage_seed
+from anogen.selection.battery import Cell, ladder, local_scale, plan_battery, rescale
+from anogen.selection.consensus import Selection, summarize
+from anogen.selection.settings import SelectSettings
+from anogen.types import AnogenError, Event, Fold, Injected, RunResult
+
+log = logging.getLogger("anogen")
+
+__all__ = ["run_selection", "battery_rows", "battery_split", "labelled_case", "run_select_job", "name_seed",
+           "real_comparison"]
+
+
+def name_seed(name: str) -> int:
+    """A stable integer from a name (a cell's anomalies do not depend on its position in a list)."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
+def _clip_segments(segments: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    segs = [(max(a, lo) - lo, min(b, hi) - lo) for a, b in np.asarray(segments).tolist() if min(b, hi) > max(a, lo)]
+    return np.array(segs, dtype=np.int64).reshape(-1, 2)
+
+
+def battery_split(fold: Fold, fraction: float) -> Fold:
+    """A fold whose train part is the first ``1 - fraction`` of ``fold.train`` and whose test part
+    is the rest (clean rows that can carry the battery when the real test part is labelled)."""
+    n = fold.train.shape[0]
+    cut = int(round(n * (1 - fraction)))
+    if cut < 2 or n - cut < 4:
+        raise AnogenError(f"select.battery_fraction: fold {fold.number} has {n} train rows, too few to hold out "
+                          f"{fraction:g} of them for the battery")
+    return replace(fold, train=fold.train[:cut], test=fold.train[cut:], train_index=fold.train_index[:cut],
+                   test_index=fold.train_index[cut:], train_segments=_clip_segments(fold.train_segments, 0, cut))
+
+
+def labelled_case(fold: Fold, labels: np.ndarray, scaler: Any) -> Case:
+    """The fold's test part with real labels as a :class:`~anogen.evaluation.Case` (events = label runs)."""
+    y = np.asarray(labels, dtype=bool)
+    if y.shape != (fold.test.shape[0],):
+        raise AnogenError(f"labels: {y.shape[0]} labels for {fold.test.shape[0]} test rows of fold {fold.number}")
+    d = np.diff(np.r_[0, y.astype(np.int8), 0])
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    events = tuple(Event(int(s), int(e), "real", tuple(fold.columns), "labels") for s, e in zip(starts, ends))
+    kinds = np.where(y, "real", "").astype(object)
+    inj = Injected(fold.test, y, events, tuple(fold.columns), fold.test_index, fold.test, kinds)
+    return Case("real", inj, scaler.transform(fold.test), tags={"fold": fold.number})
+
+
+def _catalog(settings: SelectSettings) -> tuple[list[str], dict[str, int], dict[str, str]]:
+    """The battery's inject kinds, their shortest events and declared families."""
+    from anogen.samplers.inject import packaged_catalog
+
+    cat = packaged_catalog()
+    kinds = list(settings.kinds) if settings.kinds is not None else [k for k in cat if k not in settings.exclude]
+    unknown = [k for k in kinds if k not in cat]
+    if unknown:
+        raise AnogenError(f"select.kinds: unknown kind(s) {unknown}; valid: {list(cat)}")
+    min_len = {k: int(cat[k].length or cat[k].min_length) for k in kinds}
+    declared = {k: str(getattr(cat[k], "family")) for k in kinds if getattr(cat[k], "family", None)}
+    return kinds, min_len, declared
+
+
+def _make_case(cell: Cell, fold: Fold, scaler: Any, local: np.ndarray, seed: int, min_gap: int) -> Case:
+    from anogen.config import build
+    from anogen.jobs.run import inject_fold
+
+    s = stage_seed(seed, fold.number, name_seed(cell.kind), cell.seed)
+    inj, _ = inject_fold(build(dict(cell.node), f"select.battery.{cell.kind}"), fold, None, None, s, s + 1, min_gap)
+    inj = rescale(inj, cell.level * local)
+    tags = {"fold": fold.number, "cell": f"fold{fold.number}/{cell.name}", "kind": cell.kind,
+            "family": cell.family, "level": cell.level, "seed": cell.seed,
+            "cluster": f"fold{fold.number}/{cell.cluster}"}
+    return Case(tags["cell"], inj, scaler.transform(inj.values), tags=tags)
+
+
+def _rows(runs: Sequence[DetectorRun], metrics: Sequence[str]) -> pd.DataFrame:
+    out = []
+    for r in runs:
+        row = {**r.tags, "detector": r.detector, "error": r.error}
+        row.update({m: r.metrics.get(m, np.nan) for m in metrics})
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def battery_rows(fold: Fold, detectors: Mapping[str, Any], metrics: Mapping[str, Any], threshold: Any,
+                 settings: SelectSettings, *, scaling: str = "standard", min_gap: int = 1, seed: int = 0,
+                 labels: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, str]]:
+    """One fold: fit once, score every battery cell (and the labelled test part when ``labels``).
+
+    Returns:
+        ``(rows, real_rows, skipped)``: one row per (cell, detector) with the metrics; the same
+        for the labelled test part (``None`` without labels); ``{cell: reason}`` of cells that
+        could not be made (the others go on).
+    """
+    from anogen.data.scaling import Scaler
+
+    bfold = battery_split(fold, settings.battery_fraction) if labels is not None else fold
+    scaler = Scaler(scaling).fit(bfold.train)
+    local = local_scale(bfold.train, bfold.train_segments)
+    levels = settings.levels or ladder(local, bfold.train.std(axis=0), settings.steps, settings.gross)
+    kinds, min_len, declared = _catalog(settings)
+    cells = plan_battery(kinds, bfold.test.shape[0], levels, settings.seeds, noise=settings.noise,
+                         min_lengths=min_len, declared=declared)
+    cases, skipped = [], {}
+    for cell in cells:
+        try:
+            cases.append(_make_case(cell, bfold, scaler, local, seed, min_gap))
+        except AnogenError as e:
+            skipped[f"fold{fold.number}/{cell.name}"] = str(e)
+    if not cases:
+        raise AnogenError("select: no battery cell could be made on this data: " + "; ".join(
+            f"{k}: {v}" for k, v in list(skipped.items())[:3]))
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # many small scoring calls: threads only contend (2 shared cores)
+        fitted, errors, secs = fit_detectors(fresh_detectors(detectors), scaler.transform(bfold.train),
+                                             bfold.train_segments)
+        runs = score_cases(fitted, cases, threshold, metrics, fit_errors=errors, fit_seconds=secs,
+                           order=list(detectors))
+        real = None
+        if labels is not None:
+            real_runs = score_cases(fitted, [labelled_case(fold, labels, scaler)], threshold, metrics,
+                                    fit_errors=errors, order=list(detectors))
+            real = _rows(real_runs, list(metrics))
+    return _rows(runs, list(metrics)), real, skipped
+
+
+def real_comparison(sel: Selection, real_rows: pd.DataFrame, metrics: Sequence[str]) -> dict[str, Any]:
+    """The real ranking (Borda over folds x metrics of the labelled test parts) and its agreement
+    with the selection, with and without the prior."""
+    from anogen.selection.aggregation import borda, ranks
+    from anogen.selection.agreement import agreement
+
+    dets = list(sel.ranking["detector"])
+    table = [real_rows[real_rows["fold"] == f].set_index("detector").reindex(dets)[m].to_numpy(np.float64)
+             for f in sorted(real_rows["fold"].unique()) for m in metrics]
+    real_pts = dict(zip(dets, borda(ranks(np.array(table)))))
+    means = real_rows.groupby("detector")[list(metrics)].mean().reindex(dets)
+    pred = dict(zip(dets, sel.ranking["points"]))
+    syn = dict(zip(dets, sel.ranking["points_synthetic"]))
+    per_metric = {m: agreement(syn, means[m].to_dict()) for m in metrics}
+    return {"points": real_pts, "scores": means.reset_index().to_dict(orient="records"),
+            "agreement": agreement(pred, real_pts), "agreement_without_prior": agreement(syn, real_pts),
+            "agreement_by_metric": per_metric}
+
+
+def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: Mapping[str, Any], threshold: Any,
+                  settings: SelectSettings, *, scaling: str = "standard", min_gap: int = 1, seed: int = 0,
+                  labels_for: Callable[[Fold], np.ndarray] | None = None, prior: Any = "default") -> Selection:
+    """The whole selection on clean folds (objects in, a :class:`Selection` out, no files).
+
+    Args:
+        folds: folds whose train part is clean (and whose test part is too, without labels).
+        detectors: ``{name: unfitted detector}`` candidates (cloned per fold).
+        metrics: ``{name: Metric}``; ``settings.metrics`` must be among them.
+        threshold: the threshold strategy (for range-F1 and the other label metrics).
+        settings: the ``select`` node.
+        scaling, min_gap, seed: as for the other jobs.
+        labels_for: ``fold -> (n_test,)`` real labels of its test part, to compare with.
+        prior: ``"default"`` (the shipped prior, per ``settings.prior``) or a
+            :class:`~anogen.selection.prior.Prior` / ``None``.
+    """
+    from anogen.selection.prior import load_prior
+
+    missing = [m for m in settings.metrics if m not in metrics]
+    if missing:
+        raise AnogenError(f"select.metrics: {missing} not among the configured metrics {list(metrics)}; add the "
+                          "metric group (e.g. metrics=[vus,range])")
+    mets = {m: metrics[m] for m in settings.metrics}
+    parts = [battery_rows(f, detectors, mets, threshold, settings, scaling=scaling, min_gap=min_gap, seed=seed,
+                          labels=labels_for(f) if labels_for else None) for f in folds]
+    rows = pd.concat([p[0] for p in parts], ignore_index=True)
+    skipped = {k: v for p in parts for k, v in p[2].items()}
+    pr = (load_prior() if prior == "default" else prior) if settings.prior != "off" else None
+    weight = settings.prior if isinstance(settings.prior, float) else None
+    sel = summarize(rows, list(detectors), settings.metrics, trim=settings.trim, n_boot=settings.bootstrap,
+                    balance=settings.balance, min_spread=settings.min_spread, prior=pr, prior_weight=weight,
+                    seed=seed, skipped=skipped)
+    if labels_for is not None:
+        sel.real = real_comparison(sel, pd.concat([p[1] for p in parts], ignore_index=True), settings.metrics)
+    return sel
+
+
+def run_select_job(job: Any, folds: Sequence[Fold], out: Any, overrides: list[str], t0: float) -> RunResult:
+    """``+experiment=select``: the selection, its report files and plots, the two-line verdict."""
+    from anogen.jobs.writers import write_config
+    from anogen.selection.report import selection_json, write_selection
+
+    labels_for = job.source.labels_for if getattr(job.source, "labels", None) else None
+    sel = run_selection(folds, job.detectors, job.metrics, job.threshold, job.select,
+                        scaling=getattr(job.source, "scaling", "standard"), min_gap=job.min_gap, seed=job.seed,
+                        labels_for=labels_for)
+    if not sel.ranking["points"].notna().any() or sel.rows["error"].notna().all():
+        raise AnogenError("every detector failed: " + "; ".join(sorted(set(sel.rows["error"].dropna()))[:3]))
+    seconds = time.perf_counter() - t0
+    results = {**selection_json(sel), "status": "ok", "seconds": seconds, "overrides": overrides}
+    write_selection(out, sel, results)
+    write_config(out, job.config, overrides)
+    flat = {f"{r.detector}/{k}": float(getattr(r, k)) for r in sel.ranking.itertuples() for k in ("points", "p_best")}
+    flat["trust/kendalls_w"] = float(sel.trust["kendalls_w"])
+    out.log_metrics(flat, prefix="select/")
+    out.summary = {"select/best": sel.best, **{f"select/{k}": v for k, v in flat.items()}}
+    log.info("selection done in %.1f s%s", seconds, f", results in {out.out_dir}" if out.writes else "")
+    log.info("%s", sel.recommendation_line())
+    log.info("%s", sel.trust_line())
+    return RunResult(metrics=flat, injected=[], run_dir=str(out.out_dir) if out.writes else None,
+                     errors={k: v for k, v in sel.skipped.items()}, results=results, leaderboard=sel.ranking,
+                     rows=sel.rows)

@@ -1,0 +1,187 @@
+"""From battery results to a recommendation: voters, trimmed Borda, bootstrap, trust, strengths.
+
+:func:`summarize` takes one row per (battery cell, detector) with the chosen metrics, and returns a
+:class:`Selection`. Pure pandas/numpy (the job that produces the rows is
+:mod:`anogen.jobs.select`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from anogen.selection.aggregation import bootstrap, borda, kendalls_w, ranks, trimmed_borda
+from anogen.selection.battery import family_weights
+from anogen.selection.prior import Prior, mix, prior_points
+
+__all__ = ["Selection", "summarize", "voters", "trust_label", "CELL_COLUMNS"]
+
+#: the columns that identify a battery cell in the rows
+CELL_COLUMNS = ("cell", "kind", "family", "level", "seed", "cluster")
+
+
+@dataclass
+class Selection:
+    """What the selection recommends and how sure it is.
+
+    Attributes:
+        ranking: one row per detector, best first: ``rank``, ``points`` (trimmed Borda, with the
+            prior when used), ``p_best``, ``rank_lo``/``rank_hi`` (90% bootstrap interval),
+            ``points_synthetic``, ``p_best_synthetic`` (without the prior), ``points_prior``.
+        voters: one row per voter (cell x metric): the cell's columns, ``metric``, ``spread``,
+            ``informative``, ``weight``, ``kept`` (after trimming), ``distance``.
+        cell_ranks: ``(voters, detectors)`` ranks of the informative voters (index = voter name).
+        by_kind: ``(kinds, detectors)`` Borda points within each kind.
+        by_level: ``(levels, detectors)`` mean rank at each difficulty level.
+        families: per family: ``cells``, ``cell_share``, ``weight_share``.
+        strengths: ``{detector: [kinds where it has the most points]}``.
+        trust: ``kendalls_w``, ``label``, ``voters``, ``uninformative``, ``saturated_levels``.
+        prior: ``{"used": bool, "weight": float, "source": str}``.
+        rows: the input rows.
+        real: optional real-label comparison (``scores``, ``agreement``, ``agreement_without_prior``).
+        skipped: cells that could not be made (``{cell: reason}``).
+    """
+
+    ranking: pd.DataFrame
+    voters: pd.DataFrame
+    cell_ranks: pd.DataFrame
+    by_kind: pd.DataFrame
+    by_level: pd.DataFrame
+    families: pd.DataFrame
+    strengths: dict[str, list[str]]
+    trust: dict[str, Any]
+    prior: dict[str, Any]
+    rows: pd.DataFrame
+    real: dict[str, Any] | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def best(self) -> str:
+        return str(self.ranking["detector"].iloc[0])
+
+    def recommendation_line(self) -> str:
+        r = self.ranking.iloc[0]
+        return (f"recommendation: {r['detector']} (P(best) = {r['p_best']:.2f}, rank interval "
+                f"{r['rank_lo']:g}-{r['rank_hi']:g} of {len(self.ranking)}); runner-up: "
+                + (str(self.ranking['detector'].iloc[1]) if len(self.ranking) > 1 else "none"))
+
+    def trust_line(self) -> str:
+        t = self.trust
+        return (f"trust: {t['label']} (Kendall's W = {t['kendalls_w']:.2f} over {t['voters']} informative cells x "
+                f"metrics; {t['uninformative']} left out as saturated or hopeless)")
+
+
+def voters(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[str],
+           min_spread: float) -> tuple[pd.DataFrame, np.ndarray]:
+    """One voter per (cell, metric): its description and its ``(v, m)`` scores (NaN = failed)."""
+    cells = rows.drop_duplicates("cell")[list(CELL_COLUMNS)].reset_index(drop=True)
+    info, scores = [], []
+    for metric in metrics:
+        table = rows.pivot_table(index="cell", columns="detector", values=metric, aggfunc="mean", dropna=False) \
+            if metric in rows.columns else pd.DataFrame(index=cells["cell"])
+        table = table.reindex(index=cells["cell"], columns=list(detectors))
+        for (_, c), vals in zip(cells.iterrows(), table.to_numpy(np.float64)):
+            finite = vals[np.isfinite(vals)]
+            spread = float(finite.max() - finite.min()) if len(finite) >= 2 else 0.0
+            info.append({**c.to_dict(), "metric": metric, "voter": f"{c['cell']}|{metric}", "spread": spread,
+                         "informative": spread >= min_spread and len(finite) >= 2})
+            scores.append(vals)
+    return pd.DataFrame(info), np.array(scores).reshape(len(info), len(detectors))
+
+
+def trust_label(w: float) -> str:
+    """``high`` (W >= 0.5), ``moderate`` (>= 0.3), ``low: the advice is shaky`` otherwise."""
+    if not np.isfinite(w):
+        return "none: too few informative cells"
+    return "high" if w >= 0.5 else "moderate" if w >= 0.3 else "low: the advice is shaky"
+
+
+def _by(voter_info: pd.DataFrame, r: np.ndarray, detectors: Sequence[str], col: str, how: str) -> pd.DataFrame:
+    out = {}
+    for key, idx in voter_info.groupby(col, sort=True).indices.items():
+        out[key] = borda(r[idx]) if how == "points" else r[idx].mean(axis=0)
+    return pd.DataFrame(out, index=list(detectors)).T.rename_axis(col)
+
+
+def _strengths(by_kind: pd.DataFrame) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {d: [] for d in by_kind.columns}
+    for kind, row in by_kind.iterrows():
+        top = row.max()
+        for d in row.index[np.isclose(row.to_numpy(), top)]:
+            out[d].append(str(kind))
+    return out
+
+
+def _families(info: pd.DataFrame) -> pd.DataFrame:
+    cells = info.drop_duplicates("cell")
+    fam = cells.groupby("family").size().rename("cells").to_frame()
+    fam["cell_share"] = fam["cells"] / fam["cells"].sum()
+    used = info[info["informative"]]
+    w = used.groupby("family")["weight"].sum() if len(used) else pd.Series(dtype=float)
+    fam["weight_share"] = (w / w.sum()).reindex(fam.index).fillna(0.0) if len(w) and w.sum() > 0 else 0.0
+    return fam.reset_index()
+
+
+def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[str], *, trim: float = 0.2,
+              n_boot: int = 200, balance: bool = True, min_spread: float = 0.01, prior: Prior | None = None,
+              prior_weight: float | None = None, seed: int = 0,
+              skipped: Mapping[str, str] | None = None) -> Selection:
+    """Aggregate battery rows into a :class:`Selection`.
+
+    Args:
+        rows: one row per (cell, detector): :data:`CELL_COLUMNS`, ``detector``, and the metrics.
+        detectors: candidate names (their order breaks exact ties).
+        metrics: metric columns that vote (higher = better).
+        trim, n_boot, balance, min_spread: see :class:`anogen.selection.settings.SelectSettings`.
+        prior: the real-data prior (``None`` = no prior).
+        prior_weight: its weight (``None`` = the prior's LOSO weight).
+        seed: bootstrap seed.
+        skipped: cells that could not be made, for the report.
+    """
+    detectors = list(detectors)
+    info, scores = voters(rows, detectors, metrics, min_spread)
+    use = info["informative"].to_numpy()
+    if not use.any():  # nothing separates the detectors: vote anyway, trust says why
+        use = np.ones(len(info), dtype=bool)
+    info["weight"] = 0.0
+    info.loc[use, "weight"] = family_weights(info.loc[use, "family"], balance)  # each family weighs the same
+    r = ranks(scores[use])
+    sub = info[use].reset_index(drop=True)
+    agg = trimmed_borda(r, trim, sub["weight"].to_numpy())
+    info.loc[use, "kept"] = agg.kept
+    info.loc[use, "distance"] = agg.distance
+    pr = prior_points(prior.points, detectors) if prior is not None else np.full(len(detectors), np.nan)
+    w = (prior.weight if prior_weight is None else float(prior_weight)) if prior is not None else 0.0
+    used_prior = prior is not None and w > 0 and bool(np.isfinite(pr).any())
+    combine = (lambda p: mix(p, pr, w)) if used_prior else None
+    clusters = sub["cluster"].to_numpy()
+    b_syn = bootstrap(r, clusters, n_boot, seed, trim, sub["weight"].to_numpy()) if n_boot else None
+    b_all = bootstrap(r, clusters, n_boot, seed, trim, sub["weight"].to_numpy(), combine) if n_boot and used_prior \
+        else b_syn
+    points = mix(agg.points, pr, w) if used_prior else agg.points
+    ranking = _ranking(detectors, points, agg.points, pr, b_all, b_syn)
+    wk = kendalls_w(r) if use.any() and info["informative"].any() else float("nan")
+    by_kind = _by(sub, r, detectors, "kind", "points")
+    trust = {"kendalls_w": wk, "label": trust_label(wk), "voters": int(info["informative"].sum()),
+             "uninformative": int((~info["informative"]).sum()), "trim": trim, "bootstrap": n_boot,
+             "method": "trimmed Borda (Goswami et al., ICLR 2023)"}
+    return Selection(ranking, info, pd.DataFrame(r, index=sub["voter"], columns=detectors), by_kind,
+                     _by(sub, r, detectors, "level", "mean"), _families(info), _strengths(by_kind), trust,
+                     {"used": used_prior, "weight": w if used_prior else 0.0,
+                      "source": prior.source if prior is not None else ""}, rows, skipped=dict(skipped or {}))
+
+
+def _ranking(detectors: list[str], points: np.ndarray, syn: np.ndarray, pr: np.ndarray, b_all, b_syn) -> pd.DataFrame:
+    m = len(detectors)
+    nan = np.full(m, np.nan)
+    df = pd.DataFrame({"detector": detectors, "points": points,
+                       "p_best": b_all.p_best if b_all else nan, "rank_lo": b_all.rank_lo if b_all else nan,
+                       "rank_hi": b_all.rank_hi if b_all else nan, "points_synthetic": syn,
+                       "p_best_synthetic": b_syn.p_best if b_syn else nan, "points_prior": pr})
+    df["rank"] = ranks(points[None, :])[0]
+    df = df.sort_values(["rank"], kind="stable").reset_index(drop=True)
+    return df[["rank", "detector", "points", "p_best", "rank_lo", "rank_hi", "points_synthetic", "p_best_synthetic",
+               "points_prior"]]

@@ -1,0 +1,110 @@
+"""The prior voter: how each detector did on real labelled series, and how much weight it gets.
+
+The prior is the mean Borda points (``[0, 1]``, 1 = best) of each detector's *real* ranking over
+the labelled series anogen ships (:mod:`anogen.data.real`), measured by
+``scripts/selection_evidence.py`` and stored in ``anogen/data/real/prior.json`` with the
+leave-one-series-out (LOSO) table that chose its weight: for each candidate weight ``w``, each
+series is held out in turn, the prior is rebuilt from the *other* series, the selection's points
+are mixed ``(1 - w) * synthetic + w * prior``, and the Spearman correlation with the held-out
+series' real ranking is recorded; the weight with the best median wins (ties: the smaller weight,
+so the prior has to earn its share).
+
+The prior knows detectors by their packaged name (``knn``, ``iforest``, ...); a detector it has
+no record of gets no prior points and keeps its synthetic points.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from anogen.selection.agreement import spearman
+
+__all__ = ["Prior", "load_prior", "prior_points", "mix", "choose_weight", "PRIOR_PATH", "WEIGHTS"]
+
+PRIOR_PATH = Path(__file__).resolve().parents[1] / "data" / "real" / "prior.json"
+#: the candidate prior weights tried by leave-one-series-out
+WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Real-data points per series and the chosen weight.
+
+    Attributes:
+        points: ``{series: {detector: Borda points on its real labels}}``.
+        weight: the LOSO-chosen weight of the prior in ``[0, 1]``.
+        metrics: the metrics the real rankings were measured with.
+        loso: the LOSO table ``{weight: {"median_spearman": ..., "per_series": {...}}}``.
+        source: where it was read from.
+    """
+
+    points: dict[str, dict[str, float]]
+    weight: float
+    metrics: tuple[str, ...] = ()
+    loso: dict = field(default_factory=dict)
+    source: str = ""
+
+
+def load_prior(path: str | Path | None = None) -> Prior | None:
+    """The shipped prior (``None`` when the file is absent)."""
+    p = Path(path) if path is not None else PRIOR_PATH
+    if not p.is_file():
+        return None
+    raw = json.loads(p.read_text())
+    return Prior({s: {k: float(v) for k, v in d.items()} for s, d in raw["points"].items()}, float(raw["weight"]),
+                 tuple(raw.get("metrics", ())), raw.get("loso", {}), str(p))
+
+
+def prior_points(points: Mapping[str, Mapping[str, float]], detectors: Sequence[str],
+                 exclude: Sequence[str] = ()) -> np.ndarray:
+    """``(m,)`` mean real points of each detector over the series not in ``exclude`` (NaN = unknown)."""
+    out = np.full(len(detectors), np.nan)
+    for i, d in enumerate(detectors):
+        vals = [v[d] for s, v in points.items() if s not in exclude and d in v and np.isfinite(v[d])]
+        if vals:
+            out[i] = float(np.mean(vals))
+    return out
+
+
+def mix(synthetic: np.ndarray, prior: np.ndarray, weight: float) -> np.ndarray:
+    """``(1 - w) * synthetic + w * prior`` where the prior knows the detector, else ``synthetic``."""
+    syn = np.asarray(synthetic, dtype=np.float64)
+    pr = np.asarray(prior, dtype=np.float64)
+    return np.where(np.isfinite(pr), (1 - weight) * syn + weight * np.nan_to_num(pr), syn)
+
+
+def choose_weight(synthetic: Mapping[str, Mapping[str, float]], real: Mapping[str, Mapping[str, float]],
+                  real_points: Mapping[str, Mapping[str, float]],
+                  weights: Sequence[float] = WEIGHTS) -> tuple[float, dict]:
+    """Leave-one-series-out choice of the prior's weight.
+
+    Args:
+        synthetic: ``{series: {detector: synthetic points}}`` (the selection without prior).
+        real: ``{series: {detector: real score}}`` (what the selection should predict).
+        real_points: ``{series: {detector: real Borda points}}`` (what the prior is built from).
+        weights: candidate weights.
+
+    Returns:
+        ``(weight, table)``: the weight with the highest median Spearman (ties: the smaller), and
+        ``{str(w): {"median_spearman": float, "per_series": {series: rho}}}``.
+    """
+    table: dict[str, dict] = {}
+    best_w, best = 0.0, -np.inf
+    for w in weights:
+        rhos = {}
+        for s in synthetic:
+            dets = [d for d in synthetic[s] if d in real[s]]
+            pr = prior_points(real_points, dets, exclude=[s])
+            pts = mix(np.array([synthetic[s][d] for d in dets]), pr, w)
+            rhos[s] = spearman(pts, np.array([real[s][d] for d in dets]))
+        finite = [v for v in rhos.values() if np.isfinite(v)]
+        med = float(np.median(finite)) if finite else float("nan")
+        table[f"{w:g}"] = {"median_spearman": med, "per_series": rhos}
+        if np.isfinite(med) and med > best + 1e-12:
+            best_w, best = float(w), med
+    return best_w, table

@@ -1,0 +1,121 @@
+"""The selection's report: ``selection.md``, ``selection.json``, CSV tables and plots.
+
+:func:`write_selection` takes any ``out`` with the :class:`anogen.outputs.context.RunOutputs`
+methods (``write_text``, ``write_json``, ``write_csv``, ``plot``, ``log_table``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from anogen.selection.consensus import Selection
+
+__all__ = ["selection_markdown", "selection_json", "write_selection", "CITATION"]
+
+CITATION = ("M. Goswami, C. Challu, L. Callot, L. Minorics, A. Kan. Unsupervised Model Selection for "
+            "Time-series Anomaly Detection. ICLR 2023 (arXiv:2210.01078).")
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-safe: NaN/inf -> None, numpy scalars -> Python."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        return float(obj) if math.isfinite(float(obj)) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def selection_json(sel: Selection) -> dict[str, Any]:
+    """Everything the report says, as JSON-able data."""
+    return _clean({
+        "recommendation": sel.best, "recommendation_line": sel.recommendation_line(), "trust_line": sel.trust_line(),
+        "ranking": sel.ranking.to_dict(orient="records"), "trust": sel.trust, "prior": sel.prior,
+        "families": sel.families.to_dict(orient="records"), "strengths": sel.strengths,
+        "by_kind": sel.by_kind.to_dict(orient="index"), "by_level": sel.by_level.to_dict(orient="index"),
+        "cells": int(sel.voters["cell"].nunique()), "voters": int(len(sel.voters)), "skipped": sel.skipped,
+        "real": sel.real, "method": f"trimmed Borda over battery cells x metrics; {CITATION}",
+    })
+
+
+def _table(df: pd.DataFrame, floats: str = "{:.3f}") -> str:
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
+    for _, r in df.iterrows():
+        cells = [floats.format(v) if isinstance(v, (float, np.floating)) and np.isfinite(v)
+                 else ("" if isinstance(v, (float, np.floating)) else str(v)) for v in r]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _strength_lines(sel: Selection) -> list[str]:
+    return [f"- **{d}** is strongest on: {', '.join(k) if k else '(no kind)'}" for d, k in sel.strengths.items()]
+
+
+def _real_section(sel: Selection) -> list[str]:
+    if not sel.real:
+        return []
+    a, a0 = sel.real["agreement"], sel.real["agreement_without_prior"]
+    real = pd.DataFrame(sel.real["scores"])
+    real["real_points"] = real["detector"].map(sel.real["points"])
+    real = real.sort_values("real_points", ascending=False)
+    rows = pd.DataFrame([{"ranking": "selection (with prior)" if sel.prior["used"] else "selection", **a},
+                         {"ranking": "selection without prior", **a0}])
+    return ["", "## Against your labels", "", "Real ranking (your labelled test part, same metrics):", "",
+            _table(real), "Agreement of the synthetic ranking with it:", "", _table(rows.drop(columns="n"))]
+
+
+def selection_markdown(sel: Selection) -> str:
+    """The human-readable report."""
+    rk = sel.ranking.copy()
+    rk["rank interval"] = [f"{a:g}-{b:g}" for a, b in zip(rk["rank_lo"], rk["rank_hi"])]
+    rk = rk[["rank", "detector", "points", "p_best", "rank interval", "points_synthetic", "p_best_synthetic",
+             "points_prior"]]
+    fam = sel.families.copy()
+    prior = (f"on, weight {sel.prior['weight']:.2f} (chosen by leave-one-series-out on the shipped labelled series)"
+             if sel.prior["used"] else "off")
+    out = ["# Which detector for this data", "", sel.recommendation_line(), "", sel.trust_line(), "",
+           "## Ranking", "",
+           "Trimmed Borda count over the battery's cells x metrics (Goswami et al., ICLR 2023); `p_best` and the "
+           "rank interval (5th-95th percentile) come from a bootstrap over kind x level clusters; "
+           f"`points_synthetic` / `p_best_synthetic` leave the real-data prior out (prior: {prior}).", "",
+           _table(rk), "## Per-kind strengths", "", *_strength_lines(sel), "",
+           "Borda points within each kind:", "", _table(sel.by_kind.reset_index()),
+           "## Rank by difficulty (mean rank; level = RMS deviation / local variability)", "",
+           _table(sel.by_level.reset_index(), "{:.2f}"), "## Battery", "",
+           f"{sel.voters['cell'].nunique()} cells, {len(sel.voters)} voters (cell x metric), "
+           f"{sel.trust['uninformative']} left out as uninformative (detectors' scores within the minimum spread).",
+           "", _table(fam)]
+    if sel.skipped:
+        out += ["Cells that could not be made on this data:", ""] + [f"- {k}: {v}" for k, v in
+                                                                     list(sel.skipped.items())[:20]] + [""]
+    out += _real_section(sel)
+    out += ["", "## What this can and cannot promise", "",
+            "The ranking says which detector finds anogen's synthetic anomalies in *your* clean data best, "
+            "weighed across anomaly families and sizes. It is a surrogate: on real labelled series it agreed "
+            "with the real ranking only in part (see docs/selection.md). Low trust means the cells disagree: "
+            "test the top two or three on a few labelled incidents before deploying one.", "", f"Method: {CITATION}"]
+    return "\n".join(out) + "\n"
+
+
+def write_selection(out: Any, sel: Selection, results: dict[str, Any]) -> None:
+    """``selection.md``, ``selection.json``, ``selection_ranking.csv``, ``selection_cells.csv`` and plots."""
+    from anogen.selection import plots
+
+    out.write_text("selection.md", selection_markdown(sel))
+    out.write_json("selection.json", results)
+    out.write_csv("selection_ranking.csv", sel.ranking)
+    out.write_csv("selection_cells.csv", sel.rows)
+    out.log_table("selection_ranking", sel.ranking)
+    out.plot("selection/rank_heatmap", "plots/selection_rank_heatmap.png", plots.plot_rank_heatmap, sel)
+    out.plot("selection/rank_by_level", "plots/selection_rank_by_level.png", plots.plot_rank_by_level, sel)
+    out.plot("selection/p_best", "plots/selection_p_best.png", plots.plot_p_best, sel)

@@ -1,0 +1,78 @@
+"""The ``select`` config node, typed (checked by :func:`anogen.params.check_params`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, Mapping, Union
+
+from anogen.params import Fraction, NonNegativeFloat, NonNegativeInt, OpenFraction, PositiveFloat, PositiveInt, \
+    Probability, check_params
+from anogen.types import AnogenError
+
+__all__ = ["SelectSettings", "check_select"]
+
+
+@dataclass(frozen=True)
+class SelectSettings:
+    """How the selection job builds its battery and aggregates it.
+
+    Attributes:
+        kinds: ``inject`` catalog kinds in the battery (``None`` = every kind the data allows,
+            less ``exclude``).
+        exclude: kinds left out when ``kinds`` is ``None``.
+        noise: add the noise variants (``noise_points``, ``noise_waves``).
+        levels: the difficulty ladder: RMS deviation of each event in units of the data's local
+            variability (see :func:`anogen.selection.battery.local_scale`); ``None`` = ``steps``
+            levels spaced geometrically from 1 (as large as the series' own step-to-step noise) to
+            ``gross`` train standard deviations (:func:`anogen.selection.battery.ladder`).
+        steps: levels of the automatic ladder.
+        gross: the automatic ladder's top, in train standard deviations.
+        seeds: injection seeds per kind x level.
+        metrics: the metrics that rank detectors in each cell (each metric is one voter per cell).
+        trim: fraction of voter weight the trimmed Borda count drops (Goswami et al. 2023).
+        bootstrap: resamples of the cluster bootstrap (0 = none).
+        balance: weigh voters so that each anomaly family carries the same total weight.
+        min_spread: a voter whose detectors' scores span less than this carries no information
+            (a saturated or hopeless cell) and is left out.
+        prior: ``auto`` (the shipped real-data prior at its leave-one-series-out weight),
+            ``off``, or a weight in ``[0, 1]``.
+        learned: learned sampler options (e.g. ``vae_tail``) added to the battery only when
+            their generator report's verdict is ``ok`` (needs ``model=...``).
+        battery_fraction: with real labels, the share of the clean train rows held out to carry
+            the synthetic battery (the labelled test part is not clean).
+    """
+
+    kinds: list[str] | None = None
+    exclude: list[str] = field(default_factory=lambda: ["combine"])
+    noise: bool = True
+    levels: tuple[PositiveFloat, ...] | None = None
+    steps: PositiveInt = 4
+    gross: PositiveFloat = 4.0
+    seeds: tuple[NonNegativeInt, ...] = (0, 1)
+    metrics: tuple[str, ...] = ("vus_pr", "range_f1")
+    trim: Fraction = 0.2
+    bootstrap: NonNegativeInt = 200
+    balance: bool = True
+    min_spread: NonNegativeFloat = 0.01
+    prior: Union[Literal["auto", "off"], Probability] = "auto"
+    learned: list[str] = field(default_factory=list)
+    battery_fraction: OpenFraction = 0.25
+
+
+def check_select(node: Mapping[str, Any] | None, key: str = "select") -> SelectSettings:
+    """The ``select`` node checked and built (one-line error naming the key)."""
+    node = dict(node or {})
+    valid = [f.name for f in fields(SelectSettings)]
+    unknown = sorted(set(node) - set(valid))
+    if unknown:
+        raise AnogenError(f"{key}: unknown key(s) {unknown}; valid: {valid}")
+    p = check_params(SelectSettings, node, key)
+    s = SelectSettings(**p)
+    for name in ("levels", "seeds", "metrics"):
+        if getattr(s, name) is not None and not getattr(s, name):
+            raise AnogenError(f"{key}.{name}: give at least one")
+    if len(set(s.metrics)) != len(s.metrics):
+        raise AnogenError(f"{key}.metrics lists a metric twice: {list(s.metrics)}")
+    if s.kinds is not None and not s.kinds and not s.noise and not s.learned:
+        raise AnogenError(f"{key}: the battery is empty (kinds: [], noise: false, learned: [])")
+    return s

@@ -1,0 +1,185 @@
+#!/usr/bin/env python
+"""Does the selection predict the real ranking? The evidence table of ``docs/selection.md``.
+
+For each labelled series shipped in ``anogen/data/real`` (train part clean, test part labelled):
+
+1. **selection**: :func:`anogen.jobs.select.run_selection` exactly as the job runs it (the battery
+   goes into a held-out tail of the clean train rows; detectors are fitted once on the rest);
+   its ranking is compared with the **real ranking** (the same fitted detectors on the labelled
+   test part; Borda over VUS-PR and range-F1), with the prior off and with the prior on.
+2. **fixed ranking** baseline: each detector's mean real Borda points on the *other* series.
+3. **leaderboard** baseline: today's ``+experiment=benchmark`` (its three samplers, 3 seeds,
+   plain mean over samplers of each metric, then the mean of the metrics), on the same clean rows.
+
+The prior's weight for a held-out series is chosen by leave-one-series-out on the *other* series
+only (nested), so no series' own labels choose its weight; the weight written to
+``anogen/data/real/prior.json`` (used by the job) is chosen on all series.
+
+    python scripts/selection_evidence.py            # all series, writes docs/selection_evidence.json
+    python scripts/selection_evidence.py --quick    # 1 seed, 2 levels, 50 bootstrap resamples (a smoke run)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DETECTORS = ["zscore", "zscore_rolling", "iforest", "lof", "knn", "pca", "ocsvm"]
+METRICS = ("vus_pr", "range_f1")
+BENCH_SAMPLERS = ("noise_points", "noise_waves", "typed")
+
+
+def _components():
+    from anogen.api import load_component_config
+    from anogen.config import build, build_group
+
+    dets = {n: build(load_component_config("detectors", n), f"detectors.{n}") for n in DETECTORS}
+    mets = build_group({**load_component_config("metrics", "vus", whole=True),
+                        **load_component_config("metrics", "range", whole=True)}, "metrics")
+    thr = build(load_component_config("threshold", "percentile"), "threshold")
+    return dets, {m: mets[m] for m in METRICS}, thr
+
+
+def _fold(series):
+    from anogen.data.split import segments_of
+    from anogen.types import Fold
+
+    n = series.train_rows
+    idx = np.arange(len(series.values))
+    return Fold(0, series.columns, series.train, series.test, idx[:n], idx[n:], segments_of(np.ones(n, bool)))
+
+
+def _leaderboard(fold, dets, mets, thr, settings) -> dict[str, float]:
+    """Today's benchmark leaderboard on the battery's clean rows: mean over samplers, then over metrics."""
+    from omegaconf import OmegaConf
+
+    from anogen.config import build
+    from anogen.jobs.benchmark import leaderboard, run_benchmark
+    from anogen.jobs.select import battery_split
+
+    node = OmegaConf.to_container(OmegaConf.load(ROOT / "anogen/conf/experiment/benchmark.yaml"))["benchmark"]
+    samplers = {k: build(node["samplers"][k], f"benchmark.samplers.{k}") for k in BENCH_SAMPLERS}
+    res = run_benchmark([battery_split(fold, settings.battery_fraction)], samplers, dets, mets, thr,
+                        seeds=node["seeds"], keep_traces=False)
+    lb = leaderboard(res.rows).set_index("detector")
+    return {d: float(np.nanmean([lb.loc[d, m] for m in METRICS])) for d in dets}
+
+
+def run_series(name: str, settings, quick: bool) -> dict:
+    from anogen.data import real
+    from anogen.jobs.select import run_selection
+
+    s = real.load(name)
+    dets, mets, thr = _components()
+    fold = _fold(s)
+    t0, c0 = time.perf_counter(), time.process_time()
+    sel = run_selection([fold], dets, mets, thr, settings, labels_for=lambda f: s.test_labels, prior=None)
+    out = {"name": name, "real": bool(s.meta["real"]), "synthetic": dict(zip(sel.ranking["detector"],
+                                                                             sel.ranking["points_synthetic"])),
+           "p_best": dict(zip(sel.ranking["detector"], sel.ranking["p_best_synthetic"])),
+           "real_points": sel.real["points"], "real_scores": sel.real["scores"], "trust": sel.trust,
+           "agreement_by_metric": sel.real["agreement_by_metric"], "families": sel.families.to_dict("records"),
+           "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
+    out["leaderboard"] = _leaderboard(fold, dets, mets, thr, settings)
+    return out
+
+
+def evaluate(results: dict[str, dict]) -> dict:
+    """Agreement of every method with the real ranking, per series, with nested LOSO for the prior."""
+    from anogen.selection.agreement import agreement
+    from anogen.selection.prior import choose_weight, mix, prior_points
+
+    names = list(results)
+    real_pts = {n: results[n]["real_points"] for n in names}
+    syn = {n: results[n]["synthetic"] for n in names}
+    rows = {}
+    for n in names:
+        dets = list(syn[n])
+        others = [o for o in names if o != n]
+        fixed = dict(zip(dets, prior_points(real_pts, dets, exclude=[n])))
+        w, _ = choose_weight({o: syn[o] for o in others}, {o: real_pts[o] for o in others},
+                             {o: real_pts[o] for o in others}) if len(others) >= 2 else (0.5, {})
+        with_prior = dict(zip(dets, mix(np.array([syn[n][d] for d in dets]), np.array([fixed[d] for d in dets]), w)))
+        rows[n] = {"selection (prior off)": agreement(syn[n], real_pts[n]),
+                   "selection (prior on)": {**agreement(with_prior, real_pts[n]), "weight": w},
+                   "fixed ranking": agreement(fixed, real_pts[n]),
+                   "leaderboard": agreement(results[n]["leaderboard"], real_pts[n])}
+    w_all, table = choose_weight(syn, real_pts, real_pts)
+    return {"per_series": rows, "weight_all": w_all, "loso_all": table}
+
+
+def _median(rows: dict, method: str, key: str, only_real: bool, results: dict) -> float:
+    vals = [r[method][key] for n, r in rows.items() if (results[n]["real"] or not only_real)]
+    vals = [v for v in vals if v is not None and np.isfinite(v)]
+    return float(np.median(vals)) if vals else float("nan")
+
+
+def markdown(ev: dict, results: dict) -> str:
+    methods = ["selection (prior off)", "selection (prior on)", "fixed ranking", "leaderboard"]
+    lines = ["| series | real | " + " | ".join(f"{m}: Spearman / top-1 / top-3" for m in methods) + " |",
+             "|---|---|" + "---|" * len(methods)]
+    for n, r in ev["per_series"].items():
+        cells = [f"{r[m]['spearman']:.2f} / {r[m]['top1']:.0f} / {r[m]['top3']:.0f}" for m in methods]
+        lines.append(f"| {n} | {'yes' if results[n]['real'] else 'no (GutenTAG)'} | " + " | ".join(cells) + " |")
+    for only_real, label in ((True, "median, real series"), (False, "median, all series")):
+        cells = [f"{_median(ev['per_series'], m, 'spearman', only_real, results):.2f} / "
+                 f"{_median(ev['per_series'], m, 'top1', only_real, results):.2f} / "
+                 f"{_median(ev['per_series'], m, 'top3', only_real, results):.2f}" for m in methods]
+        lines.append(f"| **{label}** | | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_prior(ev: dict, results: dict) -> Path:
+    from anogen.selection.prior import PRIOR_PATH
+
+    prior = {"points": {n: r["real_points"] for n, r in results.items()}, "weight": ev["weight_all"],
+             "metrics": list(METRICS), "detectors": DETECTORS, "loso": ev["loso_all"],
+             "made_by": "scripts/selection_evidence.py"}
+    PRIOR_PATH.write_text(json.dumps(_clean(prior), indent=1) + "\n")
+    return PRIOR_PATH
+
+
+def _clean(obj):
+    from anogen.selection.report import _clean as clean
+
+    return clean(obj)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from anogen.data import real
+    from anogen.selection.settings import check_select
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--series", nargs="*", default=None)
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "selection_evidence.json")
+    ap.add_argument("--no-prior-file", action="store_true", help="do not rewrite anogen/data/real/prior.json")
+    args = ap.parse_args(argv)
+    settings = check_select({"seeds": [0], "steps": 2, "bootstrap": 50} if args.quick else {})
+    from threadpoolctl import threadpool_limits
+
+    results = {}
+    with threadpool_limits(1):
+        for name in args.series or real.names():
+            results[name] = run_series(name, settings, args.quick)
+            print(f"{name}: {results[name]['seconds']:.0f} s wall, {results[name]['cpu_seconds']:.0f} CPU-s",
+                  flush=True)
+    ev = evaluate(results)
+    print(markdown(ev, results))
+    args.out.write_text(json.dumps(_clean({"results": results, "evaluation": ev,
+                                           "settings": settings.__dict__}), indent=1) + "\n")
+    if not args.no_prior_file and not args.quick:
+        print("prior written to", write_prior(ev, results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""The selection job: ``+experiment=select``, ``anogen.select``, ``anogen.evaluate_detectors``, labels."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import anogen
+from anogen.detectors.base import BaseDetector
+from anogen.types import AnogenError
+from tests.conftest import TINY, compose
+
+# a small, fast battery (3 kinds, 2 levels, 1 seed)
+SMALL = ["select.kinds=[spike,level_shift,contextual]", "select.noise=false", "select.levels=[2.0,20.0]",
+         "select.seeds=[0]", "select.bootstrap=20", "select.prior=off", "detectors=[zscore,knn,pca]"]
+
+
+class Broken(BaseDetector):
+    """Fails to fit (the selection must go on without it)."""
+
+    def __init__(self, name: str = "broken", contamination: float = 0.1) -> None:
+        self.name = name
+        self.contamination = contamination
+
+    def _fit(self, X, segments):
+        raise RuntimeError("boom")
+
+    def _decision_function(self, X):  # pragma: no cover - never fitted
+        return np.zeros(len(X))
+
+
+def _series(n: int = 900, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n, dtype=float)
+    return np.stack([np.sin(t / 12) + 0.05 * rng.standard_normal(n), np.cos(t / 12) + 0.05 * rng.standard_normal(n)],
+                    axis=1)
+
+
+def test_select_experiment_writes_report_and_prints_the_verdict(tmp_path, caplog):
+    from anogen.jobs.run import run
+
+    cfg = compose(TINY + ["+experiment=select", "plots=true"] + SMALL)
+    with caplog.at_level("INFO", logger="anogen"):
+        res = run(cfg, run_dir=tmp_path)
+    data = json.loads((tmp_path / "selection.json").read_text())
+    assert data["recommendation"] in {"zscore", "knn", "pca"}
+    assert [r["detector"] for r in data["ranking"]][0] == data["recommendation"]
+    assert sum(r["p_best"] for r in data["ranking"]) == pytest.approx(1.0)
+    assert {f["family"] for f in data["families"]} == {"point", "collective", "contextual"}
+    md = (tmp_path / "selection.md").read_text()
+    assert "Goswami" in md and "Kendall's W" in md and "## Per-kind strengths" in md
+    for f in ("selection_rank_heatmap.png", "selection_rank_by_level.png", "selection_p_best.png"):
+        assert (tmp_path / "plots" / f).stat().st_size > 1000
+    lines = [r.getMessage() for r in caplog.records if r.name == "anogen"]
+    assert lines[-2].startswith("recommendation: ") and lines[-1].startswith("trust: ")
+    assert res.leaderboard["detector"].iloc[0] == data["recommendation"]
+    assert len(pd.read_csv(tmp_path / "selection_cells.csv")) == 3 * 2 * 3     # cells x detectors
+
+
+def test_select_node_is_validated_before_any_data():
+    from anogen.jobs.run import run
+
+    with pytest.raises(AnogenError, match="select.levels"):
+        run(compose(TINY + ["+experiment=select", "select.levels=[-1]"]), run_dir=None)
+    with pytest.raises(AnogenError, match="at least two candidate"):
+        run(compose(TINY + ["+experiment=select", "detectors=[zscore]"]), run_dir=None)
+    with pytest.raises(AnogenError, match="select.kinds: unknown kind"):
+        run(compose(TINY + ["+experiment=select", "select.kinds=[nope]"] + SMALL[1:]), run_dir=None)
+
+
+def test_labels_column_gives_the_real_ranking_beside(tmp_path):
+    from anogen.jobs.run import run
+
+    x = _series(900)
+    y = np.zeros(900, int)
+    x[700:720, 0] += 3.0            # a real level shift in the test part
+    y[700:720] = 1
+    csv = tmp_path / "labelled.csv"
+    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "is_anomaly": y}).to_csv(csv, index=False)
+    out = tmp_path / "run"
+    run(compose(TINY + ["+experiment=select", "data=csv", f"data.path={csv}", "data.labels=is_anomaly",
+                        "data.test_fraction=0.33"] + SMALL), run_dir=out)
+    data = json.loads((out / "selection.json").read_text())
+    assert set(data["real"]["points"]) == {"zscore", "knn", "pca"}
+    assert {"spearman", "kendall", "top1", "top3"} <= set(data["real"]["agreement"])
+    assert "## Against your labels" in (out / "selection.md").read_text()
+    cells = pd.read_csv(out / "selection_cells.csv")
+    assert cells["fold"].nunique() == 1 and "is_anomaly" not in cells.columns
+
+
+def test_labels_column_errors(tmp_path):
+    from anogen.data.sources import CSVSource
+
+    csv = tmp_path / "l.csv"
+    pd.DataFrame({"a": np.arange(40.0), "y": [0, 1, 2, 0] * 10}).to_csv(csv, index=False)
+    src = CSVSource(str(csv), labels="y")
+    assert src.load().columns == ("a",)
+    with pytest.raises(AnogenError, match="0/1"):
+        src.labels_for(src.folds()[0])
+    with pytest.raises(AnogenError, match="not a feature"):
+        CSVSource(str(csv), columns=["a", "y"], labels="y")
+
+
+def test_api_select_goes_on_without_a_broken_detector_and_is_reproducible():
+    x = _series(700)
+    kw = dict(detectors={"zscore": "zscore", "knn": "knn", "broken": Broken()}, kinds=["spike", "level_shift"],
+              noise=False, levels=[3.0, 30.0], seeds=[0], bootstrap=20, prior="off")
+    sel = anogen.select(x, **kw)
+    assert sel.ranking["detector"].iloc[-1] == "broken"
+    assert sel.rows.loc[sel.rows["detector"] == "broken", "error"].str.contains("boom").all()
+    again = anogen.select(x, **kw)
+    pd.testing.assert_frame_equal(sel.ranking, again.ranking)
+    # a cell's anomalies do not depend on which other kinds are in the battery (seeded by its name)
+    one = anogen.select(x, **{**kw, "kinds": ["level_shift"]})
+    a = sel.rows[sel.rows["kind"] == "level_shift"].reset_index(drop=True)
+    b = one.rows.reset_index(drop=True)
+    np.testing.assert_allclose(a["vus_pr"].to_numpy(), b["vus_pr"].to_numpy())
+
+
+def test_api_evaluate_detectors_and_select_with_labels():
+    x = _series(900, seed=1)
+    train, test = x[:600], x[600:].copy()
+    test[100:110, 1] += 4.0
+    y = np.zeros(300, int)
+    y[100:110] = 1
+    df = anogen.evaluate_detectors(train, test, y, detectors=["zscore", "knn"])
+    assert list(df.columns[:3]) == ["rank", "detector", "points"] and {"vus_pr", "range_f1"} <= set(df.columns)
+    assert df["rank"].iloc[0] == 1
+    sel = anogen.select(train, test, labels=y, detectors=["zscore", "knn"], kinds=["level_shift"], noise=False,
+                        levels=[5.0], seeds=[0], bootstrap=10, prior="off")
+    assert sel.real["agreement"]["n"] == 2
+    with pytest.raises(AnogenError, match="one 0/1 label per test row"):
+        anogen.evaluate_detectors(train, test, y[:10], detectors=["zscore", "knn"])
+    with pytest.raises(AnogenError, match="labels: give the labelled test data"):
+        anogen.select(train, labels=y)

@@ -1,0 +1,134 @@
+"""Rank aggregation, agreement, prior and consensus of the selection (pure numpy/pandas)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from anogen.selection.aggregation import bootstrap, borda, kendall_distance, kendalls_w, ranks, trimmed_borda
+from anogen.selection.agreement import agreement
+from anogen.selection.consensus import summarize
+from anogen.selection.prior import Prior, choose_weight, mix, prior_points
+from anogen.selection.settings import check_select
+from anogen.types import AnogenError
+
+
+def test_ranks_average_ties_and_nan_last():
+    r = ranks(np.array([[0.9, 0.5, 0.5, np.nan], [np.nan, np.nan, 1.0, 0.0]]))
+    np.testing.assert_allclose(r[0], [1, 2.5, 2.5, 4])
+    np.testing.assert_allclose(r[1], [3.5, 3.5, 1, 2])
+
+
+def test_borda_points_and_weights():
+    r = np.array([[1, 2, 3], [3, 2, 1]], dtype=float)
+    np.testing.assert_allclose(borda(r), [0.5, 0.5, 0.5])
+    np.testing.assert_allclose(borda(r, np.array([3.0, 1.0])), [0.75, 0.5, 0.25])
+
+
+def test_kendall_distance_extremes():
+    ref = np.array([1.0, 2.0, 3.0, 4.0])
+    d = kendall_distance(np.array([[1, 2, 3, 4], [4, 3, 2, 1], [2, 1, 3, 4]], dtype=float), ref)
+    np.testing.assert_allclose(d, [0.0, 1.0, 1 / 6])
+
+
+def test_trimmed_borda_drops_the_outlying_voter():
+    agree = np.tile([1.0, 2.0, 3.0], (5, 1))
+    odd = np.array([[3.0, 2.0, 1.0]])
+    r = np.vstack([agree, odd])
+    plain = borda(r)
+    agg = trimmed_borda(r, trim=0.2)
+    assert agg.kept.tolist() == [True] * 5 + [False]
+    np.testing.assert_allclose(agg.points, [1.0, 0.5, 0.0])
+    assert plain[0] < agg.points[0]          # the untrimmed count was pulled by the odd voter
+    assert trimmed_borda(r, trim=0.0).kept.all()
+
+
+def test_kendalls_w_unanimous_and_opposed():
+    assert kendalls_w(np.tile([1.0, 2.0, 3.0, 4.0], (6, 1))) == pytest.approx(1.0)
+    assert kendalls_w(np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]])) == pytest.approx(0.0)
+    assert np.isnan(kendalls_w(np.array([[1.0, 2.0]])))
+
+
+def test_bootstrap_certain_and_uncertain():
+    r = np.tile([1.0, 2.0, 3.0], (8, 1))
+    b = bootstrap(r, np.arange(8), n=50, seed=1)
+    np.testing.assert_allclose(b.p_best, [1, 0, 0])
+    np.testing.assert_allclose(b.rank_lo, b.rank_hi)
+    mixed = np.vstack([np.tile([1.0, 2.0, 3.0], (4, 1)), np.tile([2.0, 1.0, 3.0], (4, 1))])
+    b2 = bootstrap(mixed, np.arange(8), n=200, seed=1, trim=0.0)
+    assert b2.p_best.sum() == pytest.approx(1.0)
+    assert 0.2 < b2.p_best[0] < 0.8 and b2.p_best[2] == 0
+    assert b2.rank_lo[0] == 1 and b2.rank_hi[0] == 2
+
+
+def test_agreement_spearman_top1_top3():
+    real = {"a": 0.9, "b": 0.5, "c": 0.2, "d": 0.1}
+    same = agreement({"a": 3, "b": 2, "c": 1, "d": 0}, real)
+    assert same["spearman"] == pytest.approx(1.0) and same["kendall"] == pytest.approx(1.0)
+    assert same["top1"] == 1 and same["top3"] == 1
+    rev = agreement({"a": 0, "b": 1, "c": 2, "d": 3}, real)
+    assert rev["spearman"] == pytest.approx(-1.0) and rev["top1"] == 0 and rev["top3"] == 0
+    assert agreement({"x": 1.0}, real)["n"] == 0
+
+
+def test_prior_mix_and_weight_by_leave_one_series_out():
+    np.testing.assert_allclose(mix(np.array([1.0, 0.0]), np.array([0.0, np.nan]), 0.25), [0.75, 0.0])
+    pts = {"s1": {"a": 1.0, "b": 0.0}, "s2": {"a": 0.0, "b": 1.0}}
+    np.testing.assert_allclose(prior_points(pts, ["a", "b", "c"], exclude=["s2"]), [1.0, 0.0, np.nan])
+    dets = ["a", "b", "c", "d"]
+    real = {s: dict(zip(dets, [4.0, 3.0, 2.0, 1.0])) for s in ("s1", "s2", "s3")}
+    wrong = {s: dict(zip(dets, [1.0, 2.0, 3.0, 4.0])) for s in real}          # synthetic reversed
+    w, table = choose_weight(wrong, real, real)
+    assert w == 0.6                       # the smallest weight at which the (right) prior wins: ties -> smaller
+    assert table["0.6"]["median_spearman"] == pytest.approx(1.0) and table["0.4"]["median_spearman"] < 0
+    w0, _ = choose_weight(real, real, wrong)                                 # prior reversed
+    assert w0 == 0.0
+
+
+def _rows(winner_by_cell: list[str], dets=("a", "b", "c")) -> pd.DataFrame:
+    rows = []
+    for i, win in enumerate(winner_by_cell):
+        kind = ["spike", "level_shift", "contextual", "pattern"][i % 4]
+        fam = {"spike": "point", "level_shift": "collective", "contextual": "contextual", "pattern": "shape"}[kind]
+        for d in dets:
+            v = 0.9 if d == win else (0.5 if d != "c" else 0.1)
+            rows.append({"cell": f"c{i}", "kind": kind, "family": fam, "level": 1.0 + i % 2, "seed": 0,
+                         "cluster": f"{kind}@{1 + i % 2}", "detector": d, "vus_pr": v, "range_f1": v, "error": None})
+    return pd.DataFrame(rows)
+
+
+def test_summarize_recommends_and_reports_trust():
+    rows = _rows(["a"] * 16)
+    flat = _rows(["x"] * 2)
+    flat[["vus_pr", "range_f1"]] = 0.3            # a cell where nothing separates the detectors
+    flat["cell"] = flat["cell"] + "flat"
+    sel = summarize(pd.concat([rows, flat]), ["a", "b", "c"], ["vus_pr", "range_f1"], n_boot=30)
+    assert sel.best == "a" and sel.ranking["p_best"].iloc[0] == pytest.approx(1.0)
+    assert sel.trust["label"] == "high" and sel.trust["uninformative"] == 4
+    assert set(sel.families["family"]) == {"point", "collective", "contextual", "shape"}
+    assert sel.families["weight_share"].to_numpy() == pytest.approx([0.25] * 4)
+    assert sel.strengths["a"] and not sel.strengths["c"]
+    assert "recommendation: a" in sel.recommendation_line() and "trust: high" in sel.trust_line()
+
+
+def test_summarize_with_prior_and_low_trust():
+    rows = _rows(["a", "b"] * 8)
+    prior = Prior({"s": {"a": 0.0, "b": 1.0, "c": 0.5}}, weight=0.5)
+    sel = summarize(rows, ["a", "b", "c"], ["vus_pr"], n_boot=30, prior=prior, trim=0.0)
+    assert sel.prior["used"] and sel.prior["weight"] == 0.5
+    assert sel.best == "b"                          # the prior breaks the synthetic tie
+    assert sel.ranking.set_index("detector").loc["a", "points_synthetic"] == pytest.approx(
+        sel.ranking.set_index("detector").loc["b", "points_synthetic"])
+    off = summarize(rows, ["a", "b", "c"], ["vus_pr"], n_boot=0, prior=prior, prior_weight=0.0)
+    assert not off.prior["used"] and off.ranking["p_best"].isna().all()
+    assert sel.trust["kendalls_w"] == pytest.approx(0.75)      # a and b swap places, c always last
+
+
+def test_select_settings_errors():
+    assert check_select({}).levels is None
+    for bad, msg in [({"levels": [0]}, "select.levels"), ({"trim": 1}, "select.trim"), ({"nope": 1}, "unknown key"),
+                     ({"metrics": []}, "select.metrics"), ({"prior": "sometimes"}, "select.prior"),
+                     ({"metrics": ["vus_pr", "vus_pr"]}, "twice")]:
+        with pytest.raises(AnogenError, match=msg):
+            check_select(bad)

@@ -1,0 +1,94 @@
+"""The selection battery: local variability, the ladder, rescaling, cells, family weights; real series."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from anogen.selection.battery import FAMILIES, family_weights, ladder, local_scale, plan_battery, rescale
+from anogen.types import Event, Injected
+
+
+def test_local_scale_white_noise_and_smooth_signal():
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 2.0, size=(4000, 1))
+    assert local_scale(noise)[0] == pytest.approx(2.0, rel=0.08)
+    t = np.arange(4000, dtype=float)
+    smooth = np.sin(t / 50)[:, None] + 0.01 * rng.standard_normal((4000, 1))
+    assert local_scale(smooth)[0] < 0.05 * smooth.std()
+    const = np.ones((50, 2))
+    assert (local_scale(const) == 1.0).all()       # no spread anywhere: falls back to 1
+    # differences never cross a segment boundary: two offset segments of constant data
+    two = np.r_[np.zeros(100), 10 * np.ones(100)][:, None] + 0.1 * rng.standard_normal((200, 1))
+    assert local_scale(two, np.array([[0, 100], [100, 200]]))[0] < 0.2
+
+
+def test_ladder_spans_local_noise_to_gross():
+    lv = ladder(np.array([0.1, 0.1]), np.array([1.0, 1.0]), steps=4, gross=4.0)
+    assert lv[0] == 1.0 and lv[-1] == 40.0 and len(lv) == 4
+    assert all(a < b for a, b in zip(lv, lv[1:]))
+    assert ladder(np.array([1.0]), np.array([1.0]), steps=3, gross=4.0) == (1.0, 2.0, 4.0)
+
+
+def _injected() -> Injected:
+    clean = np.zeros((20, 2))
+    vals = clean.copy()
+    vals[3:6, 0] = [1.0, 2.0, 3.0]
+    vals[10, 1] = -5.0
+    events = (Event(3, 6, "trend", ("a",), "inject"), Event(10, 11, "spike", ("b",), "inject"))
+    labels = np.zeros(20, bool)
+    labels[3:6] = labels[10] = True
+    return Injected(vals, labels, events, ("a", "b"), np.arange(20), clean, np.where(labels, "x", "").astype(object))
+
+
+def test_rescale_sets_each_events_rms_and_keeps_its_shape():
+    inj = _injected()
+    out = rescale(inj, np.array([2.0, 0.5]))
+    dev = out.values - out.clean
+    assert np.sqrt(np.mean(dev[3:6, 0] ** 2)) == pytest.approx(2.0)
+    assert dev[10, 1] == pytest.approx(-0.5)
+    np.testing.assert_allclose(dev[3:6, 0] / dev[5, 0], [1 / 3, 2 / 3, 1])   # shape kept
+    assert (dev[~inj.labels] == 0).all() and (out.labels == inj.labels).all()
+    assert out.events[0].params["rescaled"]["a"] == pytest.approx(2.0 / np.sqrt(14 / 3))
+
+
+def test_plan_battery_lengths_families_and_noise():
+    cells = plan_battery(["spike", "level_shift", "contextual", "pattern"], 400, (1.0, 5.0), (0, 1),
+                         min_lengths={"spike": 1, "level_shift": 1, "contextual": 2, "pattern": 2})
+    assert len(cells) == 6 * 2 * 2
+    fams = {c.kind: c.family for c in cells}
+    assert fams["spike"] == "point" and fams["noise_waves"] == "collective" and fams["pattern"] == "shape"
+    ls = next(c for c in cells if c.kind == "level_shift").node
+    assert ls["min_length"] >= 16 and ls["max_length"] >= 40        # long events for collective kinds
+    assert next(c for c in cells if c.kind == "noise_points").node["_target_"].endswith("Noise")
+    assert len({c.name for c in cells}) == len(cells)
+    assert plan_battery(["spike"], 100, (1.0,), (0,), noise=False, declared={"spike": "custom"})[0].family == "custom"
+
+
+def test_family_weights_equal_per_family():
+    w = family_weights(["point"] * 6 + ["shape"] * 2 + ["collective"])
+    assert w[:6].sum() == pytest.approx(1.0) and w[6:8].sum() == pytest.approx(1.0) and w[8] == 1.0
+    assert (family_weights(["a", "b"], balance=False) == 1).all()
+    assert set(FAMILIES) == {"point", "collective", "contextual", "shape"}
+
+
+def test_shipped_labelled_series_match_their_provenance():
+    import hashlib
+
+    from anogen.data import real
+
+    assert len(real.names()) >= 3 and len(real.names(real_only=True)) >= 2
+    for name in real.names():
+        meta = real.provenance(name)
+        path = real.DIR / meta["file"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == meta["csv_sha256"]
+        assert path.stat().st_size < 300_000
+        s = real.load(name)
+        assert s.train.shape[0] == meta["train_rows"] and not s.labels[: s.train_rows].any()
+        assert int(s.test_labels.sum()) == meta["anomalous_rows"]
+        for key in ("package", "version", "wheel_sha256", "paths_in_wheel", "package_licence", "data_licence",
+                    "labels", "source"):
+            assert meta[key]
+    assert json.loads((real.DIR / "provenance.json").read_text())["gutentag_ecg_diff_count_3"]["real"] is False
