@@ -153,14 +153,16 @@ KINDS_DOC = {"timeseries": [{
         {"length": 10, "kinds": [{"kind": "variance", "variance": 0.001}]},   # lowers the noise: not mapped
         {"length": 10, "kinds": [{"kind": "sparkle"}]},                        # not a GutenTAG kind
         {"length": 10, "channel": 5, "kinds": [{"kind": "mean", "offset": 1}]},  # no such channel
+        {"length": 1, "kinds": [{"kind": "platform", "value": 1}]},             # a 1-row flat line
     ]}, {"name": "formula", "length": 100, "base-oscillations": [{"kind": "formula", "formula": {"base": 0}}],
          "anomalies": []}]}
 
 
 def test_every_gutentag_kind_maps_and_moves_its_statistic():
     (s,) = read_gutentag(KINDS_DOC)
-    assert len(s.skipped) == 4 and "formula" in s.skipped[0] and "lowers the noise" in s.skipped[1]
+    assert len(s.skipped) == 5 and "formula" in s.skipped[0] and "lowers the noise" in s.skipped[1]
     assert "'sparkle' is not one of GutenTAG's" in s.skipped[2] and "channel 5 does not exist" in s.skipped[3]
+    assert "anomalies[13]: sampler.min_length must be >= 2" in s.skipped[4]
     assert any("trend" in m for m in s.approximated) and any("pattern" in m for m in s.approximated)
     files, t = generate(s)
     ev = {e.start: e for e in t.events}

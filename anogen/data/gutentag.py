@@ -316,9 +316,21 @@ def _anomaly(an: Mapping[str, Any], where: str, fold: Fold, specs: list[dict], s
     label = kind["_target_"].split(".")[-2]  # one module per kind: the kind's name (combine: its parts')
     position: Any = [int(an["exact-position"])] if an.get("exact-position") is not None \
         else str(an.get("position", "middle"))
-    return {"_target_": "anogen.samplers.inject.Inject", "count": 1, "kinds": [label], "min_length": L,
+    node = {"_target_": "anogen.samplers.inject.Inject", "count": 1, "kinds": [label], "min_length": L,
             "max_length": L, "columns": [f"x{ch}"], "position": position,
             "creeping": int(an.get("creeping-length", 0) or 0), "catalog": {label: kind}}
+    try:  # checked now, so that a bad anomaly is reported rather than failing the whole series later
+        _build_inject(node)
+    except AnogenError as e:
+        series.skipped.append(f"{where}: {e}")
+        return None
+    return node
+
+
+def _build_inject(node: Mapping[str, Any]) -> Any:
+    from anogen.config import build
+
+    return build(dict(node), "sampler")
 
 
 @dataclass(frozen=True)
