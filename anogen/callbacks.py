@@ -6,9 +6,11 @@ removes only folders this process created).
 
 :class:`ThreadLimits` keeps parallel sweep jobs from oversubscribing the cores: before a multirun
 with a parallel launcher (joblib with ``n_jobs != 1``, submitit local), it gives each job
-``cores // parallel_jobs`` threads for XLA and the BLAS libraries, through environment variables
-that the worker processes inherit (JAX reads them at import, so they must be set before the workers
-start: a Hydra callback in the parent process is the place). Variables the user already set win.
+``cores // parallel_jobs`` threads for XLA and the BLAS/OpenMP libraries, through environment
+variables that the worker processes inherit (they are read when the libraries load, so they must be
+set before the workers start: a Hydra callback in the parent process is the place). Variables the
+user already set win. XLA:CPU sizes its thread pool from ``PJRT_NPROC`` (XLA has no flag for it);
+OpenBLAS, MKL, OpenMP (scikit-learn, faiss, PyTorch) and Apple Accelerate from their own variables.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from hydra.experimental.callback import Callback
 
 log = logging.getLogger("anogen")
 
-__all__ = ["ThreadLimits", "thread_env", "OutputDirs", "created_dirs", "recorded_sweeps", "recorded_dirs",
-           "forget_dirs"]
+__all__ = ["ThreadLimits", "thread_env", "usable_cores", "parallel_jobs", "OutputDirs", "created_dirs",
+           "recorded_sweeps", "recorded_dirs", "forget_dirs"]
 
 #: folder -> the folders made for it by this process (the folder first, then its new parents)
 _NEW_DIRS: dict[Path, list[Path]] = {}
@@ -80,13 +82,30 @@ class OutputDirs(Callback):
 
 
 def thread_env(threads: int) -> dict[str, str]:
-    """Environment variables limiting XLA:CPU and BLAS to ``threads`` threads."""
+    """Environment variables limiting XLA:CPU, BLAS and OpenMP to ``threads`` threads each."""
     t = str(max(1, int(threads)))
-    return {
-        "XLA_FLAGS": f"--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={t}",
-        "OMP_NUM_THREADS": t, "OPENBLAS_NUM_THREADS": t, "MKL_NUM_THREADS": t,
-        "TF_NUM_INTRAOP_THREADS": t,
-    }
+    names = ("PJRT_NPROC", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+             "NUMEXPR_NUM_THREADS")
+    return {name: t for name in names}
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS tells it, else all)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def parallel_jobs(launcher: Any, cores: int) -> int:
+    """Jobs a launcher runs at once (1 for a sequential or unknown launcher)."""
+    target = str(launcher.get("_target_", "")).lower()
+    if "joblib" in target:
+        n_jobs = int(launcher.get("n_jobs", -1) or -1)
+        return max(1, cores + 1 + n_jobs if n_jobs < 0 else n_jobs)  # joblib: -1 = all, -2 = all but one
+    if "submitit" in target and "local" in target:
+        return max(1, min(int(launcher.get("array_parallelism", cores) or cores), cores))
+    return 1
 
 
 class ThreadLimits(Callback):
@@ -98,17 +117,8 @@ class ThreadLimits(Callback):
     def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
         if not self.enabled:
             return
-        launcher = config.hydra.launcher
-        target = str(launcher.get("_target_", ""))
-        cores = os.cpu_count() or 1
-        if "joblib" in target.lower():
-            n_jobs = int(launcher.get("n_jobs", -1) or -1)
-            parallel = cores if n_jobs < 0 else n_jobs
-        elif "submitit" in target.lower() and "Local" in target:
-            parallel = int(launcher.get("array_parallelism", cores) or cores) if "array_parallelism" in launcher else cores
-            parallel = min(parallel, cores)
-        else:
-            return
+        cores = usable_cores()
+        parallel = parallel_jobs(config.hydra.launcher, cores)
         if parallel <= 1:
             return
         threads = max(1, cores // parallel)
