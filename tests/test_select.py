@@ -136,3 +136,15 @@ def test_api_evaluate_detectors_and_select_with_labels():
         anogen.evaluate_detectors(train, test, y[:10], detectors=["zscore", "knn"])
     with pytest.raises(AnogenError, match="labels: give the labelled test data"):
         anogen.select(train, labels=y)
+
+
+@pytest.mark.slow
+def test_learned_generator_joins_only_with_an_ok_verdict(tmp_path):
+    from anogen.jobs.run import run
+
+    cfg = compose(TINY + ["+experiment=select", "model=vae", "select.learned=[vae_tail]", "model.seq_len=8"] + SMALL)
+    res = run(cfg, run_dir=None)
+    learned_rows = res.rows[res.rows["kind"] == "learned:vae_tail"]
+    reasons = [v for k, v in res.errors.items() if k.endswith("learned:vae_tail")]
+    assert len(learned_rows) > 0 or (reasons and reasons[0].startswith("quality verdict "))
+    assert not (len(learned_rows) > 0 and reasons)

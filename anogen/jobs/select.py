@@ -15,6 +15,7 @@ import logging
 import time
 import zlib
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -30,7 +31,7 @@ from anogen.types import AnogenError, Event, Fold, Injected, RunResult
 log = logging.getLogger("anogen")
 
 __all__ = ["run_selection", "battery_rows", "battery_split", "labelled_case", "run_select_job", "name_seed",
-           "real_comparison"]
+           "real_comparison", "learned_nodes"]
 
 
 def name_seed(name: str) -> int:
@@ -82,12 +83,51 @@ def _catalog(settings: SelectSettings) -> tuple[list[str], dict[str, int], dict[
     return kinds, min_len, declared
 
 
-def _make_case(cell: Cell, fold: Fold, scaler: Any, local: np.ndarray, seed: int, min_gap: int) -> Case:
+def _sampler_node(name: str) -> dict:
+    """A packaged sampler option (``conf/sampler/{name}.yaml``) as a plain node."""
+    from omegaconf import OmegaConf
+
+    path = Path(__file__).resolve().parents[1] / "conf" / "sampler" / f"{name}.yaml"
+    if not path.is_file():
+        valid = sorted(p.stem for p in path.parent.glob("*.yaml"))
+        raise AnogenError(f"select.learned: unknown sampler {name!r}; valid: {valid}")
+    node = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
+    return {k: v for k, v in node.items() if k != "defaults"}
+
+
+def learned_nodes(fold: Fold, names: Sequence[str], model: tuple[Any, Any], seed: int,
+                  min_gap: int) -> tuple[dict[str, dict], dict[str, str]]:
+    """The learned samplers whose generator report's verdict is ``ok`` on this fold (the others
+    are reported with their verdict and reasons, :mod:`anogen.samplers.report`)."""
+    from anogen.config import build
+    from anogen.samplers import SampleContext, generate_fold
+    from anogen.samplers.report import generator_report
+
+    ok, skipped = {}, {}
+    for name in names:
+        node = _sampler_node(name)
+        sampler = build(node, f"select.learned.{name}")
+        s = stage_seed(seed, fold.number, name_seed(f"learned:{name}"))
+        ctx = SampleContext.from_fold(fold, model=model[0], scaler=model[1], seed=s)
+        inj = generate_fold(sampler, ctx, np.random.default_rng(s + 1), min_gap=min_gap)
+        rep = generator_report(ctx, inj, seed).get(getattr(sampler, "name", name))
+        if rep is not None and rep.verdict == "ok":
+            ok[name] = node
+        else:
+            why = f"quality verdict {rep.verdict}: {'; '.join(rep.reasons)}" if rep else "no generator report"
+            skipped[f"fold{fold.number}/learned:{name}"] = why
+    return ok, skipped
+
+
+def _make_case(cell: Cell, fold: Fold, scaler: Any, local: np.ndarray, seed: int, min_gap: int,
+               model: tuple[Any, Any] = (None, None)) -> Case:
     from anogen.config import build
     from anogen.jobs.run import inject_fold
 
     s = stage_seed(seed, fold.number, name_seed(cell.kind), cell.seed)
-    inj, _ = inject_fold(build(dict(cell.node), f"select.battery.{cell.kind}"), fold, None, None, s, s + 1, min_gap)
+    gen = model if cell.family == "learned" else (None, None)
+    inj, _ = inject_fold(build(dict(cell.node), f"select.battery.{cell.kind}"), fold, gen[0], gen[1], s, s + 1,
+                         min_gap)
     inj = rescale(inj, cell.level * local)
     tags = {"fold": fold.number, "cell": f"fold{fold.number}/{cell.name}", "kind": cell.kind,
             "family": cell.family, "level": cell.level, "seed": cell.seed,
@@ -106,7 +146,8 @@ def _rows(runs: Sequence[DetectorRun], metrics: Sequence[str]) -> pd.DataFrame:
 
 def battery_rows(fold: Fold, detectors: Mapping[str, Any], metrics: Mapping[str, Any], threshold: Any,
                  settings: SelectSettings, *, scaling: str = "standard", min_gap: int = 1, seed: int = 0,
-                 labels: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, str]]:
+                 labels: np.ndarray | None = None, get_model: Callable[[Fold], tuple[Any, Any]] | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, str]]:
     """One fold: fit once, score every battery cell (and the labelled test part when ``labels``).
 
     Returns:
@@ -121,12 +162,16 @@ def battery_rows(fold: Fold, detectors: Mapping[str, Any], metrics: Mapping[str,
     local = local_scale(bfold.train, bfold.train_segments)
     levels = settings.levels or ladder(local, bfold.train.std(axis=0), settings.steps, settings.gross)
     kinds, min_len, declared = _catalog(settings)
+    if settings.learned and get_model is None:
+        raise AnogenError("select.learned needs a generative model: add model=vae (windows) or model=vae_mlp (rows)")
+    model = get_model(bfold) if settings.learned else (None, None)
+    learned, skipped = learned_nodes(bfold, settings.learned, model, seed, min_gap)
     cells = plan_battery(kinds, bfold.test.shape[0], levels, settings.seeds, noise=settings.noise,
-                         min_lengths=min_len, declared=declared)
-    cases, skipped = [], {}
+                         min_lengths=min_len, declared=declared, learned=learned)
+    cases = []
     for cell in cells:
         try:
-            cases.append(_make_case(cell, bfold, scaler, local, seed, min_gap))
+            cases.append(_make_case(cell, bfold, scaler, local, seed, min_gap, model))
         except AnogenError as e:
             skipped[f"fold{fold.number}/{cell.name}"] = str(e)
     if not cases:
@@ -168,7 +213,8 @@ def real_comparison(sel: Selection, real_rows: pd.DataFrame, metrics: Sequence[s
 
 def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: Mapping[str, Any], threshold: Any,
                   settings: SelectSettings, *, scaling: str = "standard", min_gap: int = 1, seed: int = 0,
-                  labels_for: Callable[[Fold], np.ndarray] | None = None, prior: Any = "default") -> Selection:
+                  labels_for: Callable[[Fold], np.ndarray] | None = None, prior: Any = "default",
+                  get_model: Callable[[Fold], tuple[Any, Any]] | None = None) -> Selection:
     """The whole selection on clean folds (objects in, a :class:`Selection` out, no files).
 
     Args:
@@ -181,6 +227,8 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
         labels_for: ``fold -> (n_test,)`` real labels of its test part, to compare with.
         prior: ``"default"`` (the shipped prior, per ``settings.prior``) or a
             :class:`~anogen.selection.prior.Prior` / ``None``.
+        get_model: ``fold -> (model, scaler)`` for ``settings.learned`` (learned generators join
+            the battery only when their generator report's verdict is ``ok``).
     """
     from anogen.selection.prior import load_prior
 
@@ -190,7 +238,7 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
                           "metric group (e.g. metrics=[vus,range])")
     mets = {m: metrics[m] for m in settings.metrics}
     parts = [battery_rows(f, detectors, mets, threshold, settings, scaling=scaling, min_gap=min_gap, seed=seed,
-                          labels=labels_for(f) if labels_for else None) for f in folds]
+                          labels=labels_for(f) if labels_for else None, get_model=get_model) for f in folds]
     rows = pd.concat([p[0] for p in parts], ignore_index=True)
     skipped = {k: v for p in parts for k, v in p[2].items()}
     pr = (load_prior() if prior == "default" else prior) if settings.prior != "off" else None
@@ -208,10 +256,13 @@ def run_select_job(job: Any, folds: Sequence[Fold], out: Any, overrides: list[st
     from anogen.jobs.writers import write_config
     from anogen.selection.report import selection_json, write_selection
 
+    from anogen.jobs.run import train_generator
+
     labels_for = job.source.labels_for if getattr(job.source, "labels", None) else None
+    get_model = (lambda fold: train_generator(job, fold)[:2]) if job.model_cfg is not None else None
     sel = run_selection(folds, job.detectors, job.metrics, job.threshold, job.select,
                         scaling=getattr(job.source, "scaling", "standard"), min_gap=job.min_gap, seed=job.seed,
-                        labels_for=labels_for)
+                        labels_for=labels_for, get_model=get_model)
     if not sel.ranking["points"].notna().any() or sel.rows["error"].notna().all():
         raise AnogenError("every detector failed: " + "; ".join(sorted(set(sel.rows["error"].dropna()))[:3]))
     seconds = time.perf_counter() - t0
