@@ -1,4 +1,4 @@
-"""Helpers for the benchmark scripts: run a command, measure wall time and peak memory (RSS)."""
+"""Helpers for the benchmark scripts: run a command, measure wall time, CPU time and peak memory (RSS)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,28 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import NamedTuple
 
 
-def run_measured(args: list[str], env: dict | None = None, cwd: str | None = None) -> tuple[float, float, str]:
-    """Run ``python ARGS`` in a fresh process.
+class Measured(NamedTuple):
+    """What one run cost.
 
-    Returns:
-        (wall seconds, peak RSS of that process in MiB (from ``wait4``), last 2000 chars of stderr).
+    Attributes:
+        wall: wall-clock seconds.
+        peak: peak RSS of the process in MiB (from ``wait4``).
+        tail: the last 2000 characters of its stderr.
+        cpu: CPU seconds (user + system) of the process and all its threads and waited-for children:
+            unlike wall time, hardly changed by other load on the machine.
     """
+
+    wall: float
+    peak: float
+    tail: str
+    cpu: float
+
+
+def run_measured(args: list[str], env: dict | None = None, cwd: str | None = None) -> Measured:
+    """Run ``python ARGS`` in a fresh process and measure it (see :class:`Measured`)."""
     e = {**os.environ, "WANDB_MODE": os.environ.get("WANDB_MODE", "disabled"), **(env or {})}
     with tempfile.TemporaryFile(mode="w+") as err:
         t = time.perf_counter()
@@ -26,4 +40,9 @@ def run_measured(args: list[str], env: dict | None = None, cwd: str | None = Non
         tail = err.read()[-2000:]
     if p.returncode != 0:
         raise RuntimeError(f"python {' '.join(args)} failed ({p.returncode}): {tail}")
-    return wall, ru.ru_maxrss / 1024.0, tail
+    return Measured(wall, ru.ru_maxrss / 1024.0, tail, ru.ru_utime + ru.ru_stime)
+
+
+def load() -> str:
+    """``load average 1.23 on 2 cores``: how busy the machine is (figures under load are slower)."""
+    return f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _runner import run_measured  # noqa: E402
+from _runner import load, run_measured  # noqa: E402
 
 
 def main() -> None:
@@ -25,14 +25,14 @@ def main() -> None:
     root = Path(__file__).resolve().parents[1]
     common = ["-m", "anogen", "+experiment=benchmark", "plots=false", "logger=[local]"]
     with tempfile.TemporaryDirectory() as tmp:
-        wall, peak, _ = run_measured([*common, f"hydra.run.dir={tmp}/occ"], cwd=str(root))
+        m = run_measured([*common, f"hydra.run.dir={tmp}/occ"], cwd=str(root))
         print(f"benchmark experiment, embedded Occupancy (509 rows, 2 folds x 3 seeds x 3 samplers x 7 detectors): "
-              f"{wall:.1f} s, peak RSS {peak:.0f} MiB")
-        wall, peak, _ = run_measured([*common, "data=synthetic", f"data.n={a.rows}", "data.d=4", "data.dates=[]", "data.columns=[]",
+              f"{m.wall:.1f} s wall, {m.cpu:.1f} s CPU, peak RSS {m.peak:.0f} MiB")
+        m = run_measured([*common, "data=synthetic", f"data.n={a.rows}", "data.d=4", "data.dates=[]", "data.columns=[]",
                                       "benchmark.seeds=[0]", "benchmark.samplers.typed.count=50",
                                       f"hydra.run.dir={tmp}/syn"], cwd=str(root))
         print(f"benchmark experiment, synthetic {a.rows:,} rows x 4 (1 fold x 1 seed x 3 samplers x 7 detectors): "
-              f"{wall:.1f} s, peak RSS {peak:.0f} MiB")
+              f"{m.wall:.1f} s wall, {m.cpu:.1f} s CPU, peak RSS {m.peak:.0f} MiB")
     import numpy as np
 
     from anogen.detectors.windows import aggregate_window_scores, window_features
@@ -49,7 +49,7 @@ def main() -> None:
         print(f"window features 1e6 x 4, window {w}: {t1:.2f} s ({f.nbytes / 2**20:.0f} MiB); "
               f"per-step aggregation {t2 * 1e3:.0f} ms")
         del f
-    print(f"({os.cpu_count()} cores)")
+    print(f"({load()}; old vs new scoring side by side: scripts/bench_scoring.py)")
 
 
 if __name__ == "__main__":

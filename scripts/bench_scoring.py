@@ -45,11 +45,13 @@ def run_mode(mode: str, rows: int, extra: list[str]) -> dict:
     import anogen.jobs.benchmark as bench
     from anogen.jobs.spec import build_job
 
-    if mode == "old":  # the comparison path: whole cases, every train row scored
+    old = []
+    if mode == "old":  # the comparison path: whole cases, every train row scored, exact neighbours
         bench.score_cases = functools.partial(bench.score_cases, incremental=False)
         bench.fit_detectors = functools.partial(bench.fit_detectors, train_scores=None)
+        old = ["detectors.knn.estimator.index=exact", "detectors.lof.estimator.index=exact"]
     with initialize_config_dir(config_dir=str(ROOT / "anogen" / "conf"), version_base="1.3"):
-        cfg = compose("config", overrides=[*OVERRIDES, f"data.n={rows}", *extra])
+        cfg = compose("config", overrides=[*OVERRIDES, f"data.n={rows}", *old, *extra])
     job = build_job(cfg)
     folds = job.source.folds(job.source.load())
     t, c = time.perf_counter(), time.process_time()

@@ -27,13 +27,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for label, extra in (("cache", ["cache.enabled=true"]), ("no cache", ["cache.enabled=false"])):
             sweep = Path(tmp) / label.replace(" ", "_")
-            wall, peak, _ = run_measured([*ARGS, *extra, f"hydra.sweep.dir={sweep}"], cwd=str(root),
+            wall, peak, _, cpu = run_measured([*ARGS, *extra, f"hydra.sweep.dir={sweep}"], cwd=str(root),
                                          env={"ANOGEN_CACHE_DIR": f"{tmp}/cache"})
             jobs = [json.loads(p.read_text()) for p in sweep.rglob("metrics.json")]
             own = sum(j.get("seconds", 0.0) for j in jobs)
             trained = sum(1 for j in jobs for c in j.get("model_cached", []) if not c)
             res[label] = (wall, own, len(jobs), trained, peak)
-            print(f"{label:>8}: {len(jobs)} jobs, {trained} trainings, {wall:.1f} s wall, jobs' own {own:.1f} s, "
+            print(f"{label:>8}: {len(jobs)} jobs, {trained} trainings, {wall:.1f} s wall, {cpu:.1f} s CPU, "
+                  f"jobs' own {own:.1f} s, "
                   f"overhead {(wall - own) / max(1, len(jobs)):.2f} s/job, peak RSS {peak:.0f} MiB")
     print(f"cache speed-up: {res['no cache'][0] / res['cache'][0]:.2f}x  ({os.cpu_count()} cores)")
 

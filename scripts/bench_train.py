@@ -6,7 +6,10 @@ decoder Dense32 relu repeated over L -> LSTM32 -> LSTM64 -> Dense(d); loss 100*L
 trainer's own compiled epoch (``lax.scan`` over the batches; optionally also the one-call-per-step
 variant); PyTorch runs a plain eager loop (shuffle, gather the windows, forward, backward, step).
 Rounds alternate between the frameworks so that background load hits both alike; the table gives
-the median and the best round, and the speed-up ratios JAX / PyTorch.
+the median and the best round in steps per wall second and steps per CPU second (user + system time
+of the process, all threads: the figure that a loaded machine does not distort), and the speed-up
+ratios JAX / PyTorch of both. PyTorch runs with passive OpenMP waiting (``OMP_WAIT_POLICY=PASSIVE``,
+so its idle threads do not spin and burn CPU seconds) and its thread count is printed.
 
 Usage::
 
@@ -27,6 +30,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -176,16 +180,41 @@ class TorchBench:
 # --------------------------------------------------------------------------------------------
 
 
-def timed_epochs(bench, min_seconds: float) -> float:
-    """Run whole epochs for at least ``min_seconds``; return steps per second."""
-    t = time.perf_counter()
+def timed_epochs(bench, min_seconds: float) -> tuple[float, float]:
+    """Run whole epochs for at least ``min_seconds``; return (steps per wall second, per CPU second)."""
+    t, c = time.perf_counter(), time.process_time()
     steps = 0
     while True:
         bench.run_epoch()
         steps += bench.steps_per_epoch
         dt = time.perf_counter() - t
         if dt >= min_seconds:
-            return steps / dt
+            return steps / dt, steps / max(time.process_time() - c, 1e-9)
+
+
+def _summary(rounds: list[tuple[float, float]]) -> dict:
+    wall = [r[0] for r in rounds]
+    cpu = [r[1] for r in rounds]
+    return {"median_steps_s": statistics.median(wall), "best_steps_s": max(wall),
+            "median_steps_cpu_s": statistics.median(cpu), "best_steps_cpu_s": max(cpu), "rounds": rounds}
+
+
+def _print_batch(bs: int, steps: int, args: Any, row: dict) -> None:
+    """The table of one batch size and the JAX / PyTorch ratios (added to ``row``)."""
+    print(f"\nbatch {bs}  ({steps} steps/epoch, L={args.seq_len}, d={args.features})")
+    print(f"  {'variant':10s} {'steps/s':>9s} {'best':>7s} {'steps/CPU-s':>12s} {'best':>7s} {'ms/step':>8s} "
+          f"{'compile s':>10s}")
+    for name, r in row.items():
+        comp = f"{r['compile_s']:.2f}" if "compile_s" in r else "-"
+        print(f"  {name:10s} {r['median_steps_s']:9.1f} {r['best_steps_s']:7.1f} {r['median_steps_cpu_s']:12.1f} "
+              f"{r['best_steps_cpu_s']:7.1f} {1e3 / r['median_steps_s']:8.2f} {comp:>10s}")
+    if "torch" not in row:
+        return
+    for name in [n for n in row if n != "torch"]:
+        for key, label in (("median_steps_s", "wall"), ("median_steps_cpu_s", "CPU")):
+            row[name][f"ratio_{label.lower()}"] = row[name][key] / row["torch"][key]
+        print(f"  ratio {name}/torch: {row[name]['ratio_wall']:.2f}x per wall second (median), "
+              f"{row[name]['ratio_cpu']:.2f}x per CPU second (median)")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -205,6 +234,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     unroll = int(args.unroll)
 
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when torch loads its OpenMP runtime
     import jax
 
     torch = None
@@ -223,6 +253,7 @@ def main(argv: list[str] | None = None) -> dict:
         "backend": jax.default_backend(),
         "torch": None if torch is None else torch.__version__,
         "torch_threads": None if torch is None else torch.get_num_threads(),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         "rows": args.rows,
         "features": args.features,
         "seq_len": args.seq_len,
@@ -240,34 +271,15 @@ def main(argv: list[str] | None = None) -> dict:
         if torch is not None:
             variants["torch"] = TorchBench(data, args.seq_len, args.latent, bs)
             variants["torch"].run_epoch()  # warm-up
-        rates: dict[str, list[float]] = {name: [] for name in variants}
+        rates: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
         for _ in range(args.rounds):
             for name, b in variants.items():
                 rates[name].append(timed_epochs(b, args.seconds))
-        row = {
-            name: {"median_steps_s": statistics.median(r), "best_steps_s": max(r), "rounds": r}
-            for name, r in rates.items()
-        }
+        row = {name: _summary(r) for name, r in rates.items()}
         for name, c in compile_s.items():
             row[name]["compile_s"] = c
         steps = next(iter(variants.values())).steps_per_epoch
-        print(f"\nbatch {bs}  ({steps} steps/epoch, L={args.seq_len}, d={args.features})")
-        print(f"  {'variant':10s} {'median steps/s':>15s} {'best steps/s':>13s} {'ms/step':>8s} {'compile s':>10s}")
-        for name, r in row.items():
-            comp = f"{r['compile_s']:.2f}" if "compile_s" in r else "-"
-            print(
-                f"  {name:10s} {r['median_steps_s']:15.1f} {r['best_steps_s']:13.1f} "
-                f"{1e3 / r['median_steps_s']:8.2f} {comp:>10s}"
-            )
-        if "torch" in row:
-            for name in variants:
-                if name == "torch":
-                    continue
-                med = row[name]["median_steps_s"] / row["torch"]["median_steps_s"]
-                best = row[name]["best_steps_s"] / row["torch"]["best_steps_s"]
-                row[name]["ratio_median"] = med
-                row[name]["ratio_best"] = best
-                print(f"  ratio {name}/torch: {med:.2f}x (median)  {best:.2f}x (best)")
+        _print_batch(bs, steps, args, row)
         results["batch"][str(bs)] = row
     results["info"]["loadavg_end"] = os.getloadavg()[0]
     print(
