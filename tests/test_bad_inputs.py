@@ -765,3 +765,12 @@ def test_latent_shortfall_blames_the_budget_when_no_filter_rejected():
     some = {"drawn": 8, "accepted": 2, "filters": {"bounds": {"in": 8, "kept": 2, "rate": 0.25},
                                                    "cluster": {"in": 2, "kept": 2, "rate": 1.0}}}
     assert "'bounds' rejected most" in s._shortfall(2, 50, some)
+
+
+@pytest.mark.parametrize("cfg, match", [(5, r"^cfg: must be a config mapping"), ({"seed": "${nope}"}, r"^seed: ")])
+def test_the_run_job_refuses_a_config_that_is_not_one(tmp_path, cfg, match):
+    from anogen.jobs.run import run
+
+    with pytest.raises(AnogenError, match=match):
+        run(cfg, run_dir=tmp_path / "r")
+    assert list(tmp_path.iterdir()) == []

@@ -167,7 +167,9 @@ def build_job(cfg: Any) -> Job:
     from omegaconf import DictConfig, OmegaConf
 
     if not isinstance(cfg, DictConfig):
-        cfg = OmegaConf.create(cfg)
+        if not isinstance(cfg, Mapping):
+            raise AnogenError(f"cfg: must be a config mapping (a composed DictConfig or a dict), got {type(cfg).__name__}")
+        cfg = OmegaConf.create(dict(cfg))
     resolved = _resolved(cfg)
     missing = sorted(OmegaConf.missing_keys(cfg))
     if missing:
