@@ -7,7 +7,8 @@ For each labelled series shipped in ``anogen/data/real`` (train part clean, test
    goes into a held-out tail of the clean train rows; detectors are fitted once on the rest);
    its ranking is compared with the **real ranking** (the same fitted detectors on the labelled
    test part; Borda over VUS-PR and range-F1), with the prior off and with the prior on.
-2. **fixed ranking** baseline: each detector's mean real Borda points on the *other* series.
+2. **fixed ranking** baseline: each detector's mean real Borda points on the *other* real series
+   (the prior voter's points: recordings only, never the GutenTAG control).
 3. **leaderboard** baseline: today's ``+experiment=benchmark`` (its three samplers, 3 seeds,
    plain mean over samplers of each metric, then the mean of the metrics), on the same clean rows.
 
@@ -99,21 +100,23 @@ def evaluate(results: dict[str, dict]) -> dict:
 
     names = list(results)
     real_pts = {n: results[n]["real_points"] for n in names}
+    pool = {n: p for n, p in real_pts.items() if results[n]["real"]}   # the prior: real recordings only
     syn = {n: results[n]["synthetic"] for n in names}
     rows = {}
     for n in names:
         dets = list(syn[n])
         others = [o for o in names if o != n]
-        fixed = dict(zip(dets, prior_points(real_pts, dets, exclude=[n])))
-        w, _ = choose_weight({o: syn[o] for o in others}, {o: real_pts[o] for o in others},
-                             {o: real_pts[o] for o in others}) if len(others) >= 2 else (0.5, {})
+        fixed = dict(zip(dets, prior_points(pool, dets, exclude=[n])))
+        inner = {o: p for o, p in pool.items() if o != n}
+        w, _ = choose_weight({o: syn[o] for o in others}, {o: real_pts[o] for o in others}, inner) \
+            if len(others) >= 2 else (0.0, {})
         with_prior = dict(zip(dets, mix(np.array([syn[n][d] for d in dets]), np.array([fixed[d] for d in dets]), w)))
         rows[n] = {"selection (prior off)": agreement(syn[n], real_pts[n]),
                    "selection (prior on)": {**agreement(with_prior, real_pts[n]), "weight": w},
                    "fixed ranking": agreement(fixed, real_pts[n]),
                    "leaderboard": agreement(results[n]["leaderboard"], real_pts[n])}
-    w_all, table = choose_weight(syn, real_pts, real_pts)
-    return {"per_series": rows, "weight_all": w_all, "loso_all": table}
+    w_all, table = choose_weight(syn, real_pts, pool)
+    return {"per_series": rows, "weight_all": w_all, "loso_all": table, "prior_series": list(pool)}
 
 
 def _median(rows: dict, method: str, key: str, only_real: bool, results: dict) -> float:
@@ -140,7 +143,7 @@ def markdown(ev: dict, results: dict) -> str:
 def write_prior(ev: dict, results: dict) -> Path:
     from anogen.selection.prior import PRIOR_PATH
 
-    prior = {"points": {n: r["real_points"] for n, r in results.items()}, "weight": ev["weight_all"],
+    prior = {"points": {n: results[n]["real_points"] for n in ev["prior_series"]}, "weight": ev["weight_all"],
              "metrics": list(METRICS), "detectors": DETECTORS, "loso": ev["loso_all"],
              "made_by": "scripts/selection_evidence.py"}
     PRIOR_PATH.write_text(json.dumps(_clean(prior), indent=1) + "\n")
@@ -162,7 +165,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--series", nargs="*", default=None)
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "selection_evidence.json")
     ap.add_argument("--no-prior-file", action="store_true", help="do not rewrite anogen/data/real/prior.json")
+    ap.add_argument("--from-json", type=Path, default=None, help="re-evaluate the results saved in this file")
     args = ap.parse_args(argv)
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        ev = evaluate(saved["results"])
+        print(markdown(ev, saved["results"]))
+        if not args.no_prior_file:
+            print("prior written to", write_prior(ev, saved["results"]))
+        return 0
     settings = check_select({"seeds": [0], "steps": 2, "bootstrap": 50} if args.quick else {})
     from threadpoolctl import threadpool_limits
 
