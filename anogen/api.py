@@ -285,7 +285,7 @@ def _label_lists(v: Any, name: str) -> list:
     return list(v) if first is not None and not isinstance(first, (str, bytes)) and np.ndim(first) == 1 else [v]
 
 
-def benchmark(data: Any, *, samplers: Sequence[str] | Mapping[str, Any] = ("noise", "inject"),
+def benchmark(data: Any, *, train: Any = None, samplers: Sequence[str] | Mapping[str, Any] = ("noise", "inject"),
               detectors: Sequence[str] | Mapping[str, Any] = ("zscore", "iforest", "pca", "random"),
               metrics: Sequence[str] = ("pointwise", "threshold_free"), threshold: str | Mapping = "percentile",
               seeds: Sequence[int] = (0,), key: str | None = None, columns: Sequence[str] | None = None,
@@ -297,6 +297,8 @@ def benchmark(data: Any, *, samplers: Sequence[str] | Mapping[str, Any] = ("nois
 
     Args:
         data: DataFrame or ``(n, d)`` array of normal data.
+        train: separate normal data the detectors are fitted on (as for :func:`generate`); ``data``
+            is then the test part the anomalies go into (``dates`` and ``test_fraction`` unused).
         samplers: packaged sampler names or ``{name: config dict | sampler object}``.
         detectors: packaged detector names or ``{name: config dict | detector object}`` (objects are
             cloned, never fitted in place).
@@ -328,7 +330,8 @@ def benchmark(data: Any, *, samplers: Sequence[str] | Mapping[str, Any] = ("nois
         raise AnogenError(f"tuning: must be a dict like {{'enabled': True, 'objective': 'f1'}}, got {tuning!r}")
     tuning = vars(Tuning(**check_params(Tuning, dict(tuning or {}), "tuning")))
     with _api_errors():
-        folds = _folds(_frame(data, key, columns), None, key, columns, dates, train_mode, test_fraction)
+        folds = _folds(_frame(data, key, columns), train, key, columns, dates, train_mode,
+                       None if train is not None else test_fraction)
     smp = _named("sampler", "samplers", samplers, ("plan", "fill"))
     dets = _named("detectors", "detectors", detectors, ("fit", "decision_function"))
     mets: dict[str, Any] = {}

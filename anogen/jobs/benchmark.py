@@ -30,6 +30,7 @@ class BenchmarkResult:
     rows: pd.DataFrame
     traces: dict[str, dict] = field(default_factory=dict)
     oracle: bool = False
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
 def split_fold(fold: Fold) -> tuple[Fold, Fold]:
@@ -42,20 +43,29 @@ def split_fold(fold: Fold) -> tuple[Fold, Fold]:
 
 
 def _cases(fold: Fold, samplers: Mapping[str, Any], seeds: Sequence[int], scaler: Any, model: Any, model_scaler: Any,
-           min_gap: int, tune: bool) -> list[Case]:
+           min_gap: int, tune: bool, skipped: dict[str, str] | None = None) -> list[Case]:
+    """One case per seed and sampler. A sampler's anomalies are seeded from its *name* (not its
+    position in the list); a sampler that cannot be placed on this fold is recorded in ``skipped``
+    (``{"fold{i}/{sampler}/seed{s}": message}``) and the others go on."""
     from anogen.jobs.run import inject_fold
+    from anogen.jobs.select import name_seed
 
     val_part, held_part = split_fold(fold) if tune else (None, fold)
     cases = []
     for seed in seeds:
-        for s_i, (s_name, sampler) in enumerate(samplers.items()):
+        for s_name, sampler in samplers.items():
             def make(part: Fold, stage: int) -> Case:
-                s = stage_seed(seed, fold.number, stage + s_i)
+                s = stage_seed(seed, fold.number, stage, name_seed(s_name))
                 inj, _ = inject_fold(sampler, part, model, model_scaler, s, s, min_gap)
                 return Case(f"{s_name}/seed{seed}", inj, scaler.transform(inj.values),
                             tags={"fold": fold.number, "seed": seed, "sampler": s_name})
-            held = make(held_part, 10)
-            cases.append(replace(held, validation=make(val_part, 100)) if tune else held)
+            try:
+                held = make(held_part, 10)
+                cases.append(replace(held, validation=make(val_part, 100)) if tune else held)
+            except AnogenError as e:
+                if skipped is None:
+                    raise
+                skipped[f"fold{fold.number}/{s_name}/seed{seed}"] = str(e)
     return cases
 
 
@@ -82,6 +92,7 @@ def run_benchmark(folds: Sequence[Fold], samplers: Mapping[str, Any], detectors:
     from anogen.data.scaling import Scaler
 
     tune = bool((tuning or {}).get("enabled", False))
+    skipped: dict[str, str] = {}
     runs: list[DetectorRun] = []
     traces: dict[str, dict] = {}
     for fold in folds:
@@ -91,7 +102,9 @@ def run_benchmark(folds: Sequence[Fold], samplers: Mapping[str, Any], detectors:
             if get_model is None:
                 raise AnogenError("a sampler needs a generative model: add model=vae or model=vae_mlp")
             model, model_scaler = get_model(fold)
-        cases = _cases(fold, samplers, seeds, scaler, model, model_scaler, min_gap, tune)
+        cases = _cases(fold, samplers, seeds, scaler, model, model_scaler, min_gap, tune, skipped)
+        if not cases:
+            continue
         fitted, errors, secs = fit_detectors(fresh_detectors(detectors), scaler.transform(fold.train),
                                              fold.train_segments)
         fold_runs = score_cases(fitted, cases, threshold, metrics, tuning=tuning if tune else None,
@@ -99,8 +112,12 @@ def run_benchmark(folds: Sequence[Fold], samplers: Mapping[str, Any], detectors:
         runs.extend(fold_runs)
         if keep_traces and fold.number == folds[0].number:
             _keep_traces(traces, cases, fold_runs, seeds[0])
+    if not runs:
+        raise AnogenError("benchmark: no sampler could be placed on any fold: " + "; ".join(
+            f"{k}: {v}" for k, v in list(skipped.items())[:3]))
     rows = pd.DataFrame([r.row() for r in runs])
-    return BenchmarkResult(rows, traces, oracle=bool(getattr(threshold, "oracle", False)) and not tune)
+    return BenchmarkResult(rows, traces, oracle=bool(getattr(threshold, "oracle", False)) and not tune,
+                           skipped=skipped)
 
 
 def _keep_traces(traces: dict, cases: list[Case], runs: list[DetectorRun], seed: int) -> None:
@@ -209,6 +226,7 @@ def run_benchmark_job(job: Any, folds: Sequence[Fold], out: Any, overrides: list
     lb = write_benchmark(out, res) if out.writes else leaderboard(res.rows)
     mean = _flat_mean(lb)
     errors = {f"fold{r.fold}/{r.sampler}/{r.detector}": r.error for r in res.rows.itertuples() if isinstance(r.error, str)}
+    errors.update(res.skipped)
     results = {"mean": mean, "status": "ok", "errors": errors, "seconds": time.perf_counter() - t0,
                "threshold_oracle": res.oracle, "objective": float("nan"), "overrides": overrides}
     out.write_json("metrics.json", results)
