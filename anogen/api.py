@@ -401,7 +401,7 @@ def _labelled_fold(train: Any, test: Any, labels: Any, key, columns) -> tuple[Fo
 
 
 def select(train: Any, test: Any = None, *, detectors: Sequence[str] | Mapping[str, Any] = SELECT_DETECTORS,
-           labels: Any = None, metrics: Sequence[str] = ("vus", "range"), threshold: str | Mapping = "percentile",
+           labels: Any = None, metrics: Sequence[str] = ("vus", "range", "threshold_free"), threshold: str | Mapping = "percentile",
            key: str | None = None, columns: Sequence[str] | None = None, seed: int = 0, min_gap: int = 1,
            **settings: Any):
     """Which detector for this data, and how sure (the ``+experiment=select`` job, no files written).
@@ -441,7 +441,7 @@ def select(train: Any, test: Any = None, *, detectors: Sequence[str] | Mapping[s
 
 def evaluate_detectors(train: Any, test: Any, labels: Any, *,
                        detectors: Sequence[str] | Mapping[str, Any] = SELECT_DETECTORS,
-                       metrics: Sequence[str] = ("vus", "range"), threshold: str | Mapping = "percentile",
+                       metrics: Sequence[str] = ("vus", "range", "threshold_free"), threshold: str | Mapping = "percentile",
                        rank_by: Sequence[str] = ("vus_pr", "range_f1"), key: str | None = None,
                        columns: Sequence[str] | None = None):
     """Score detectors on your own labelled data (bring your own labels; no files written).

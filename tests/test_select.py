@@ -148,3 +148,21 @@ def test_learned_generator_joins_only_with_an_ok_verdict(tmp_path):
     reasons = [v for k, v in res.errors.items() if k.endswith("learned:vae_tail")]
     assert len(learned_rows) > 0 or (reasons and reasons[0].startswith("quality verdict "))
     assert not (len(learned_rows) > 0 and reasons)
+
+
+def test_tabular_mode_rows_and_window_one():
+    from anogen.jobs.select import for_rows
+
+    x = _series(800)
+    sel = anogen.select(x, detectors=["zscore", "knn", "iforest"], mode="tabular", seeds=[0], bootstrap=20,
+                        levels=[2.0, 5.0])
+    assert set(sel.rows["kind"]) == {"global", "local", "dependency", "clustered"}
+    assert set(sel.families["family"]) == {"global", "local", "dependency", "clustered"}
+    assert {"pr_auc", "roc_auc"} <= set(sel.rows.columns) and not sel.prior["used"]
+    from anogen.config import build
+    from anogen.api import load_component_config
+
+    dets = for_rows({"knn": build(load_component_config("detectors", "knn"), "detectors.knn")})
+    assert dets["knn"].get_params()["window"] == 1
+    with pytest.raises(AnogenError, match="not a row kind"):
+        anogen.select(x, detectors=["zscore", "knn"], mode="tabular", kinds=["spike"])

@@ -92,3 +92,27 @@ def test_shipped_labelled_series_match_their_provenance():
                     "labels", "source"):
             assert meta[key]
     assert json.loads((real.DIR / "provenance.json").read_text())["gutentag_ecg_diff_count_3"]["real"] is False
+
+
+def test_row_kinds_adbench_types_and_strength():
+    from anogen.selection.rows import ROW_KINDS, RowModel, inject_rows
+
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((1500, 1))
+    train = np.hstack([z, 2 * z + 0.1 * rng.standard_normal((1500, 1))])     # two dependent columns
+    model = RowModel(train)
+    far = {}
+    for kind in ROW_KINDS:
+        weak = model.sample(kind, 400, 1.1, np.random.default_rng(1))
+        strong = model.sample(kind, 400, 5.0, np.random.default_rng(1))
+        assert weak.shape == (400, 2) and np.isfinite(strong).all()
+        far[kind] = (np.abs((weak - train.mean(0)) / train.std(0)).mean(),
+                     np.abs((strong - train.mean(0)) / train.std(0)).mean())
+    assert far["global"][1] > 2 * far["global"][0] and far["local"][1] > far["local"][0]
+    dep = model.sample("dependency", 2000, 100.0, np.random.default_rng(2))
+    assert abs(np.corrcoef(dep.T)[0, 1]) < 0.2 < np.corrcoef(train.T)[0, 1]         # dependence broken
+    inj = inject_rows(train[:200], ("a", "b"), np.arange(200), model, "local", 5.0, 0.05, seed=3)
+    assert inj.labels.sum() == 10 and len(inj.events) == 10
+    assert (inj.values[~inj.labels] == train[:200][~inj.labels]).all()
+    with pytest.raises(ValueError, match="unknown row kind"):
+        model.sample("nope", 1, 1.0, rng)

@@ -31,7 +31,7 @@ from anogen.types import AnogenError, Event, Fold, Injected, RunResult
 log = logging.getLogger("anogen")
 
 __all__ = ["run_selection", "battery_rows", "battery_split", "labelled_case", "run_select_job", "name_seed",
-           "real_comparison", "learned_nodes"]
+           "real_comparison", "learned_nodes", "for_rows"]
 
 
 def name_seed(name: str) -> int:
@@ -129,10 +129,14 @@ def _make_case(cell: Cell, fold: Fold, scaler: Any, local: np.ndarray, seed: int
     inj, _ = inject_fold(build(dict(cell.node), f"select.battery.{cell.kind}"), fold, gen[0], gen[1], s, s + 1,
                          min_gap)
     inj = rescale(inj, cell.level * local)
-    tags = {"fold": fold.number, "cell": f"fold{fold.number}/{cell.name}", "kind": cell.kind,
+    tags = _tags(cell, fold)
+    return Case(tags["cell"], inj, scaler.transform(inj.values), tags=tags)
+
+
+def _tags(cell: Cell, fold: Fold) -> dict[str, Any]:
+    return {"fold": fold.number, "cell": f"fold{fold.number}/{cell.name}", "kind": cell.kind,
             "family": cell.family, "level": cell.level, "seed": cell.seed,
             "cluster": f"fold{fold.number}/{cell.cluster}"}
-    return Case(tags["cell"], inj, scaler.transform(inj.values), tags=tags)
 
 
 def _rows(runs: Sequence[DetectorRun], metrics: Sequence[str]) -> pd.DataFrame:
@@ -142,6 +146,65 @@ def _rows(runs: Sequence[DetectorRun], metrics: Sequence[str]) -> pd.DataFrame:
         row.update({m: r.metrics.get(m, np.nan) for m in metrics})
         out.append(row)
     return pd.DataFrame(out)
+
+
+def _series_cases(bfold: Fold, scaler: Any, settings: SelectSettings, seed: int, min_gap: int,
+                  model: tuple[Any, Any], learned: Mapping[str, dict]) -> tuple[list[Case], dict[str, str]]:
+    """The series battery: typed kinds + noise variants (+ learned) x the ladder x seeds."""
+    local = local_scale(bfold.train, bfold.train_segments)
+    levels = settings.levels or ladder(local, bfold.train.std(axis=0), settings.steps, settings.gross)
+    kinds, min_len, declared = _catalog(settings)
+    cells = plan_battery(kinds, bfold.test.shape[0], levels, settings.seeds, noise=settings.noise,
+                         min_lengths=min_len, declared=declared, learned=learned)
+    cases, skipped = [], {}
+    for cell in cells:
+        try:
+            cases.append(_make_case(cell, bfold, scaler, local, seed, min_gap, model))
+        except AnogenError as e:
+            skipped[f"fold{bfold.number}/{cell.name}"] = str(e)
+    return cases, skipped
+
+
+def _tabular_cases(bfold: Fold, scaler: Any, settings: SelectSettings, seed: int, min_gap: int,
+                   model: tuple[Any, Any], learned: Mapping[str, dict]) -> tuple[list[Case], dict[str, str]]:
+    """The tabular battery: ADBench's row kinds (+ learned) x strengths x seeds."""
+    from anogen.selection.rows import ROW_KINDS, RowModel, inject_rows
+
+    rows = RowModel(bfold.train, seed=stage_seed(seed, bfold.number, 4))
+    levels = settings.levels or (1.1, 2.0, 5.0)
+    cases = []
+    for kind in (settings.kinds or ROW_KINDS):
+        if kind not in ROW_KINDS:
+            raise AnogenError(f"select.kinds: {kind!r} is not a row kind; valid in tabular mode: {list(ROW_KINDS)}")
+        for lv in levels:
+            for sd in settings.seeds:
+                inj = inject_rows(bfold.test, bfold.columns, bfold.test_index, rows, kind, float(lv),
+                                  settings.row_ratio, stage_seed(seed, bfold.number, name_seed(kind), sd))
+                cell = Cell(kind, kind, float(lv), int(sd))
+                cases.append(Case(f"fold{bfold.number}/{cell.name}", inj, scaler.transform(inj.values),
+                                  tags=_tags(cell, bfold)))
+    lcases, skipped = [], {}
+    if learned:
+        cells = plan_battery([], bfold.test.shape[0], levels, settings.seeds, noise=False, learned=learned)
+        for cell in cells:
+            try:
+                lcases.append(_make_case(cell, bfold, scaler, np.ones(bfold.train.shape[1]), seed, min_gap, model))
+            except AnogenError as e:
+                skipped[f"fold{bfold.number}/{cell.name}"] = str(e)
+    return cases + lcases, skipped
+
+
+def for_rows(detectors: Mapping[str, Any]) -> dict[str, Any]:
+    """Tabular mode: every windowed estimator detector (``window`` and ``stride`` parameters) sees
+    single rows (``window=1``); the others are unchanged."""
+    from anogen.evaluation import fresh_detectors
+
+    out = fresh_detectors(detectors)
+    for det in out.values():
+        params = det.get_params(deep=False) if hasattr(det, "get_params") else {}
+        if "window" in params and "stride" in params:
+            det.set_params(window=1, stride=1)
+    return out
 
 
 def battery_rows(fold: Fold, detectors: Mapping[str, Any], metrics: Mapping[str, Any], threshold: Any,
@@ -155,33 +218,25 @@ def battery_rows(fold: Fold, detectors: Mapping[str, Any], metrics: Mapping[str,
         for the labelled test part (``None`` without labels); ``{cell: reason}`` of cells that
         could not be made (the others go on).
     """
+    from threadpoolctl import threadpool_limits
+
     from anogen.data.scaling import Scaler
 
     bfold = battery_split(fold, settings.battery_fraction) if labels is not None else fold
     scaler = Scaler(scaling).fit(bfold.train)
-    local = local_scale(bfold.train, bfold.train_segments)
-    levels = settings.levels or ladder(local, bfold.train.std(axis=0), settings.steps, settings.gross)
-    kinds, min_len, declared = _catalog(settings)
     if settings.learned and get_model is None:
         raise AnogenError("select.learned needs a generative model: add model=vae (windows) or model=vae_mlp (rows)")
     model = get_model(bfold) if settings.learned else (None, None)
     learned, skipped = learned_nodes(bfold, settings.learned, model, seed, min_gap)
-    cells = plan_battery(kinds, bfold.test.shape[0], levels, settings.seeds, noise=settings.noise,
-                         min_lengths=min_len, declared=declared, learned=learned)
-    cases = []
-    for cell in cells:
-        try:
-            cases.append(_make_case(cell, bfold, scaler, local, seed, min_gap, model))
-        except AnogenError as e:
-            skipped[f"fold{fold.number}/{cell.name}"] = str(e)
+    make = _tabular_cases if settings.mode == "tabular" else _series_cases
+    cases, more = make(bfold, scaler, settings, seed, min_gap, model, learned)
+    skipped.update(more)
     if not cases:
         raise AnogenError("select: no battery cell could be made on this data: " + "; ".join(
             f"{k}: {v}" for k, v in list(skipped.items())[:3]))
-    from threadpoolctl import threadpool_limits
-
+    dets = for_rows(detectors) if settings.mode == "tabular" else fresh_detectors(detectors)
     with threadpool_limits(1):  # many small scoring calls: threads only contend (2 shared cores)
-        fitted, errors, secs = fit_detectors(fresh_detectors(detectors), scaler.transform(bfold.train),
-                                             bfold.train_segments)
+        fitted, errors, secs = fit_detectors(dets, scaler.transform(bfold.train), bfold.train_segments)
         runs = score_cases(fitted, cases, threshold, metrics, fit_errors=errors, fit_seconds=secs,
                            order=list(detectors))
         real = None
@@ -220,7 +275,7 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
     Args:
         folds: folds whose train part is clean (and whose test part is too, without labels).
         detectors: ``{name: unfitted detector}`` candidates (cloned per fold).
-        metrics: ``{name: Metric}``; ``settings.metrics`` must be among them.
+        metrics: ``{name: Metric}``; the voting metrics (``settings.voters``) must be among them.
         threshold: the threshold strategy (for range-F1 and the other label metrics).
         settings: the ``select`` node.
         scaling, min_gap, seed: as for the other jobs.
@@ -232,22 +287,23 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
     """
     from anogen.selection.prior import load_prior
 
-    missing = [m for m in settings.metrics if m not in metrics]
+    missing = [m for m in settings.voters if m not in metrics]
     if missing:
         raise AnogenError(f"select.metrics: {missing} not among the configured metrics {list(metrics)}; add the "
                           "metric group (e.g. metrics=[vus,range])")
-    mets = {m: metrics[m] for m in settings.metrics}
+    mets = {m: metrics[m] for m in settings.voters}
     parts = [battery_rows(f, detectors, mets, threshold, settings, scaling=scaling, min_gap=min_gap, seed=seed,
                           labels=labels_for(f) if labels_for else None, get_model=get_model) for f in folds]
     rows = pd.concat([p[0] for p in parts], ignore_index=True)
     skipped = {k: v for p in parts for k, v in p[2].items()}
-    pr = (load_prior() if prior == "default" else prior) if settings.prior != "off" else None
+    use_prior = settings.prior != "off" and (settings.mode == "series" or prior != "default")  # series prior
+    pr = (load_prior() if prior == "default" else prior) if use_prior else None
     weight = settings.prior if isinstance(settings.prior, float) else None
-    sel = summarize(rows, list(detectors), settings.metrics, trim=settings.trim, n_boot=settings.bootstrap,
+    sel = summarize(rows, list(detectors), settings.voters, trim=settings.trim, n_boot=settings.bootstrap,
                     balance=settings.balance, min_spread=settings.min_spread, prior=pr, prior_weight=weight,
                     seed=seed, skipped=skipped)
     if labels_for is not None:
-        sel.real = real_comparison(sel, pd.concat([p[1] for p in parts], ignore_index=True), settings.metrics)
+        sel.real = real_comparison(sel, pd.concat([p[1] for p in parts], ignore_index=True), settings.voters)
     return sel
 
 

@@ -90,7 +90,8 @@ def selection_markdown(sel: Selection) -> str:
            f"`points_synthetic` / `p_best_synthetic` leave the real-data prior out (prior: {prior}).", "",
            _table(rk), "## Per-kind strengths", "", *_strength_lines(sel), "",
            "Borda points within each kind:", "", _table(sel.by_kind.reset_index()),
-           "## Rank by difficulty (mean rank; level = RMS deviation / local variability)", "",
+           "## Rank by difficulty (mean rank; level = RMS deviation / local variability for series, "
+           "ADBench strength for rows)", "",
            _table(sel.by_level.reset_index(), "{:.2f}"), "## Battery", "",
            f"{sel.voters['cell'].nunique()} cells, {len(sel.voters)} voters (cell x metric), "
            f"{sel.trust['uninformative']} left out as uninformative (detectors' scores within the minimum spread).",

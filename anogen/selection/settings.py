@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal, Mapping, Union
 
 from anogen.params import Fraction, NonNegativeFloat, NonNegativeInt, OpenFraction, PositiveFloat, PositiveInt, \
-    Probability, check_params
+    Probability, Ratio, check_params
 from anogen.types import AnogenError
 
 __all__ = ["SelectSettings", "check_select"]
@@ -28,7 +28,8 @@ class SelectSettings:
         steps: levels of the automatic ladder.
         gross: the automatic ladder's top, in train standard deviations.
         seeds: injection seeds per kind x level.
-        metrics: the metrics that rank detectors in each cell (each metric is one voter per cell).
+        metrics: the metrics that rank detectors in each cell (each metric is one voter per cell);
+            ``None`` = VUS-PR and range-F1 (series), PR-AUC and ROC-AUC (tabular).
         trim: fraction of voter weight the trimmed Borda count drops (Goswami et al. 2023).
         bootstrap: resamples of the cluster bootstrap (0 = none).
         balance: weigh voters so that each anomaly family carries the same total weight.
@@ -40,6 +41,12 @@ class SelectSettings:
             their generator report's verdict is ``ok`` (needs ``model=...``).
         battery_fraction: with real labels, the share of the clean train rows held out to carry
             the synthetic battery (the labelled test part is not clean).
+        mode: ``series`` (windows, the typed kinds) or ``tabular``: rows are exchangeable, every
+            windowed estimator detector sees single rows (``window=1``) and the battery uses
+            ADBench's row anomalies (:mod:`anogen.selection.rows`: global, local, dependency,
+            clustered) at strengths ``levels`` (default 1.1, 2, 5), plus ``learned`` samplers
+            (e.g. ``latent_uniform`` with ``model=vae_mlp``) whose verdict is ok.
+        row_ratio: tabular mode: share of test rows replaced in each cell.
     """
 
     kinds: list[str] | None = None
@@ -49,7 +56,7 @@ class SelectSettings:
     steps: PositiveInt = 4
     gross: PositiveFloat = 4.0
     seeds: tuple[NonNegativeInt, ...] = (0, 1)
-    metrics: tuple[str, ...] = ("vus_pr", "range_f1")
+    metrics: tuple[str, ...] | None = None
     trim: Fraction = 0.2
     bootstrap: NonNegativeInt = 200
     balance: bool = True
@@ -57,6 +64,15 @@ class SelectSettings:
     prior: Union[Literal["auto", "off"], Probability] = "auto"
     learned: list[str] = field(default_factory=list)
     battery_fraction: OpenFraction = 0.25
+    mode: Literal["series", "tabular"] = "series"
+    row_ratio: Ratio = 0.05
+
+    @property
+    def voters(self) -> tuple[str, ...]:
+        """The metrics that vote (``metrics``, or the mode's default)."""
+        if self.metrics:
+            return tuple(self.metrics)
+        return ("pr_auc", "roc_auc") if self.mode == "tabular" else ("vus_pr", "range_f1")
 
 
 def check_select(node: Mapping[str, Any] | None, key: str = "select") -> SelectSettings:
@@ -71,7 +87,7 @@ def check_select(node: Mapping[str, Any] | None, key: str = "select") -> SelectS
     for name in ("levels", "seeds", "metrics"):
         if getattr(s, name) is not None and not getattr(s, name):
             raise AnogenError(f"{key}.{name}: give at least one")
-    if len(set(s.metrics)) != len(s.metrics):
+    if s.metrics is not None and len(set(s.metrics)) != len(s.metrics):
         raise AnogenError(f"{key}.metrics lists a metric twice: {list(s.metrics)}")
     if s.kinds is not None and not s.kinds and not s.noise and not s.learned:
         raise AnogenError(f"{key}: the battery is empty (kinds: [], noise: false, learned: [])")
