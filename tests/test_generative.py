@@ -35,9 +35,8 @@ def window_ctx_parts(request):
     model, _ = fit(model, scaler.transform(fold.train).astype(np.float32), config=TINY, seed=0, window=8,
                    segments=fold.train_segments)
     row_model = MLPVAE(2, latent_dim=2, hidden=12, rngs=nnx.Rngs(0))
-    mm = Scaler("minmax").fit(fold.train)
-    row_model, _ = fit(row_model, mm.transform(fold.train).astype(np.float32), config=TINY, seed=0)
-    return fold, scaler, model, mm, row_model
+    row_model, _ = fit(row_model, scaler.transform(fold.train).astype(np.float32), config=TINY, seed=0)
+    return fold, scaler, model, scaler, row_model
 
 
 def test_tail_normal_respects_margin():
@@ -91,7 +90,8 @@ def test_latent_uniform_rows(window_ctx_parts, mode):
     fold, _, _, mm, row_model = window_ctx_parts
     ctx = SampleContext.from_fold(fold, model=row_model, scaler=mm)
     bounds = Bounds(buffer=0.05)
-    s = LatentUniform(count=7, margin=1.0, mode=mode, filters={"bounds": bounds, "cluster": Cluster(eps=0.3)})
+    s = LatentUniform(count=7, margin=1.0, mode=mode, filters={"bounds": bounds, "cluster": Cluster(eps=0.3)},
+                      min_deviation=0)  # 3 epochs of training: the mechanics, not the quality
     inj = generate_fold(s, ctx, np.random.default_rng(2))
     check_injected(inj)
     assert len(inj.events) == 7 and inj.labels.sum() == 7
@@ -109,7 +109,7 @@ def test_latent_uniform_rows(window_ctx_parts, mode):
 def test_latent_uniform_windows(window_ctx_parts):
     fold, scaler, model, *_ = window_ctx_parts
     ctx = SampleContext.from_fold(fold, model=model, scaler=scaler)
-    inj = generate_fold(LatentUniform(count=3, mode="replace"), ctx, np.random.default_rng(0), min_gap=1)
+    inj = generate_fold(LatentUniform(count=3, mode="replace", min_deviation=0), ctx, np.random.default_rng(0), min_gap=1)
     check_injected(inj)
     assert len(inj.events) == 3 and inj.labels.sum() == 24
 
@@ -118,7 +118,7 @@ def test_latent_uniform_unreachable_reports_rates(window_ctx_parts):
     fold, _, _, mm, row_model = window_ctx_parts
     ctx = SampleContext.from_fold(fold, model=row_model, scaler=mm)
     impossible = Bounds(buffer=0.0, domain={"a": [100.0, 101.0]})
-    s = LatentUniform(count=5, filters={"bounds": impossible}, batch_size=256, max_batches=3)
+    s = LatentUniform(count=5, filters={"bounds": impossible}, batch_size=256, max_batches=3, min_deviation=0)
     with pytest.raises(AnogenError, match=r"accepted 0 of 5 .*bounds: 0/768 kept \(0.00%\).*'bounds' rejected most"):
         generate_fold(s, ctx, np.random.default_rng(0))
 

@@ -16,7 +16,7 @@ EXPERIMENTS = sorted(p.stem for p in (Path(CONF_DIR) / "experiment").glob("*.yam
 SAMPLERS = sorted(p.stem for p in (Path(CONF_DIR) / "sampler").glob("*.yaml"))
 #: sampler options that decode from a generative model: an experiment without one adds model=vae
 #: (the job's own error says so: "sampler=vae_tail needs a generative model: add model=vae")
-NEEDS_MODEL = {"vae_tail", "vae_tail_8pct", "latent_uniform", "latent_filtered"}
+NEEDS_MODEL = {"vae_tail", "vae_tail_8pct", "vae_tail_25pct", "latent_uniform", "latent_filtered"}
 
 
 @lru_cache(maxsize=None)

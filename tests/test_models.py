@@ -115,7 +115,7 @@ def test_lstm_vae_sampling_uses_the_key():
 
 
 def test_mlp_vae_shapes_bernoulli_range_and_dropout():
-    m = MLPVAE(D, rngs=nnx.Rngs(0))
+    m = MLPVAE(D, likelihood="bernoulli", rngs=nnx.Rngs(0))
     assert m.kind == "row"
     assert [layer.kernel[...].shape[1] for layer in m.enc] == [12, 10, 8]
     x = jnp.asarray(np.random.default_rng(0).uniform(size=(B, D)).astype(np.float32))
@@ -177,7 +177,7 @@ def test_lstm_vae_loss_is_weighted_sum():
 
 
 def test_mlp_vae_bernoulli_nll():
-    m = MLPVAE(D, dropout=0.0, rngs=nnx.Rngs(0))
+    m = MLPVAE(D, dropout=0.0, likelihood="bernoulli", rngs=nnx.Rngs(0))
     x = jnp.asarray(np.random.default_rng(0).uniform(size=(B, D)).astype(np.float32))
     k = jax.random.key(0)
     t = jcall(m, "per_sample_loss", x, k, beta=0.0)

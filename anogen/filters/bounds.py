@@ -167,6 +167,17 @@ class Bounds:
                 self.rejected_by_column_ += out.sum(axis=0)
         return keep
 
+    def covers(self, low: np.ndarray, high: np.ndarray) -> bool:
+        """Whether every value in the per-column ranges ``[low, high]`` is inside the limits.
+
+        A sampler asks this with the range its decoder can produce (a sigmoid decoder on min-max
+        scaled data can only produce values inside the train range): ``True`` means this filter
+        can reject nothing, which the sampler reports.
+        """
+        if self.low_ is None or self.high_ is None:
+            raise AnogenError("filters.bounds: call fit(...) before asking what it covers")
+        return bool(np.all(np.asarray(low) >= self.low_) and np.all(np.asarray(high) <= self.high_))
+
     def report(self) -> dict[str, int]:
         """``{column: candidates rejected by that column}`` so far."""
         if self.rejected_by_column_ is None:

@@ -6,7 +6,11 @@ rejected.
 
 * ``dbscan`` (the seed's choice, ``eps`` 0.2-0.3): inside = within ``eps`` of a *core sample*,
   exactly the rule by which DBSCAN assigns a new point to a cluster. Noise points of the normal
-  data do not make a region normal.
+  data do not make a region normal. ``eps="auto"`` (default) takes the radius from the normal codes
+  themselves: the ``eps_quantile`` quantile of each code's distance to its ``min_samples - 1``-th
+  nearest other code, so that this share of the normal codes are core samples whatever the latent
+  scale, dimension and number of codes (a fixed ``eps`` that suits a 2-d MLP-VAE finds no core
+  sample at all among the 8-d codes of an LSTM-VAE and then keeps every candidate).
 * ``kmeans``: inside = closer to the nearest centroid than the ``q``-quantile of the train codes'
   distances to their nearest centroid.
 * ``gmm``: inside = log-likelihood higher than the ``(1 - q)``-quantile of the train codes'
@@ -25,7 +29,7 @@ import numpy as np
 from pydantic import Field
 
 from anogen.filters import check_candidates
-from anogen.params import NonNegativeInt, PositiveFloat, PositiveInt
+from anogen.params import NonNegativeInt, OpenFraction, PositiveFloat, PositiveInt
 from anogen.samplers.base import check_attributes
 from anogen.types import AnogenError
 
@@ -41,7 +45,9 @@ class Cluster:
     Args:
         method: ``"dbscan"``, ``"kmeans"`` or ``"gmm"``.
         eps: DBSCAN neighbourhood radius (> 0), in standard deviations of the normal codes
-            (``standardize=True``) or raw latent units.
+            (``standardize=True``) or raw latent units; ``"auto"`` = from the codes' nearest-neighbour
+            distances (see the module docstring).
+        eps_quantile: with ``eps="auto"``, the share of normal codes that are core samples, in (0, 1).
         min_samples: DBSCAN core-point threshold (>= 1).
         n_clusters: number of k-means centroids (>= 1).
         q: fraction of normal codes inside the normal region for ``kmeans``/``gmm``, in (0, 1].
@@ -55,6 +61,7 @@ class Cluster:
             of 0.25 would then cover the whole sampling box). ``False`` = raw latent units.
 
     Attributes:
+        eps_: the DBSCAN radius used (``eps``, or the one ``"auto"`` found).
         n_clusters_: clusters found (DBSCAN) or used.
         core_: ``(c, k)`` DBSCAN core samples.
         threshold_: k-means distance / GMM log-likelihood threshold.
@@ -63,12 +70,14 @@ class Cluster:
 
     name = "cluster"
 
-    def __init__(self, method: Literal["dbscan", "kmeans", "gmm"] = "dbscan", eps: PositiveFloat = 0.25,
-                 min_samples: PositiveInt = 5, n_clusters: PositiveInt = 8, q: _Share = 0.95,
-                 n_components: PositiveInt = 4, seed: NonNegativeInt = 0,
-                 max_fit_samples: PositiveInt | None = 20000, standardize: bool = True) -> None:
+    def __init__(self, method: Literal["dbscan", "kmeans", "gmm"] = "dbscan",
+                 eps: PositiveFloat | Literal["auto"] = "auto", min_samples: PositiveInt = 5,
+                 n_clusters: PositiveInt = 8, q: _Share = 0.95, n_components: PositiveInt = 4, seed: NonNegativeInt = 0,
+                 max_fit_samples: PositiveInt | None = 20000, standardize: bool = True,
+                 eps_quantile: OpenFraction = 0.95) -> None:
         self.method = method
         self.eps = eps
+        self.eps_quantile = eps_quantile
         self.min_samples = min_samples
         self.n_clusters = n_clusters
         self.q = q
@@ -83,12 +92,13 @@ class Cluster:
         self.n_clusters_ = 0
         self.core_: np.ndarray | None = None
         self.threshold_: float | None = None
+        self.eps_: float | None = None
         self._tree: Any = None
         self._model: Any = None
 
     def __repr__(self) -> str:
         if self.method == "dbscan":
-            return f"Cluster(method='dbscan', eps={self.eps}, min_samples={self.min_samples})"
+            return f"Cluster(method='dbscan', eps={self.eps!r}, min_samples={self.min_samples})"
         if self.method == "kmeans":
             return f"Cluster(method='kmeans', n_clusters={self.n_clusters}, q={self.q}, seed={self.seed})"
         return f"Cluster(method='gmm', n_components={self.n_components}, q={self.q}, seed={self.seed})"
@@ -133,18 +143,30 @@ class Cluster:
         if self.max_fit_samples is not None and z.shape[0] > self.max_fit_samples:
             pick = np.random.default_rng(self.seed).choice(z.shape[0], self.max_fit_samples, replace=False)
             z = z[np.sort(pick)]
-        db = DBSCAN(eps=self.eps, min_samples=self.min_samples).fit(z)
+        self.eps_ = self._auto_eps(z) if self.eps == "auto" else float(self.eps)
+        db = DBSCAN(eps=self.eps_, min_samples=self.min_samples).fit(z)
         self.core_ = z[db.core_sample_indices_]
         self.n_clusters_ = int(db.labels_.max()) + 1 if db.labels_.size else 0
         if self.core_.shape[0] == 0:
             warnings.warn(
                 f"filters.cluster: DBSCAN found no core sample among {z.shape[0]} normal codes "
-                f"(eps={self.eps}, min_samples={self.min_samples}); the filter keeps every candidate. "
-                "Raise eps or lower min_samples.", stacklevel=3)
+                f"(eps={self.eps_:.4g}, min_samples={self.min_samples}); the filter keeps every candidate. "
+                "Raise eps (or use eps: auto) or lower min_samples.", stacklevel=3)
             self._tree = None
         else:
             self._tree = cKDTree(self.core_)
         return int(z.shape[0])
+
+    def _auto_eps(self, z: np.ndarray) -> float:
+        """The ``eps_quantile`` quantile of the codes' distances to their ``min_samples - 1``-th nearest other code."""
+        from scipy.spatial import cKDTree
+
+        k = min(self.min_samples, z.shape[0])  # the point itself counts towards min_samples, as in DBSCAN
+        if k < 2:
+            return float(np.finfo(np.float64).eps)
+        dist, _ = cKDTree(z).query(z, k=k, workers=-1)
+        eps = float(np.quantile(dist[:, -1], self.eps_quantile))
+        return max(eps, float(np.finfo(np.float64).eps))
 
     def _fit_kmeans(self, z: np.ndarray) -> int:
         """k-means centroids and the ``q``-quantile of the codes' distances to them."""
@@ -188,9 +210,9 @@ class Cluster:
                 return np.zeros(z.shape[0], dtype=bool)
             # the bound prunes the search (far candidates are cheap); scipy's bound is strict, so
             # widen it by one ulp-ish step and apply DBSCAN's `<= eps` ourselves
-            bound = float(np.nextafter(self.eps, np.inf)) * (1.0 + 1e-12)
+            bound = float(np.nextafter(self.eps_, np.inf)) * (1.0 + 1e-12)
             dist, _ = self._tree.query(z, k=1, distance_upper_bound=bound, workers=-1)
-            return dist <= self.eps
+            return dist <= self.eps_
         if self.method == "kmeans":
             dist = self._model.transform(z).min(axis=1)
             return dist <= self.threshold_

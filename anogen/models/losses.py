@@ -13,7 +13,35 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-__all__ = ["loss", "recon_error"]
+__all__ = ["bernoulli_nll", "gaussian_nll", "loss", "recon_error", "SIGMA_FLOOR"]
+
+#: smallest learned observation noise std (in scaled units): keeps the Gaussian likelihood finite
+#: when a column repeats one value exactly (e.g. ``Light`` at 0 all night)
+SIGMA_FLOOR = 1e-2
+
+
+def gaussian_nll(x: jax.Array, mean: jax.Array, log_sigma: jax.Array | float, axes: tuple[int, ...]) -> jax.Array:
+    """Negative log-likelihood of ``x`` under ``N(mean, sigma^2)``, summed over ``axes``.
+
+    Args:
+        x: data, ``(B, ..., d)``.
+        mean: decoder output, same shape.
+        log_sigma: ``(d,)`` log standard deviations (broadcast over the last axis) or a scalar;
+            clipped below at ``log(SIGMA_FLOOR)``.
+        axes: the axes summed (every axis but the batch axis).
+
+    Returns:
+        ``(B,)`` NLL in nats (the ``log(2 pi) / 2`` constant included).
+    """
+    log_sigma = jnp.maximum(jnp.asarray(log_sigma, x.dtype), jnp.log(SIGMA_FLOOR))
+    z = (x - mean) * jnp.exp(-log_sigma)
+    per = 0.5 * jnp.square(z) + log_sigma + 0.5 * jnp.log(2.0 * jnp.pi)
+    return jnp.sum(per, axis=axes)
+
+
+def bernoulli_nll(x: jax.Array, logits: jax.Array, axes: tuple[int, ...]) -> jax.Array:
+    """Binary cross-entropy of ``x`` in ``[0, 1]`` with ``logits`` (numerically stable), summed over ``axes``."""
+    return jnp.sum(jax.nn.softplus(logits) - x * logits, axis=axes)
 
 
 def loss(
@@ -25,8 +53,14 @@ def loss(
     recon_weight: float | None = None,
     beta: float | jax.Array = 1.0,
     train: bool = True,
+    free_bits: float | jax.Array = 0.0,
 ) -> tuple[jax.Array, dict[str, jax.Array]]:
     """Weighted mean training loss of a batch.
+
+    With ``free_bits`` (nats per latent dimension, Kingma et al. 2016) the KL term of a VAE is
+    ``sum_j max(KL_j, free_bits)`` with ``KL_j`` the batch mean of dimension ``j``'s KL: a
+    dimension that carries less than ``free_bits`` nats is not pushed further towards the prior,
+    which keeps latent dimensions from collapsing early in training. ``0`` = the plain ELBO.
 
     Args:
         model: an anogen model (``LSTMVAE``, ``MLPVAE``, ``LSTMAE``).
@@ -37,17 +71,20 @@ def loss(
         recon_weight: weight of the reconstruction term (``None`` = the model's default).
         beta: weight of the KL term (VAEs only).
         train: training mode (dropout on).
+        free_bits: KL floor per latent dimension in nats (VAEs; a run-time value).
 
     Returns:
         ``(loss, aux)``: the scalar weighted mean loss and a dict of scalar weighted means of
         every per-sample term, including ``"recon"`` (mean squared reconstruction error).
     """
-    terms = model.per_sample_loss(batch, key, recon_weight=recon_weight, beta=beta, train=train)
-    if weights is None:
-        aux = {name: jnp.mean(v) for name, v in terms.items()}
-    else:
-        total = jnp.maximum(jnp.sum(weights), 1e-12)
-        aux = {name: jnp.sum(v * weights) / total for name, v in terms.items()}
+    terms = dict(model.per_sample_loss(batch, key, recon_weight=recon_weight, beta=beta, train=train))
+    kl_dims = terms.pop("kl_dims", None)
+    w = jnp.ones(batch.shape[0], batch.dtype) if weights is None else weights
+    total = jnp.maximum(jnp.sum(w), 1e-12)
+    aux = {name: jnp.sum(v * w) / total for name, v in terms.items()}
+    if kl_dims is not None:  # free bits: the batch's KL per dimension floored at free_bits
+        per_dim = jnp.sum(kl_dims * w[:, None], axis=0) / total
+        aux["loss"] = aux["loss"] + beta * (jnp.sum(jnp.maximum(per_dim, free_bits)) - aux["kl"])
     return aux["loss"], aux
 
 

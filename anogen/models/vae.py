@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 import jax
 import jax.numpy as jnp
@@ -25,9 +25,11 @@ import numpy as np
 from flax import nnx
 from pydantic import Field
 
-from anogen.params import Fraction, PositiveInt, check_params
+from anogen.models.losses import bernoulli_nll, gaussian_nll
+from anogen.params import Fraction, PositiveFloat, PositiveInt, check_params
 
-__all__ = ["LSTM", "LSTMVAE", "MLPVAE", "Dense", "Hidden", "ParamInit", "kl_divergence", "reparameterise"]
+__all__ = ["LSTM", "LSTMVAE", "MLPVAE", "Dense", "Hidden", "ParamInit", "Sigma", "kl_divergence", "kl_per_dim",
+           "reparameterise"]
 
 _lecun = jax.nn.initializers.lecun_normal()
 _orthogonal = jax.nn.initializers.orthogonal()
@@ -35,6 +37,10 @@ _orthogonal = jax.nn.initializers.orthogonal()
 
 #: LSTM layer sizes of an encoder (the decoder mirrors them): at least one positive size
 Hidden = Annotated[tuple[PositiveInt, ...], Field(min_length=1)]
+
+#: observation noise of a Gaussian likelihood, in scaled units: ``"learned"`` (one std per feature,
+#: trained with the model) or a fixed positive std
+Sigma = Union[Literal["learned"], PositiveFloat]
 
 
 _INIT_KINDS = ("lecun_normal", "orthogonal", "zeros", "forget_bias")
@@ -149,6 +155,11 @@ def reparameterise(mu: jax.Array, logvar: jax.Array, key: jax.Array) -> jax.Arra
     return mu + jnp.exp(0.5 * logvar) * eps
 
 
+def kl_per_dim(mu: jax.Array, logvar: jax.Array) -> jax.Array:
+    """KL(N(mu, exp(logvar)) || N(0, 1)) per sample and latent dimension: ``(B, k)`` nats."""
+    return -0.5 * (1.0 + logvar - jnp.square(mu) - jnp.exp(logvar))
+
+
 def kl_divergence(mu: jax.Array, logvar: jax.Array) -> jax.Array:
     """KL(N(mu, exp(logvar)) || N(0, I)) per sample.
 
@@ -159,7 +170,29 @@ def kl_divergence(mu: jax.Array, logvar: jax.Array) -> jax.Array:
     Returns:
         ``(B,)`` KL divergence in nats (summed over the latent dimensions).
     """
-    return -0.5 * jnp.sum(1.0 + logvar - jnp.square(mu) - jnp.exp(logvar), axis=-1)
+    return jnp.sum(kl_per_dim(mu, logvar), axis=-1)
+
+
+def _log_sigma(init: ParamInit, likelihood: str, sigma: Any, n_features: int) -> nnx.Param | None:
+    """The learned per-feature log std of a Gaussian likelihood (``None`` when fixed or not Gaussian)."""
+    return init("zeros", (n_features,)) if likelihood == "gaussian" and sigma == "learned" else None
+
+
+def _obs_log_sigma(model: Any) -> jax.Array | float:
+    """``(d,)`` learned or scalar fixed log std of the model's Gaussian likelihood."""
+    if model.log_sigma is not None:
+        return model.log_sigma[...]
+    return float(np.log(model.sigma))
+
+
+def observation_sigma(model: Any) -> np.ndarray | None:
+    """``(d,)`` std of a Gaussian likelihood in scaled units (floored as in training), else ``None``."""
+    from anogen.models.losses import SIGMA_FLOOR
+
+    if getattr(model, "likelihood", None) != "gaussian":
+        return None
+    ls = np.broadcast_to(np.asarray(_obs_log_sigma(model), np.float64), (model.n_features,))
+    return np.maximum(np.exp(ls), SIGMA_FLOOR)
 
 
 class LSTM(nnx.Module):
@@ -249,8 +282,13 @@ class LSTMVAE(nnx.Module):
     Encoder: ``LSTM(hidden[0]) -> ... -> LSTM(hidden[-1])`` (last state) ``-> Dense(dense, relu)
     -> (mu, logvar)`` of size ``latent_dim``. Decoder (mirrored): ``z -> Dense(dense, relu)``
     repeated over ``L`` steps ``-> LSTM(hidden[-1]) -> ... -> LSTM(hidden[0]) -> Dense(d)``
-    per step. Loss per window: ``recon_weight * mean((x - x_hat)^2) + beta * KL`` with the default
-    ``recon_weight = 100 * seq_len`` (the seed's ``100 * mse * L + KL``).
+    per step. Loss per window: ``recon_weight * NLL + beta * KL``.
+
+    ``likelihood="gaussian"`` (the packaged ``model=vae``): NLL is the Gaussian negative
+    log-likelihood summed over the window, with a per-feature observation std that is learned
+    (``sigma="learned"``) or fixed; default ``recon_weight = 1``. ``likelihood="mse"`` (seed 000,
+    the class default): NLL is ``mean((x - x_hat)^2)`` with the default ``recon_weight = 100 *
+    seq_len`` (the seed's ``100 * mse * L + KL``).
 
     Args:
         n_features: ``d``, features per time step.
@@ -260,6 +298,8 @@ class LSTMVAE(nnx.Module):
         dense: size of the dense layer between the LSTMs and the latent code.
         unroll: ``lax.scan`` unroll factor of the LSTM layers (speed only; results agree to
             float rounding; ``>= seq_len`` = fully unrolled).
+        likelihood: ``"mse"`` (seed 000) or ``"gaussian"``.
+        sigma: observation std of the Gaussian likelihood (scaled units): ``"learned"`` or a number.
         rngs: parameter initialisation keys.
     """
 
@@ -274,12 +314,16 @@ class LSTMVAE(nnx.Module):
         dense: PositiveInt = 32,
         *,
         unroll: PositiveInt = 1,
+        likelihood: Literal["mse", "gaussian"] = "mse",
+        sigma: Sigma = "learned",
         rngs: nnx.Rngs,
     ):
         p = check_params(LSTMVAE, {"n_features": n_features, "seq_len": seq_len, "latent_dim": latent_dim, "hidden": hidden,
-                                   "dense": dense, "unroll": unroll, "rngs": rngs}, "model")  # fmt: skip
+                                   "dense": dense, "unroll": unroll, "likelihood": likelihood, "sigma": sigma,
+                                   "rngs": rngs}, "model")  # fmt: skip
         self.n_features, self.seq_len, self.latent_dim = p["n_features"], p["seq_len"], p["latent_dim"]
         self.hidden, self.dense, self.unroll = p["hidden"], p["dense"], p["unroll"]
+        self.likelihood, self.sigma = p["likelihood"], p["sigma"]
         unroll = self.unroll
         init = ParamInit(rngs)
         sizes = (self.n_features, *self.hidden)
@@ -295,6 +339,7 @@ class LSTMVAE(nnx.Module):
             [LSTM(a, b, unroll=unroll, rngs=init) for a, b in zip(dec_sizes[:-1], dec_sizes[1:], strict=True)]
         )
         self.out = Dense(self.hidden[0], self.n_features, rngs=init)
+        self.log_sigma = _log_sigma(init, self.likelihood, self.sigma, self.n_features)
         init.finish()
 
     def get_config(self) -> dict[str, Any]:
@@ -306,12 +351,14 @@ class LSTMVAE(nnx.Module):
             "hidden": list(self.hidden),
             "dense": self.dense,
             "unroll": self.unroll,
+            "likelihood": self.likelihood,
+            "sigma": self.sigma,
         }
 
     @property
     def default_recon_weight(self) -> float:
-        """``100 * seq_len``: makes the loss equal to the seed's ``100 * mse * L + KL``."""
-        return 100.0 * self.seq_len
+        """``"mse"``: ``100 * seq_len`` (the seed's ``100 * mse * L + KL``); ``"gaussian"``: 1."""
+        return 100.0 * self.seq_len if self.likelihood == "mse" else 1.0
 
     def encode(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
         """Encode windows.
@@ -381,14 +428,17 @@ class LSTMVAE(nnx.Module):
             train: unused (no dropout); kept for a uniform signature.
 
         Returns:
-            dict of ``(B,)`` arrays: ``loss``, ``recon`` (mean squared error), ``kl``.
+            dict of ``(B,)`` arrays: ``loss``, ``recon`` (mean squared error), ``nll`` (the
+            reconstruction term before weighting), ``kl``; and ``kl_dims`` ``(B, latent_dim)``.
         """
         del train
         rw = self.default_recon_weight if recon_weight is None else recon_weight
         x_hat, mu, logvar = self(x, key)
         mse = jnp.mean(jnp.square(x - x_hat), axis=(1, 2))
-        kl = kl_divergence(mu, logvar)
-        return {"loss": rw * mse + beta * kl, "recon": mse, "kl": kl}
+        nll = mse if self.likelihood == "mse" else gaussian_nll(x, x_hat, _obs_log_sigma(self), (1, 2))
+        kl_dims = kl_per_dim(mu, logvar)
+        kl = jnp.sum(kl_dims, axis=-1)
+        return {"loss": rw * nll + beta * kl, "recon": mse, "nll": nll, "kl": kl, "kl_dims": kl_dims}
 
 
 class MLPVAE(nnx.Module):
@@ -396,18 +446,23 @@ class MLPVAE(nnx.Module):
 
     Encoder: ``Dropout(dropout) -> Dense(h) -> Dense(h-2) -> Dense(h-4)`` (ELU) ``-> (mu,
     logvar)``; decoder mirrored ``Dense(h-4) -> Dense(h-2) -> Dense(h)`` (ELU) ``-> Dense(d)``.
-    ``likelihood="bernoulli"``: the last layer gives logits, :meth:`decode` returns
-    ``sigmoid(logits)`` (inputs should be MinMax-scaled to ``[0, 1]``), the reconstruction term is
-    the binary cross-entropy summed over features. ``likelihood="gaussian"``: identity output and
-    the squared error summed over features. Loss per row: ``recon_weight * recon_term + beta * KL``
-    (default ``recon_weight = 1``).
+    ``likelihood="gaussian"`` (default, on standardised rows): identity output and the Gaussian
+    negative log-likelihood summed over features, with a per-feature observation std that is
+    learned (``sigma="learned"``) or fixed. ``likelihood="bernoulli"`` (seed 001's setup, the
+    ``model=vae_mlp_seed001`` option): the last layer gives logits, :meth:`decode` returns
+    ``sigmoid(logits)`` (inputs must be MinMax-scaled to ``[0, 1]``), the reconstruction term is
+    the binary cross-entropy summed over features; on continuous sensor data this likelihood is
+    nearly flat around 0.5, so the model learns to ignore its latent code (posterior collapse; see
+    ``docs/generators.md``). Loss per row: ``recon_weight * NLL + beta * KL`` (default
+    ``recon_weight = 1``).
 
     Args:
         n_features: ``d``.
         latent_dim: size of the latent code.
         hidden: ``h``, width of the first dense layer (``>= 5``: layers ``h, h-2, h-4``).
         dropout: input dropout rate in ``[0, 1)`` (only when training).
-        likelihood: ``"bernoulli"`` or ``"gaussian"``.
+        likelihood: ``"gaussian"`` or ``"bernoulli"``.
+        sigma: observation std of the Gaussian likelihood (scaled units): ``"learned"`` or a number.
         rngs: parameter initialisation keys.
     """
 
@@ -419,14 +474,16 @@ class MLPVAE(nnx.Module):
         latent_dim: PositiveInt = 2,
         hidden: Annotated[int, Field(ge=5)] = 12,
         dropout: Fraction = 0.15,
-        likelihood: Literal["bernoulli", "gaussian"] = "bernoulli",
+        likelihood: Literal["bernoulli", "gaussian"] = "gaussian",
+        sigma: Sigma = "learned",
         *,
         rngs: nnx.Rngs,
     ):
         p = check_params(MLPVAE, {"n_features": n_features, "latent_dim": latent_dim, "hidden": hidden,
-                                  "dropout": dropout, "likelihood": likelihood, "rngs": rngs}, "model")  # fmt: skip
+                                  "dropout": dropout, "likelihood": likelihood, "sigma": sigma,
+                                  "rngs": rngs}, "model")  # fmt: skip
         self.n_features, self.latent_dim, self.hidden = p["n_features"], p["latent_dim"], p["hidden"]
-        self.dropout, self.likelihood = float(p["dropout"]), p["likelihood"]
+        self.dropout, self.likelihood, self.sigma = float(p["dropout"]), p["likelihood"], p["sigma"]
         h = self.hidden
         init = ParamInit(rngs)
         widths = (self.n_features, h, h - 2, h - 4)
@@ -436,6 +493,7 @@ class MLPVAE(nnx.Module):
         dec_widths = (self.latent_dim, h - 4, h - 2, h)
         self.dec = nnx.List([Dense(a, b, rngs=init) for a, b in zip(dec_widths[:-1], dec_widths[1:], strict=True)])
         self.out = Dense(h, self.n_features, rngs=init)
+        self.log_sigma = _log_sigma(init, self.likelihood, self.sigma, self.n_features)
         init.finish()
 
     def get_config(self) -> dict[str, Any]:
@@ -446,6 +504,7 @@ class MLPVAE(nnx.Module):
             "hidden": self.hidden,
             "dropout": self.dropout,
             "likelihood": self.likelihood,
+            "sigma": self.sigma,
         }
 
     @property
@@ -531,19 +590,20 @@ class MLPVAE(nnx.Module):
 
         Returns:
             dict of ``(B,)`` arrays: ``loss``, ``recon`` (mean squared error in data space),
-            ``nll`` (the reconstruction term before weighting), ``kl``.
+            ``nll`` (the reconstruction term before weighting), ``kl``; and ``kl_dims``
+            ``(B, latent_dim)``.
         """
         rw = self.default_recon_weight if recon_weight is None else recon_weight
         k_drop, k_z = jax.random.split(key)
         mu, logvar = self.encode(x, k_drop if train else None)
         logits = self.decode_logits(reparameterise(mu, logvar, k_z))
         if self.likelihood == "bernoulli":
-            # binary cross-entropy with logits, numerically stable
-            nll = jnp.sum(jax.nn.softplus(logits) - x * logits, axis=-1)
+            nll = bernoulli_nll(x, logits, (-1,))
             x_hat = jax.nn.sigmoid(logits)
         else:
-            nll = jnp.sum(jnp.square(x - logits), axis=-1)
+            nll = gaussian_nll(x, logits, _obs_log_sigma(self), (-1,))
             x_hat = logits
-        kl = kl_divergence(mu, logvar)
+        kl_dims = kl_per_dim(mu, logvar)
+        kl = jnp.sum(kl_dims, axis=-1)
         mse = jnp.mean(jnp.square(x - x_hat), axis=-1)
-        return {"loss": rw * nll + beta * kl, "recon": mse, "nll": nll, "kl": kl}
+        return {"loss": rw * nll + beta * kl, "recon": mse, "nll": nll, "kl": kl, "kl_dims": kl_dims}

@@ -8,7 +8,10 @@
    texture and is not the model's reconstruction error in disguise. ``decoding="direct"`` (seed
    001): the candidate is ``decode(z')``.
 4. Apply the filters in order (default ``bounds`` then ``cluster``, seed 001's method: realistic
-   values, outside the normal clusters); repeat until ``n`` candidates are accepted or ``max_batches``.
+   values, outside the normal clusters), then the ``deviation`` floor: a candidate must differ from
+   its anchor by at least ``min_deviation`` times the model's reconstruction error on that anchor
+   (RMS, train-std units), so a label never marks what is only the model's error;
+   repeat until ``n`` candidates are accepted or ``max_batches``.
 5. Place the accepted rows/windows into the test fold (``insert`` new rows or ``replace``).
 """
 
@@ -115,6 +118,9 @@ class LatentUniform:
         max_batches: give up after this many batches (clear error with acceptance rates).
         decoding: ``residual`` (anchored: ``x + decode(z') - decode(z)``) or ``direct``
             (``decode(z')``, seed 001).
+        min_deviation: keep only candidates whose RMS difference from their anchor (train-std
+            units) is at least this multiple of the model's RMS reconstruction error on the anchor
+            (reported as the ``deviation`` step of the filter report); 0 = off.
     """
 
     name = "latent_uniform"
@@ -123,13 +129,14 @@ class LatentUniform:
     def __init__(self, ratio: Ratio | None = 0.05, count: PositiveInt | None = None, margin: NonNegativeFloat = 0.5,
                  mode: Literal["insert", "replace"] = "insert", filters: Mapping[str, Any] | None = None,
                  batch_size: PositiveInt | None = None, max_batches: PositiveInt = 50,
-                 decoding: Literal["residual", "direct"] = "residual") -> None:
+                 decoding: Literal["residual", "direct"] = "residual", min_deviation: NonNegativeFloat = 2.0) -> None:
         if ratio is None and count is None:
             raise AnogenError("sampler.ratio: set sampler.ratio or sampler.count (both are null)")
         self.ratio, self.count, self.margin, self.mode = ratio, count, margin, mode
         self.filters = dict(filters or {})
         self.filters_default = filters is None  # no filters given: seed 001's pair (unless attached later)
         self.batch_size, self.max_batches, self.decoding = batch_size, max_batches, decoding
+        self.min_deviation = min_deviation
 
     def _length(self, ctx: SampleContext) -> int:
         return int(ctx.model.seq_len) if getattr(ctx.model, "kind", "row") == "window" else 1
@@ -156,11 +163,14 @@ class LatentUniform:
         span = np.where(hi - lo > 0, hi - lo, 1.0)
         return lo - self.margin * span, hi + self.margin * span
 
-    def _filter(self, filters: dict, z: np.ndarray, x: np.ndarray, stats: dict[str, dict[str, Any]]) -> np.ndarray:
-        """Apply the filters in order to one batch (updates ``stats``); returns the ``(b,)`` keep-mask."""
+    def _filter(self, filters: dict, z: np.ndarray, x: np.ndarray, stats: dict[str, dict[str, Any]],
+                masks: dict[str, np.ndarray]) -> np.ndarray:
+        """Apply the filters, then the precomputed ``(b,)`` keep-``masks``, in order to one batch (updates
+        ``stats``); returns the ``(b,)`` keep-mask."""
         alive = np.arange(z.shape[0])
-        for name, f in filters.items():
-            keep = np.asarray(f(z[alive], x[alive]), dtype=bool)
+        steps = [*filters.items(), *((k, (lambda zz, xx, m=m: m)) for k, m in masks.items())]
+        for name, f in steps:
+            keep = np.asarray(f(z[alive], x[alive]), dtype=bool) if name in filters else f(None, None)[alive]
             st = stats[name]
             st["in"] += alive.size
             st["kept"] += int(keep.sum())
@@ -173,15 +183,22 @@ class LatentUniform:
         mask[alive] = True
         return mask
 
-    def _candidates(self, ctx: SampleContext, z: np.ndarray, anchors: _Anchors) -> tuple[np.ndarray, np.ndarray]:
-        """Candidates and their anchors' clean samples, both in original units, for codes ``z`` ``(b, k)``."""
+    def _floor(self, ctx: SampleContext, anchors: _Anchors) -> np.ndarray | None:
+        """``(m,)`` per normal sample: ``min_deviation`` x its RMS reconstruction error (train-std units); ``None`` = off."""
+        if self.min_deviation <= 0:
+            return None
+        err = ctx.scaler.inverse_transform(anchors.decoded(ctx.model)) - ctx.scaler.inverse_transform(anchors.x)
+        return self.min_deviation * np.sqrt(np.mean(np.square(err / ctx.std).reshape(len(err), -1), axis=1))
+
+    def _candidates(self, ctx: SampleContext, z: np.ndarray, anchors: _Anchors) -> tuple[np.ndarray, ...]:
+        """Candidates and their anchors' clean samples (original units), and the anchors' indices, for ``z`` ``(b, k)``."""
         from anogen.train import decode
 
         idx = anchors.nearest(z)
         dec = np.asarray(decode(ctx.model, z.astype(np.float32)), np.float64)
         base = anchors.x[idx].astype(np.float64)
         moved = base + dec - anchors.decoded(ctx.model)[idx] if self.decoding == "residual" else dec
-        return ctx.scaler.inverse_transform(moved), ctx.scaler.inverse_transform(base)
+        return ctx.scaler.inverse_transform(moved), ctx.scaler.inverse_transform(base), idx
 
     def _notes(self, ctx: SampleContext, filters: dict, report: dict | None = None) -> list[str]:
         """Filters that cannot reject anything: by construction (a bounded decoder) or as measured."""
@@ -215,14 +232,17 @@ class LatentUniform:
         for f in filters.values():
             f.fit(z_normal=z_normal, x_train=ctx.fold.train, columns=tuple(ctx.fold.columns))
         anchors, (lo, hi) = _Anchors(x_normal, z_normal), self._box(z_normal)
+        floor = self._floor(ctx, anchors)
         bs = int(self.batch_size or max(1024, 10 * n))
-        stats = {name: {"in": 0, "kept": 0, "rejected": []} for name in filters}
+        stats = {name: {"in": 0, "kept": 0, "rejected": []}
+                 for name in [*filters, *(["deviation"] if floor is not None else [])]}
         drawn, have, acc = 0, 0, []
         for _ in range(self.max_batches):
             z = rng.uniform(lo, hi, size=(bs, z_normal.shape[1]))
             drawn += bs
-            x, clean = self._candidates(ctx, z, anchors)
-            keep = self._filter(filters, z, x, stats)
+            x, clean, idx = self._candidates(ctx, z, anchors)
+            dev = np.sqrt(np.mean(np.square((x - clean) / ctx.std).reshape(bs, -1), axis=1))
+            keep = self._filter(filters, z, x, stats, {"deviation": dev >= floor[idx]} if floor is not None else {})
             acc.append((z[keep], x[keep], clean[keep]))
             have += int(keep.sum())
             if have >= n:
@@ -250,6 +270,11 @@ class LatentUniform:
         advice = (f"; '{worst}' rejected most: loosen it or raise sampler.margin/max_batches" if worst else
                   f"; no filter rejected a candidate: the budget of {report['drawn']} candidates is too small, "
                   "raise sampler.max_batches or sampler.batch_size (or lower sampler.count)")
+        if worst == "deviation":
+            advice = ("; 'deviation' rejected most: the model's latent moves are smaller than "
+                      f"sampler.min_deviation={self.min_deviation} x its reconstruction error (a collapsed model? "
+                      "see active_dims in the training history); train a better model, raise sampler.margin, "
+                      "or set sampler.min_deviation=0 to get the anomalies and their generator report")
         return (f"sampler=latent_uniform accepted {have} of {n} anomalies after {report['drawn']} candidates "
                 f"({self.max_batches} batches); acceptance per filter: {rates}{advice}")
 

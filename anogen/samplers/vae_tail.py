@@ -1,13 +1,29 @@
-"""VAE posterior-tail anomalies (seed 000, after Laptev's AnoGen).
+"""VAE posterior-tail anomalies (seed 000, after Laptev's AnoGen), decoded as a learned deviation.
 
-For each chosen test window: encode with the trained VAE, draw the latent sample from the tails of
-its posterior, ``z = mu + sigma * eps`` with ``|eps| >= margin`` (in sigma units) on the chosen
-latent dimensions (random sign; the other dimensions get an ordinary posterior sample), decode all
-windows in one batched, jitted call, and write the decoded windows (original units) into the fold.
-Exactly the rows written are labelled (the original was off by ``L - 1``).
+For each chosen test window ``x``: encode it with the trained VAE (posterior ``N(mu, sigma^2)``),
+draw a latent point from the tails, ``z' = mu + s * eps`` with ``|eps| >= margin`` on the chosen
+latent dimensions (the other dimensions get an ordinary posterior draw ``mu + sigma * eps``),
+decode all windows in one batched, jitted call and write
+
+* ``decoding="residual"`` (default): ``x + decode(z') - decode(mu)``: the real window keeps its
+  texture (noise, small wiggles the decoder cannot reproduce) and only the learned latent move is
+  added, so the anomaly is not mistaken for the model's reconstruction error;
+* ``decoding="direct"`` (seed 000): ``decode(z')``: smooth decoder output, which also replaces
+  the window's texture by the decoder's mean (on noisy data: a flat line at the channel mean).
+
+The unit ``s`` of the move is ``scale="codes"`` (default): the std of the normal data's posterior
+means per dimension, so ``margin=2`` moves the window two "normal spreads" away in the latent
+space, whatever scale the VAE learned, and dimensions the model does not use (collapsed onto the
+prior) are not moved; or ``scale="posterior"`` (seed 000): the window's own posterior std ``sigma``,
+which is about 1 on unused dimensions and tiny on used ones. Each tail draw has a random sign
+(moving a window "outward", away from the normal codes' centre, was tried and rejected: the decoder
+saturates at the edge of the normal codes, so outward moves of windows that are already unusual
+change almost nothing; ``docs/generators.md``). Exactly the rows written are labelled (the original was off by ``L - 1``).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import numpy as np
 
@@ -34,20 +50,27 @@ class VAETail:
     Args:
         ratio: fraction of test rows made anomalous, (0, 0.5]; the number of windows is
             ``max(1, round(int(n * ratio) / L))``.
-        margin: minimum ``|eps|`` in posterior standard deviations (>= 0).
+        margin: minimum ``|eps|`` (in units of ``scale``), >= 0.
         dims: latent dimensions pushed into the tails (each < the model's ``latent_dim``); empty = all.
         window: window length ``L``; ``None`` = the model's ``seq_len``.
+        decoding: ``residual`` (``x + decode(z') - decode(mu)``) or ``direct`` (``decode(z')``, seed 000).
+        scale: unit of ``eps``: ``codes`` (std of the normal codes per dimension) or ``posterior``
+            (the window's posterior std, seed 000).
     """
 
     name = "vae_tail"
     needs_model = True
 
     def __init__(self, ratio: Ratio = 0.05, margin: NonNegativeFloat = 2.0,
-                 dims: list[NonNegativeInt] | None = None, window: PositiveInt | None = None) -> None:
+                 dims: list[NonNegativeInt] | None = None, window: PositiveInt | None = None,
+                 decoding: Literal["residual", "direct"] = "residual",
+                 scale: Literal["codes", "posterior"] = "codes") -> None:
         self.ratio = ratio
         self.margin = margin
         self.dims = list(dims or [])
         self.window = window
+        self.decoding = decoding
+        self.scale = scale
 
     def _L(self, ctx: SampleContext) -> int:
         L = self.window or getattr(ctx.model, "seq_len", None)
@@ -76,28 +99,40 @@ class VAETail:
         k = max(1, int(round(anomaly_count(ctx.n_test, self.ratio) / L)))
         return [SlotRequest(L) for _ in range(k)]
 
+    def _codes(self, ctx: SampleContext, mu: np.ndarray, logvar: np.ndarray, rng: np.random.Generator,
+               z_normal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(z', eps)``: tail draws around ``mu`` ``(k, latent)`` in the unit of ``scale``."""
+        dims = self._dims(ctx)
+        sigma = np.exp(0.5 * logvar)
+        eps = rng.standard_normal(mu.shape)
+        sign = rng.choice([-1.0, 1.0], size=(len(mu), len(dims)))
+        eps[:, dims] = sign * tail_normal(rng, self.margin, (len(mu), len(dims)))
+        unit = sigma.copy()
+        if self.scale == "codes":
+            unit[:, dims] = np.broadcast_to(z_normal.std(axis=0)[dims], (len(mu), len(dims)))
+        return mu + unit * eps, eps
+
     def fill(self, ctx: SampleContext, slots: list[Slot], rng: np.random.Generator) -> list[Edit]:
+        """Decode a tail draw for each slot's clean window and write it (see the module docstring)."""
+        from anogen.samplers.latent_uniform import normal_codes
+        from anogen.samplers.report import record_pairs
         from anogen.train import decode, encode
 
         if not slots:
             return []
         L = self._L(ctx)
-        dims = self._dims(ctx)
         starts = np.array([s.start for s in slots])
         clean = ctx.fold.test[starts[:, None] + np.arange(L)]            # (k, L, d)
-        x = ctx.scaler.transform(clean).astype(np.float32)
-        mu, logvar = encode(ctx.model, x, window=None)
+        x = ctx.scaler.transform(clean)
+        mu, logvar = encode(ctx.model, x.astype(np.float32), window=None)
         mu, logvar = np.asarray(mu, np.float64), np.asarray(logvar, np.float64)
-        sigma = np.exp(0.5 * logvar)
-        eps = rng.standard_normal(mu.shape)
-        sign = rng.choice([-1.0, 1.0], size=(len(slots), len(dims)))
-        eps[:, dims] = sign * tail_normal(rng, self.margin, (len(slots), len(dims)))
-        z = mu + sigma * eps
-        decoded = np.asarray(decode(ctx.model, z.astype(np.float32)), np.float64)   # (k, L, d) scaled
-        values = ctx.scaler.inverse_transform(decoded)
-        from anogen.samplers.latent_uniform import normal_codes
-
-        ctx.extra["latent"] = {"z_normal": normal_codes(ctx, max_points=20_000), "accepted": z, "rejected": {}}
+        z_normal = normal_codes(ctx, max_points=20_000)
+        z, eps = self._codes(ctx, mu, logvar, rng, z_normal)
+        dec = np.asarray(decode(ctx.model, np.concatenate([z, mu]).astype(np.float32)), np.float64)
+        moved = x + dec[: len(z)] - dec[len(z):] if self.decoding == "residual" else dec[: len(z)]
+        values = ctx.scaler.inverse_transform(moved)
+        ctx.extra["latent"] = {"z_normal": z_normal, "accepted": z, "rejected": {}}
+        record_pairs(ctx, self.name, values, clean, z=z, z_normal=z_normal, decoding=self.decoding)
         return [Edit(int(s.start), values[i], "replace", "vae_tail", tuple(ctx.fold.columns), self.name,
-                     {"margin": float(self.margin), "eps": np.round(eps[i], 4).tolist()})
+                     {"margin": float(self.margin), "eps": np.round(eps[i], 4).tolist(), "decoding": self.decoding})
                 for i, s in enumerate(slots)]

@@ -26,7 +26,7 @@ log = logging.getLogger("anogen")
 
 __all__ = ["train_or_load", "cache_key", "build_model", "heldout_objective", "versions", "FORMAT"]
 
-FORMAT = 1
+FORMAT = 2  # 2: history with recon_rel, kl, active_dims; kl_per_dim, best_epoch
 
 
 def versions() -> dict[str, str]:
@@ -106,10 +106,13 @@ def train_or_load(model_cfg: Mapping[str, Any], trainer_cfg: Mapping[str, Any], 
         return hit[0], scaler, {**hit[1], "cached": True}
     model, hist = _train(model_cfg, tcfg, fold, scaler, seed)
     history = {"train_loss": list(map(float, hist.train_loss)), "val_loss": list(map(float, hist.val_loss)),
-               "recon": list(map(float, hist.recon))}
+               "recon": list(map(float, hist.recon)), "recon_rel": list(map(float, hist.recon_rel)),
+               "kl": list(map(float, hist.kl)), "active_dims": list(map(int, hist.active_dims))}
     val = [v for v in history["val_loss"] if np.isfinite(v)]
     meta = {"format": FORMAT, "key": key, "history": history, "val_loss": float(min(val)) if val else float("nan"),
             "epochs_run": int(hist.epochs_run), "stopped": str(hist.stopped), "seconds": float(hist.seconds),
+            "best_epoch": int(hist.best_epoch),
+            "kl_per_dim": [float(v) for v in hist.kl_dims[hist.best_epoch]] if hist.kl_dims else [],
             "scaler": scaler.state()}
     ckpt_meta = {"model": {k: v for k, v in model_cfg.items() if k != "scaling"}, "n_features": fold.n_features,
                  "seed": seed}

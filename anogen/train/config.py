@@ -49,7 +49,12 @@ class TrainConfig:
             (``100 * L`` for the LSTM-VAE, i.e. the seed's ``100 * mse * L + KL``; 1 otherwise).
         beta: weight of the KL term (VAEs).
         kl_warmup_epochs: ramp the KL weight linearly from ``beta / n`` to ``beta`` over the first
-            ``n`` epochs; 0 = off.
+            ``n`` epochs; 0 = off. Early stopping starts counting when the warm-up is over (a
+            validation loss measured with the full KL weight rises while the KL weight ramps up,
+            which is no reason to stop), and the restored epoch is one trained with the full weight.
+        free_bits: KL floor per latent dimension in nats (batch mean, Kingma et al. 2016): a
+            dimension carrying less is not pushed further towards the prior; 0 = off.
+        min_epochs: never stop early before this many epochs.
         grad_clip: clip gradients to this global norm; ``None`` = off.
         progress: show a tqdm progress bar (per epoch, with the losses).
     """
@@ -65,6 +70,8 @@ class TrainConfig:
     recon_weight: PositiveFloat | None = None
     beta: NonNegativeFloat = 1.0
     kl_warmup_epochs: NonNegativeInt = 0
+    free_bits: NonNegativeFloat = 0.0
+    min_epochs: NonNegativeInt = 0
     grad_clip: PositiveFloat | None = None
     progress: bool = True
 

@@ -24,7 +24,7 @@ from anogen.train.samples import bucket, check_model_data, gather, pad_rows, sam
 from anogen.types import AnogenError
 
 __all__ = [
-    "decode", "encode", "eval_terms", "evaluate", "map_chunks", "map_samples", "reconstruction_error", "sample_losses",
+    "decode", "encode", "eval_diagnostics", "eval_terms", "evaluate", "map_chunks", "map_samples", "reconstruction_error", "sample_losses",
 ]
 
 
@@ -261,6 +261,21 @@ def eval_terms(model, x, key, extra):
     terms = model.per_sample_loss(x, key, recon_weight=recon_weight, beta=beta, train=False)
     err = recon_error(model, x)
     return terms["loss"], err.reshape(err.shape[0], -1).mean(axis=1)
+
+
+def eval_diagnostics(model, x, key, extra):
+    """Per-sample ``(loss, reconstruction MSE, KL per latent dimension (B, k), posterior mean (B, k))``.
+
+    Eval mode, ``extra = (beta, recon_weight)``. Models without a KL term (the LSTM autoencoder)
+    give zeros for the KL and their code for the mean.
+    """
+    beta, recon_weight = extra
+    terms = model.per_sample_loss(x, key, recon_weight=recon_weight, beta=beta, train=False)
+    err = recon_error(model, x)
+    enc = model.encode(x)
+    mu = enc[0] if isinstance(enc, tuple) else enc
+    kl_dims = terms.get("kl_dims", jnp.zeros_like(mu))
+    return terms["loss"], err.reshape(err.shape[0], -1).mean(axis=1), kl_dims, mu
 
 
 @functools.lru_cache(maxsize=16)

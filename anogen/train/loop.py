@@ -1,7 +1,9 @@
 """The training loop: :func:`fit` and its :class:`History`.
 
 Every epoch is one call of the compiled :func:`anogen.train.step.train_epoch` (a ``lax.scan``
-over its batches); validation is one call of the compiled chunked evaluation. Keys:
+over its batches); validation is one call of the compiled chunked evaluation, which also gives
+the diagnostics a VAE practitioner checks (reconstruction error relative to the data's variance,
+KL per latent dimension, number of active dimensions). Keys:
 ``key, val_key = split(key(seed))``; epoch ``e`` uses ``fold_in(key, e)``; validation always
 uses ``val_key`` (common random numbers across epochs). No global random state: same seed, same
 data, same config -> identical losses. Early stopping is flax's
@@ -22,10 +24,11 @@ from flax import nnx
 from flax.training.early_stopping import EarlyStopping
 
 from anogen.train.config import TrainConfig, as_train_config
-from anogen.train.inference import eval_terms, map_chunks
+from anogen.train.inference import eval_diagnostics, map_chunks
 from anogen.train.optim import optimizer_spec, shared_optimizer
 from anogen.train.samples import bucket, check_model_data, pad_rows, sample_starts, split_samples
-from anogen.train.step import Hyper, TrainState, train_epoch
+from anogen.train.parallel import epoch_function
+from anogen.train.step import Hyper, TrainState
 from anogen.types import AnogenError
 
 __all__ = ["History", "fit"]
@@ -45,6 +48,13 @@ class History:
         seconds: wall time of the whole fit, compilation included.
         best_epoch: 0-based epoch whose parameters were restored.
         compile_seconds: wall time of the first epoch (dominated by compilation).
+        recon_rel: per epoch, the monitored reconstruction MSE divided by the mean per-feature
+            variance of the (scaled) training data: 1 = no better than predicting the mean.
+        kl: per epoch, the mean KL divergence (nats per sample) on the monitor set (the
+            validation set, else up to 1024 training samples).
+        kl_dims: per epoch, the mean KL of each latent dimension (nats).
+        active_dims: per epoch, latent dimensions whose posterior mean varies over the monitor
+            set (variance > 0.01, Burda et al. 2016); 0 = posterior collapse.
     """
 
     train_loss: list[float] = dataclasses.field(default_factory=list)
@@ -55,6 +65,16 @@ class History:
     seconds: float = 0.0
     best_epoch: int = 0
     compile_seconds: float = 0.0
+    recon_rel: list[float] = dataclasses.field(default_factory=list)
+    kl: list[float] = dataclasses.field(default_factory=list)
+    kl_dims: list[list[float]] = dataclasses.field(default_factory=list)
+    active_dims: list[int] = dataclasses.field(default_factory=list)
+
+
+#: a latent dimension is active when the variance of its posterior mean over the data exceeds this
+ACTIVE_VAR = 0.01
+
+_MONITOR = 1024  # training samples diagnosed per epoch when there is no validation set
 
 
 @dataclasses.dataclass
@@ -68,6 +88,9 @@ class _Run:
     n_val: int
     window: int | None
     recon_weight: float
+    monitor: jax.Array
+    n_monitor: int
+    data_var: float
 
 
 def _prepare(model: Any, data: Any, config: TrainConfig, window: int | None, segments: Any) -> _Run:
@@ -88,6 +111,7 @@ def _prepare(model: Any, data: Any, config: TrainConfig, window: int | None, seg
     train, val = split_samples(starts, float(config.val_split), window, len(arr))
     rw = model.default_recon_weight if config.recon_weight is None else config.recon_weight
     bs = config.batch_size
+    mon = val if len(val) else train[:_MONITOR]
     return _Run(
         data=jnp.asarray(pad_rows(arr, bucket(len(arr)))),
         train=jnp.asarray(pad_rows(train, -(-len(train) // bs) * bs)),
@@ -96,30 +120,40 @@ def _prepare(model: Any, data: Any, config: TrainConfig, window: int | None, seg
         n_val=len(val),
         window=window,
         recon_weight=float(rw),
+        monitor=jnp.asarray(pad_rows(mon, bucket(len(mon)))),
+        n_monitor=len(mon),
+        data_var=float(np.mean(arr.var(axis=0))) or 1.0,
     )
 
 
 def _hyper(config: TrainConfig, epoch: int, recon_weight: float) -> Hyper:
     """The epoch's run-time hyperparameters (KL warm-up: ``beta`` ramps up linearly)."""
     ramp = min(1.0, (epoch + 1) / config.kl_warmup_epochs) if config.kl_warmup_epochs > 0 else 1.0
-    return Hyper.of(config.learning_rate, config.weight_decay, config.beta * ramp, recon_weight)
+    return Hyper.of(config.learning_rate, config.weight_decay, config.beta * ramp, recon_weight, config.free_bits)
 
 
-def _validate(state: TrainState, run: _Run, key: jax.Array, config: TrainConfig) -> tuple[float, float]:
-    """Validation loss (full KL weight, fixed key) and deterministic reconstruction MSE."""
+def _diagnose(state: TrainState, run: _Run, key: jax.Array, config: TrainConfig) -> dict[str, Any]:
+    """Loss (full KL weight, fixed key), reconstruction MSE, KL per dimension and active dimensions
+    on the monitor set (the validation set, else the first training samples)."""
     extra = (jnp.asarray(config.beta, jnp.float32), jnp.asarray(run.recon_weight, jnp.float32))
-    loss, err = map_chunks(state.params, state.rest, run.data, run.val, key, extra, graphdef=state.graphdef,
-                           fn=eval_terms, window=run.window, chunk=min(int(run.val.shape[0]), 1024))  # fmt: skip
-    return float(jnp.mean(loss[: run.n_val])), float(jnp.mean(err[: run.n_val]))
+    out = map_chunks(state.params, state.rest, run.data, run.monitor, key, extra, graphdef=state.graphdef,
+                     fn=eval_diagnostics, window=run.window, chunk=min(int(run.monitor.shape[0]), 1024))  # fmt: skip
+    loss, err, kl_dims, mu = (np.asarray(a, np.float64)[: run.n_monitor] for a in out)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged model: inf/NaN, reported as such
+        kl_mean = kl_dims.mean(axis=0)
+        active = int(np.sum(mu.var(axis=0) > ACTIVE_VAR))
+        return {"loss": float(loss.mean()), "recon": float(err.mean()), "kl": float(kl_mean.sum()),
+                "kl_dims": [float(v) for v in kl_mean], "active": active}
 
 
-def _stop_reason(config: TrainConfig, losses: tuple[float, float], recon: float, stopper: EarlyStopping) -> str | None:
-    """Why training stops after this epoch (a :attr:`History.stopped` value), or ``None``."""
+def _stop_reason(config: TrainConfig, losses: tuple[float, float], recon: float, stopper: EarlyStopping,
+                 epoch: int) -> str | None:
+    """Why training stops after this 0-based epoch (a :attr:`History.stopped` value), or ``None``."""
     if not all(math.isfinite(v) for v in losses):
         return "non_finite"
     if config.epsilon > 0 and recon < config.epsilon:
         return "epsilon"
-    if stopper.should_stop:
+    if stopper.should_stop and epoch + 1 >= config.min_epochs:
         return "early_stopping"
     return None
 
@@ -141,9 +175,11 @@ def fit(
     with a validation window are dropped). The monitored loss is the validation loss (full KL
     weight, fixed key) or, without a validation set, the epoch's training loss; the monitored
     reconstruction MSE is that of ``decode(mu)`` on the validation set (without one: of the
-    training batches). Training stops after ``patience`` epochs without a lower monitored loss,
-    when the monitored reconstruction MSE drops below ``epsilon``, at ``epochs``, or when a loss
-    becomes NaN/inf.
+    training batches). Training stops after ``patience`` epochs without a lower monitored loss
+    (counted from the end of the KL warm-up, and never before ``min_epochs``), when the monitored
+    reconstruction MSE drops below ``epsilon``, at ``epochs``, or when a loss becomes NaN/inf.
+    The restored parameters are those of the best monitored epoch after the warm-up (the last
+    finite epoch when training ended inside the warm-up).
 
     Args:
         model: an anogen model (updated in place and returned).
@@ -177,12 +213,25 @@ def fit(
     return model, hist
 
 
+def _record(hist: History, run: _Run, train_loss: float, diag: dict[str, Any], mon: tuple[float, float]) -> None:
+    """Append one epoch to the history."""
+    hist.train_loss.append(train_loss)
+    hist.recon.append(mon[1])
+    if run.val is not None:
+        hist.val_loss.append(mon[0])
+    hist.recon_rel.append(diag["recon"] / run.data_var)
+    hist.kl.append(diag["kl"])
+    hist.kl_dims.append(diag["kl_dims"])
+    hist.active_dims.append(diag["active"])
+
+
 def _train(state: TrainState, run: _Run, config: TrainConfig, key: jax.Array, label: str) -> tuple[Any, History]:
     """The epoch loop; returns the best parameters (``None`` if no epoch was finite) and the history."""
     from tqdm.auto import tqdm
 
     key, val_key = jax.random.split(key)
-    hist, stopper, best = History(), _early_stopping(config.patience), None
+    train_epoch = epoch_function(config.batch_size, config.free_bits)  # data-parallel where it pays
+    hist, stopper, best, last = History(), _early_stopping(config.patience), None, None
     bar = tqdm(total=config.epochs, desc=f"train {label}", unit="epoch", disable=not config.progress)
     with bar:
         for e in range(config.epochs):
@@ -191,25 +240,24 @@ def _train(state: TrainState, run: _Run, config: TrainConfig, key: jax.Array, la
                                         _hyper(config, e, run.recon_weight), batch_size=config.batch_size,
                                         window=run.window, n_valid=run.n_train)  # fmt: skip
             train_loss = float(tl)
-            if run.val is not None:
-                mon_loss, mon_recon = _validate(state, run, val_key, config)
-            else:
-                mon_loss, mon_recon = train_loss, float(tr)
-            hist.train_loss.append(train_loss)
-            hist.recon.append(mon_recon)
-            if run.val is not None:
-                hist.val_loss.append(mon_loss)
+            diag = _diagnose(state, run, val_key, config)
+            mon = (diag["loss"], diag["recon"]) if run.val is not None else (train_loss, float(tr))
+            _record(hist, run, train_loss, diag, mon)
             hist.epochs_run = e + 1
             if e == 0:
                 hist.compile_seconds = time.perf_counter() - t_epoch
-            bar.set_postfix({"loss": f"{train_loss:.4g}", "monitor": f"{mon_loss:.4g}"}, refresh=False)
+            bar.set_postfix({"loss": f"{train_loss:.4g}", "monitor": f"{mon[0]:.4g}"}, refresh=False)
             bar.update(1)
-            if math.isfinite(mon_loss) and math.isfinite(train_loss):
-                stopper = stopper.update(mon_loss)
-                if stopper.has_improved:
-                    best, hist.best_epoch = state.params, e
-            reason = _stop_reason(config, (train_loss, mon_loss), mon_recon, stopper)
+            if math.isfinite(mon[0]) and math.isfinite(train_loss):
+                last = (state.params, e)
+                if e + 1 >= config.kl_warmup_epochs:  # the KL weight is at its final value
+                    stopper = stopper.update(mon[0])
+                    if stopper.has_improved:
+                        best, hist.best_epoch = state.params, e
+            reason = _stop_reason(config, (train_loss, mon[0]), mon[1], stopper, e)
             if reason is not None:
                 hist.stopped = reason
                 break
+    if best is None and last is not None:
+        best, hist.best_epoch = last
     return best, hist

@@ -8,7 +8,7 @@ per (model structure, optimizer structure, batch size, window, data shape), and
 graph on every call, which costs several times the step itself on models this small).
 
 Run-time values (:class:`Hyper`: learning rate, weight decay, KL weight ``beta``, reconstruction
-weight) are traced arguments, so a sweep over them, or the KL warm-up, never recompiles.
+weight, free bits) are traced arguments, so a sweep over them, or the KL warm-up, never recompiles.
 
 Keys: epoch ``e`` of a fit uses ``fold_in(key, e)``; inside it the permutation uses
 ``fold_in(epoch_key, 0)`` and step ``i`` ``fold_in(fold_in(epoch_key, 1), i)``.
@@ -67,12 +67,14 @@ class Hyper(struct.PyTreeNode):
     weight_decay: jax.Array
     beta: jax.Array
     recon_weight: jax.Array
+    free_bits: jax.Array
 
     @classmethod
-    def of(cls, learning_rate: float, weight_decay: float, beta: float, recon_weight: float) -> Hyper:
+    def of(cls, learning_rate: float, weight_decay: float, beta: float, recon_weight: float,
+           free_bits: float = 0.0) -> Hyper:
         """Float32 scalars from Python numbers."""
         f = functools.partial(jnp.asarray, dtype=jnp.float32)
-        return cls(f(learning_rate), f(weight_decay), f(beta), f(recon_weight))
+        return cls(f(learning_rate), f(weight_decay), f(beta), f(recon_weight), f(free_bits))
 
 
 def train_step(
@@ -95,7 +97,8 @@ def train_step(
 
     def objective(params):
         model = nnx.merge(state.graphdef, params, state.rest)
-        return batch_loss(model, x, key, weights=w, recon_weight=hp.recon_weight, beta=hp.beta, train=True)
+        return batch_loss(model, x, key, weights=w, recon_weight=hp.recon_weight, beta=hp.beta, train=True,
+                          free_bits=hp.free_bits)
 
     (_, metrics), grads = jax.value_and_grad(objective, has_aux=True)(state.params)
     opt_state = set_hyperparams(state.opt_state, hp.learning_rate, hp.weight_decay)

@@ -1,0 +1,419 @@
+"""The generator report: numbers that say whether a learned generator made real anomalies.
+
+A learned sampler (``vae_tail``, ``latent_uniform``) records, in ``ctx.extra["generator"][name]``,
+each anomaly it wrote next to its *clean counterpart* (the window it replaced, or the normal
+sample its latent code was anchored on) and their latent codes. :func:`generator_report` turns
+that into a :class:`GeneratorReport`; every distance is measured in units of the train standard
+deviation of each column ("std units"):
+
+* ``acceptance``: per filter, the fraction of the candidates it saw that it kept; ``total`` =
+  accepted / drawn.
+* ``deviation``: mean over anomalies of the RMS difference anomaly - clean counterpart.
+* ``recon_error``: mean RMS reconstruction error (``decode(mu)``) of the model on the clean
+  counterparts, i.e. on the normal data the anomalies are made from (test windows for
+  ``vae_tail``, the anchoring train samples for ``latent_uniform``); ``deviation_ratio = deviation /
+  recon_error``: below 1 the "anomaly" is smaller than what the model gets wrong on that data
+  anyway (with ``direct`` decoding the label then marks mostly reconstruction error).
+* ``diversity``: mean pairwise distance among the anomalies / among normal samples (train).
+* ``roughness``: RMS step-to-step change inside the anomalous windows / inside normal windows
+  (windows only; ``nan`` for rows, which have no time axis of their own).
+* ``active_dims``: latent dimensions whose posterior means vary over the normal data
+  (variance > 0.01, Burda et al. 2016); ``latent_coverage``: mean over dimensions of the std of the
+  anomalies' codes / the std of the normal codes; ``latent_distance``: median distance from an
+  anomaly's code to the nearest normal code, in normal-code std units.
+* ``auc_zscore``, ``auc_rolling``, ``auc_knn``: row-level ROC-AUC on the injected test fold (this
+  sampler's anomalous rows against the normal rows) of three simple detectors: the largest absolute
+  z-score against the train mean and std; the same against the mean and std of the 50 previous rows
+  (contextual anomalies); the distance of each ``L``-row window to the nearest train window (unusual
+  shapes or combinations of values; ``L`` = the anomalies' length, 1 for rows).
+  ``auc_best`` is the largest of the three; below 0.5 even the best simple detector ranks the
+  anomalies as *more* normal than normal data.
+
+The verdict (thresholds in :data:`THRESHOLDS`, documented in ``docs/generators.md``) is ``ok``,
+``weak`` (a quality target missed) or ``degenerate`` (near-identical anomalies, deviation below the
+reconstruction error, anomalies much smoother than the data, or no active latent dimension).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from anogen.samplers.base import SampleContext
+from anogen.types import AnogenError
+
+__all__ = ["GeneratorReport", "THRESHOLDS", "generator_report", "record_pairs", "check_verdict",
+           "OnDegenerate", "quality", "mean_pairwise_distance", "roughness_of", "detector_aucs"]
+
+#: ``generator.on_degenerate``: log a warning (default) or stop the run with an error
+OnDegenerate = Literal["warn", "error"]
+
+#: Verdict thresholds: ``degenerate`` below the first value, ``weak`` below the second
+#: (roughness: ``weak`` outside ``[roughness_ok, roughness_high]``). Diversity is judged against its
+#: thresholds from ``diversity_min_n`` anomalies on (two windows can be alike by chance); with fewer,
+#: only below ``diversity_identical`` (copies of one anomaly) is it degenerate.
+THRESHOLDS: dict[str, float] = {
+    "diversity_degenerate": 0.1, "diversity_ok": 1 / 3,
+    "deviation_degenerate": 1.0, "deviation_ok": 2.0,
+    "roughness_degenerate": 0.25, "roughness_ok": 0.5, "roughness_high": 2.0,
+    "auc_ok": 0.7, "active_var": 0.01,
+    "diversity_min_n": 5, "diversity_identical": 0.02,
+}
+
+_MAX_NORMAL = 1024  # normal samples used for diversity, roughness, reconstruction error, kNN
+
+
+@dataclass
+class GeneratorReport:
+    """Quality figures of one learned generator on one fold (see the module docstring).
+
+    Attributes:
+        sampler: the sampler's name.
+        n: anomalies made.
+        length: rows per anomaly (``1`` for rows).
+        decoding: ``residual`` or ``direct``.
+        acceptance: ``{filter: kept / seen}`` plus ``total`` (accepted / drawn); empty without filters.
+        deviation, recon_error, deviation_ratio, diversity, roughness, active_dims, latent_dim,
+        latent_coverage, latent_distance, auc_zscore, auc_rolling, auc_knn, auc_best: the figures.
+        verdict: ``ok``, ``weak`` or ``degenerate``.
+        reasons: one phrase per threshold missed.
+        notes: remarks of the filters (e.g. a bounds filter that can reject nothing).
+    """
+
+    sampler: str
+    n: int
+    length: int
+    decoding: str
+    acceptance: dict[str, float] = field(default_factory=dict)
+    deviation: float = math.nan
+    recon_error: float = math.nan
+    deviation_ratio: float = math.nan
+    diversity: float = math.nan
+    roughness: float = math.nan
+    active_dims: int = 0
+    latent_dim: int = 0
+    latent_coverage: float = math.nan
+    latent_distance: float = math.nan
+    auc_zscore: float = math.nan
+    auc_rolling: float = math.nan
+    auc_knn: float = math.nan
+    auc_best: float = math.nan
+    verdict: str = "ok"
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    _FIGURES = ("n", "deviation", "recon_error", "deviation_ratio", "diversity", "roughness", "active_dims",
+                "latent_coverage", "latent_distance", "auc_zscore", "auc_rolling", "auc_knn", "auc_best")
+
+    def metrics(self, prefix: str = "generator/") -> dict[str, float]:
+        """Flat numbers for ``metrics.json`` and the loggers: ``{prefix + name: value}``.
+
+        ``verdict`` is encoded as ``degenerate`` 1/0 and ``ok`` 1/0 so it can be averaged over folds.
+        """
+        out = {f"{prefix}{k}": float(getattr(self, k)) for k in self._FIGURES}
+        out.update({f"{prefix}acceptance/{k}": float(v) for k, v in self.acceptance.items()})
+        out[f"{prefix}degenerate"] = float(self.verdict == "degenerate")
+        out[f"{prefix}ok"] = float(self.verdict == "ok")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict of every field."""
+        return {k: (float(v) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+    def summary(self) -> str:
+        """One line for the run log."""
+        acc = ", ".join(f"{k} {100 * v:.0f}%" for k, v in self.acceptance.items())
+        why = f" ({'; '.join(self.reasons)})" if self.reasons else ""
+        return (f"generator {self.sampler}: {self.verdict}{why} | {self.n} anomalies, deviation "
+                f"{self.deviation:.2f} std = {self.deviation_ratio:.1f}x reconstruction error, diversity "
+                f"{self.diversity:.2f}, roughness {self.roughness:.2f}, best simple detector AUC {self.auc_best:.2f}, "
+                f"active latent dims {self.active_dims}/{self.latent_dim}" + (f" | acceptance {acc}" if acc else ""))
+
+
+# ------------------------------------------------------------------------------ array measures
+
+
+def _flat(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+
+
+def mean_pairwise_distance(x: np.ndarray, max_points: int = _MAX_NORMAL, seed: int = 0) -> float:
+    """Mean Euclidean distance over all pairs of samples ``(n, ...)`` (a seeded subset when large); ``nan`` if n < 2."""
+    from scipy.spatial.distance import pdist
+
+    f = _flat(x)
+    if len(f) < 2:
+        return math.nan
+    if len(f) > max_points:
+        f = f[np.random.default_rng(seed).choice(len(f), max_points, replace=False)]
+    return float(np.mean(pdist(f)))
+
+
+def roughness_of(windows: np.ndarray) -> float:
+    """RMS change between consecutive steps of ``(n, L, d)`` windows (pooled); ``nan`` for ``L < 2``."""
+    w = np.asarray(windows, dtype=np.float64)
+    if w.ndim != 3 or w.shape[1] < 2 or len(w) == 0:
+        return math.nan
+    return float(np.sqrt(np.mean(np.square(np.diff(w, axis=1)))))
+
+
+def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    if labels.all() or not labels.any():
+        return math.nan
+    return float(roc_auc_score(labels, scores))
+
+
+def _knn_rows(z: np.ndarray, ref: np.ndarray, L: int) -> np.ndarray:
+    """``(n,)`` per row: mean over the stride-1 ``L``-row windows covering it of the window's distance to
+    the nearest reference window ``ref`` ``(m, L * d)`` (rows: ``L = 1``)."""
+    from scipy.spatial import cKDTree
+
+    n = len(z)
+    if n < L:
+        return np.zeros(n)
+    starts = np.arange(n - L + 1)
+    win = z[starts[:, None] + np.arange(L)].reshape(len(starts), -1)
+    dist, _ = cKDTree(ref).query(win, k=1)
+    sums = np.zeros(n)
+    counts = np.zeros(n)
+    for o in range(L):
+        sums[starts + o] += dist
+        counts[starts + o] += 1
+    return sums / counts
+
+
+def detector_aucs(values: np.ndarray, labels: np.ndarray, train: np.ndarray, train_segments: np.ndarray,
+                  L: int = 1, window: int = 50, seed: int = 0) -> dict[str, float]:
+    """Row-level ROC-AUC of three simple detectors on an injected fold.
+
+    Args:
+        values: ``(n, d)`` the injected test fold (original units).
+        labels: ``(n,)`` bool, the anomalous rows to find (rows of other anomalies removed beforehand).
+        train: ``(m, d)`` the normal train rows.
+        train_segments: ``(s, 2)`` contiguous train ranges (windows of the kNN detector stay inside).
+        L: window length of the kNN detector (the anomalies' length; 1 = rows).
+        window: previous rows of the rolling z-score.
+        seed: seed of the subset of train windows the kNN detector compares with.
+
+    Returns:
+        ``auc_zscore`` (largest |z| against the train mean/std), ``auc_rolling`` (against the mean/std
+        of the ``window`` previous rows; the first rows use the train statistics), ``auc_knn``
+        (distance of the ``L``-row windows to the nearest train window, in train std units, averaged
+        over the windows covering a row) and ``auc_best``.
+    """
+    import pandas as pd
+
+    mean, std = train.mean(axis=0), np.where(train.std(axis=0) > 0, train.std(axis=0), 1.0)
+    z = (values - mean) / std
+    roll = pd.DataFrame(values).rolling(window, min_periods=window // 2)
+    r_mean = roll.mean().shift(1).to_numpy()
+    r_std = np.maximum(roll.std().shift(1).to_numpy(), 0.1 * std)
+    r_mean = np.where(np.isfinite(r_mean), r_mean, mean)
+    r_std = np.where(np.isfinite(r_std), r_std, std)
+    ref = (_samples(train, train_segments, L, 4096, seed) - mean) / std
+    out = {"auc_zscore": _auc(np.abs(z).max(axis=1), labels),
+           "auc_rolling": _auc(np.abs((values - r_mean) / r_std).max(axis=1), labels),
+           "auc_knn": _auc(_knn_rows(z, ref.reshape(len(ref), -1), L), labels)}
+    finite = [v for v in out.values() if np.isfinite(v)]
+    out["auc_best"] = max(finite) if finite else math.nan
+    return out
+
+
+def quality(anomaly: np.ndarray, clean: np.ndarray, normal: np.ndarray, recon_error: float) -> dict[str, float]:
+    """The data-space figures from arrays already in std units.
+
+    Args:
+        anomaly: ``(k, L, d)`` anomalies.
+        clean: ``(k, L, d)`` their clean counterparts.
+        normal: ``(m, L, d)`` normal (train) samples.
+        recon_error: the model's mean RMS reconstruction error on normal data.
+
+    Returns:
+        ``deviation``, ``deviation_ratio``, ``diversity``, ``roughness``.
+    """
+    dev = np.sqrt(np.mean(np.square(_flat(anomaly) - _flat(clean)), axis=1)) if len(anomaly) else np.zeros(0)
+    deviation = float(np.mean(dev)) if dev.size else math.nan
+    d_norm = mean_pairwise_distance(normal)
+    rough_norm = roughness_of(normal)
+    return {
+        "deviation": deviation,
+        "deviation_ratio": deviation / recon_error if recon_error > 0 else math.inf,
+        "diversity": mean_pairwise_distance(anomaly) / d_norm if d_norm > 0 else math.nan,
+        "roughness": roughness_of(anomaly) / rough_norm if rough_norm > 0 else math.nan,
+    }
+
+
+# ------------------------------------------------------------------------------ from a sampling context
+
+
+def record_pairs(ctx: SampleContext, name: str, anomaly: np.ndarray, clean: np.ndarray, *, z: np.ndarray | None,
+                 z_normal: np.ndarray | None, decoding: str, filters: dict | None = None,
+                 notes: list[str] | None = None) -> None:
+    """What a learned sampler leaves for :func:`generator_report` (in ``ctx.extra["generator"][name]``).
+
+    Args:
+        ctx: the fold's sampling context.
+        name: the sampler's name.
+        anomaly: ``(k, L, d)`` or ``(k, d)`` anomalies in original units.
+        clean: their clean counterparts, same shape.
+        z: ``(k, latent_dim)`` the anomalies' latent codes (``None`` if not latent).
+        z_normal: ``(m, latent_dim)`` posterior means of the normal data.
+        decoding: ``residual`` or ``direct``.
+        filters: the sampler's filter report (``drawn``, ``accepted``, ``filters: {name: {in, kept, rate}}``).
+        notes: remarks to show with the report.
+    """
+    a, c = np.asarray(anomaly, np.float64), np.asarray(clean, np.float64)
+    if a.ndim == 2:
+        a, c = a[:, None, :], c[:, None, :]
+    ctx.extra.setdefault("generator", {})[name] = {
+        "anomaly": a, "clean": c, "z": None if z is None else np.asarray(z, np.float64),
+        "z_normal": None if z_normal is None else np.asarray(z_normal, np.float64), "decoding": decoding,
+        "filters": filters, "notes": list(notes or [])}
+
+
+def _samples(values: np.ndarray, segments: np.ndarray, L: int, max_points: int, seed: int) -> np.ndarray:
+    """``(m, L, d)`` stride-1 windows of ``values`` inside ``segments`` (a seeded subset of at most ``max_points``)."""
+    from anogen.data.windows import window_starts
+
+    starts = window_starts(len(values), L, segments) if L > 1 else np.arange(len(values))
+    if len(starts) > max_points:
+        starts = np.sort(np.random.default_rng(seed).choice(starts, max_points, replace=False))
+    return np.asarray(values, np.float64)[np.asarray(starts)[:, None] + np.arange(L)]
+
+
+def _recon_error(ctx: SampleContext, windows: np.ndarray) -> float:
+    """Mean RMS reconstruction error (std units) of ``(m, L, d)`` original-unit samples through ``decode(mu)``."""
+    from anogen.train import decode, encode
+
+    if len(windows) == 0 or ctx.model is None:
+        return math.nan
+    L = windows.shape[1]
+    x = ctx.scaler.transform(windows).astype(np.float32)
+    x = x if getattr(ctx.model, "kind", "row") == "window" else x.reshape(-1, x.shape[-1])
+    mu, _ = encode(ctx.model, x, window=None)
+    rec = ctx.scaler.inverse_transform(np.asarray(decode(ctx.model, mu), np.float64)).reshape(windows.shape)
+    err = (rec - windows) / ctx.std
+    return float(np.mean(np.sqrt(np.mean(np.square(err.reshape(len(windows), L * windows.shape[2])), axis=1))))
+
+
+def _latent(rec: dict, report: GeneratorReport) -> None:
+    """Active dimensions, coverage and distance of the anomalies' codes (updates ``report``)."""
+    from scipy.spatial import cKDTree
+
+    zn, za = rec.get("z_normal"), rec.get("z")
+    if zn is None or len(zn) < 2:
+        return
+    var = zn.var(axis=0)
+    active = var > THRESHOLDS["active_var"]
+    report.active_dims, report.latent_dim = int(active.sum()), int(zn.shape[1])
+    if za is None or len(za) == 0:
+        return
+    sd = np.sqrt(np.where(var > 0, var, 1.0))
+    use = active if active.any() else np.ones_like(active)
+    report.latent_coverage = float(np.mean(za[:, use].std(axis=0) / sd[use])) if len(za) > 1 else math.nan
+    dist, _ = cKDTree(zn / sd).query(za / sd, k=1)
+    report.latent_distance = float(np.median(dist))
+
+
+def _acceptance(filters: dict | None) -> dict[str, float]:
+    if not filters:
+        return {}
+    out = {k: float(v["rate"]) for k, v in filters.get("filters", {}).items()}
+    if out and filters.get("drawn"):
+        out["total"] = float(filters["accepted"]) / float(filters["drawn"])
+    return out
+
+
+def _rows_of(injected: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, labels)`` of an injected fold with only ``name``'s anomalies labelled (other anomalies dropped)."""
+    own = np.zeros(len(injected.labels), dtype=bool)
+    other = np.zeros_like(own)
+    for e in injected.events:
+        (own if e.source == name else other)[e.start:e.end] = True
+    return injected.values[~other], own[~other]
+
+
+def _one(ctx: SampleContext, name: str, rec: dict, seed: int, injected: Any = None) -> GeneratorReport:
+    a, c = rec["anomaly"], rec["clean"]
+    L = int(a.shape[1])
+    fold = ctx.fold
+
+    def std_units(x: np.ndarray) -> np.ndarray:
+        return (x - ctx.mean) / ctx.std
+
+    normal = _samples(fold.train, fold.train_segments, L, _MAX_NORMAL, seed)
+    report = GeneratorReport(sampler=name, n=int(len(a)), length=L, decoding=str(rec["decoding"]),
+                             acceptance=_acceptance(rec.get("filters")), notes=list(rec.get("notes") or []))
+    report.recon_error = _recon_error(ctx, c)
+    figures = quality(std_units(a), std_units(c), std_units(normal), report.recon_error)
+    if injected is not None:
+        figures.update(detector_aucs(*_rows_of(injected, name), fold.train, fold.train_segments, L, seed=seed))
+    for k, v in figures.items():
+        setattr(report, k, v)
+    _latent(rec, report)
+    report.verdict, report.reasons = verdict(report)
+    return report
+
+
+def verdict(r: GeneratorReport) -> tuple[str, list[str]]:
+    """``(verdict, reasons)`` from the figures and :data:`THRESHOLDS` (``nan`` figures are not judged)."""
+    t = THRESHOLDS
+    bad: list[str] = []
+    weak: list[str] = []
+    if r.latent_dim and r.active_dims == 0:
+        bad.append("no active latent dimension (posterior collapse)")
+    few = r.n < t["diversity_min_n"]
+    for value, lo_bad, lo_ok, what in (
+            (r.diversity, t["diversity_identical"] if few else t["diversity_degenerate"],
+             t["diversity_identical"] if few else t["diversity_ok"], "near-identical anomalies: diversity"),
+            (r.deviation_ratio, t["deviation_degenerate"], t["deviation_ok"],
+             "deviation vs reconstruction error"),
+            (r.roughness, t["roughness_degenerate"], t["roughness_ok"], "smoother than the data: roughness")):
+        if value < lo_bad:
+            bad.append(f"{what} {value:.2f} < {lo_bad:.2f}")
+        elif value < lo_ok:
+            weak.append(f"{what} {value:.2f} < {lo_ok:.2f}")
+    if r.roughness > t["roughness_high"]:
+        weak.append(f"rougher than the data: roughness {r.roughness:.2f} > {t['roughness_high']:.2f}")
+    if r.auc_best < t["auc_ok"]:
+        weak.append(f"no simple detector finds them: best AUC {r.auc_best:.2f} < {t['auc_ok']:.2f}")
+    if bad:
+        return "degenerate", bad + weak
+    return ("weak", weak) if weak else ("ok", [])
+
+
+def generator_report(ctx: SampleContext, injected: Any = None, seed: int = 0) -> dict[str, GeneratorReport]:
+    """One :class:`GeneratorReport` per learned sampler that ran on this context (empty if none did).
+
+    Args:
+        ctx: the sampling context the samplers filled (``ctx.extra["generator"]``).
+        injected: the :class:`~anogen.types.Injected` fold they produced, for the detector AUCs
+            (``None``: those stay ``nan``).
+        seed: seed of the subsets of normal samples.
+    """
+    recs = ctx.extra.get("generator") or {}
+    return {name: _one(ctx, name, rec, seed, injected) for name, rec in recs.items() if len(rec["anomaly"])}
+
+
+def check_verdict(reports: dict[str, GeneratorReport], on_degenerate: OnDegenerate, where: str = "") -> None:
+    """Act on degenerate verdicts: log a warning (``warn``) or raise (``error``).
+
+    Raises:
+        AnogenError: ``on_degenerate="error"`` and a report's verdict is ``degenerate``.
+    """
+    import logging
+
+    log = logging.getLogger("anogen")
+    for r in reports.values():
+        if r.verdict != "degenerate":
+            continue
+        msg = (f"{where}generator {r.sampler} made degenerate anomalies: {'; '.join(r.reasons)}; "
+               "see docs/generators.md (train longer, check the model's active latent dimensions)")
+        if on_degenerate == "error":
+            raise AnogenError(msg + " (generator.on_degenerate=error)")
+        log.warning(msg)
