@@ -103,6 +103,20 @@ def cli(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _absl_to_current_stderr() -> None:
+    """Point absl's log handler (imported by JAX/flax) at the current ``sys.stderr``.
+
+    Hydra configures logging with ``dictConfig``, which closes every existing handler; absl's
+    handler closes its stream unless it is the current ``sys.stderr``. Bound at import time to an
+    earlier stderr (e.g. a test harness's capture), that stream would be closed under its owner.
+    """
+    absl = sys.modules.get("absl.logging")
+    handler = getattr(absl, "get_absl_handler", lambda: None)() if absl else None
+    python_handler = getattr(handler, "python_handler", None)
+    if python_handler is not None and getattr(python_handler, "stream", None) is not sys.stderr:
+        python_handler.stream = sys.stderr
+
+
 class _State:
     """The global state a Hydra app changes, restored after :func:`cli` (for in-process use): the
     command line, ``HYDRA_FULL_ERROR``, Hydra's current job and the root logger's handlers."""
@@ -113,6 +127,7 @@ class _State:
         self.argv = list(argv)
         self.full_error = os.environ.get("HYDRA_FULL_ERROR")
         self.handlers, self.level = list(logging.root.handlers), logging.root.level
+        _absl_to_current_stderr()
 
     def restore(self) -> None:
         import logging

@@ -174,3 +174,19 @@ def test_every_detector_failing_is_an_error_listing_them(tmp_path):
     with pytest.raises(AnogenError, match=r"every detector failed: bad: AnogenError: .*cannot fit this data"):
         _run(["detectors=[]", "+detectors.bad._target_=tests.plugins.FailingDetector"], tmp_path)
     assert not (tmp_path / "metrics.json").exists() and not (tmp_path / "fold0").exists()
+
+
+def test_in_process_cli_leaves_an_earlier_stderr_open(tmp_path, monkeypatch):
+    """Regression: Hydra's dictConfig closed absl's handler stream (an earlier sys.stderr, e.g. a
+    test harness's capture), so a later in-process run lost stderr ("I/O operation on closed file")."""
+    import io
+
+    absl_logging = pytest.importorskip("absl.logging")
+    from anogen.__main__ import cli
+
+    earlier = io.StringIO()
+    handler = absl_logging.get_absl_handler().python_handler
+    monkeypatch.setattr(handler, "stream", earlier)
+    monkeypatch.chdir(tmp_path)
+    assert cli(["-m", "sampler=nope,noise"]) == 2
+    assert not earlier.closed
