@@ -161,6 +161,9 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
     from anogen.train.jax_cache import enable_jax_cache
 
     enable_jax_cache(job.cache_cfg)  # compiled programs kept on disk (cache.jax)
+    from anogen.train.parallel import enable_host_devices
+
+    enable_host_devices()  # CPU devices for data-parallel training, before JAX starts
     info = job_info()
     out_dir = (info.run_dir or job.config.get("run_dir")) if run_dir == "auto" else run_dir
     if out_dir:
