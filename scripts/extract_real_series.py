@@ -3,7 +3,7 @@
 
 Run once (the extracts are committed, like the metric fixtures)::
 
-    pip download aeon==1.6.0 sktime==1.2.0 --no-deps -d /tmp/wheels
+    pip download aeon==1.6.0 sktime==1.2.0 river==0.26.1 --no-deps -d /tmp/wheels
     python scripts/extract_real_series.py /tmp/wheels
 
 Every extract is written with the provenance of its source: package, version, the wheel's
@@ -29,6 +29,8 @@ OUT = Path(__file__).resolve().parents[1] / "anogen" / "data" / "real"
 
 AEON = ("aeon-1.6.0-py3-none-any.whl", "d05227086706f80111ac5fee8de4d5d3115bb3bcfd1c786c8629393055816409")
 SKTIME = ("sktime-1.2.0-py3-none-any.whl", "dbffc6731d2d683b668dceb5e2bbc5804bebc8446b4c580803a281684d90e4ae")
+RIVER = ("river-0.26.1-cp311-cp311-manylinux_2_28_x86_64.whl",
+         "6a11e1a9749beec3ea138efeb0205b2c5cea8d424e9deee306c8980faec01bef")
 
 SERIES = {
     "ucr_internal_bleeding16": {
@@ -68,6 +70,17 @@ SERIES = {
                   "train part is GutenTAG's anomaly-free training series (first 3000 of its 10000 rows kept).",
         "train_rows_kept": 3000,
     },
+    "odds_shuttle_sample": {
+        "wheel": RIVER, "package": "river", "version": "0.26.1", "package_licence": "BSD-3-Clause",
+        "paths": {"rows": "river/datasets/shuttle.csv.gz"},
+        "real": True, "mode": "tabular",
+        "source": "UCI Statlog (Shuttle) as the ODDS anomaly-detection set (NASA shuttle sensor readings; "
+                  "rare classes = anomalies), as river ships it; a random sample: 2000 normal train rows, "
+                  "then 1000 test rows with the data's own anomaly share (about 7%)",
+        "data_licence": "CC BY 4.0 (UCI Machine Learning Repository)",
+        "labels": "1 = a row of one of the rare classes (ODDS's anomaly definition), 0 = the majority "
+                  "'Rad Flow' class; rows are exchangeable (no time order), for select.mode=tabular.",
+    },
 }
 
 
@@ -99,7 +112,9 @@ def extract(name: str, spec: dict, wheels: Path) -> dict:
     if sha256(wheel) != digest:
         raise SystemExit(f"{wheel}: SHA-256 differs from the recorded {digest}")
     paths = spec["paths"]
-    if "all" in paths:
+    if "rows" in paths:
+        x, y, train_rows = _row_sample(wheel, paths["rows"])
+    elif "all" in paths:
         x, y = _value_label(read_member(wheel, paths["all"]))
         train_rows = 3750  # the first half: labelled normal (the annotated stretch starts at row 6936)
     else:
@@ -114,14 +129,34 @@ def extract(name: str, spec: dict, wheels: Path) -> dict:
                 raise SystemExit(f"{name}: the train file is not the start of the test file")
             x, y = xte, yte
         train_rows = len(xtr)
+    return _write(name, spec, x, y, train_rows)
+
+
+def _row_sample(wheel: Path, member: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """2000 normal train rows, then 1000 test rows drawn at the data's anomaly share (fixed seed)."""
+    with zipfile.ZipFile(wheel) as z:
+        df = pd.read_csv(io.BytesIO(z.read(member)), compression="gzip")
+    rng = np.random.default_rng(20240611)
+    normal, anomalous = np.flatnonzero(df["anomaly"] == 0), np.flatnonzero(df["anomaly"] == 1)
+    k_anom = int(round(1000 * len(anomalous) / len(df)))
+    pick = rng.permutation(normal)
+    train, test_n = pick[:2000], pick[2000:2000 + 1000 - k_anom]
+    test = rng.permutation(np.r_[test_n, rng.choice(anomalous, k_anom, replace=False)])
+    feats = [c for c in df.columns if c != "anomaly"]
+    rows = np.r_[train, test]
+    return df[feats].to_numpy(np.float64)[rows], df["anomaly"].to_numpy(np.int64)[rows], 2000
+
+
+def _write(name: str, spec: dict, x: np.ndarray, y: np.ndarray, train_rows: int) -> dict:
     if y[:train_rows].any():
         raise SystemExit(f"{name}: labelled anomalies inside the training rows")
     frame = pd.DataFrame(np.round(x, 6), columns=["value"] if x.shape[1] == 1 else [f"x{j}" for j in range(x.shape[1])])
     frame["label"] = y
     frame.to_csv(OUT / f"{name}.csv", index=False)
     d = np.diff(np.r_[0, y, 0])
-    meta = {k: v for k, v in spec.items() if k not in ("wheel", "paths", "train_rows_kept")}
-    meta.update(file=f"{name}.csv", wheel=fname, wheel_sha256=digest, paths_in_wheel=paths, rows=int(len(y)),
+    fname, digest = spec["wheel"]
+    meta = {"mode": "series", **{k: v for k, v in spec.items() if k not in ("wheel", "paths", "train_rows_kept")}}
+    meta.update(file=f"{name}.csv", wheel=fname, wheel_sha256=digest, paths_in_wheel=spec["paths"], rows=int(len(y)),
                 columns=int(x.shape[1]), train_rows=int(train_rows), anomalous_rows=int(y.sum()),
                 events=int((d == 1).sum()), csv_sha256=sha256(OUT / f"{name}.csv"))
     return meta

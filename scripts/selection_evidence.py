@@ -38,15 +38,16 @@ METRICS = ("vus_pr", "range_f1")
 BENCH_SAMPLERS = ("noise_points", "noise_waves", "typed")
 
 
-def _components():
+def _components(metrics=METRICS):
     from anogen.api import load_component_config
     from anogen.config import build, build_group
 
     dets = {n: build(load_component_config("detectors", n), f"detectors.{n}") for n in DETECTORS}
     mets = build_group({**load_component_config("metrics", "vus", whole=True),
-                        **load_component_config("metrics", "range", whole=True)}, "metrics")
+                        **load_component_config("metrics", "range", whole=True),
+                        **load_component_config("metrics", "threshold_free", whole=True)}, "metrics")
     thr = build(load_component_config("threshold", "percentile"), "threshold")
-    return dets, {m: mets[m] for m in METRICS}, thr
+    return dets, {m: mets[m] for m in metrics}, thr
 
 
 def _fold(series):
@@ -58,7 +59,7 @@ def _fold(series):
     return Fold(0, series.columns, series.train, series.test, idx[:n], idx[n:], segments_of(np.ones(n, bool)))
 
 
-def _leaderboard(fold, dets, mets, thr, settings) -> dict[str, float]:
+def _leaderboard(fold, dets, mets, thr, settings, metrics=METRICS) -> dict[str, float]:
     """Today's benchmark leaderboard on the battery's clean rows: mean over samplers, then over metrics."""
     from omegaconf import OmegaConf
 
@@ -71,15 +72,15 @@ def _leaderboard(fold, dets, mets, thr, settings) -> dict[str, float]:
     res = run_benchmark([battery_split(fold, settings.battery_fraction)], samplers, dets, mets, thr,
                         seeds=node["seeds"], keep_traces=False)
     lb = leaderboard(res.rows).set_index("detector")
-    return {d: float(np.nanmean([lb.loc[d, m] for m in METRICS])) for d in dets}
+    return {d: float(np.nanmean([lb.loc[d, m] for m in metrics])) for d in dets}
 
 
 def run_series(name: str, settings, quick: bool) -> dict:
     from anogen.data import real
-    from anogen.jobs.select import run_selection
+    from anogen.jobs.select import for_rows, run_selection
 
     s = real.load(name)
-    dets, mets, thr = _components()
+    dets, mets, thr = _components(settings.voters)
     fold = _fold(s)
     t0, c0 = time.perf_counter(), time.process_time()
     sel = run_selection([fold], dets, mets, thr, settings, labels_for=lambda f: s.test_labels, prior=None)
@@ -89,7 +90,26 @@ def run_series(name: str, settings, quick: bool) -> dict:
            "real_points": sel.real["points"], "real_scores": sel.real["scores"], "trust": sel.trust,
            "agreement_by_metric": sel.real["agreement_by_metric"], "families": sel.families.to_dict("records"),
            "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
-    out["leaderboard"] = _leaderboard(fold, dets, mets, thr, settings)
+    bench_dets = for_rows(dets) if settings.mode == "tabular" else dets
+    out["leaderboard"] = _leaderboard(fold, bench_dets, mets, thr, settings, settings.voters)
+    return out
+
+
+def tabular(quick: bool) -> dict:
+    """The tabular mode on the shipped tables: selection vs the real ranking and the leaderboard."""
+    from anogen.data import real
+    from anogen.selection.agreement import agreement
+    from anogen.selection.settings import check_select
+
+    settings = check_select({"mode": "tabular", **({"seeds": [0], "bootstrap": 50} if quick else {})})
+    out = {}
+    for name in real.names(mode="tabular"):
+        r = run_series(name, settings, quick)
+        r["agreement"] = {"selection": agreement(r["synthetic"], r["real_points"]),
+                          "leaderboard": agreement(r["leaderboard"], r["real_points"])}
+        out[name] = r
+        print(f"{name} (tabular): selection {r['agreement']['selection']}, leaderboard "
+              f"{r['agreement']['leaderboard']}, {r['seconds']:.0f} s wall", flush=True)
     return out
 
 
@@ -183,9 +203,10 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = run_series(name, settings, args.quick)
             print(f"{name}: {results[name]['seconds']:.0f} s wall, {results[name]['cpu_seconds']:.0f} CPU-s",
                   flush=True)
+        tab = tabular(args.quick) if args.series is None else {}
     ev = evaluate(results)
     print(markdown(ev, results))
-    args.out.write_text(json.dumps(_clean({"results": results, "evaluation": ev,
+    args.out.write_text(json.dumps(_clean({"results": results, "evaluation": ev, "tabular": tab,
                                            "settings": settings.__dict__}), indent=1) + "\n")
     if not args.no_prior_file and not args.quick:
         print("prior written to", write_prior(ev, results))

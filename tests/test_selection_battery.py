@@ -80,7 +80,8 @@ def test_shipped_labelled_series_match_their_provenance():
     from anogen.data import real
 
     assert len(real.names()) >= 3 and len(real.names(real_only=True)) >= 2
-    for name in real.names():
+    assert real.names(mode="tabular") == ["odds_shuttle_sample"]
+    for name in real.names(mode=None):
         meta = real.provenance(name)
         path = real.DIR / meta["file"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == meta["csv_sha256"]

@@ -1,7 +1,8 @@
 """Labelled series shipped with anogen, extracted from PyPI wheels (``scripts/extract_real_series.py``).
 
 They make the project's claims checkable: the selection job's evidence (``docs/selection.md``)
-and its prior voter are measured on them. ``provenance.json`` beside the CSVs records, per series,
+and its prior voter are measured on them. ``odds_shuttle_sample`` is a table (rows without time
+order) for ``select.mode=tabular``; the others are time series. ``provenance.json`` beside the CSVs records, per series,
 the package, version and wheel SHA-256 it came from, the path inside the wheel, the licences and
 what the labels mean. Only series with ``real: true`` count as real evidence; the GutenTAG series
 is synthetic (another project's generator) and is kept as an out-of-generator control.
@@ -34,9 +35,11 @@ def _provenance() -> dict[str, dict[str, Any]]:
     return json.loads((DIR / "provenance.json").read_text())
 
 
-def names(real_only: bool = False) -> list[str]:
-    """The shipped series (``real_only``: only recordings, not the synthetic control)."""
-    return [k for k, v in _provenance().items() if v.get("real") or not real_only]
+def names(real_only: bool = False, mode: str | None = "series") -> list[str]:
+    """The shipped labelled sets (``real_only``: only real data, not the synthetic control;
+    ``mode``: ``series`` (time series), ``tabular`` (exchangeable rows) or ``None`` (all))."""
+    return [k for k, v in _provenance().items()
+            if (v.get("real") or not real_only) and (mode is None or v.get("mode", "series") == mode)]
 
 
 def provenance(name: str) -> dict[str, Any]:
