@@ -212,7 +212,8 @@ def default_cache() -> dict:
 def generate(data: Any, *, sampler: str | Mapping | Any = "noise", train: Any = None, key: str | None = None,
              columns: Sequence[str] | None = None, dates: Sequence[Sequence] | None = None,
              train_mode: str = "rest", seed: int = 0, min_gap: int = 1, model: str | Mapping | None = None,
-             trainer: Mapping | None = None, cache: bool | Mapping = True, **params: Any) -> Injected | list[Injected]:
+             trainer: Mapping | None = None, cache: bool | Mapping = True, on_degenerate: str = "warn",
+             **params: Any) -> Injected | list[Injected]:
     """Inject labelled anomalies into normal data.
 
     Args:
@@ -232,14 +233,21 @@ def generate(data: Any, *, sampler: str | Mapping | Any = "noise", train: Any = 
         cache: generative samplers: reuse a trained model from the model cache (as the command line
             does; ``$ANOGEN_CACHE_DIR`` or ``~/.cache/anogen``); ``False`` always trains, a dict
             ``{"enabled": True, "dir": ...}`` picks the folder. The only files ``generate`` may write.
+        on_degenerate: learned samplers: what a ``degenerate`` generator report does, ``warn`` (a
+            logged warning) or ``error`` (an :class:`~anogen.types.AnogenError` with the reasons).
         **params: sampler parameters (``ratio``, ``magnitude``, ``kinds``, ...).
 
     Returns:
-        An :class:`~anogen.types.Injected` (a list of them when ``dates`` has several pairs).
+        An :class:`~anogen.types.Injected` (a list of them when ``dates`` has several pairs). For a
+        learned sampler (``vae_tail``, ``latent_uniform``) its ``report`` holds the generator report
+        (``inj.report["vae_tail"].verdict``, ``.summary()``, ``.to_dict()``; docs/generators.md).
     """
     from anogen.jobs.run import inject_fold
+    from anogen.params import check_value
+    from anogen.samplers.report import OnDegenerate, check_verdict
     from anogen.seeding import stage_seed
 
+    on_degenerate = check_value(on_degenerate, OnDegenerate, "on_degenerate")
     seed = _int(seed, "seed")
     min_gap = _int(min_gap, "min_gap", 0)
     with _api_errors():
@@ -252,6 +260,8 @@ def generate(data: Any, *, sampler: str | Mapping | Any = "noise", train: Any = 
         m, scaler = get_model(fold) if get_model else (None, None)
         inj, _ = inject_fold(smp, fold, m, scaler, stage_seed(seed, fold.number, 1), stage_seed(seed, fold.number, 2),
                              min_gap)
+        if inj.report:
+            check_verdict(inj.report, on_degenerate, where=f"fold {fold.number}: " if len(folds) > 1 else "")
         out.append(inj)
     return out[0] if len(out) == 1 else out
 

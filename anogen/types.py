@@ -128,6 +128,9 @@ class Injected:
         clean: ``(n, d)`` the clean values aligned with ``values`` (for inserted rows, the
             rows are NaN: there is no clean counterpart).
         kinds: ``(n,)`` object array, the anomaly kind per row ("" for normal rows).
+        report: the generator report of each learned sampler that made anomalies here
+            (``{sampler: anogen.samplers.report.GeneratorReport}``: ``verdict``, ``reasons``,
+            ``summary()``, ``metrics()``, ``to_dict()``), else ``None``.
     """
 
     values: np.ndarray
@@ -137,6 +140,7 @@ class Injected:
     index: np.ndarray
     clean: np.ndarray
     kinds: np.ndarray
+    report: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def anoindex(self) -> list[int]:

@@ -43,6 +43,9 @@ class FoldResult:
         model_cached: whether the generative model came from the cache (``None`` without one).
         latent: latent codes for the latent-space plot (latent samplers), else ``None``.
         filter_report: acceptance report of the latent filters, else ``None``.
+        generator: the generator report of each learned sampler (``{sampler: GeneratorReport}``,
+            :mod:`anogen.samplers.report`); empty without one.
+        gallery: anomalies beside their clean counterparts for ``plots/fold{i}_gallery.png``, else ``None``.
     """
 
     fold: Fold
@@ -54,15 +57,21 @@ class FoldResult:
     model_cached: bool | None = None
     latent: Any = None
     filter_report: Any = None
+    generator: dict[str, Any] = field(default_factory=dict)
+    gallery: Any = None
 
     @property
     def metrics(self) -> dict[str, float]:
-        """``{"detector/metric": value}`` plus ``detector/seconds``."""
+        """``{"detector/metric": value}`` plus ``detector/seconds``, and the generator report's
+        ``generator/...`` figures."""
+        from anogen.samplers.report import generator_metrics
+
         out: dict[str, float] = {}
         for r in self.runs:
             if r.ok:
                 out.update({f"{r.detector}/{k}": v for k, v in r.metrics.items()})
                 out[f"{r.detector}/seconds"] = r.seconds
+        out.update(generator_metrics(self.generator))
         return out
 
     @property
@@ -84,12 +93,27 @@ def train_generator(job: Job, fold: Fold, checkpoint_path: Path | None = None) -
 
 def inject_fold(sampler: Any, fold: Fold, model: Any, model_scaler: Any, ctx_seed: int, rng_seed: int,
                 min_gap: int) -> tuple[Injected, dict]:
-    """One sampler on one fold: ``(injected, context extras)``."""
+    """One sampler on one fold: ``(injected, context extras)``; learned samplers' generator report
+    rides on ``injected.report``."""
+    from dataclasses import replace
+
     from anogen.samplers import SampleContext, generate_fold
+    from anogen.samplers.report import generator_report
 
     ctx = SampleContext.from_fold(fold, model=model, scaler=model_scaler, seed=ctx_seed)
     inj = generate_fold(sampler, ctx, np.random.default_rng(rng_seed), min_gap=min_gap)
-    return inj, ctx.extra
+    reports = generator_report(ctx, inj, seed=ctx_seed) if ctx.extra.get("generator") else {}
+    return (replace(inj, report=reports) if reports else inj), ctx.extra
+
+
+def _gallery(ctx_extra: dict, fold: Fold) -> dict | None:
+    """What :func:`anogen.outputs.plots.plot_gallery` draws: each learned sampler's anomalies and clean counterparts."""
+    gen = ctx_extra.get("generator")
+    if not gen:
+        return None
+    std = fold.train.std(axis=0)
+    return {"mean": fold.train.mean(axis=0), "std": np.where(std > 0, std, 1.0), "columns": list(fold.columns),
+            "samplers": {name: {"anomaly": rec["anomaly"], "clean": rec["clean"]} for name, rec in gen.items()}}
 
 
 def _histories(detectors: dict[str, Any]) -> dict[str, dict]:
@@ -121,13 +145,17 @@ def run_fold(job: Job, fold: Fold, out: RunOutputs) -> FoldResult:
                              job.min_gap)
     if extra.get("filter_report"):
         log.info("fold %d filters: %s", i, extra["filter_report"])
+    if inj.report:
+        from anogen.samplers.report import check_verdict
+
+        check_verdict(inj.report, job.on_degenerate, where=f"fold {i}: ")
     scaler = Scaler(getattr(job.source, "scaling", "standard")).fit(fold.train)
     detectors = fresh_detectors(job.detectors)
     runs = evaluate_detectors(detectors, scaler.transform(fold.train), [Case("", inj, scaler.transform(inj.values))],
                               job.threshold, job.metrics, segments=fold.train_segments) if detectors else []
     histories.update(_histories(detectors))
     return FoldResult(fold, inj, runs, detectors, histories, objective, cached, extra.get("latent"),
-                      extra.get("filter_report"))
+                      extra.get("filter_report"), dict(inj.report or {}), _gallery(extra, fold))
 
 
 def mean_metrics(per_fold: list[dict]) -> dict[str, float]:
@@ -210,7 +238,9 @@ def _finish_run(job: Job, results: list[FoldResult], out: RunOutputs, overrides:
         "objective": objective, "status": "ok", "seconds": time.perf_counter() - t0,
         "n_anomalies": [len(r.injected.events) for r in results],
         "n_anomalous_rows": [int(r.injected.labels.sum()) for r in results], "overrides": overrides,
-        "model_cached": [r.model_cached for r in results if r.model_cached is not None]}
+        "model_cached": [r.model_cached for r in results if r.model_cached is not None],
+        "generator": {f"fold{r.fold.number}": {k: g.to_dict() for k, g in r.generator.items()}
+                      for r in results if r.generator}}
     out.write_json("metrics.json", results_json)
     write_config(out, job.config, overrides)
     out.log_metrics(mean, prefix="mean/")
@@ -218,6 +248,9 @@ def _finish_run(job: Job, results: list[FoldResult], out: RunOutputs, overrides:
     head = {k: round(v, 4) for k, v in mean.items() if k.rsplit("/", 1)[-1] in HEADLINE[:3]}
     log.info("done in %.1f s%s: %s", results_json["seconds"], f", results in {out.out_dir}" if out.writes else "",
              head or "no detectors")
+    for r in results:  # the generator report closes the run log
+        for g in r.generator.values():
+            log.info("fold %d %s", r.fold.number, g.summary())
     return RunResult(metrics=mean, injected=[r.injected for r in results], objective=objective,
                      run_dir=str(out.out_dir) if out.writes else None, folds=results, errors=errors,
                      histories=histories, results=results_json)

@@ -48,6 +48,8 @@ class Job:
         benchmark_seeds: ``None`` for a single run; the injection seeds of the benchmark job.
         select: the selection job's settings (``+experiment=select``), else ``None``.
         tuning: threshold tuning (benchmark).
+        on_degenerate: ``generator.on_degenerate``: what a degenerate generator report does
+            (``warn``: a warning in the run log; ``error``: the run stops with the reasons).
         config: the resolved config as a plain dict (written as ``config.yaml``, given to loggers).
     """
 
@@ -67,6 +69,7 @@ class Job:
     tuning: Tuning = field(default_factory=Tuning)
     select: Any = None
     config: dict = field(default_factory=dict)
+    on_degenerate: str = "warn"
 
     @property
     def needs_model(self) -> bool:
@@ -158,6 +161,17 @@ def _build_select(cfg: Any, detectors: dict, bench_seeds: list[int] | None) -> A
     return check_select(to_plain(cfg.get("select")))
 
 
+def _on_degenerate(node: Any) -> str:
+    """``generator.on_degenerate`` checked (``warn`` or ``error``; the ``generator`` node has no other key)."""
+    from anogen.samplers.report import OnDegenerate
+
+    plain = dict(to_plain(node) or {})
+    unknown = sorted(set(plain) - {"on_degenerate"})
+    if unknown:
+        raise AnogenError(f"generator: unknown key(s) {unknown}; valid: ['on_degenerate']")
+    return check_value(plain.get("on_degenerate", "warn"), OnDegenerate, "generator.on_degenerate")
+
+
 def build_job(cfg: Any) -> Job:
     """Validate and build the whole config; no data are loaded and nothing is written.
 
@@ -177,6 +191,7 @@ def build_job(cfg: Any) -> Job:
     seed = check_value(cfg.get("seed", 0), int, "seed")
     min_gap = check_value((cfg.get("placement") or {}).get("min_gap", 1), NonNegativeInt, "placement.min_gap")
     plots = check_value(cfg.get("plots", True), bool, "plots")
+    on_degenerate = _on_degenerate(cfg.get("generator"))
     source = build(cfg.data, "data")
     sampler, bench_seeds, tuning = _build_sampler(cfg)
     _attach_filters(sampler, build_group(cfg.get("filters") or {}, "filters"))
@@ -196,4 +211,4 @@ def build_job(cfg: Any) -> Job:
                model_cfg=model_cfg, trainer_cfg=check_trainer(cfg.get("trainer")),
                cache_cfg=dict(to_plain(cfg.get("cache")) or {}),
                loggers=list(build_group(cfg.get("logger") or {}, "logger").values()), plots=plots,
-               benchmark_seeds=bench_seeds, tuning=tuning, select=select, config=resolved)
+               benchmark_seeds=bench_seeds, tuning=tuning, select=select, config=resolved, on_degenerate=on_degenerate)

@@ -35,6 +35,8 @@ def write_fold(out: RunOutputs, res: "FoldResult") -> None:
         out.plot(f"fold{i}/{col}", f"plots/fold{i}_{col}.png", plots.plot_series, inj, j, title=f"fold {i}: {col}")
     if res.latent is not None:
         out.plot(f"fold{i}/latent", f"plots/fold{i}_latent.png", plots.plot_latent, res.latent)
+    if getattr(res, "gallery", None):
+        out.plot(f"fold{i}/gallery", f"plots/fold{i}_gallery.png", plots.plot_gallery, res.gallery)
 
 
 def _save_detector_model(out: RunOutputs, rel: str, det, name: str) -> None:

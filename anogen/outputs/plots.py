@@ -10,7 +10,7 @@ import numpy as np
 from anogen.outputs.files import atomic_write
 from anogen.types import Injected
 
-__all__ = ["plot_series", "plot_loss", "plot_clean", "save_fig", "column_events"]
+__all__ = ["plot_series", "plot_loss", "plot_gallery", "plot_clean", "save_fig", "column_events"]
 
 KIND_COLORS = ["tab:red", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan",
                "tab:green", "tab:gray", "gold", "navy"]
@@ -79,18 +79,60 @@ def plot_clean(index: np.ndarray, values: np.ndarray, name: str, path: str | Pat
 
 
 def plot_loss(histories: dict[str, dict[str, Sequence[float]]], path: str | Path) -> Path:
-    """Training/validation loss per epoch, one line pair per model."""
+    """Training/validation loss per epoch, each model on its own axis (their losses have different
+    scales, and a Gaussian negative log-likelihood can be negative: log scale only when all are > 0)."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for name, h in histories.items():
-        if h.get("train_loss"):
-            ax.plot(np.arange(1, len(h["train_loss"]) + 1), h["train_loss"], label=f"{name} train")
-        if h.get("val_loss"):
-            ax.plot(np.arange(1, len(h["val_loss"]) + 1), h["val_loss"], "--", label=f"{name} val")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_yscale("log")
-    ax.legend(fontsize=8)
+    names = [n for n, h in histories.items() if h.get("train_loss") or h.get("val_loss")] or list(histories)[:1]
+    fig, axes = plt.subplots(len(names), 1, figsize=(7, 2.6 * len(names)), squeeze=False)
+    for ax, name in zip(axes[:, 0], names):
+        h = histories.get(name, {})
+        curves = [(h.get("train_loss") or [], "-", "train"), (h.get("val_loss") or [], "--", "val")]
+        for ys, style, label in curves:
+            if len(ys):
+                ax.plot(np.arange(1, len(ys) + 1), ys, style, label=f"{name} {label}")
+        values = np.asarray([v for ys, _, _ in curves for v in ys], dtype=np.float64)
+        if values.size and np.all(values[np.isfinite(values)] > 0):
+            ax.set_yscale("log")
+        ax.set_ylabel("loss")
+        ax.legend(fontsize=8)
+    axes[-1, 0].set_xlabel("epoch")
+    return save_fig(fig, path)
+
+
+def plot_gallery(gallery: dict, path: str | Path, max_items: int = 12) -> Path:
+    """Anomaly gallery: each learned anomaly (red) over its clean counterpart (grey, dashed).
+
+    ``gallery`` has ``mean``/``std`` ``(d,)`` (train), ``columns`` and ``samplers: {name: {"anomaly",
+    "clean"}}`` with ``(k, L, d)`` arrays in original units. Values are drawn in train-std units so every
+    column shares an axis: windows as one line per column over their ``L`` steps, rows (``L = 1``) as a
+    profile over the columns. At most ``max_items`` anomalies per sampler, in a grid.
+    """
+    plt = _plt()
+    items = [(name, a, c) for name, rec in gallery["samplers"].items()
+             for a, c in list(zip(rec["anomaly"], rec["clean"]))[:max_items]]
+    ncol = min(4, max(1, len(items)))
+    nrow = max(1, -(-len(items) // ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.4 * nrow), squeeze=False)
+    mean, std = np.asarray(gallery["mean"]), np.asarray(gallery["std"])
+    for ax, (name, a, c) in zip(axes.ravel(), items):
+        za, zc = (np.asarray(a) - mean) / std, (np.asarray(c) - mean) / std
+        if za.shape[0] == 1:  # a row: a profile over the columns
+            x = np.arange(za.shape[1])
+            ax.plot(x, zc[0], "o--", color="0.5", label="clean")
+            ax.plot(x, za[0], "x-", color="tab:red", label="anomaly")
+            ax.set_xticks(x, [str(col)[:8] for col in gallery["columns"]], fontsize=6, rotation=30)
+        else:
+            for j in range(za.shape[1]):
+                color = KIND_COLORS[j % len(KIND_COLORS)]
+                ax.plot(zc[:, j], "--", color="0.5", lw=1)
+                ax.plot(za[:, j], "-", color=color, lw=1.5, label=str(gallery["columns"][j]))
+        ax.set_title(name, fontsize=8)
+        ax.tick_params(labelsize=6)
+    for ax in axes.ravel()[len(items):]:
+        ax.axis("off")
+    if items:
+        axes[0, 0].legend(fontsize=6)
+    fig.suptitle("anomalies (colour) over their clean counterparts (grey), train-std units", fontsize=9, y=1.02)
     return save_fig(fig, path)
 
 

@@ -45,7 +45,7 @@ import numpy as np
 from anogen.samplers.base import SampleContext
 from anogen.types import AnogenError
 
-__all__ = ["GeneratorReport", "THRESHOLDS", "generator_report", "record_pairs", "check_verdict",
+__all__ = ["GeneratorReport", "THRESHOLDS", "generator_report", "generator_metrics", "record_pairs", "check_verdict",
            "OnDegenerate", "quality", "mean_pairwise_distance", "roughness_of", "detector_aucs"]
 
 #: ``generator.on_degenerate``: log a warning (default) or stop the run with an error
@@ -417,3 +417,14 @@ def check_verdict(reports: dict[str, GeneratorReport], on_degenerate: OnDegenera
         if on_degenerate == "error":
             raise AnogenError(msg + " (generator.on_degenerate=error)")
         log.warning(msg)
+
+
+def generator_metrics(reports: dict[str, GeneratorReport] | None) -> dict[str, float]:
+    """Finite figures of a fold's reports as ``generator/<figure>`` (one learned sampler) or
+    ``generator/<sampler>/<figure>`` (several), for ``metrics.json`` and the loggers."""
+    reports = reports or {}
+    out: dict[str, float] = {}
+    for name, r in reports.items():
+        prefix = "generator/" if len(reports) == 1 else f"generator/{name}/"
+        out.update({k: v for k, v in r.metrics(prefix).items() if math.isfinite(v)})
+    return out
