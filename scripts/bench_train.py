@@ -52,7 +52,8 @@ def make_data(n: int, d: int, seed: int) -> np.ndarray:
 class JaxBench:
     """anogen's trainer: one ``train_epoch`` call per epoch (``scan``), or one jitted ``train_step`` per batch."""
 
-    def __init__(self, data: np.ndarray, seq_len: int, latent: int, batch_size: int, scan: bool, unroll):
+    def __init__(self, data: np.ndarray, seq_len: int, latent: int, batch_size: int, scan: bool, unroll,
+                 devices: int = 1):
         import jax
         import jax.numpy as jnp
         from flax import nnx
@@ -79,6 +80,14 @@ class JaxBench:
         self.scan = scan
         self.key = jax.random.key(0)
         self.epoch = 0
+        self.parallel = None
+        if devices > 1:  # data parallel over host devices (anogen.train.parallel), forced on
+            from jax.sharding import Mesh
+
+            from anogen.train.parallel import train_epoch_parallel
+
+            mesh = Mesh(np.array(jax.devices()[:devices]), ("batch",))
+            self.parallel = lambda *a, **k: train_epoch_parallel(*a, **k, mesh=mesh)
 
     def _stepwise(self, key):
         """One epoch with one jitted train_step call per batch (same maths as the scanned epoch)."""
@@ -95,7 +104,10 @@ class JaxBench:
     def run_epoch(self) -> float:
         k = self.jax.random.fold_in(self.key, self.epoch)
         self.epoch += 1
-        if self.scan:
+        if self.parallel is not None:
+            self.state, loss, _ = self.parallel(self.state, self.data, self.starts, k, self.hp,
+                                                batch_size=self.batch_size, window=self.window)
+        elif self.scan:
             self.state, loss, _ = self.train_epoch(self.state, self.data, self.starts, k, self.hp,
                                                    batch_size=self.batch_size, window=self.window)
         else:
@@ -230,11 +242,17 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--unroll", default="1", help="lax.scan unroll of the LSTM layers (int)")
     ap.add_argument("--torch-threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--devices", type=int, default=2,
+                    help="also time data-parallel training over this many host devices (jax_dp; 1 = off)")
     ap.add_argument("--json", type=Path, help="write the results here")
     args = ap.parse_args(argv)
     unroll = int(args.unroll)
 
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when torch loads its OpenMP runtime
+    if args.devices > 1:
+        from anogen.train.parallel import enable_host_devices
+
+        enable_host_devices(args.devices)  # before JAX starts its CPU backend
     import jax
 
     torch = None
@@ -251,6 +269,7 @@ def main(argv: list[str] | None = None) -> dict:
         "cpus": os.cpu_count(),
         "jax": jax.__version__,
         "backend": jax.default_backend(),
+        "devices": len(jax.devices()),
         "torch": None if torch is None else torch.__version__,
         "torch_threads": None if torch is None else torch.get_num_threads(),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
@@ -267,6 +286,8 @@ def main(argv: list[str] | None = None) -> dict:
         variants = {"jax_scan": JaxBench(data, args.seq_len, args.latent, bs, True, unroll)}
         if args.stepwise:
             variants["jax_step"] = JaxBench(data, args.seq_len, args.latent, bs, False, unroll)
+        if args.devices > 1 and len(jax.devices()) >= args.devices and bs % args.devices == 0:
+            variants["jax_dp"] = JaxBench(data, args.seq_len, args.latent, bs, True, unroll, args.devices)
         compile_s = {name: b.compile_seconds() for name, b in variants.items()}
         if torch is not None:
             variants["torch"] = TorchBench(data, args.seq_len, args.latent, bs)
