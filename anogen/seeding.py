@@ -2,14 +2,18 @@
 
 Stage paths used by the jobs (``stage_seed(seed, fold, stage)``): 0 = generative model,
 1 = sampler context (JAX keys), 2 = placement and sampling (numpy), 3 = detectors; the benchmark
-uses ``10 + i`` (held-out injection of sampler ``i``) and ``100 + i`` (its validation injection).
+uses ``(seed, fold, 10, name_seed(sampler))`` for a sampler's held-out injection and
+``(seed, fold, 100, name_seed(sampler))`` for its validation injection, so a sampler's anomalies do
+not depend on its position in the list.
 """
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
-__all__ = ["stage_seed", "rng"]
+__all__ = ["stage_seed", "rng", "name_seed"]
 
 
 def stage_seed(seed: int, *path: int) -> int:
@@ -20,3 +24,8 @@ def stage_seed(seed: int, *path: int) -> int:
 def rng(seed: int, *path: int) -> np.random.Generator:
     """A numpy generator for one stage (``np.random.default_rng(stage_seed(seed, *path))``)."""
     return np.random.default_rng(stage_seed(seed, *path))
+
+
+def name_seed(name: str) -> int:
+    """A stable integer from a name (CRC-32), for seeds that follow a name rather than a position."""
+    return zlib.crc32(str(name).encode("utf-8"))

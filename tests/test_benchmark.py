@@ -60,7 +60,7 @@ def test_sanity_random_oracle_zscore():
     from anogen.jobs.run import inject_fold
     from anogen.seeding import stage_seed
 
-    from anogen.jobs.select import name_seed
+    from anogen.seeding import name_seed
 
     s = stage_seed(0, 0, 10, name_seed("spikes"))   # the benchmark seeds a sampler from its name
     labels["y"] = inject_fold(spikes, fold, None, None, s, s, 1)[0].labels

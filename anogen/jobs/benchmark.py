@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from anogen.evaluation import Case, DetectorRun, fit_detectors, fresh_detectors, score_cases
-from anogen.seeding import stage_seed
+from anogen.seeding import name_seed, stage_seed
 from anogen.types import AnogenError, Fold, RunResult
 
 __all__ = ["run_benchmark", "leaderboard", "leaderboard_markdown", "split_fold", "BenchmarkResult",
@@ -48,7 +48,6 @@ def _cases(fold: Fold, samplers: Mapping[str, Any], seeds: Sequence[int], scaler
     position in the list); a sampler that cannot be placed on this fold is recorded in ``skipped``
     (``{"fold{i}/{sampler}/seed{s}": message}``) and the others go on."""
     from anogen.jobs.run import inject_fold
-    from anogen.jobs.select import name_seed
 
     val_part, held_part = split_fold(fold) if tune else (None, fold)
     cases = []

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from anogen.evaluation import Case, DetectorRun, fit_detectors, fresh_detectors, score_cases
-from anogen.seeding import stage_seed
+from anogen.seeding import name_seed, stage_seed
 from anogen.selection.battery import Cell, ladder, local_scale, plan_battery, rescale
 from anogen.selection.consensus import Selection, summarize
 from anogen.selection.settings import SelectSettings
@@ -32,11 +31,6 @@ log = logging.getLogger("anogen")
 
 __all__ = ["run_selection", "battery_rows", "battery_split", "labelled_case", "run_select_job", "name_seed",
            "real_comparison", "learned_nodes", "for_rows"]
-
-
-def name_seed(name: str) -> int:
-    """A stable integer from a name (a cell's anomalies do not depend on its position in a list)."""
-    return zlib.crc32(name.encode("utf-8"))
 
 
 def _clip_segments(segments: np.ndarray, lo: int, hi: int) -> np.ndarray:
