@@ -67,6 +67,11 @@ def cli(argv: list[str] | None = None) -> int:
     from anogen.jobs.hydra import discard_empty_sweep, hydra_error_message, output_dir_problem
     from anogen.outputs.signals import exit_code, handle_signals
 
+    from anogen.quick_help import quick_help, wants_quick_help
+
+    if wants_quick_help(sys.argv[1:] if argv is None else list(argv)):  # no composition: fast
+        print(quick_help(), end="")
+        return 0
     saved = _State(sys.argv)
     if argv is not None:
         sys.argv = [sys.argv[0], *argv]

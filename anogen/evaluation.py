@@ -35,7 +35,6 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from anogen.detectors.base import BaseDetector
 from anogen.types import Injected
 
 log = logging.getLogger("anogen")
@@ -136,6 +135,8 @@ def fit_detectors(detectors: Mapping[str, Any], x_train: np.ndarray, segments: n
         ``(fitted, errors, seconds)``: the detectors that fitted, ``{name: message}`` for the others,
         and the fit time per detector.
     """
+    from anogen.detectors.base import BaseDetector  # scikit-learn: imported when there is something to fit
+
     fitted, errors, seconds = {}, {}, {}
     for name, det in detectors.items():
         t0 = time.perf_counter()
@@ -231,7 +232,7 @@ class _References:
     def scores(self, name: str, det: Any, case: Case) -> np.ndarray:
         """``(n,)`` scores of ``case.x`` (incrementally when the case has a reference)."""
         key = self._key.get(id(case))
-        if key not in self._x or not isinstance(det, BaseDetector):
+        if key not in self._x or not hasattr(det, "score_reference"):
             return _scores_of(det, case.x)
         if (name, key) not in self._scored:
             try:
