@@ -5,7 +5,10 @@ Runs ``python -m anogen +experiment=quickstart`` in fresh processes, the model c
 the model is really trained each time: first with an empty JAX cache folder (``cache.jax=<tmp>``,
 cold: every program compiled), then ``reps`` times with the folder it filled (warm), then once with
 the JAX cache off (``cache.jax=false``) for comparison. Prints each run, the best warm run, and the
-machine's load.
+machine's load. Extra arguments are config overrides, e.g. ``logger=[local]`` (the quickstart's W&B
+logger, offline, costs several seconds of start-up of its own).
+
+Usage: python scripts/bench_quickstart.py [REPS] [override ...]
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from _runner import load, run_measured  # noqa: E402
 
 def main() -> None:
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    extra = sys.argv[2:]
     root = Path(__file__).resolve().parents[1]
     env = {"WANDB_MODE": os.environ.get("WANDB_MODE", "offline"), "JAX_COMPILATION_CACHE_DIR": ""}
     print(load())
@@ -29,7 +33,8 @@ def main() -> None:
         got = []
         for i, (label, jax_cache) in enumerate(runs):
             m = run_measured(["-m", "anogen", "+experiment=quickstart", "cache.enabled=false", jax_cache,
-                              "trainer.progress=false", f"hydra.run.dir={tmp}/run{i}"], env=env, cwd=str(root))
+                              "trainer.progress=false", f"hydra.run.dir={tmp}/run{i}", *extra], env=env,
+                             cwd=str(root))
             got.append((label, m))
             print(f"{label:>4}: {m.wall:5.1f} s wall, {m.cpu:5.1f} s CPU, peak RSS {m.peak:.0f} MiB")
     warm = min((m for label, m in got if label == "warm"), key=lambda m: m.wall)
