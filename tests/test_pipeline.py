@@ -190,3 +190,15 @@ def test_in_process_cli_leaves_an_earlier_stderr_open(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert cli(["-m", "sampler=nope,noise"]) == 2
     assert not earlier.closed
+
+
+def test_gutentag_train_files_are_written_when_asked(tmp_path):
+    import pandas as pd
+
+    _run(["data=synthetic", "data.supervised=true", "data.semi_supervised=true", "detectors=[zscore]"], tmp_path)
+    clean = pd.read_csv(tmp_path / "fold0" / "train_no_anomaly.csv")
+    dirty = pd.read_csv(tmp_path / "fold0" / "train_anomaly.csv")
+    assert clean["is_anomaly"].sum() == 0 and dirty["is_anomaly"].sum() > 0 and len(clean) == len(dirty)
+    feats = [c for c in clean.columns if c not in ("is_anomaly", "anomaly_kind", "date")]
+    changed = (clean[feats].to_numpy() != dirty[feats].to_numpy()).any(axis=1)
+    assert np.array_equal(changed, dirty["is_anomaly"].to_numpy().astype(bool))

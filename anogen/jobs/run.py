@@ -46,6 +46,8 @@ class FoldResult:
         generator: the generator report of each learned sampler (``{sampler: GeneratorReport}``,
             :mod:`anogen.samplers.report`); empty without one.
         gallery: anomalies beside their clean counterparts for ``plots/fold{i}_gallery.png``, else ``None``.
+        train_files: GutenTAG's train files when the data source asks for them (``supervised``:
+            ``train_anomaly.csv``, ``semi_supervised``: ``train_no_anomaly.csv``), ``{name: DataFrame}``.
     """
 
     fold: Fold
@@ -59,6 +61,7 @@ class FoldResult:
     filter_report: Any = None
     generator: dict[str, Any] = field(default_factory=dict)
     gallery: Any = None
+    train_files: dict[str, Any] = field(default_factory=dict)
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -155,7 +158,20 @@ def run_fold(job: Job, fold: Fold, out: RunOutputs) -> FoldResult:
                               job.threshold, job.metrics, segments=fold.train_segments) if detectors else []
     histories.update(_histories(detectors))
     return FoldResult(fold, inj, runs, detectors, histories, objective, cached, extra.get("latent"),
-                      extra.get("filter_report"), dict(inj.report or {}), _gallery(extra, fold))
+                      extra.get("filter_report"), dict(inj.report or {}), _gallery(extra, fold),
+                      _train_files(job, fold, model, model_scaler))
+
+
+def _train_files(job: Job, fold: Fold, model: Any, model_scaler: Any) -> dict[str, Any]:
+    """GutenTAG's train files, when the data source asks for them (``data=synthetic``)."""
+    supervised = bool(getattr(job.source, "supervised", False))
+    semi = bool(getattr(job.source, "semi_supervised", False))
+    if not (supervised or semi):
+        return {}
+    from anogen.data.gutentag import train_frames
+
+    return train_frames(fold, job.sampler, seed=stage_seed(job.seed, fold.number, 4), supervised=supervised,
+                        semi_supervised=semi, min_gap=job.min_gap, model=model, scaler=model_scaler)
 
 
 def mean_metrics(per_fold: list[dict]) -> dict[str, float]:

@@ -29,6 +29,8 @@ def write_fold(out: RunOutputs, res: "FoldResult") -> None:
     scores = {r.detector: r.scores for r in res.runs if r.ok}
     if scores:
         out.write_csv(f"fold{i}/scores.csv", pd.DataFrame({"is_anomaly": inj.labels.astype(int), **scores}))
+    for name, frame in res.train_files.items():
+        out.write_csv(f"fold{i}/{name}", frame)
     for name, det in res.detectors.items():
         _save_detector_model(out, f"fold{i}/{name}.ckpt", det, name)
     for j, col in enumerate(inj.columns):
