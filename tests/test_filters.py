@@ -245,7 +245,7 @@ def test_yaml_builds():
     built = build_group(node, "filters")
     assert list(built) == ["bounds", "cluster"]
     assert isinstance(built["bounds"], Bounds) and built["bounds"].buffer == 0.05
-    assert isinstance(built["cluster"], Cluster) and built["cluster"].method == "dbscan"
+    assert isinstance(built["cluster"], Cluster) and built["cluster"].method == "dbscan" and built["cluster"].eps == "auto"
     bad = OmegaConf.merge(node, {"bounds": {"domain": {"hum": [5, 1]}}})
     with pytest.raises(AnogenError, match=r"filters.bounds.domain.hum: low 5.0 is greater than high 1.0"):
         build_group(bad, "filters")
@@ -262,3 +262,39 @@ def test_cluster_is_scale_invariant_when_standardized(blobs, method):
     assert 0 < a.sum() < 2000
     raw = Cluster(method="dbscan", eps=0.25, standardize=False).fit(z_normal=blobs * 0.01, x_train=None, columns=None)
     assert raw(z * 0.01, nothing(2000)).sum() == 0  # the old behaviour: nothing survives
+
+
+# ------------------------------------------------------------------ radius from the codes, bounds reach
+def test_auto_eps_makes_the_share_of_core_samples_its_quantile(blobs):
+    for q in (0.5, 0.9):
+        f = Cluster(eps="auto", eps_quantile=q, min_samples=5).fit(z_normal=blobs, x_train=None, columns=None)
+        assert f.eps_ > 0 and len(f.core_) / len(blobs) == pytest.approx(q, abs=0.03)
+    assert Cluster().eps == "auto"  # the default
+
+
+def test_auto_eps_finds_clusters_where_a_fixed_eps_finds_no_core_sample():
+    """Bug: with the LSTM-VAE's 8-d codes the packaged eps=0.25 found no core sample, so the cluster
+    filter kept every candidate; a radius taken from the codes' own neighbour distances works for any
+    latent dimension and number of codes."""
+    z = np.random.default_rng(0).normal(size=(400, 8))
+    with pytest.warns(UserWarning, match="no core sample"):
+        fixed = Cluster(eps=0.25).fit(z_normal=z, x_train=None, columns=None)
+    assert fixed(z, nothing(400, 8)).all()
+    auto = Cluster().fit(z_normal=z, x_train=None, columns=None)
+    assert (~auto(z, nothing(400, 8))).mean() > 0.9  # the normal codes are inside again
+    far = np.full((5, 8), 6.0)
+    assert auto(far, nothing(5, 8)).all()
+
+
+def test_cluster_eps_must_be_positive_or_auto():
+    with pytest.raises(AnogenError, match=r"^filters\.cluster\.eps: "):
+        build({"_target_": "anogen.filters.cluster.Cluster", "eps": "big"}, "filters.cluster")
+
+
+def test_bounds_says_what_it_covers(x_train):
+    f = Bounds(buffer=0.05).fit(z_normal=None, x_train=x_train, columns=COLS)
+    mn, mx = x_train.min(0), x_train.max(0)
+    assert f.covers(mn, mx)  # a sigmoid decoder on min-max data can only produce these: nothing to reject
+    assert not f.covers(mn - (mx - mn), mx)
+    with pytest.raises(AnogenError, match="call fit"):
+        Bounds().covers(mn, mx)

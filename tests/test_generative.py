@@ -164,3 +164,109 @@ def test_filters_need_latent_sampler(tmp_path):
 
     with pytest.raises(AnogenError, match="only apply to latent samplers"):
         run(compose(TINY_OV + ["filters=[bounds]"]), run_dir=tmp_path)
+
+
+# ------------------------------------------------------------------ residual decoding, anchors, defaults
+def _scaled(ctx, values):
+    return ctx.scaler.transform(np.asarray(values, np.float64))
+
+
+@pytest.mark.parametrize("decoding", ["residual", "direct"])
+def test_vae_tail_writes_the_learned_move_or_the_decoding(window_ctx_parts, decoding):
+    from anogen.train import decode, encode
+
+    fold, scaler, model, *_ = window_ctx_parts
+    ctx = SampleContext.from_fold(fold, model=model, scaler=scaler)
+    inj = generate_fold(VAETail(ratio=0.1, decoding=decoding), ctx, np.random.default_rng(1))
+    rec = ctx.extra["generator"]["vae_tail"]
+    z = ctx.extra["latent"]["accepted"]
+    mu, _ = encode(model, _scaled(ctx, rec["clean"]).astype(np.float32), window=None)
+    dz, dmu = (np.asarray(decode(model, np.asarray(c, np.float32)), np.float64) for c in (z, mu))
+    want = _scaled(ctx, rec["clean"]) + dz - dmu if decoding == "residual" else dz
+    np.testing.assert_allclose(_scaled(ctx, rec["anomaly"]), want, atol=1e-4)
+    windows = np.lib.stride_tricks.sliding_window_view(inj.values, (8, 2))[:, 0]  # (n - 7, 8, 2)
+    for a in rec["anomaly"]:  # each recorded anomaly is what was written into the fold
+        assert np.any(np.all(np.isclose(windows, a), axis=(1, 2)))
+
+
+def test_vae_tail_scale_and_draws(window_ctx_parts):
+    fold, scaler, model, *_ = window_ctx_parts
+
+    def moves(**kw):
+        ctx = SampleContext.from_fold(fold, model=model, scaler=scaler)
+        generate_fold(VAETail(ratio=0.1, **kw), ctx, np.random.default_rng(4))
+        rec = ctx.extra["generator"]["vae_tail"]
+        return np.sqrt(np.mean(np.square((rec["anomaly"] - rec["clean"]) / ctx.std), axis=(1, 2)))
+
+    assert moves(draws=8).mean() > moves(draws=1).mean()  # the largest of 8 learned moves is written
+    assert not np.allclose(moves(scale="posterior", draws=1), moves(scale="codes", draws=1))
+
+
+def test_latent_uniform_anchors_on_the_nearest_normal_code(window_ctx_parts):
+    from scipy.spatial import cKDTree
+
+    from anogen.samplers.latent_uniform import normal_samples
+    from anogen.train import decode
+
+    fold, scaler, _, _, row_model = window_ctx_parts
+    ctx = SampleContext.from_fold(fold, model=row_model, scaler=scaler)
+    generate_fold(LatentUniform(count=6, min_deviation=0), ctx, np.random.default_rng(2))
+    rec = ctx.extra["generator"]["latent_uniform"]
+    x_n, z_n = normal_samples(ctx)
+    sd = z_n.std(axis=0)
+    idx = cKDTree(z_n / sd).query(rec["z"] / sd)[1]
+    np.testing.assert_allclose(rec["clean"][:, 0], scaler.inverse_transform(x_n[idx]), atol=1e-5)
+    move = np.asarray(decode(row_model, rec["z"].astype(np.float32)), np.float64) - \
+        np.asarray(decode(row_model, z_n[idx].astype(np.float32)), np.float64)
+    np.testing.assert_allclose(_scaled(ctx, rec["anomaly"][:, 0]), x_n[idx] + move, atol=1e-4)
+
+
+def test_latent_uniform_filters_by_default_and_on_request(window_ctx_parts):
+    fold, scaler, _, _, row_model = window_ctx_parts
+
+    def report(**kw):
+        ctx = SampleContext.from_fold(fold, model=row_model, scaler=scaler)
+        generate_fold(LatentUniform(count=4, min_deviation=0, **kw), ctx, np.random.default_rng(0))
+        return ctx.extra["filter_report"]
+
+    assert list(report()["filters"]) == ["bounds", "cluster"]    # seed 001's method, by default
+    assert report(filters={})["filters"] == {}                   # none on request
+    assert list(report(filters={"b": Bounds()})["filters"]) == ["b"]
+
+
+def test_latent_uniform_deviation_floor(window_ctx_parts):
+    fold, scaler, _, _, row_model = window_ctx_parts
+    ctx = SampleContext.from_fold(fold, model=row_model, scaler=scaler)
+    generate_fold(LatentUniform(count=4, min_deviation=0.5, filters={}), ctx, np.random.default_rng(0))
+    rep, rec = ctx.extra["filter_report"], ctx.extra["generator"]["latent_uniform"]
+    assert list(rep["filters"]) == ["deviation"] and rep["filters"]["deviation"]["kept"] >= 4
+    from anogen.samplers.report import generator_report
+
+    r = generator_report(ctx)["latent_uniform"]
+    assert r.deviation >= 0.5 * r.recon_error  # each anomaly clears 0.5 x its anchor's error
+
+
+def test_bounds_note_for_a_sigmoid_decoder_on_min_max_data(window_ctx_parts):
+    fold, *_ = window_ctx_parts
+    mm = Scaler("minmax").fit(fold.train)
+    model = MLPVAE(2, likelihood="bernoulli", rngs=nnx.Rngs(0))
+    model, _ = fit(model, mm.transform(fold.train).astype(np.float32), config=TINY, seed=0)
+    ctx = SampleContext.from_fold(fold, model=model, scaler=mm)
+    generate_fold(LatentUniform(count=3, decoding="direct", min_deviation=0), ctx, np.random.default_rng(0))
+    notes = ctx.extra["filter_report"]["notes"]
+    assert any("'bounds' can reject nothing" in n for n in notes) and any("kept all" in n for n in notes)
+
+
+def test_cli_and_api_latent_uniform_use_both_filters(tiny_fold):
+    import anogen
+    from anogen.jobs.spec import build_job
+    from tests.conftest import compose
+
+    job = build_job(compose(["sampler=latent_uniform", "model=vae_mlp"]))
+    assert list(job.sampler.active_filters()) == ["bounds", "cluster"]
+    inj = anogen.generate(tiny_fold.train, sampler="latent_uniform", model="vae_mlp", count=3, min_deviation=0,
+                          trainer={"epochs": 2}, cache=False)
+    r = inj.report["latent_uniform"]
+    assert {"bounds", "cluster"} <= set(r.acceptance) and r.verdict in ("ok", "weak", "degenerate")
+    with pytest.raises(AnogenError, match=r"^on_degenerate: "):
+        anogen.generate(tiny_fold.train, sampler="noise", on_degenerate="ignore")

@@ -244,3 +244,63 @@ def test_graphdef_is_hashable_for_compile_cache():
         g1, _ = nnx.split(m)
         g2, _ = nnx.split(other)
         assert hash(g1) == hash(g2) and g1 == g2
+
+
+# ---------------------------------------------------------------------------- likelihoods, free bits
+
+
+def test_gaussian_nll_is_the_normal_log_density():
+    from scipy.stats import norm
+
+    from anogen.models.losses import SIGMA_FLOOR, gaussian_nll
+
+    rng = np.random.default_rng(0)
+    x, m = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    ls = np.log(np.array([0.5, 1.0, 2.0]))
+    got = np.asarray(gaussian_nll(jnp.asarray(x), jnp.asarray(m), jnp.asarray(ls), (1,)))
+    np.testing.assert_allclose(got, -norm.logpdf(x, m, np.exp(ls)).sum(axis=1), rtol=1e-5)
+    tiny = np.asarray(gaussian_nll(jnp.asarray(x), jnp.asarray(m), -50.0, (1,)))  # floored std, finite
+    np.testing.assert_allclose(tiny, -norm.logpdf(x, m, SIGMA_FLOOR).sum(axis=1), rtol=1e-5)
+
+
+def test_learned_and_fixed_observation_noise():
+    from anogen.models.vae import observation_sigma
+
+    learned = MLPVAE(D, rngs=nnx.Rngs(0))
+    assert learned.likelihood == "gaussian" and learned.log_sigma[...].shape == (D,)
+    np.testing.assert_allclose(observation_sigma(learned), 0.1)  # starts at sigma_init
+    fixed = MLPVAE(D, sigma=0.5, dropout=0.0, rngs=nnx.Rngs(0))
+    assert fixed.log_sigma is None
+    np.testing.assert_allclose(observation_sigma(fixed), 0.5)
+    x = jnp.asarray(np.random.default_rng(0).normal(size=(B, D)).astype(np.float32))
+    t = jcall(fixed, "per_sample_loss", x, jax.random.key(0), beta=0.0)
+    np.testing.assert_allclose(np.asarray(t["loss"]), np.asarray(t["nll"]), rtol=1e-6)
+    seq = LSTMVAE(D, L, latent_dim=2, hidden=(4,), dense=4, likelihood="gaussian", rngs=nnx.Rngs(0))
+    assert seq.default_recon_weight == 1.0 and seq.get_config()["sigma_init"] == 1.0
+    np.testing.assert_allclose(observation_sigma(seq), 1.0)
+    again = LSTMVAE(**{**seq.get_config(), "hidden": tuple(seq.get_config()["hidden"])}, rngs=nnx.Rngs(1))
+    assert nnx.split(again)[0] == nnx.split(seq)[0]  # the config rebuilds the same structure
+
+
+def test_kl_per_dimension_and_free_bits():
+    m = tiny_vae()
+    x = windows()
+    k = jax.random.key(0)
+    t = jcall(m, "per_sample_loss", x, k)
+    assert t["kl_dims"].shape == (B, 2)
+    np.testing.assert_allclose(np.asarray(t["kl_dims"].sum(axis=1)), np.asarray(t["kl"]), rtol=1e-5)
+    graphdef, state = nnx.split(m)
+    f = jax.jit(lambda st, fb: loss(nnx.merge(graphdef, st), x, k, beta=2.0, free_bits=fb))
+    plain, aux = f(state, 0.0)
+    np.testing.assert_allclose(float(plain), float(np.mean(np.asarray(t["loss"]))), rtol=1e-5)
+    floor = 50.0  # above every dimension's KL: each counts as 50 nats
+    floored, _ = f(state, floor)
+    want = float(plain) + 2.0 * (2 * floor - float(aux["kl"]))
+    np.testing.assert_allclose(float(floored), want, rtol=1e-5)
+
+
+def test_bad_observation_noise_is_one_line():
+    with pytest.raises(AnogenError, match=r"^model\.sigma: "):
+        MLPVAE(2, sigma=0.0, rngs=nnx.Rngs(0))
+    with pytest.raises(AnogenError, match=r"^model\.sigma_init: must be > 0"):
+        LSTMVAE(2, 4, likelihood="gaussian", sigma_init=-1.0, rngs=nnx.Rngs(0))

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 
 __all__ = ["bernoulli_nll", "gaussian_nll", "loss", "recon_error", "SIGMA_FLOOR"]
 
+
 #: smallest learned observation noise std (in scaled units): keeps the Gaussian likelihood finite
 #: when a column repeats one value exactly (e.g. ``Light`` at 0 all night)
 SIGMA_FLOOR = 1e-2

@@ -18,7 +18,8 @@ prior) are not moved; or ``scale="posterior"`` (seed 000): the window's own post
 which is about 1 on unused dimensions and tiny on used ones. Each tail draw has a random sign
 (moving a window "outward", away from the normal codes' centre, was tried and rejected: the decoder
 saturates at the edge of the normal codes, so outward moves of windows that are already unusual
-change almost nothing; ``docs/generators.md``). Exactly the rows written are labelled (the original was off by ``L - 1``).
+change almost nothing; ``docs/generators.md``). With ``draws > 1`` each window gets that many tail
+draws and the one whose decoded move is largest is written. Exactly the rows written are labelled (the original was off by ``L - 1``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ class VAETail:
         decoding: ``residual`` (``x + decode(z') - decode(mu)``) or ``direct`` (``decode(z')``, seed 000).
         scale: unit of ``eps``: ``codes`` (std of the normal codes per dimension) or ``posterior``
             (the window's posterior std, seed 000).
+        draws: tail draws per window; the one whose decoded move is largest (RMS) is written, so the
+            anomaly clears the model's reconstruction error also on windows the model knows poorly
+            (1 = seed 000's single draw).
     """
 
     name = "vae_tail"
@@ -64,13 +68,14 @@ class VAETail:
     def __init__(self, ratio: Ratio = 0.05, margin: NonNegativeFloat = 2.0,
                  dims: list[NonNegativeInt] | None = None, window: PositiveInt | None = None,
                  decoding: Literal["residual", "direct"] = "residual",
-                 scale: Literal["codes", "posterior"] = "codes") -> None:
+                 scale: Literal["codes", "posterior"] = "codes", draws: PositiveInt = 4) -> None:
         self.ratio = ratio
         self.margin = margin
         self.dims = list(dims or [])
         self.window = window
         self.decoding = decoding
         self.scale = scale
+        self.draws = draws
 
     def _L(self, ctx: SampleContext) -> int:
         L = self.window or getattr(ctx.model, "seq_len", None)
@@ -127,12 +132,18 @@ class VAETail:
         mu, logvar = encode(ctx.model, x.astype(np.float32), window=None)
         mu, logvar = np.asarray(mu, np.float64), np.asarray(logvar, np.float64)
         z_normal = normal_codes(ctx, max_points=20_000)
-        z, eps = self._codes(ctx, mu, logvar, rng, z_normal)
+        k, r = len(mu), int(self.draws)
+        z, eps = self._codes(ctx, np.repeat(mu, r, 0), np.repeat(logvar, r, 0), rng, z_normal)
         dec = np.asarray(decode(ctx.model, np.concatenate([z, mu]).astype(np.float32)), np.float64)
-        moved = x + dec[: len(z)] - dec[len(z):] if self.decoding == "residual" else dec[: len(z)]
+        move = dec[: k * r].reshape(k, r, *dec.shape[1:]) - dec[k * r:][:, None]
+        pick = np.argmax(np.mean(np.square(move.reshape(k, r, -1)), axis=2), axis=1)
+        z, eps = z.reshape(k, r, -1)[np.arange(k), pick], eps.reshape(k, r, -1)[np.arange(k), pick]
+        move = move[np.arange(k), pick]
+        moved = x + move if self.decoding == "residual" else dec[k * r:] + move
         values = ctx.scaler.inverse_transform(moved)
         ctx.extra["latent"] = {"z_normal": z_normal, "accepted": z, "rejected": {}}
         record_pairs(ctx, self.name, values, clean, z=z, z_normal=z_normal, decoding=self.decoding)
         return [Edit(int(s.start), values[i], "replace", "vae_tail", tuple(ctx.fold.columns), self.name,
-                     {"margin": float(self.margin), "eps": np.round(eps[i], 4).tolist(), "decoding": self.decoding})
+                     {"margin": float(self.margin), "eps": np.round(eps[i], 4).tolist(), "decoding": self.decoding,
+                      "scale": self.scale})
                 for i, s in enumerate(slots)]
