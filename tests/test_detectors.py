@@ -757,6 +757,12 @@ def test_hnsw_index_is_close_to_exact_and_deterministic():
     lof_hnsw = LOF(index="hnsw").fit(train).score_samples(query)
     assert np.corrcoef(lof_exact, lof_hnsw)[0, 1] > 0.99
     assert KNNDistance(index="auto").fit(train[:100]).nn_.method_ == "exact"  # small: brute force
+    import copy
+    import pickle
+
+    fitted = LOF(index="hnsw").fit(train)
+    for restored in (pickle.loads(pickle.dumps(fitted)), copy.deepcopy(fitted)):  # the graph travels
+        np.testing.assert_array_equal(restored.score_samples(query), lof_hnsw)
 
 
 def test_hnsw_errors_name_the_key(monkeypatch):

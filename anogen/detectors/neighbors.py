@@ -75,6 +75,22 @@ class NeighborIndex:
             self.nn_ = _hnsw(self.train32_)
         return self
 
+    def __getstate__(self) -> dict:
+        """Picklable (an HNSW graph is stored as faiss's serialized bytes)."""
+        state = dict(self.__dict__)
+        if state.get("method_") == "hnsw":
+            import faiss
+
+            state["nn_"] = faiss.serialize_index(state["nn_"])
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        if state.get("method_") == "hnsw" and isinstance(state.get("nn_"), np.ndarray):
+            import faiss
+
+            state = {**state, "nn_": faiss.deserialize_index(state["nn_"])}
+        self.__dict__.update(state)
+
     def _method(self, n: int) -> str:
         if self.index == "hnsw" or (self.index == "auto" and n >= AUTO_MIN_TRAIN and has_faiss()):
             if self.metric not in _EUCLIDEAN:
