@@ -189,11 +189,13 @@ def test_a_collapsed_model_gets_the_degenerate_verdict(sine, which):
         sampler = VAETail(ratio=0.25)
     else:
         model, _ = fit(MLPVAE(2, rngs=nnx.Rngs(0)), x, config=cfg, seed=0)
-        sampler = LatentUniform(count=10, min_deviation=0)
+        sampler = LatentUniform(count=10, batch_size=1024, max_batches=2)
     ctx = SampleContext.from_fold(fold, model=model, scaler=sc)
     r = generator_report(ctx, generate_fold(sampler, ctx, np.random.default_rng(0)))[which]
     assert r.verdict == "degenerate", r.summary()
     assert any("reconstruction error" in why or "collapse" in why for why in r.reasons)
+    if which == "latent_uniform":  # no candidate clears the deviation floor: the closest ones, and a note
+        assert any("below the deviation floor" in note for note in r.notes)
 
 
 # ---------------------------------------------------------------------------- the packaged experiments

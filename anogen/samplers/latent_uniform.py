@@ -78,6 +78,14 @@ def _decoder_range(ctx: SampleContext) -> tuple[np.ndarray, np.ndarray] | None:
     return ctx.scaler.inverse_transform(np.zeros((1, d)))[0], ctx.scaler.inverse_transform(np.ones((1, d)))[0]
 
 
+def _count(st: dict[str, Any], z: np.ndarray, keep: np.ndarray) -> None:
+    """Add one step's candidates ``z`` and keep-mask to its acceptance record (a few rejected codes kept for the plot)."""
+    st["in"] += int(keep.size)
+    st["kept"] += int(keep.sum())
+    if len(st["rejected"]) < _KEEP_REJECTED[0]:
+        st["rejected"].append(z[~keep][:_KEEP_REJECTED[1]])
+
+
 class _Anchors:
     """The normal samples (scaled), their codes, and nearest-code lookup for residual decoding."""
 
@@ -163,19 +171,12 @@ class LatentUniform:
         span = np.where(hi - lo > 0, hi - lo, 1.0)
         return lo - self.margin * span, hi + self.margin * span
 
-    def _filter(self, filters: dict, z: np.ndarray, x: np.ndarray, stats: dict[str, dict[str, Any]],
-                masks: dict[str, np.ndarray]) -> np.ndarray:
-        """Apply the filters, then the precomputed ``(b,)`` keep-``masks``, in order to one batch (updates
-        ``stats``); returns the ``(b,)`` keep-mask."""
+    def _filter(self, filters: dict, z: np.ndarray, x: np.ndarray, stats: dict[str, dict[str, Any]]) -> np.ndarray:
+        """Apply the filters in order to one batch (updates ``stats``); returns the ``(b,)`` keep-mask."""
         alive = np.arange(z.shape[0])
-        steps = [*filters.items(), *((k, (lambda zz, xx, m=m: m)) for k, m in masks.items())]
-        for name, f in steps:
-            keep = np.asarray(f(z[alive], x[alive]), dtype=bool) if name in filters else f(None, None)[alive]
-            st = stats[name]
-            st["in"] += alive.size
-            st["kept"] += int(keep.sum())
-            if len(st["rejected"]) < _KEEP_REJECTED[0]:
-                st["rejected"].append(z[alive[~keep]][:_KEEP_REJECTED[1]])
+        for name, f in filters.items():
+            keep = np.asarray(f(z[alive], x[alive]), dtype=bool)
+            _count(stats[name], z[alive], keep)
             alive = alive[keep]
             if alive.size == 0:
                 break
@@ -213,8 +214,38 @@ class LatentUniform:
                 notes.append(f"filter '{name}' kept all {st['in']} candidates it saw")
         return notes
 
+    def _draw(self, ctx: SampleContext, n: int, rng: np.random.Generator, filters: dict, anchors: _Anchors,
+              stats: dict) -> tuple[list, list, int]:
+        """The batch loop: ``(accepted parts, near misses, drawn)``; a near miss passed every filter but
+        not the deviation floor (``(ratio to the floor, z, x, clean)``, the best ``n`` per batch)."""
+        lo, hi = self._box(anchors.z)
+        floor = self._floor(ctx, anchors)
+        bs = int(self.batch_size or max(1024, 10 * n))
+        drawn, have, acc, near = 0, 0, [], []
+        for _ in range(self.max_batches):
+            z = rng.uniform(lo, hi, size=(bs, anchors.z.shape[1]))
+            drawn += bs
+            x, clean, idx = self._candidates(ctx, z, anchors)
+            keep = self._filter(filters, z, x, stats)
+            if floor is not None:
+                ratio = np.sqrt(np.mean(np.square((x - clean) / ctx.std).reshape(bs, -1), axis=1)) / floor[idx]
+                _count(stats["deviation"], z[keep], ratio[keep] >= 1)
+                miss = np.flatnonzero(keep & (ratio < 1))
+                miss = miss[np.argsort(-ratio[miss])[:n]]
+                near.append((ratio[miss], z[miss], x[miss], clean[miss]))
+                keep &= ratio >= 1
+            acc.append((z[keep], x[keep], clean[keep]))
+            have += int(keep.sum())
+            if have >= n:
+                break
+        return acc, near, drawn
+
     def sample(self, ctx: SampleContext, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, dict]:
-        """Draw until ``n`` candidates pass every filter.
+        """Draw until ``n`` candidates pass every filter and the deviation floor.
+
+        When the budget (``max_batches``) runs out with candidates that passed every filter but not
+        the floor, the best of them fill the rest, and the report's notes say how many: the
+        generator report's verdict (and ``generator.on_degenerate``) then decides what happens.
 
         Returns:
             (z ``(n, k)``, values in original units ``(n, d)`` or ``(n, L, d)``, report dict with
@@ -223,7 +254,8 @@ class LatentUniform:
             anomalies and their anchors to ``ctx.extra["generator"]`` (the generator report).
 
         Raises:
-            AnogenError: fewer than ``n`` accepted after ``max_batches`` batches (with the rates).
+            AnogenError: fewer than ``n`` candidates passed the filters after ``max_batches`` batches
+                (with the rates).
         """
         from anogen.samplers.report import record_pairs
 
@@ -231,28 +263,25 @@ class LatentUniform:
         filters = self.active_filters()
         for f in filters.values():
             f.fit(z_normal=z_normal, x_train=ctx.fold.train, columns=tuple(ctx.fold.columns))
-        anchors, (lo, hi) = _Anchors(x_normal, z_normal), self._box(z_normal)
-        floor = self._floor(ctx, anchors)
-        bs = int(self.batch_size or max(1024, 10 * n))
-        stats = {name: {"in": 0, "kept": 0, "rejected": []}
-                 for name in [*filters, *(["deviation"] if floor is not None else [])]}
-        drawn, have, acc = 0, 0, []
-        for _ in range(self.max_batches):
-            z = rng.uniform(lo, hi, size=(bs, z_normal.shape[1]))
-            drawn += bs
-            x, clean, idx = self._candidates(ctx, z, anchors)
-            dev = np.sqrt(np.mean(np.square((x - clean) / ctx.std).reshape(bs, -1), axis=1))
-            keep = self._filter(filters, z, x, stats, {"deviation": dev >= floor[idx]} if floor is not None else {})
-            acc.append((z[keep], x[keep], clean[keep]))
-            have += int(keep.sum())
-            if have >= n:
-                break
+        anchors = _Anchors(x_normal, z_normal)
+        steps = [*filters, *(["deviation"] if self.min_deviation > 0 else [])]
+        stats = {name: {"in": 0, "kept": 0, "rejected": []} for name in steps}
+        acc, near, drawn = self._draw(ctx, n, rng, filters, anchors, stats)
+        have = sum(len(a[0]) for a in acc)
         report = {"drawn": drawn, "accepted": have,
                   "filters": {k: {"in": v["in"], "kept": v["kept"],
                                   "rate": v["kept"] / v["in"] if v["in"] else float("nan")} for k, v in stats.items()}}
         report["notes"] = self._notes(ctx, filters, report)
         ctx.extra["filter_report"] = report
-        if have < n:
+        short = n - have
+        if short > 0 and sum(len(m[0]) for m in near) >= short:
+            ratio, *rest = (np.concatenate(part) for part in zip(*near))
+            best = np.argsort(-ratio)[:short]
+            acc.append(tuple(r[best] for r in rest))
+            report["notes"].append(f"{short} of {n} anomalies are below the deviation floor (sampler.min_deviation="
+                                   f"{self.min_deviation} x the model's reconstruction error; the best reached "
+                                   f"{ratio[best[0]]:.2f} of it): the model's latent moves are small")
+        elif short > 0:
             raise AnogenError(self._shortfall(have, n, report))
         z, x, clean = (np.concatenate(part)[:n] for part in zip(*acc))
         ctx.extra["latent"] = {"z_normal": z_normal, "accepted": z,
