@@ -453,19 +453,23 @@ TINY_MLP = ["model=vae_mlp", "sampler=latent_uniform", "filters=[]", "model.late
 def test_sigterm_during_training_leaves_nothing(ws, monkeypatch, capsys, sigterm_self):
     import anogen.train.loop as loop
 
-    real, calls, seen = loop.train_epoch, [], []
+    make_epoch, calls, seen = loop.epoch_function, [], []
 
-    def epoch(*a, **k):
-        calls.append(1)
-        if len(calls) == 2:
-            sigterm_self()
-        try:
-            return real(*a, **k)
-        except KeyboardInterrupt as e:  # pragma: no cover - the signal lands in Python code, not here
-            seen.append(e)
-            raise
+    def factory(*fa, **fk):
+        real = make_epoch(*fa, **fk)
 
-    monkeypatch.setattr(loop, "train_epoch", epoch)
+        def epoch(*a, **k):
+            calls.append(1)
+            if len(calls) == 2:
+                sigterm_self()
+            try:
+                return real(*a, **k)
+            except KeyboardInterrupt as e:  # pragma: no cover - the signal lands in Python code, not here
+                seen.append(e)
+                raise
+        return epoch
+
+    monkeypatch.setattr(loop, "epoch_function", factory)
     before = ws.snapshot()
     rc = _cli([*FAST, *TINY_MLP, "trainer.epochs=50", "trainer.patience=100", f"hydra.run.dir={ws.root}/outputs/run"])
     err = capsys.readouterr().err
@@ -643,6 +647,7 @@ def test_files_and_folders_get_the_users_umask(tmp_path, umask_002):
     assert (tmp_path / "run").stat().st_mode & 0o777 == 0o775
 
 
+@pytest.mark.slow  # a child process or a whole training: CI runs it (make test-all)
 def test_a_whole_run_and_its_model_checkpoint_get_the_umask(ws, umask_002):
     from anogen.jobs.run import run
     from tests.conftest import compose

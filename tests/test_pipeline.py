@@ -128,6 +128,7 @@ def test_failure_in_a_later_fold_leaves_no_partial_results(tmp_path):
     assert "fold0" not in left and "metrics.json" not in left and "config.yaml" not in left, left
 
 
+@pytest.mark.slow  # a child process or a whole training: CI runs it (make test-all)
 def test_generator_checkpoint_lands_in_fold_dir(tmp_path):
     _run(["model=vae", "sampler=vae_tail", "model.hidden=[8,4]", "model.dense=4", "model.latent_dim=2",
           "detectors=[zscore]"], tmp_path)

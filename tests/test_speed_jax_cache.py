@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import subprocess
 import sys
@@ -50,6 +52,7 @@ def _child(tmp: Path, on: str, env_dir: str | None = None, late: bool = False) -
     return out.stdout.splitlines()[0]
 
 
+@pytest.mark.slow  # a child process or a whole training: CI runs it (make test-all)
 def test_compiled_programs_are_written_to_the_cache_folder(tmp_path):
     assert _child(tmp_path, "on") == str(tmp_path / "jax")
     assert any((tmp_path / "jax").iterdir())
@@ -58,6 +61,7 @@ def test_compiled_programs_are_written_to_the_cache_folder(tmp_path):
     assert any((late / "jax").iterdir())
 
 
+@pytest.mark.slow  # a child process or a whole training: CI runs it (make test-all)
 def test_off_and_user_setting_win(tmp_path):
     assert _child(tmp_path, "off") == "None"
     assert not (tmp_path / "jax").exists()

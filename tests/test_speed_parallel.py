@@ -6,6 +6,8 @@ deterministic; the data-parallel checks run in a child process with two host dev
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import subprocess
@@ -48,6 +50,7 @@ def test_one_device_trains_as_before():
     assert parallel_devices(256) == [] and epoch_function(256) is train_epoch
 
 
+@pytest.mark.slow  # a child process or a whole training: CI runs it (make test-all)
 def test_data_parallel_matches_one_device_in_a_child_with_two_host_devices():
     env = {**os.environ, "XLA_FLAGS": ""}  # no device count: enable_host_devices sets one
     res = subprocess.run([sys.executable, "-c", CHILD], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -81,6 +84,7 @@ def _single_device_losses(batch_size: int) -> list[float]:
     return fit(model, x.astype(np.float32), config=cfg, seed=0, window=8)[1].train_loss
 
 
+@pytest.mark.slow  # a child process or a whole training: CI runs it (make test-all)
 def test_user_device_count_wins(tmp_path):
     code = ("import os; from anogen.train.parallel import enable_host_devices; "
             "print(enable_host_devices(2), os.environ['XLA_FLAGS'])")

@@ -78,6 +78,7 @@ def test_parallel_jobs_of_launchers():
     assert parallel_jobs({"_target_": "hydra._internal.core_plugins.basic_launcher.BasicLauncher"}, 8) == 1
 
 
+@pytest.mark.slow  # a child process or a whole training: CI runs it (make test-all)
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads thread names from /proc")
 def test_job_environment_limits_xla_blas_and_openmp_in_the_child(monkeypatch):
     cores = usable_cores()
