@@ -91,7 +91,7 @@ def cli(argv: list[str] | None = None) -> int:
         discard_empty_sweep()
         _report(hydra_error_message(e, overrides))
         return 2
-    except OSError as e:  # Hydra could not create the run/sweep folder (anything else: a traceback)
+    except OSError:  # Hydra could not create the run/sweep folder (anything else: a traceback)
         problem = output_dir_problem()
         if problem is None:
             raise

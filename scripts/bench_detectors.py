@@ -7,7 +7,6 @@ Usage: python scripts/bench_detectors.py [--rows 100000]
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time

@@ -21,7 +21,7 @@ from anogen.jobs.hydra import in_multirun, job_info
 from anogen.jobs.spec import Job, build_job
 from anogen.outputs.context import RunOutputs
 from anogen.outputs.files import check_output_dir
-from anogen.seeding import rng, stage_seed
+from anogen.seeding import stage_seed
 from anogen.types import AnogenError, Fold, Injected, RunResult
 
 log = logging.getLogger("anogen")
