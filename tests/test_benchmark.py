@@ -127,3 +127,19 @@ def test_api_benchmark_returns_dataframe(tmp_path, monkeypatch):
                                                "magnitude": 5.0, "kind": "gaussian"}},
                           detectors=["zscore"], by_sampler=True)
     assert by.loc[0, "sampler"] == "big" and by.loc[0, "roc_auc"] > 0.8
+
+
+def test_evaluation_settings_reach_the_benchmark_and_give_the_same_leaderboard(tmp_path):
+    """evaluation.incremental=false / train_scores=null keep the old scoring path reachable from the config."""
+    from anogen.jobs.run import run
+
+    base = TINY + ["+experiment=benchmark", "benchmark.seeds=[0]", "plots=false", "logger=[local]",
+                   "detectors=[zscore,pca]"]
+    fast = run(compose(base), run_dir=None).leaderboard.set_index("detector")
+    old = run(compose(base + ["evaluation.incremental=false", "evaluation.train_scores=null"]),
+              run_dir=None).leaderboard.set_index("detector")
+    np.testing.assert_allclose(fast.loc[["zscore", "pca"], "roc_auc"], old.loc[["zscore", "pca"], "roc_auc"], atol=1e-9)
+    from anogen.types import AnogenError
+
+    with pytest.raises(AnogenError, match=r"^evaluation\.train_scores: must be > 0"):
+        run(compose(base + ["evaluation.train_scores=0"]), run_dir=None)

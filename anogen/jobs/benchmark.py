@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from anogen.evaluation import Case, DetectorRun, fit_detectors, fresh_detectors, score_cases
+from anogen.evaluation import TRAIN_SCORES, Case, DetectorRun, fit_detectors, fresh_detectors, score_cases
 from anogen.seeding import name_seed, stage_seed
 from anogen.types import AnogenError, Fold, RunResult
 
@@ -72,7 +72,8 @@ def run_benchmark(folds: Sequence[Fold], samplers: Mapping[str, Any], detectors:
                   metrics: Mapping[str, Any], threshold: Any, seeds: Sequence[int] = (0,),
                   tuning: Mapping[str, Any] | None = None, scaling: str = "standard",
                   get_model: Callable[[Fold], tuple[Any, Any]] | None = None, min_gap: int = 1,
-                  keep_traces: bool = True) -> BenchmarkResult:
+                  keep_traces: bool = True, incremental: bool = True,
+                  train_scores: int | None = TRAIN_SCORES) -> BenchmarkResult:
     """Run the benchmark.
 
     Args:
@@ -87,6 +88,7 @@ def run_benchmark(folds: Sequence[Fold], samplers: Mapping[str, Any], detectors:
         get_model: ``fold -> (model, scaler)`` for samplers that need a generative model.
         min_gap: placement gap.
         keep_traces: keep labels/scores of the first fold and seed for plots.
+        incremental, train_scores: how detectors are scored (:mod:`anogen.evaluation`).
     """
     from anogen.data.scaling import Scaler
 
@@ -105,9 +107,9 @@ def run_benchmark(folds: Sequence[Fold], samplers: Mapping[str, Any], detectors:
         if not cases:
             continue
         fitted, errors, secs = fit_detectors(fresh_detectors(detectors), scaler.transform(fold.train),
-                                             fold.train_segments)
+                                             fold.train_segments, train_scores=train_scores)
         fold_runs = score_cases(fitted, cases, threshold, metrics, tuning=tuning if tune else None,
-                                fit_errors=errors, fit_seconds=secs, order=list(detectors))
+                                fit_errors=errors, fit_seconds=secs, order=list(detectors), incremental=incremental)
         runs.extend(fold_runs)
         if keep_traces and fold.number == folds[0].number:
             _keep_traces(traces, cases, fold_runs, seeds[0])
@@ -217,7 +219,8 @@ def run_benchmark_job(job: Any, folds: Sequence[Fold], out: Any, overrides: list
     res = run_benchmark(folds, job.sampler.by_name, job.detectors, job.metrics, job.threshold,
                         seeds=job.benchmark_seeds, tuning=vars(job.tuning), scaling=getattr(job.source, "scaling",
                                                                                             "standard"),
-                        get_model=get_model if job.model_cfg is not None else None, min_gap=job.min_gap)
+                        get_model=get_model if job.model_cfg is not None else None, min_gap=job.min_gap,
+                        **vars(job.evaluation))
     msg = all_failed_message([DetectorRun(r.detector, "", error=r.error if isinstance(r.error, str) else None)
                               for r in res.rows.itertuples()])
     if msg:

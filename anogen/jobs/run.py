@@ -155,7 +155,8 @@ def run_fold(job: Job, fold: Fold, out: RunOutputs) -> FoldResult:
     scaler = Scaler(getattr(job.source, "scaling", "standard")).fit(fold.train)
     detectors = fresh_detectors(job.detectors)
     runs = evaluate_detectors(detectors, scaler.transform(fold.train), [Case("", inj, scaler.transform(inj.values))],
-                              job.threshold, job.metrics, segments=fold.train_segments) if detectors else []
+                              job.threshold, job.metrics, segments=fold.train_segments,
+                              **vars(job.evaluation)) if detectors else []
     histories.update(_histories(detectors))
     return FoldResult(fold, inj, runs, detectors, histories, objective, cached, extra.get("latent"),
                       extra.get("filter_report"), dict(inj.report or {}), _gallery(extra, fold),

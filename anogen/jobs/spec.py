@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
 from anogen.config import build, build_group, resolve_target, to_plain
-from anogen.params import NonNegativeInt, Probability, check_params, check_value
+from anogen.params import NonNegativeInt, PositiveInt, Probability, check_params, check_value
 from anogen.types import AnogenError
 
 __all__ = ["Job", "Tuning", "build_job", "check_trainer", "check_model"]
@@ -26,6 +26,15 @@ class Tuning:
     enabled: bool = False
     objective: Literal["f1", "recall_at_fpr"] = "f1"  # anogen.tuning.Objective
     max_fpr: Probability = 0.05
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How detectors are scored (:mod:`anogen.evaluation`): ``incremental`` rescoring of the rows near
+    injected anomalies only, and ``train_scores`` train rows scored for the thresholds (``None`` = all)."""
+
+    incremental: bool = True
+    train_scores: PositiveInt | None = 20_000
 
 
 @dataclass
@@ -67,6 +76,7 @@ class Job:
     plots: bool = True
     benchmark_seeds: list[int] | None = None
     tuning: Tuning = field(default_factory=Tuning)
+    evaluation: Evaluation = field(default_factory=Evaluation)
     select: Any = None
     config: dict = field(default_factory=dict)
     on_degenerate: str = "warn"
@@ -211,4 +221,6 @@ def build_job(cfg: Any) -> Job:
                model_cfg=model_cfg, trainer_cfg=check_trainer(cfg.get("trainer")),
                cache_cfg=dict(to_plain(cfg.get("cache")) or {}),
                loggers=list(build_group(cfg.get("logger") or {}, "logger").values()), plots=plots,
-               benchmark_seeds=bench_seeds, tuning=tuning, select=select, config=resolved, on_degenerate=on_degenerate)
+               benchmark_seeds=bench_seeds, tuning=tuning, select=select, config=resolved, on_degenerate=on_degenerate,
+               evaluation=Evaluation(**check_params(Evaluation, dict(to_plain(cfg.get("evaluation")) or {}),
+                                                    "evaluation")))
