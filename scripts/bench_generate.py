@@ -12,7 +12,7 @@
    sktime 1.2.0), averaged over ``--seeds``.
 
 Usage: python scripts/bench_generate.py [--n 1000000] | --quality [--data occupancy ucr_internal_bleeding16]
-[--seeds 0 1 2] [--settings defaults seed]
+[--seeds 0 1 2] [--settings defaults seed] [--generators latent vae_tail]
 """
 
 from __future__ import annotations
@@ -91,13 +91,13 @@ def _quality_one(experiment: str, data: str, setting: str, seed: int) -> tuple[d
     return {f: float(getattr(rep, f)) for f in FIGURES}, rep.verdict, time.perf_counter() - t
 
 
-def quality(data: list[str], seeds: list[int], settings: list[str]) -> None:
+def quality(data: list[str], seeds: list[int], settings: list[str], generators: list[str]) -> None:
     """Print one markdown row per (data, generator, setting): mean figures over the seeds."""
     print("| data | generator | setting | diversity | roughness | deviation (std) | deviation / recon | "
           "best detector AUC | active dims | verdicts | seconds |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for d in data:
-        for exp in ("latent", "vae_tail"):
+        for exp in generators:
             for setting in settings:
                 runs = [_quality_one(exp, d, setting, s) for s in seeds]
                 figs = [r[0] for r in runs if r[0]]
@@ -117,10 +117,12 @@ def main() -> None:
     ap.add_argument("--data", nargs="+", default=["occupancy", "ucr_internal_bleeding16", "mitdb_excerpt"])
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--settings", nargs="+", default=["defaults", "seed"], choices=["defaults", "seed"])
+    ap.add_argument("--generators", nargs="+", default=["latent", "vae_tail"], choices=["latent", "vae_tail"],
+                    help="experiments: latent (latent_uniform, MLP-VAE rows), vae_tail (LSTM-VAE windows)")
     a = ap.parse_args()
     if a.quality:
         logging.disable(logging.WARNING)  # the verdicts are in the table
-        quality(a.data, a.seeds, a.settings)
+        quality(a.data, a.seeds, a.settings, a.generators)
         return
 
     import jax
