@@ -19,8 +19,17 @@ from anogen.data import Scaler
 from anogen.models import LSTMVAE, MLPVAE
 from anogen.samplers import SampleContext, generate_fold
 from anogen.samplers.latent_uniform import LatentUniform
-from anogen.samplers.report import (THRESHOLDS, GeneratorReport, check_verdict, detector_aucs, generator_metrics,
-                                    generator_report, mean_pairwise_distance, quality, roughness_of, verdict)
+from anogen.samplers.report import (
+    GeneratorReport,
+    check_verdict,
+    detector_aucs,
+    generator_metrics,
+    generator_report,
+    mean_pairwise_distance,
+    quality,
+    roughness_of,
+    verdict,
+)
 from anogen.samplers.vae_tail import VAETail
 from anogen.train import TrainConfig, fit
 from anogen.types import AnogenError, Fold

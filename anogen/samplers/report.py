@@ -45,8 +45,8 @@ import numpy as np
 from anogen.samplers.base import SampleContext
 from anogen.types import AnogenError
 
-__all__ = ["GeneratorReport", "THRESHOLDS", "generator_report", "generator_metrics", "record_pairs", "check_verdict",
-           "OnDegenerate", "quality", "mean_pairwise_distance", "roughness_of", "detector_aucs"]
+__all__ = ["THRESHOLDS", "GeneratorReport", "OnDegenerate", "check_verdict", "detector_aucs", "generator_metrics",
+           "generator_report", "mean_pairwise_distance", "quality", "record_pairs", "roughness_of", "verdict"]
 
 #: ``generator.on_degenerate``: log a warning (default) or stop the run with an error
 OnDegenerate = Literal["warn", "error"]
