@@ -153,4 +153,6 @@ class _State:
 
 
 if __name__ == "__main__":
-    sys.exit(cli())
+    from anogen.outputs.signals import exit_process
+
+    exit_process(cli())

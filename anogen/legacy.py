@@ -342,4 +342,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from anogen.outputs.signals import exit_process
+
+    exit_process(main())

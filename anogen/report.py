@@ -241,4 +241,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from anogen.outputs.signals import exit_process
+
+    exit_process(main())

@@ -540,12 +540,16 @@ def test_sigterm_in_a_sweep_records_the_job_as_interrupted(ws, monkeypatch, caps
 
 
 @pytest.mark.slow
-def test_sigterm_to_a_real_process_during_training(ws):
-    """``kill -TERM`` while the model trains: exit 143, no run directory, no temporary file."""
+def test_sigterm_to_a_real_process_during_training(ws, tmp_path_factory):
+    """``kill -TERM`` while the model trains: exit 143, no run directory, no temporary file.
+
+    With a cold compilation cache the signal lands while XLA compiles the first epoch; the
+    interpreter's teardown then crashed (exit -11) until interrupted processes left at once."""
     import time
 
     before = ws.snapshot()
-    env = {**os.environ, "WANDB_MODE": "disabled", "JAX_PLATFORMS": "cpu"}
+    env = {**os.environ, "WANDB_MODE": "disabled", "JAX_PLATFORMS": "cpu",
+           "JAX_COMPILATION_CACHE_DIR": str(tmp_path_factory.mktemp("cold_jax_cache"))}
     p = subprocess.Popen([sys.executable, "-m", "anogen", *TINY_MLP, "plots=false", "cache.enabled=false",
                           "trainer.epochs=100000", "trainer.patience=100000", "trainer.progress=true",
                           f"hydra.run.dir={ws.root}/outputs/run"], cwd=ws.root, env=env, stderr=subprocess.PIPE,

@@ -19,7 +19,7 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-__all__ = ["Interrupted", "handle_signals", "deferred", "exit_code"]
+__all__ = ["Interrupted", "handle_signals", "deferred", "exit_code", "exit_process"]
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _state = threading.local()
@@ -96,3 +96,24 @@ def _deliver(signum: int, handler) -> None:  # noqa: ANN001 - whatever signal.ge
         handler(signum, None)
     elif handler == signal.SIG_DFL:
         signal.raise_signal(signum)  # the default action (SIGTERM: the process ends)
+
+
+def exit_process(code: int) -> None:
+    """End the process with ``code``; after an interruption, without the interpreter's teardown.
+
+    A signal that lands while XLA compiles or runs (e.g. the first epoch's compilation with a cold
+    cache) leaves JAX's runtime threads busy; tearing the interpreter down under them ended in a
+    segmentation fault (exit -11 instead of 143). The run has already rolled back or committed its
+    files, so for 130/143 the streams are flushed and the process leaves at once.
+    """
+    import os
+    import sys
+
+    if code in (130, 143):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)
