@@ -564,3 +564,11 @@ def test_checkpoint_meta_must_be_json(tmp_path):
     with pytest.raises(CheckpointError, match="JSON"):
         save_checkpoint(tmp_path / "x.npz", tiny_ae(), {"bad": object()})
     assert not any(tmp_path.iterdir())
+
+
+def test_relative_reconstruction_error_ignores_rows_outside_the_segments(trained_vae):
+    """Regression: the data variance behind ``recon_rel`` was taken over every row, the poisoned
+    gap between the segments included (overflow, inf variance, recon_rel 0)."""
+    _, hist = trained_vae
+    assert len(hist.recon_rel) == hist.epochs_run
+    assert all(np.isfinite(r) and r > 0 for r in hist.recon_rel)

@@ -122,8 +122,15 @@ def _prepare(model: Any, data: Any, config: TrainConfig, window: int | None, seg
         recon_weight=float(rw),
         monitor=jnp.asarray(pad_rows(mon, bucket(len(mon)))),
         n_monitor=len(mon),
-        data_var=float(np.mean(arr.var(axis=0))) or 1.0,
+        data_var=_data_var(arr, segments),
     )
+
+
+def _data_var(arr: np.ndarray, segments: Any) -> float:
+    """Mean per-column variance of the rows the samples come from (inside ``segments``), float64."""
+    rows = arr if segments is None else np.concatenate([arr[a:b] for a, b in np.asarray(segments, dtype=np.int64)])
+    v = float(np.mean(rows.astype(np.float64).var(axis=0))) if len(rows) else 0.0
+    return v if np.isfinite(v) and v > 0 else 1.0
 
 
 def _hyper(config: TrainConfig, epoch: int, recon_weight: float) -> Hyper:
