@@ -171,3 +171,23 @@ def test_console_gets_one_line_pointing_at_the_wandb_run(fake_wandb, monkeypatch
                      "(upload: wandb sync /tmp/wandb/offline-run-x)"]
     run = fake_wandb.runs[0]
     assert run.summary == {"mean/zscore/f1": 0.5, "status": "ok"} and run.finished == 0
+
+
+def test_an_empty_wandb_mode_means_the_configured_mode(fake_wandb, monkeypatch):
+    """Regression: ``WANDB_MODE=`` (set but empty) reached W&B, whose settings refused it, so the run
+    had no W&B record."""
+    import os
+
+    from anogen.outputs import loggers
+
+    def strict_init(**kw):  # W&B reads WANDB_MODE itself and rejects an empty value
+        if os.environ.get("WANDB_MODE", None) == "":
+            raise ValueError("mode: Input should be 'online', 'offline', ... input_value=''")
+        fake_wandb.runs.append(FakeRun(**kw))
+        return fake_wandb.runs[-1]
+
+    monkeypatch.setattr(fake_wandb, "init", strict_init)
+    monkeypatch.setenv("WANDB_MODE", "")
+    lg = loggers.WandbLogger()
+    lg.start(None, {})
+    assert lg.run is not None and fake_wandb.runs[0].kw["mode"] == "offline"

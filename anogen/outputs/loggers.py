@@ -151,6 +151,8 @@ class WandbLogger(Logger):
 
     def start(self, run_dir, config, run_name=None, group=None):
         env_mode = os.environ.get("WANDB_MODE", "").strip()
+        if "WANDB_MODE" in os.environ and not env_mode:  # set but empty: W&B itself refuses it
+            del os.environ["WANDB_MODE"]
         mode = env_mode or self.mode
         if mode == "disabled":
             return
