@@ -325,7 +325,6 @@ def benchmark(data: Any, *, train: Any = None, samplers: Sequence[str] | Mapping
     Returns:
         DataFrame: one row per detector (mean and ``_std`` of every metric, ``recall[kind]``).
     """
-    from anogen.config import build_group
     from anogen.jobs.benchmark import leaderboard, run_benchmark
     from anogen.jobs.spec import Tuning
     from anogen.params import OpenFraction, check_params, check_value
@@ -344,12 +343,7 @@ def benchmark(data: Any, *, train: Any = None, samplers: Sequence[str] | Mapping
                        None if train is not None else test_fraction)
     smp = _named("sampler", "samplers", samplers, ("plan", "fill"))
     dets = _named("detectors", "detectors", detectors, ("fit", "decision_function"))
-    mets: dict[str, Any] = {}
-    metric_groups = _list_arg(metrics, "metrics")
-    if not metric_groups:
-        raise AnogenError("metrics: give at least one group, e.g. metrics=['pointwise']")
-    for g in metric_groups:
-        mets.update(build_group(load_component_config("metrics", g, whole=True), "metrics"))
+    mets = _metrics_of(metrics)
     thr = _component("threshold", _spec(threshold, "threshold", "threshold", ("__call__",)), "threshold")
     get_model = _model_getter(model, trainer, cache, seeds[0], "a generative sampler") \
         if any(getattr(s, "needs_model", False) for s in smp.values()) else None

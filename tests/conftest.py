@@ -13,6 +13,7 @@ os.environ.setdefault("JAX_COMPILATION_CACHE_DIR",
                       os.path.join(os.path.expanduser("~"), ".cache", "anogen", "jax-tests"))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.2")
 
+import contextlib  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -50,3 +51,21 @@ def tiny_fold():
     idx = np.datetime64("2020-01-01T00:00:00", "ns") + np.arange(500) * np.timedelta64(60, "s")
     return Fold(0, ("a", "b"), x[:300].copy(), x[300:].copy(), idx[:300], idx[300:],
                 np.array([[0, 300]]), key="date")
+
+
+@contextlib.contextmanager
+def count_compiles():
+    """Count XLA compilations (lowerings to MLIR; also counted on a persistent-cache hit)."""
+    import jax
+
+    seen: list[str] = []
+
+    def listener(event: str, duration: float, **kwargs) -> None:
+        if event == "/jax/core/compile/jaxpr_to_mlir_module_duration":
+            seen.append(str(kwargs.get("fun_name")))
+
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        yield seen
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
-import jax
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -12,6 +9,7 @@ from sklearn.base import clone
 from anogen.detectors.base import BaseDetector, NotFittedError
 from anogen.detectors.reconstruction import LSTMAEDetector, VAEDetector
 from anogen.types import AnogenError
+from tests.conftest import count_compiles
 
 TINY = {"epochs": 1, "hidden": [4], "latent_dim": 2, "window": 4, "batch_size": 16}
 SEGMENTS = np.array([[0, 70], [70, 120]])
@@ -21,22 +19,6 @@ def series(n: int, d: int = 2, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     t = np.arange(n)[:, None]
     return np.sin(2 * np.pi * t / 25 + np.arange(d)) + 0.1 * rng.normal(size=(n, d))
-
-
-@contextlib.contextmanager
-def count_compiles():
-    """Count XLA compilations (lowerings to MLIR; also counted on a persistent-cache hit)."""
-    seen: list[str] = []
-
-    def listener(event: str, duration: float, **kwargs) -> None:
-        if event == "/jax/core/compile/jaxpr_to_mlir_module_duration":
-            seen.append(str(kwargs.get("fun_name")))
-
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield seen
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
 
 
 @pytest.fixture(scope="module")

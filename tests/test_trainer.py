@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import os
@@ -38,6 +37,7 @@ from anogen.train.optim import optimizer_node, optimizer_spec, shared_optimizer
 from anogen.train.samples import bucket, gather, split_samples
 from anogen.train.step import epoch_plan
 from anogen.types import AnogenError
+from tests.conftest import count_compiles
 
 L, D = 4, 2
 N = 120
@@ -61,20 +61,6 @@ def tiny_vae(seed: int = 0) -> LSTMVAE:
 CFG = TrainConfig(epochs=4, batch_size=16, learning_rate=1e-2, val_split=0.2, patience=0, progress=False)
 
 
-@contextlib.contextmanager
-def count_compiles():
-    """Count XLA compilations (lowerings to MLIR; also counted on a persistent-cache hit)."""
-    seen: list[str] = []
-
-    def listener(event: str, duration: float, **kwargs) -> None:
-        if event == "/jax/core/compile/jaxpr_to_mlir_module_duration":
-            seen.append(str(kwargs.get("fun_name")))
-
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield seen
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
 #: training segments; the rows in the gap [50, 60) are poisoned in the training data
 SEGS = np.array([[0, 50], [60, N]])
 

@@ -57,11 +57,30 @@ from anogen.samplers.base import SampleContext
 from anogen.types import AnogenError
 
 __all__ = ["AnomalyKind", "Segment", "WindowScan", "Direction", "PositiveSpread", "FactorSpread", "spread",
+           "word_or_number",
            "draw", "sign", "nudge_off", "NUDGE", "Position", "Creeping", "Channels", "SECTIONS", "PLACEMENT",
            "creep_rows", "ramp"]
 
 #: std units: how far the sampler moves a row a transform left exactly unchanged
 NUDGE = 0.01
+
+def word_or_number(*words: str) -> Any:
+    """A parameter type: one of ``words`` or a finite number (``flatline``'s ``hold|mean|x``)."""
+    listed = ", ".join(repr(w) for w in words)
+
+    def check(v: Any) -> str | float:
+        if isinstance(v, str) and v in words:
+            return v
+        if not isinstance(v, (str, bool)):
+            try:
+                f = float(v)
+            except (TypeError, ValueError):
+                f = math.nan
+            if math.isfinite(f):
+                return f
+        raise ValueError(f"must be {listed} or a finite number")
+    return Annotated[Union[str, float], PlainValidator(check)]
+
 
 #: ``up``, ``down`` or ``both`` (a random sign per event)
 Direction = Literal["up", "down", "both"]

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Union
+from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import PlainValidator
 
-from anogen.samplers.kinds.base import NUDGE, AnomalyKind, Segment, WindowScan, nudge_off
+from anogen.samplers.kinds.base import NUDGE, AnomalyKind, Segment, WindowScan, nudge_off, word_or_number
 
 __all__ = ["Flatline", "FlatValue"]
 
 
-def _flat_value(v: Any) -> str | float:
-    if v in ("hold", "mean"):
-        return str(v)
-    if not isinstance(v, str) and not isinstance(v, bool):
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            f = math.nan
-        if math.isfinite(f):
-            return f
-    raise ValueError("must be 'hold', 'mean' or a finite number")
-
-
 #: ``hold``, ``mean`` or a number in original units
-FlatValue = Annotated[Union[str, float], PlainValidator(_flat_value)]
+FlatValue = word_or_number("hold", "mean")
 
 
 @dataclass(frozen=True)

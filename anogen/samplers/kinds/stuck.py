@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Union
+from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import PlainValidator
 
-from anogen.samplers.kinds.base import AnomalyKind, Segment, WindowScan
+from anogen.samplers.kinds.base import AnomalyKind, Segment, WindowScan, word_or_number
 
 __all__ = ["Stuck"]
 
 
-def _stuck_value(v: Any) -> str | float:
-    if v == "last":
-        return "last"
-    if not isinstance(v, (str, bool)):
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            f = math.nan
-        if math.isfinite(f):
-            return f
-    raise ValueError("must be 'last' or a finite number")
-
-
 #: ``last`` or a number in original units
-StuckValue = Annotated[Union[str, float], PlainValidator(_stuck_value)]
+StuckValue = word_or_number("last")
 
 
 @dataclass(frozen=True)
