@@ -40,7 +40,7 @@ from anogen.types import Injected
 log = logging.getLogger("anogen")
 
 __all__ = ["Case", "DetectorRun", "fit_detectors", "score_cases", "evaluate_detectors", "measure",
-           "event_recall_by_kind", "fresh_detectors", "all_failed_message", "TRAIN_SCORES"]
+           "event_recall_by_kind", "fresh_detectors", "all_failed_message", "scores_of", "TRAIN_SCORES"]
 
 #: default bound on the train rows scored for ``decision_scores_`` (percentile thresholds)
 TRAIN_SCORES = 20_000
@@ -168,7 +168,8 @@ def event_recall_by_kind(inj: Injected, pred: np.ndarray) -> dict[str, float]:
     return {k: float(hit[kinds == k].mean()) for k in sorted(set(kinds.tolist()))}
 
 
-def _scores_of(det: Any, x: np.ndarray, reference: Any = None) -> np.ndarray:
+def scores_of(det: Any, x: np.ndarray, reference: Any = None) -> np.ndarray:
+    """``(n,)`` finite float64 scores of ``x`` by a fitted detector (a wrong shape or NaN raises)."""
     if reference is None:
         s = np.asarray(det.decision_function(x), dtype=np.float64)
     else:
@@ -233,14 +234,14 @@ class _References:
         """``(n,)`` scores of ``case.x`` (incrementally when the case has a reference)."""
         key = self._key.get(id(case))
         if key not in self._x or not hasattr(det, "score_reference"):
-            return _scores_of(det, case.x)
+            return scores_of(det, case.x)
         if (name, key) not in self._scored:
             try:
                 self._scored[(name, key)] = det.score_reference(self._x[key])
             except Exception as e:  # noqa: BLE001 - the cases are then scored whole (their own errors)
                 log.debug("detector %s: no reference (%s); scoring cases whole", name, _message(e))
                 self._scored[(name, key)] = None
-        return _scores_of(det, case.x, self._scored[(name, key)])
+        return scores_of(det, case.x, self._scored[(name, key)])
 
 
 def _threshold(det: Any, case: Case, scores: np.ndarray, threshold: Any, tuning: Mapping | None,
@@ -264,7 +265,7 @@ def measure(name: str, det: Any, case: Case, threshold: Any, metrics: Mapping[st
     from anogen.metrics.suite import compute_metrics
     from anogen.thresholds import predict
 
-    score = score or (lambda c: _scores_of(det, c.x))
+    score = score or (lambda c: scores_of(det, c.x))
     t0 = time.perf_counter()
     run = DetectorRun(detector=name, case=case.name, tags=dict(case.tags))
     try:

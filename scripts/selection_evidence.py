@@ -79,13 +79,25 @@ def run_series(name: str, settings, quick: bool) -> dict:
     from anogen.data import real
     from anogen.jobs.select import for_rows, run_selection
 
+    from dataclasses import replace
+
+    from anogen.selection.consensus import summarize
+
     s = real.load(name)
     dets, mets, thr = _components(settings.voters)
     fold = _fold(s)
     t0, c0 = time.perf_counter(), time.process_time()
-    sel = run_selection([fold], dets, mets, thr, settings, labels_for=lambda f: s.test_labels, prior=None)
+    with_c = run_selection([fold], dets, mets, thr, replace(settings, surrogates=["centrality"]),
+                           labels_for=lambda f: s.test_labels, prior=None)
+    # the same battery rows without the surrogate voter (the job's default)
+    sel = summarize(with_c.rows, list(dets), settings.voters, trim=settings.trim, n_boot=settings.bootstrap,
+                    balance=settings.balance, min_spread=settings.min_spread, prior=None, seed=0)
+    sel.real = with_c.real
+    cen = with_c.surrogates.set_index("voter")[list(dets)].iloc[0]
     out = {"name": name, "real": bool(s.meta["real"]), "synthetic": dict(zip(sel.ranking["detector"],
                                                                              sel.ranking["points_synthetic"])),
+           "with_centrality": dict(zip(with_c.ranking["detector"], with_c.ranking["points_synthetic"])),
+           "centrality": {d: float(v) for d, v in cen.items()},
            "p_best": dict(zip(sel.ranking["detector"], sel.ranking["p_best_synthetic"])),
            "real_points": sel.real["points"], "real_scores": sel.real["scores"], "trust": sel.trust,
            "agreement_by_metric": sel.real["agreement_by_metric"], "families": sel.families.to_dict("records"),
@@ -132,6 +144,8 @@ def evaluate(results: dict[str, dict]) -> dict:
             if len(others) >= 2 else (0.0, {})
         with_prior = dict(zip(dets, mix(np.array([syn[n][d] for d in dets]), np.array([fixed[d] for d in dets]), w)))
         rows[n] = {"selection (prior off)": agreement(syn[n], real_pts[n]),
+                   "selection + centrality": agreement(results[n]["with_centrality"], real_pts[n]),
+                   "centrality alone": agreement(results[n]["centrality"], real_pts[n]),
                    "selection (prior on)": {**agreement(with_prior, real_pts[n]), "weight": w},
                    "fixed ranking": agreement(fixed, real_pts[n]),
                    "leaderboard": agreement(results[n]["leaderboard"], real_pts[n])}
@@ -146,7 +160,8 @@ def _median(rows: dict, method: str, key: str, only_real: bool, results: dict) -
 
 
 def markdown(ev: dict, results: dict) -> str:
-    methods = ["selection (prior off)", "selection (prior on)", "fixed ranking", "leaderboard"]
+    methods = ["selection (prior off)", "selection (prior on)", "selection + centrality", "centrality alone",
+               "fixed ranking", "leaderboard"]
     lines = ["| series | real | " + " | ".join(f"{m}: Spearman / top-1 / top-3" for m in methods) + " |",
              "|---|---|" + "---|" * len(methods)]
     for n, r in ev["per_series"].items():

@@ -166,3 +166,31 @@ def test_tabular_mode_rows_and_window_one():
     assert dets["knn"].get_params()["window"] == 1
     with pytest.raises(AnogenError, match="not a row kind"):
         anogen.select(x, detectors=["zscore", "knn"], mode="tabular", kinds=["spike"])
+
+
+def test_centrality_surrogate_votes_from_the_test_part_and_is_reported(tmp_path):
+    """``select.surrogates=[centrality]``: one label-free voter per fold, scored on the test part
+    (labels unused), in the report and the JSON; without it, the ranking is the battery's alone."""
+    from anogen.jobs.run import run
+    from anogen.selection.report import selection_markdown
+
+    x = _series(900, seed=2)
+    train, test = x[:600], x[600:].copy()
+    test[100:130] += 3.0
+    y = np.zeros(300, int)
+    y[100:130] = 1
+    kw = dict(detectors=["zscore", "knn", "pca"], kinds=["level_shift"], noise=False, levels=[5.0], seeds=[0],
+              bootstrap=10, prior="off")
+    sel = anogen.select(train, test, labels=y, surrogates=["centrality"], **kw)
+    sur = sel.surrogates
+    assert list(sur["voter"]) == ["fold0/surrogate:centrality"]
+    assert np.isfinite(sur[["zscore", "knn", "pca"]].to_numpy()).all()
+    assert "## Label-free surrogates" in selection_markdown(sel)
+    # the labels are not used: other labels, the same centrality
+    other = anogen.select(train, test, labels=1 - y, surrogates=["centrality"], **kw)
+    pd.testing.assert_frame_equal(sur, other.surrogates)
+    assert anogen.select(train, test, labels=y, **kw).surrogates is None
+    cfg = compose(TINY + ["+experiment=select", "select.surrogates=[centrality]"] + SMALL)
+    res = run(cfg, run_dir=str(tmp_path / "run"))
+    assert res.results["surrogates"][0]["voter"] == "fold0/surrogate:centrality"
+    assert "Label-free surrogates" in (tmp_path / "run" / "selection.md").read_text()

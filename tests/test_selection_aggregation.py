@@ -129,6 +129,44 @@ def test_select_settings_errors():
     assert check_select({}).levels is None
     for bad, msg in [({"levels": [0]}, "select.levels"), ({"trim": 1}, "select.trim"), ({"nope": 1}, "unknown key"),
                      ({"metrics": []}, "select.metrics"), ({"prior": "sometimes"}, "select.prior"),
-                     ({"metrics": ["vus_pr", "vus_pr"]}, "twice")]:
+                     ({"metrics": ["vus_pr", "vus_pr"]}, "twice"),
+                     ({"surrogates": ["agreement"]}, "select.surrogates.0: must be 'centrality'"),
+                     ({"surrogates": ["centrality", "centrality"]}, "surrogate twice")]:
         with pytest.raises(AnogenError, match=msg):
             check_select(bad)
+
+
+def test_centrality_ranks_the_odd_detector_last_and_skips_failed_or_constant():
+    from anogen.selection.surrogates import centrality
+
+    rng = np.random.default_rng(0)
+    truth = rng.standard_normal(400)
+    scores = {"a": truth + 0.1 * rng.standard_normal(400), "b": truth + 0.2 * rng.standard_normal(400),
+              "c": truth + 0.3 * rng.standard_normal(400), "odd": rng.standard_normal(400),
+              "failed": None, "flat": np.ones(400)}
+    c = centrality(scores)
+    assert max(c, key=lambda k: -np.inf if np.isnan(c[k]) else c[k]) == "a"
+    assert c["odd"] < min(c["a"], c["b"], c["c"]) and abs(c["odd"]) < 0.15
+    assert np.isnan(c["failed"]) and np.isnan(c["flat"])
+    # k = 1: each detector's single nearest neighbour; k beyond the others is clamped
+    assert centrality(scores, k=1)["c"] == pytest.approx(centrality(scores, k=1)["c"])
+    assert centrality(scores, k=99)["a"] == pytest.approx(np.mean([v for v in (
+        centrality({"a": scores["a"], "x": scores["b"]})["a"], centrality({"a": scores["a"], "x": scores["c"]})["a"],
+        centrality({"a": scores["a"], "x": scores["odd"]})["a"])]))
+    assert all(np.isnan(v) for v in centrality({"a": scores["a"], "failed": None}).values())
+
+
+def test_summarize_surrogate_voter_moves_points_but_not_trust_or_strengths():
+    rows = _rows(["a", "b"] * 8)
+    sur = pd.DataFrame([{"voter": "fold0/surrogate:centrality", "kind": "centrality",
+                         "cluster": "fold0/surrogate:centrality", "fold": 0, "a": 0.1, "b": 0.9, "c": 0.5}])
+    base = summarize(rows, ["a", "b", "c"], ["vus_pr"], n_boot=20, trim=0.0)
+    sel = summarize(rows, ["a", "b", "c"], ["vus_pr"], n_boot=20, trim=0.0, surrogates=sur)
+    pts = sel.ranking.set_index("detector")["points"]
+    assert pts["b"] > pts["a"] and sel.best == "b"   # the surrogate breaks the synthetic tie
+    assert sel.trust["kendalls_w"] == pytest.approx(base.trust["kendalls_w"])
+    assert sel.trust["voters"] == base.trust["voters"] and sel.trust["surrogates"] == ["centrality"]
+    assert "centrality" not in sel.by_kind.index and sel.strengths == base.strengths
+    fam = sel.families.set_index("family")["weight_share"]
+    assert fam["surrogate"] == pytest.approx(0.2) and sel.surrogates is not None
+    assert base.surrogates is None and base.trust["surrogates"] == []

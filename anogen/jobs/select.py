@@ -204,13 +204,14 @@ def for_rows(detectors: Mapping[str, Any]) -> dict[str, Any]:
 def battery_rows(fold: Fold, detectors: Mapping[str, Any], metrics: Mapping[str, Any], threshold: Any,
                  settings: SelectSettings, *, scaling: str = "standard", min_gap: int = 1, seed: int = 0,
                  labels: np.ndarray | None = None, get_model: Callable[[Fold], tuple[Any, Any]] | None = None
-                 ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, str]]:
+                 ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, str], pd.DataFrame]:
     """One fold: fit once, score every battery cell (and the labelled test part when ``labels``).
 
     Returns:
-        ``(rows, real_rows, skipped)``: one row per (cell, detector) with the metrics; the same
-        for the labelled test part (``None`` without labels); ``{cell: reason}`` of cells that
-        could not be made (the others go on).
+        ``(rows, real_rows, skipped, surrogates)``: one row per (cell, detector) with the metrics;
+        the same for the labelled test part (``None`` without labels); ``{cell: reason}`` of cells
+        that could not be made (the others go on); the label-free surrogate voters
+        (``settings.surrogates``, :func:`surrogate_rows`; empty when none).
     """
     from threadpoolctl import threadpool_limits
 
@@ -233,12 +234,44 @@ def battery_rows(fold: Fold, detectors: Mapping[str, Any], metrics: Mapping[str,
         fitted, errors, secs = fit_detectors(dets, scaler.transform(bfold.train), bfold.train_segments)
         runs = score_cases(fitted, cases, threshold, metrics, fit_errors=errors, fit_seconds=secs,
                            order=list(detectors))
-        real = None
+        real, target = None, None
         if labels is not None:
             real_runs = score_cases(fitted, [labelled_case(fold, labels, scaler)], threshold, metrics,
                                     fit_errors=errors, order=list(detectors))
             real = _rows(real_runs, list(metrics))
-    return _rows(runs, list(metrics)), real, skipped
+            target = {r.detector: r.scores for r in real_runs}
+        surrogates = surrogate_rows(fitted, scaler.transform(fold.test), fold.number, list(detectors),
+                                    settings.surrogates, target)
+    return _rows(runs, list(metrics)), real, skipped, surrogates
+
+
+def surrogate_rows(fitted: Mapping[str, Any], x_target: np.ndarray, fold: int, detectors: Sequence[str],
+                   names: Sequence[str], scores: Mapping[str, np.ndarray | None] | None = None) -> pd.DataFrame:
+    """The label-free surrogate voters of one fold (:mod:`anogen.selection.surrogates`), computed on
+    the fold's test part (its labels, if any, unused): one row per surrogate with a column per detector.
+
+    ``scores``: the detectors' scores of the test part when already computed (``None`` = score it here;
+    a detector that fails gets NaN).
+    """
+    from anogen.evaluation import scores_of
+    from anogen.selection.surrogates import centrality
+
+    if not names:
+        return pd.DataFrame()
+    if scores is None:
+        scores = {}
+        for name, det in fitted.items():
+            try:
+                scores[name] = scores_of(det, x_target)
+            except Exception as e:  # noqa: BLE001 - the detector gets no vote from the surrogate
+                log.warning("detector %s failed to score the test part for select.surrogates: %s", name, e)
+                scores[name] = None
+    out = []
+    for name in names:
+        c = centrality({d: scores.get(d) for d in detectors})
+        out.append({"voter": f"fold{fold}/surrogate:{name}", "kind": name, "cluster": f"fold{fold}/surrogate:{name}",
+                    "fold": fold, **c})
+    return pd.DataFrame(out)
 
 
 def real_comparison(sel: Selection, real_rows: pd.DataFrame, metrics: Sequence[str]) -> dict[str, Any]:
@@ -290,12 +323,13 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
                           labels=labels_for(f) if labels_for else None, get_model=get_model) for f in folds]
     rows = pd.concat([p[0] for p in parts], ignore_index=True)
     skipped = {k: v for p in parts for k, v in p[2].items()}
+    surrogates = pd.concat([p[3] for p in parts], ignore_index=True) if settings.surrogates else None
     use_prior = settings.prior != "off" and (settings.mode == "series" or prior != "default")  # series prior
     pr = (load_prior() if prior == "default" else prior) if use_prior else None
     weight = settings.prior if isinstance(settings.prior, float) else None
     sel = summarize(rows, list(detectors), settings.voters, trim=settings.trim, n_boot=settings.bootstrap,
                     balance=settings.balance, min_spread=settings.min_spread, prior=pr, prior_weight=weight,
-                    seed=seed, skipped=skipped)
+                    seed=seed, skipped=skipped, surrogates=surrogates)
     if labels_for is not None:
         sel.real = real_comparison(sel, pd.concat([p[1] for p in parts], ignore_index=True), settings.voters)
     return sel

@@ -17,10 +17,12 @@ from anogen.selection.aggregation import bootstrap, borda, kendalls_w, ranks, tr
 from anogen.selection.battery import family_weights
 from anogen.selection.prior import Prior, mix, prior_points
 
-__all__ = ["Selection", "summarize", "voters", "trust_label", "CELL_COLUMNS"]
+__all__ = ["Selection", "summarize", "voters", "surrogate_voters", "trust_label", "CELL_COLUMNS", "SURROGATE"]
 
 #: the columns that identify a battery cell in the rows
 CELL_COLUMNS = ("cell", "kind", "family", "level", "seed", "cluster")
+#: the family of label-free surrogate voters (:mod:`anogen.selection.surrogates`)
+SURROGATE = "surrogate"
 
 
 @dataclass
@@ -43,6 +45,8 @@ class Selection:
         rows: the input rows.
         real: optional real-label comparison (``scores``, ``agreement``, ``agreement_without_prior``).
         skipped: cells that could not be made (``{cell: reason}``).
+        surrogates: the label-free surrogate voters' values (one row per fold x surrogate, a
+            column per detector, higher = better), ``None`` when none was asked for.
     """
 
     ranking: pd.DataFrame
@@ -57,6 +61,7 @@ class Selection:
     rows: pd.DataFrame
     real: dict[str, Any] | None = None
     skipped: dict[str, str] = field(default_factory=dict)
+    surrogates: pd.DataFrame | None = None
 
     @property
     def best(self) -> str:
@@ -90,6 +95,20 @@ def voters(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[str],
                          "informative": spread >= min_spread and len(finite) >= 2})
             scores.append(vals)
     return pd.DataFrame(info), np.array(scores).reshape(len(info), len(detectors))
+
+
+def surrogate_voters(table: pd.DataFrame, detectors: Sequence[str],
+                     min_spread: float) -> tuple[pd.DataFrame, np.ndarray]:
+    """Label-free voters (e.g. centrality per fold) in the shape of :func:`voters`' output."""
+    vals = table.reindex(columns=list(detectors)).to_numpy(np.float64)
+    info = []
+    for (_, row), v in zip(table.iterrows(), vals):
+        finite = v[np.isfinite(v)]
+        spread = float(finite.max() - finite.min()) if len(finite) >= 2 else 0.0
+        info.append({"cell": row["voter"], "kind": row["kind"], "family": SURROGATE, "level": np.nan, "seed": 0,
+                     "cluster": row["cluster"], "metric": row["kind"], "voter": row["voter"], "spread": spread,
+                     "informative": spread >= min_spread and len(finite) >= 2})
+    return pd.DataFrame(info), vals.reshape(len(info), len(detectors))
 
 
 def trust_label(w: float) -> str:
@@ -128,7 +147,7 @@ def _families(info: pd.DataFrame) -> pd.DataFrame:
 def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[str], *, trim: float = 0.2,
               n_boot: int = 200, balance: bool = True, min_spread: float = 0.01, prior: Prior | None = None,
               prior_weight: float | None = None, seed: int = 0,
-              skipped: Mapping[str, str] | None = None) -> Selection:
+              skipped: Mapping[str, str] | None = None, surrogates: pd.DataFrame | None = None) -> Selection:
     """Aggregate battery rows into a :class:`Selection`.
 
     Args:
@@ -140,9 +159,16 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
         prior_weight: its weight (``None`` = the prior's LOSO weight).
         seed: bootstrap seed.
         skipped: cells that could not be made, for the report.
+        surrogates: label-free voters (:func:`surrogate_voters`): one row per voter, ``voter``,
+            ``kind`` (the surrogate), ``cluster``, and one column per detector (higher = better).
+            They join the aggregation and the bootstrap in their own family (``surrogate``) but
+            not the trust figure, the per-kind strengths or the per-level table.
     """
     detectors = list(detectors)
     info, scores = voters(rows, detectors, metrics, min_spread)
+    if surrogates is not None and len(surrogates):
+        s_info, s_scores = surrogate_voters(surrogates, detectors, min_spread)
+        info, scores = pd.concat([info, s_info], ignore_index=True), np.vstack([scores, s_scores])
     use = info["informative"].to_numpy()
     if not use.any():  # nothing separates the detectors: vote anyway, trust says why
         use = np.ones(len(info), dtype=bool)
@@ -163,15 +189,20 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
         else b_syn
     points = mix(agg.points, pr, w) if used_prior else agg.points
     ranking = _ranking(detectors, points, agg.points, pr, b_all, b_syn)
-    wk = kendalls_w(r) if use.any() and info["informative"].any() else float("nan")
-    by_kind = _by(sub, r, detectors, "kind", "points")
-    trust = {"kendalls_w": wk, "label": trust_label(wk), "voters": int(info["informative"].sum()),
-             "uninformative": int((~info["informative"]).sum()), "trim": trim, "bootstrap": n_boot,
-             "method": "trimmed Borda (Goswami et al., ICLR 2023)"}
+    cells = (sub["family"] != SURROGATE).to_numpy()  # the battery's voters (not the surrogates)
+    battery = info[info["family"] != SURROGATE]
+    wk = kendalls_w(r[cells]) if cells.any() and battery["informative"].any() else float("nan")
+    by_kind = _by(sub[cells], r[cells], detectors, "kind", "points")
+    trust = {"kendalls_w": wk, "label": trust_label(wk), "voters": int(battery["informative"].sum()),
+             "uninformative": int((~battery["informative"]).sum()), "trim": trim, "bootstrap": n_boot,
+             "method": "trimmed Borda (Goswami et al., ICLR 2023)",
+             "surrogates": sorted(set(info.loc[info["family"] == SURROGATE, "kind"]))}
     return Selection(ranking, info, pd.DataFrame(r, index=sub["voter"], columns=detectors), by_kind,
-                     _by(sub, r, detectors, "level", "mean"), _families(info), _strengths(by_kind), trust,
+                     _by(sub[cells], r[cells], detectors, "level", "mean"), _families(info), _strengths(by_kind),
+                     trust,
                      {"used": used_prior, "weight": w if used_prior else 0.0,
-                      "source": prior.source if prior is not None else ""}, rows, skipped=dict(skipped or {}))
+                      "source": prior.source if prior is not None else ""}, rows, skipped=dict(skipped or {}),
+                     surrogates=surrogates if surrogates is not None and len(surrogates) else None)
 
 
 def _ranking(detectors: list[str], points: np.ndarray, syn: np.ndarray, pr: np.ndarray, b_all, b_syn) -> pd.DataFrame:

@@ -44,6 +44,7 @@ def selection_json(sel: Selection) -> dict[str, Any]:
         "by_kind": sel.by_kind.to_dict(orient="index"), "by_level": sel.by_level.to_dict(orient="index"),
         "cells": int(sel.voters["cell"].nunique()), "voters": int(len(sel.voters)), "skipped": sel.skipped,
         "real": sel.real, "method": f"trimmed Borda over battery cells x metrics; {CITATION}",
+        "surrogates": sel.surrogates.to_dict(orient="records") if sel.surrogates is not None else None,
     })
 
 
@@ -74,6 +75,19 @@ def _real_section(sel: Selection) -> list[str]:
             _table(real), "Agreement of the synthetic ranking with it:", "", _table(rows.drop(columns="n"))]
 
 
+def _surrogate_section(sel: Selection) -> list[str]:
+    if sel.surrogates is None:
+        return []
+    share = sel.families.set_index("family")["weight_share"].get("surrogate", 0.0)
+    dets = list(sel.ranking["detector"])
+    table = sel.surrogates[["voter", *[d for d in dets if d in sel.surrogates.columns]]]
+    return ["## Label-free surrogates", "",
+            "Model centrality (Goswami et al., ICLR 2023, Sec. 3.3): each detector's mean Kendall correlation "
+            "with its nearest other detectors' scores on the test part (labels unused); higher = more central. "
+            f"One voter per fold in the `surrogate` family ({share:.0%} of the voting weight); not counted in "
+            "the trust figure.", "", _table(table), ""]
+
+
 def selection_markdown(sel: Selection) -> str:
     """The human-readable report."""
     rk = sel.ranking.copy()
@@ -99,6 +113,7 @@ def selection_markdown(sel: Selection) -> str:
     if sel.skipped:
         out += ["Cells that could not be made on this data:", ""] + [f"- {k}: {v}" for k, v in
                                                                      list(sel.skipped.items())[:20]] + [""]
+    out += _surrogate_section(sel)
     out += _real_section(sel)
     out += ["", "## What this can and cannot promise", "",
             "The ranking says which detector finds anogen's synthetic anomalies in *your* clean data best, "

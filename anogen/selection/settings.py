@@ -47,6 +47,10 @@ class SelectSettings:
             clustered) at strengths ``levels`` (default 1.1, 2, 5), plus ``learned`` samplers
             (e.g. ``latent_uniform`` with ``model=vae_mlp``) whose verdict is ok.
         row_ratio: tabular mode: share of test rows replaced in each cell.
+        surrogates: label-free surrogates added as voters (:mod:`anogen.selection.surrogates`):
+            ``centrality`` (Goswami et al. 2023: agreement of a detector's scores with its nearest
+            other detectors' on the test part, its labels unused). One voter per fold, in its own
+            family, weighted like one anomaly family. Off by default.
     """
 
     kinds: list[str] | None = None
@@ -66,6 +70,7 @@ class SelectSettings:
     battery_fraction: OpenFraction = 0.25
     mode: Literal["series", "tabular"] = "series"
     row_ratio: Ratio = 0.05
+    surrogates: list[Literal["centrality"]] = field(default_factory=list)
 
     @property
     def voters(self) -> tuple[str, ...]:
@@ -89,6 +94,8 @@ def check_select(node: Mapping[str, Any] | None, key: str = "select") -> SelectS
             raise AnogenError(f"{key}.{name}: give at least one")
     if s.metrics is not None and len(set(s.metrics)) != len(s.metrics):
         raise AnogenError(f"{key}.metrics lists a metric twice: {list(s.metrics)}")
+    if len(set(s.surrogates)) != len(s.surrogates):
+        raise AnogenError(f"{key}.surrogates lists a surrogate twice: {list(s.surrogates)}")
     if s.kinds is not None and not s.kinds and not s.noise and not s.learned:
         raise AnogenError(f"{key}: the battery is empty (kinds: [], noise: false, learned: [])")
     return s
