@@ -31,23 +31,11 @@ def load_component_config(group: str, name: str, *, whole: bool = False, **overr
     Raises:
         AnogenError: unknown option (lists the valid ones).
     """
-    from omegaconf import OmegaConf
+    from anogen.config import packaged_option
 
-    groups = sorted(p.name for p in CONF_DIR.iterdir() if p.is_dir() and p.name != "hydra")
-    if not isinstance(group, str) or group not in groups:
-        raise AnogenError(f"group: unknown config group {group!r}; valid: {groups}")
-    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
-        raise AnogenError(f"{group}: an option name is a string, got {name!r}")
-    path = CONF_DIR / group / f"{name}.yaml"
-    if not path.is_file():
-        valid = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
-        raise AnogenError(f"{group}: unknown option {name!r}; valid: {valid}")
-    node = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
-    if not isinstance(node, dict):
-        raise AnogenError(f"{group}/{name}.yaml is not a mapping")
+    node = packaged_option(group, name)
     if not whole and "_target_" not in node and len(node) == 1:  # multi-select file
         node = next(iter(node.values()))
-    node = {k: v for k, v in node.items() if k != "defaults"}
     node.update(overrides)
     return node
 
@@ -302,7 +290,7 @@ def benchmark(data: Any, *, train: Any = None, samplers: Sequence[str] | Mapping
               dates: Sequence[Sequence] | None = None, train_mode: str = "rest", test_fraction: float = 0.25,
               tuning: Mapping[str, Any] | None = None, model: str | Mapping | None = None,
               trainer: Mapping | None = None, cache: bool | Mapping = True, min_gap: int = 1,
-              by_sampler: bool = False):
+              by_sampler: bool = False, models: Mapping[str, str | Mapping] | None = None):
     """Which detector finds which anomalies: the leaderboard as a DataFrame (no result files written).
 
     Args:
@@ -321,6 +309,9 @@ def benchmark(data: Any, *, train: Any = None, samplers: Sequence[str] | Mapping
         model, trainer, cache: for generative samplers (see :func:`generate`).
         min_gap: placement gap.
         by_sampler: one row per (detector, sampler) instead of per detector.
+        models: ``{sampler name: model}``: a generative model of its own for a sampler, e.g.
+            ``samplers=["vae_tail", "latent_uniform"], models={"vae_tail": "vae", "latent_uniform": "vae_mlp"}``
+            (the others use ``model``).
 
     Returns:
         DataFrame: one row per detector (mean and ``_std`` of every metric, ``recall[kind]``).
@@ -345,10 +336,14 @@ def benchmark(data: Any, *, train: Any = None, samplers: Sequence[str] | Mapping
     dets = _named("detectors", "detectors", detectors, ("fit", "decision_function"))
     mets = _metrics_of(metrics)
     thr = _component("threshold", _spec(threshold, "threshold", "threshold", ("__call__",)), "threshold")
+    from anogen.jobs.spec import sampler_models
+
+    own = sampler_models(models, smp, "models")
     get_model = _model_getter(model, trainer, cache, seeds[0], "a generative sampler") \
-        if any(getattr(s, "needs_model", False) for s in smp.values()) else None
+        if any(getattr(s, "needs_model", False) for n, s in smp.items() if n not in own) else None
+    getters = {n: _model_getter(m, trainer, cache, seeds[0], n) for n, m in own.items()}
     res = run_benchmark(folds, smp, dets, mets, thr, seeds=seeds, tuning=tuning, get_model=get_model,
-                        min_gap=min_gap, keep_traces=False)
+                        min_gap=min_gap, keep_traces=False, models=getters)
     return leaderboard(res.rows, ("detector", "sampler") if by_sampler else ("detector",))
 
 

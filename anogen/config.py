@@ -12,12 +12,41 @@ from __future__ import annotations
 
 import functools
 import inspect
+from pathlib import Path
 from typing import Any, Mapping
 
 from anogen.params import check_params
 from anogen.types import AnogenError
 
-__all__ = ["build", "build_group", "to_plain", "resolve_target", "check_sklearn"]
+__all__ = ["build", "build_group", "to_plain", "resolve_target", "check_sklearn", "packaged_option", "CONF_DIR"]
+
+#: the packaged Hydra config tree
+CONF_DIR = Path(__file__).parent / "conf"
+
+
+def packaged_option(group: str, name: Any, key: str | None = None) -> dict:
+    """The packaged YAML ``conf/{group}/{name}.yaml`` as a plain dict (its ``defaults`` dropped).
+
+    Raises:
+        AnogenError: unknown group or option (one line under ``key``, listing the valid ones).
+    """
+    from omegaconf import OmegaConf
+
+    key = key or group
+    groups = sorted(p.name for p in CONF_DIR.iterdir() if p.is_dir() and p.name != "hydra")
+    if not isinstance(group, str) or group not in groups:
+        raise AnogenError(f"group: unknown config group {group!r}; valid: {groups}")
+    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+        raise AnogenError(f"{key}: an option name is a string, got {name!r}")
+    path = CONF_DIR / group / f"{name}.yaml"
+    if not path.is_file():
+        valid = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+        raise AnogenError(f"{key}: unknown option {name!r}; valid: {valid}")
+    node = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
+    if not isinstance(node, dict):
+        raise AnogenError(f"{group}/{name}.yaml is not a mapping")
+    return {k: v for k, v in node.items() if k != "defaults"}
+
 def to_plain(node: Any) -> Any:
     """DictConfig/ListConfig -> plain dict/list (resolved); anything else unchanged."""
     try:

@@ -42,17 +42,21 @@ def split_fold(fold: Fold) -> tuple[Fold, Fold]:
             replace(fold, test=fold.test[h:], test_index=fold.test_index[h:]))
 
 
-def _cases(fold: Fold, samplers: Mapping[str, Any], seeds: Sequence[int], scaler: Any, model: Any, model_scaler: Any,
-           min_gap: int, tune: bool, skipped: dict[str, str] | None = None) -> list[Case]:
+def _cases(fold: Fold, samplers: Mapping[str, Any], seeds: Sequence[int], scaler: Any,
+           model_for: Callable[[str], tuple[Any, Any]], min_gap: int, tune: bool,
+           skipped: dict[str, str] | None = None) -> list[Case]:
     """One case per seed and sampler. A sampler's anomalies are seeded from its *name* (not its
     position in the list); a sampler that cannot be placed on this fold is recorded in ``skipped``
-    (``{"fold{i}/{sampler}/seed{s}": message}``) and the others go on."""
+    (``{"fold{i}/{sampler}/seed{s}": message}``) and the others go on. ``model_for(name)`` gives
+    a generative sampler its ``(model, scaler)``."""
     from anogen.jobs.run import inject_fold
 
     val_part, held_part = split_fold(fold) if tune else (None, fold)
     cases = []
     for seed in seeds:
         for s_name, sampler in samplers.items():
+            model, model_scaler = model_for(s_name) if getattr(sampler, "needs_model", False) else (None, None)
+
             def make(part: Fold, stage: int) -> Case:
                 s = stage_seed(seed, fold.number, stage, name_seed(s_name))
                 inj, _ = inject_fold(sampler, part, model, model_scaler, s, s, min_gap)
@@ -73,7 +77,8 @@ def run_benchmark(folds: Sequence[Fold], samplers: Mapping[str, Any], detectors:
                   tuning: Mapping[str, Any] | None = None, scaling: str = "standard",
                   get_model: Callable[[Fold], tuple[Any, Any]] | None = None, min_gap: int = 1,
                   keep_traces: bool = True, incremental: bool = True,
-                  train_scores: int | None = TRAIN_SCORES) -> BenchmarkResult:
+                  train_scores: int | None = TRAIN_SCORES,
+                  models: Mapping[str, Callable[[Fold], tuple[Any, Any]]] | None = None) -> BenchmarkResult:
     """Run the benchmark.
 
     Args:
@@ -89,6 +94,9 @@ def run_benchmark(folds: Sequence[Fold], samplers: Mapping[str, Any], detectors:
         min_gap: placement gap.
         keep_traces: keep labels/scores of the first fold and seed for plots.
         incremental, train_scores: how detectors are scored (:mod:`anogen.evaluation`).
+        models: ``{sampler name: fold -> (model, scaler)}``: a model of its own for a sampler
+            (e.g. ``vae_tail`` with the LSTM-VAE and ``latent_uniform`` with the MLP-VAE in one
+            run); the others use ``get_model``. Each getter is called once per fold.
     """
     from anogen.data.scaling import Scaler
 
@@ -98,12 +106,7 @@ def run_benchmark(folds: Sequence[Fold], samplers: Mapping[str, Any], detectors:
     traces: dict[str, dict] = {}
     for fold in folds:
         scaler = Scaler(scaling).fit(fold.train)
-        model = model_scaler = None
-        if any(getattr(s, "needs_model", False) for s in samplers.values()):
-            if get_model is None:
-                raise AnogenError("a sampler needs a generative model: add model=vae or model=vae_mlp")
-            model, model_scaler = get_model(fold)
-        cases = _cases(fold, samplers, seeds, scaler, model, model_scaler, min_gap, tune, skipped)
+        cases = _cases(fold, samplers, seeds, scaler, _model_for(fold, get_model, models), min_gap, tune, skipped)
         if not cases:
             continue
         fitted, errors, secs = fit_detectors(fresh_detectors(detectors), scaler.transform(fold.train),
@@ -119,6 +122,21 @@ def run_benchmark(folds: Sequence[Fold], samplers: Mapping[str, Any], detectors:
     rows = pd.DataFrame([r.row() for r in runs])
     return BenchmarkResult(rows, traces, oracle=bool(getattr(threshold, "oracle", False)) and not tune,
                            skipped=skipped)
+
+
+def _model_for(fold: Fold, get_model: Callable[[Fold], tuple[Any, Any]] | None,
+               models: Mapping[str, Callable[[Fold], tuple[Any, Any]]] | None) -> Callable[[str], tuple[Any, Any]]:
+    """``sampler name -> (model, scaler)`` on this fold, each getter trained (or loaded) once."""
+    trained: dict[int, tuple[Any, Any]] = {}
+
+    def model_for(name: str) -> tuple[Any, Any]:
+        getter = (models or {}).get(name, get_model)
+        if getter is None:
+            raise AnogenError(f"sampler {name} needs a generative model: add model=vae or model=vae_mlp")
+        if id(getter) not in trained:
+            trained[id(getter)] = getter(fold)
+        return trained[id(getter)]
+    return model_for
 
 
 def _keep_traces(traces: dict, cases: list[Case], runs: list[DetectorRun], seed: int) -> None:
@@ -212,15 +230,18 @@ def run_benchmark_job(job: Any, folds: Sequence[Fold], out: Any, overrides: list
     from anogen.jobs.run import train_generator
     from anogen.jobs.writers import write_config
 
-    def get_model(fold: Fold):
-        model, scaler, _ = train_generator(job, fold, out.staged(f"fold{fold.number}/model.ckpt"))
-        return model, scaler
+    def getter(model_cfg: dict, ckpt: str) -> Callable[[Fold], tuple[Any, Any]]:
+        def get(fold: Fold) -> tuple[Any, Any]:
+            model, scaler, _ = train_generator(job, fold, out.staged(f"fold{fold.number}/{ckpt}"), model_cfg)
+            return model, scaler
+        return get
 
+    models = {name: getter(cfg, f"model_{name}.ckpt") for name, cfg in job.sampler_models.items()}
     res = run_benchmark(folds, job.sampler.by_name, job.detectors, job.metrics, job.threshold,
                         seeds=job.benchmark_seeds, tuning=vars(job.tuning), scaling=getattr(job.source, "scaling",
                                                                                             "standard"),
-                        get_model=get_model if job.model_cfg is not None else None, min_gap=job.min_gap,
-                        **vars(job.evaluation))
+                        get_model=getter(job.model_cfg, "model.ckpt") if job.model_cfg is not None else None,
+                        min_gap=job.min_gap, models=models, **vars(job.evaluation))
     msg = all_failed_message([DetectorRun(r.detector, "", error=r.error if isinstance(r.error, str) else None)
                               for r in res.rows.itertuples()])
     if msg:

@@ -86,11 +86,13 @@ class FoldResult:
         return {r.detector: r.threshold for r in self.runs if r.ok}
 
 
-def train_generator(job: Job, fold: Fold, checkpoint_path: Path | None = None) -> tuple[Any, Any, dict]:
-    """Train (or load from the cache) the generative model on the fold's train rows."""
+def train_generator(job: Job, fold: Fold, checkpoint_path: Path | None = None,
+                    model_cfg: dict | None = None) -> tuple[Any, Any, dict]:
+    """Train (or load from the cache) the generative model on the fold's train rows (``model_cfg``:
+    another model than the job's, e.g. a benchmark sampler's own)."""
     from anogen.train.cache import train_or_load
 
-    return train_or_load(job.model_cfg, job.trainer_cfg, fold, seed=stage_seed(job.seed, fold.number, 0),
+    return train_or_load(model_cfg or job.model_cfg, job.trainer_cfg, fold, seed=stage_seed(job.seed, fold.number, 0),
                          cache=job.cache_cfg, checkpoint_path=checkpoint_path)
 
 

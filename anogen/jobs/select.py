@@ -79,14 +79,9 @@ def _catalog(settings: SelectSettings) -> tuple[list[str], dict[str, int], dict[
 
 def _sampler_node(name: str) -> dict:
     """A packaged sampler option (``conf/sampler/{name}.yaml``) as a plain node."""
-    from omegaconf import OmegaConf
+    from anogen.config import packaged_option
 
-    path = Path(__file__).resolve().parents[1] / "conf" / "sampler" / f"{name}.yaml"
-    if not path.is_file():
-        valid = sorted(p.stem for p in path.parent.glob("*.yaml"))
-        raise AnogenError(f"select.learned: unknown sampler {name!r}; valid: {valid}")
-    node = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
-    return {k: v for k, v in node.items() if k != "defaults"}
+    return packaged_option("sampler", name, "select.learned")
 
 
 def learned_nodes(fold: Fold, names: Sequence[str], model: tuple[Any, Any], seed: int,

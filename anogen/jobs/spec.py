@@ -60,6 +60,8 @@ class Job:
         on_degenerate: ``generator.on_degenerate``: what a degenerate generator report does
             (``warn``: a warning in the run log; ``error``: the run stops with the reasons).
         config: the resolved config as a plain dict (written as ``config.yaml``, given to loggers).
+        sampler_models: ``benchmark.models``: ``{sampler name: model config}`` for benchmark
+            samplers with a generative model of their own (the others use ``model_cfg``).
     """
 
     seed: int
@@ -80,6 +82,7 @@ class Job:
     select: Any = None
     config: dict = field(default_factory=dict)
     on_degenerate: str = "warn"
+    sampler_models: dict[str, dict] = field(default_factory=dict)
 
     @property
     def needs_model(self) -> bool:
@@ -116,21 +119,40 @@ def check_model(model_cfg: Mapping[str, Any] | None, key: str = "model") -> dict
     return dict(plain)
 
 
-def _build_sampler(cfg: Any) -> tuple[Any, list[int] | None, Tuning]:
+def _build_sampler(cfg: Any) -> tuple[Any, list[int] | None, Tuning, dict[str, dict]]:
     bench = to_plain(cfg.get("benchmark"))
     if bench is None:
-        return build(cfg.sampler, "sampler"), None, Tuning()
+        return build(cfg.sampler, "sampler"), None, Tuning(), {}
     from anogen.samplers.compose import Compose
 
     if not isinstance(bench, Mapping) or not bench.get("samplers"):
         raise AnogenError("benchmark.samplers must name at least one sampler")
-    unknown = sorted(set(bench) - {"samplers", "seeds", "tuning"})
+    unknown = sorted(set(bench) - {"samplers", "seeds", "tuning", "models"})
     if unknown:
-        raise AnogenError(f"benchmark: unknown key(s) {unknown}; valid: ['samplers', 'seeds', 'tuning']")
+        raise AnogenError(f"benchmark: unknown key(s) {unknown}; valid: ['samplers', 'seeds', 'tuning', 'models']")
     seeds = check_value(bench.get("seeds") or [int(cfg.get("seed", 0))], list[int], "benchmark.seeds")
     tuning = Tuning(**check_params(Tuning, dict(bench.get("tuning") or {}), "benchmark.tuning"))
     samplers = {k: build(v, f"benchmark.samplers.{k}") for k, v in bench["samplers"].items()}
-    return Compose(samplers), list(seeds), tuning
+    return Compose(samplers), list(seeds), tuning, sampler_models(bench.get("models"), samplers, "benchmark.models")
+
+
+def sampler_models(node: Any, samplers: Mapping[str, Any], key: str) -> dict[str, dict]:
+    """``{sampler name: checked model config}``: a generative model of its own for a benchmark
+    sampler, given as a packaged model option (``vae``, ``vae_mlp``, ...) or a model config."""
+    from anogen.config import packaged_option
+
+    node = to_plain(node) or {}
+    if not isinstance(node, Mapping):
+        raise AnogenError(f"{key}: must map sampler names to models, e.g. {{latent_uniform: vae_mlp}}, got {node!r}")
+    out = {}
+    for name, model in node.items():
+        if name not in samplers:
+            raise AnogenError(f"{key}.{name}: no such sampler; the samplers are {list(samplers)}")
+        if not getattr(samplers[name], "needs_model", False):
+            raise AnogenError(f"{key}.{name}: sampler {name} does not use a generative model")
+        cfg = packaged_option("model", model, f"{key}.{name}") if isinstance(model, str) else model
+        out[name] = check_model(cfg, f"{key}.{name}")
+    return out
 
 
 def _attach_filters(sampler: Any, filters: dict) -> None:
@@ -203,12 +225,14 @@ def build_job(cfg: Any) -> Job:
     plots = check_value(cfg.get("plots", True), bool, "plots")
     on_degenerate = _on_degenerate(cfg.get("generator"))
     source = build(cfg.data, "data")
-    sampler, bench_seeds, tuning = _build_sampler(cfg)
+    sampler, bench_seeds, tuning, sampler_model_cfgs = _build_sampler(cfg)
     _attach_filters(sampler, build_group(cfg.get("filters") or {}, "filters"))
     model_cfg = check_model(cfg.get("model"))
-    if getattr(sampler, "needs_model", False) and model_cfg is None:
-        raise AnogenError(f"sampler={getattr(sampler, 'name', '?')} needs a generative model: add model=vae "
-                          "(windows) or model=vae_mlp (rows)")
+    children = getattr(sampler, "by_name", None) or {getattr(sampler, "name", "?"): sampler}
+    modelless = [n for n, s in children.items() if getattr(s, "needs_model", False) and n not in sampler_model_cfgs]
+    if modelless and model_cfg is None:
+        raise AnogenError(f"sampler={modelless[0] if bench_seeds is not None else getattr(sampler, 'name', '?')} "
+                          "needs a generative model: add model=vae (windows) or model=vae_mlp (rows)")
     detectors = build_group(cfg.get("detectors") or {}, "detectors")
     threshold = build(cfg.threshold, "threshold") if cfg.get("threshold") is not None else None
     if detectors and threshold is None:
@@ -222,5 +246,6 @@ def build_job(cfg: Any) -> Job:
                cache_cfg=dict(to_plain(cfg.get("cache")) or {}),
                loggers=list(build_group(cfg.get("logger") or {}, "logger").values()), plots=plots,
                benchmark_seeds=bench_seeds, tuning=tuning, select=select, config=resolved, on_degenerate=on_degenerate,
+               sampler_models=sampler_model_cfgs,
                evaluation=Evaluation(**check_params(Evaluation, dict(to_plain(cfg.get("evaluation")) or {}),
                                                     "evaluation")))
