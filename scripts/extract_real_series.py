@@ -10,6 +10,16 @@ Every extract is written with the provenance of its source: package, version, th
 SHA-256, the path inside the wheel, the licences, and what the labels mean. Nothing is downloaded
 here; the script only reads the given wheels and refuses a wheel whose hash differs from the one
 recorded (so the committed extracts can be re-derived and checked byte for byte).
+
+Three more real series of the UCR Anomaly Archive (InternalBleeding17-19) are in no PyPI wheel we
+could find (see ``docs/selection.md``); they come from a public GitHub repository that
+redistributes them (``ssarfraz/QuoVadisTAD``, MIT, at a fixed commit, min-max scaled ``.npy``
+files), read from a clone of it with ``git show`` and checked by each blob's SHA-256. The same
+repository's copy of InternalBleeding16 is checked against aeon's (an exact affine map) before
+anything is written, which ties the repository's files to the archive::
+
+    git clone https://github.com/ssarfraz/QuoVadisTAD /tmp/QuoVadisTAD
+    python scripts/extract_real_series.py /tmp/wheels --git /tmp/QuoVadisTAD
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ import argparse
 import hashlib
 import io
 import json
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -83,6 +94,16 @@ SERIES = {
     },
 }
 
+
+QUOVADIS = {"repository": "https://github.com/ssarfraz/QuoVadisTAD", "repository_licence": "MIT",
+            "commit": "136c79d4699660105204a52928cfc721c9c109e9", "folder": "resources/processed_datasets/UCR"}
+
+#: UCR Anomaly Archive series from the QuoVadisTAD repository: archive number -> (name, train rows, anomaly)
+UCR_GIT = {
+    136: ("ucr_internal_bleeding17", "InternalBleeding17", 1600, (3198, 3309)),
+    137: ("ucr_internal_bleeding18", "InternalBleeding18", 2300, (4485, 4587)),
+    138: ("ucr_internal_bleeding19", "InternalBleeding19", 3000, (4187, 4197)),
+}
 
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
@@ -162,12 +183,65 @@ def _write(name: str, spec: dict, x: np.ndarray, y: np.ndarray, train_rows: int)
     return meta
 
 
+def _git_npy(repo: Path, name: str) -> tuple[np.ndarray, str]:
+    """One ``.npy`` file of the QuoVadisTAD repository at the recorded commit, and its SHA-256."""
+    blob = subprocess.run(["git", "-C", str(repo), "show", f"{QUOVADIS['commit']}:{QUOVADIS['folder']}/{name}"],
+                          check=True, capture_output=True).stdout
+    return np.load(io.BytesIO(blob)), hashlib.sha256(blob).hexdigest()
+
+
+def extract_git(repo: Path, aeon_wheel: Path) -> dict[str, dict]:
+    """InternalBleeding17-19 from the QuoVadisTAD repository (after checking its copy of
+    InternalBleeding16 against aeon's: the same values up to one affine map)."""
+    xtr, _ = _git_npy(repo, "135_train.npy")
+    xte, _ = _git_npy(repo, "135_test.npy")
+    ours = np.r_[_value_label(read_member(aeon_wheel, SERIES["ucr_internal_bleeding16"]["paths"]["test"]))[0].ravel()]
+    theirs = np.r_[xtr.ravel(), xte.ravel()]
+    a = np.c_[ours, np.ones_like(ours)]
+    coef = np.linalg.lstsq(a, theirs, rcond=None)[0]
+    if ours.shape != theirs.shape or np.abs(a @ coef - theirs).max() > 1e-9:
+        raise SystemExit("QuoVadisTAD's 135 is not aeon's InternalBleeding16 up to an affine map: refusing")
+    out = {}
+    for number, (name, archive_name, train_rows, (lo, hi)) in UCR_GIT.items():
+        parts = {p: _git_npy(repo, f"{number}_{p}.npy") for p in ("train", "test", "labels")}
+        x = np.vstack([parts["train"][0], parts["test"][0]]).astype(np.float64)
+        y = np.r_[np.zeros(len(parts["train"][0]), np.int64), parts["labels"][0].ravel().astype(np.int64)]
+        rows = np.flatnonzero(y)
+        if len(parts["train"][0]) != train_rows or rows[0] != lo or rows[-1] + 1 != hi:
+            raise SystemExit(f"{name}: train rows / anomaly differ from the archive's file name")
+        spec = {"package": "UCR Anomaly Archive via GitHub (not in a PyPI wheel)", "version": QUOVADIS["commit"],
+                "package_licence": f"{QUOVADIS['repository_licence']} (the repository)", "real": True,
+                "source": f"UCR Time Series Anomaly Archive (Wu & Keogh, KDD Cup 2021), series {number} "
+                          f"{archive_name} ({number}_UCR_Anomaly_{archive_name}_{train_rows}_{lo}_{hi}.txt): a "
+                          "patient's physiological record, min-max scaled, as redistributed by "
+                          f"{QUOVADIS['repository']} (QuoVadisTAD, Sarfraz et al., ICML 2024)",
+                "data_licence": "no licence of its own is stated by the archive (free for research use, cite Wu & "
+                                "Keogh 2021); redistributed in an MIT-licensed repository",
+                "labels": f"1 on the single anomaly the archive's curators annotated (rows {lo}-{hi - 1}); every "
+                          f"other row 0. The first {train_rows} rows are the archive's anomaly-free training part."}
+        meta = _write(name, {**spec, "wheel": ("", ""), "paths": {}}, x, y, train_rows)
+        meta.pop("wheel"), meta.pop("wheel_sha256"), meta.pop("paths_in_wheel")
+        meta.update(repository=QUOVADIS["repository"], commit=QUOVADIS["commit"],
+                    paths_in_repository={p: f"{QUOVADIS['folder']}/{number}_{p}.npy" for p in parts},
+                    blob_sha256={p: h for p, (_, h) in parts.items()},
+                    check="the repository's copy of series 135 equals aeon 1.6.0's InternalBleeding16 up to an "
+                          f"affine map (max error {np.abs(a @ coef - theirs).max():.1e})")
+        out[name] = meta
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("wheels", type=Path, help="folder holding the downloaded wheels")
+    ap.add_argument("--git", type=Path, default=None, help="a clone of github.com/ssarfraz/QuoVadisTAD")
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     prov = {name: extract(name, spec, args.wheels) for name, spec in SERIES.items()}
+    if args.git is not None:
+        prov.update(extract_git(args.git, args.wheels / AEON[0]))
+    elif (OUT / "provenance.json").is_file():  # keep the git-sourced extracts already made
+        old = json.loads((OUT / "provenance.json").read_text())
+        prov.update({k: v for k, v in old.items() if "repository" in v})
     (OUT / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
     for name, m in prov.items():
         print(f"{name}: {m['rows']} rows ({m['train_rows']} train), {m['events']} event(s), real={m['real']}")

@@ -79,7 +79,7 @@ def test_shipped_labelled_series_match_their_provenance():
 
     from anogen.data import real
 
-    assert len(real.names()) >= 3 and len(real.names(real_only=True)) >= 2
+    assert len(real.names()) >= 6 and len(real.names(real_only=True)) >= 5
     assert real.names(mode="tabular") == ["odds_shuttle_sample"]
     for name in real.names(mode=None):
         meta = real.provenance(name)
@@ -89,9 +89,12 @@ def test_shipped_labelled_series_match_their_provenance():
         s = real.load(name)
         assert s.train.shape[0] == meta["train_rows"] and not s.labels[: s.train_rows].any()
         assert int(s.test_labels.sum()) == meta["anomalous_rows"]
-        for key in ("package", "version", "wheel_sha256", "paths_in_wheel", "package_licence", "data_licence",
-                    "labels", "source"):
+        for key in ("package", "version", "package_licence", "data_licence", "labels", "source"):
             assert meta[key]
+        if "repository" in meta:   # not in a wheel: a public repository at a fixed commit, each blob's hash
+            assert len(meta["commit"]) == 40 and set(meta["blob_sha256"]) == set(meta["paths_in_repository"])
+        else:
+            assert meta["wheel_sha256"] and meta["paths_in_wheel"]
     assert json.loads((real.DIR / "provenance.json").read_text())["gutentag_ecg_diff_count_3"]["real"] is False
 
 
