@@ -20,7 +20,7 @@ from flax import nnx
 
 from anogen.models.losses import recon_error
 from anogen.params import PositiveInt, check_value
-from anogen.train.samples import bucket, check_model_data, gather, pad_rows, sample_starts
+from anogen.train.samples import bucket, check_model_data, gather, pad_rows, sample_starts, to_device
 from anogen.types import AnogenError
 
 __all__ = [
@@ -85,8 +85,8 @@ def map_samples(
     m = len(starts)
     m_pad = bucket(m)
     chunk = min(int(batch_size), m_pad)
-    data_dev = jnp.asarray(pad_rows(data, bucket(len(data))))
-    starts_dev = jnp.asarray(pad_rows(np.asarray(starts, np.int32), m_pad))
+    data_dev = to_device(pad_rows(data, bucket(len(data))))
+    starts_dev = to_device(pad_rows(np.asarray(starts, np.int32), m_pad))
     key = jax.random.key(0) if key is None else key
     out = map_chunks(params, rest, data_dev, starts_dev, key, extra,
                       graphdef=graphdef, fn=fn, window=window, chunk=chunk)  # fmt: skip
@@ -244,8 +244,8 @@ def reconstruction_error(
     graphdef, params, rest = nnx.split(model, nnx.Param, ...)
     m_pad = bucket(len(starts))
     sums, counts = _window_error_sums(
-        params, rest, jnp.asarray(pad_rows(arr, bucket(len(arr)))), jnp.asarray(pad_rows(starts, m_pad)),
-        jnp.asarray(len(starts), jnp.int32), graphdef=graphdef, window=window, chunk=min(batch_size, m_pad),
+        params, rest, to_device(pad_rows(arr, bucket(len(arr)))), to_device(pad_rows(starts, m_pad)),
+        to_device(len(starts), np.int32), graphdef=graphdef, window=window, chunk=min(batch_size, m_pad),
     )  # fmt: skip
     sums = np.asarray(sums, np.float64)[: len(arr)]
     counts = np.asarray(counts, np.float64)[: len(arr)]
@@ -295,7 +295,7 @@ def _posterior_mean_loss(n_samples: int) -> Callable:
 
 def _weights(model: Any, beta: float, recon_weight: float | None) -> tuple[jax.Array, jax.Array]:
     rw = model.default_recon_weight if recon_weight is None else recon_weight
-    return jnp.asarray(beta, jnp.float32), jnp.asarray(rw, jnp.float32)
+    return to_device(beta, np.float32), to_device(rw, np.float32)
 
 
 def sample_losses(

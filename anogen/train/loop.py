@@ -18,7 +18,6 @@ import time
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 from flax.training.early_stopping import EarlyStopping
@@ -26,7 +25,7 @@ from flax.training.early_stopping import EarlyStopping
 from anogen.train.config import TrainConfig, as_train_config
 from anogen.train.inference import eval_diagnostics, map_chunks
 from anogen.train.optim import optimizer_spec, shared_optimizer
-from anogen.train.samples import bucket, check_model_data, pad_rows, sample_starts, split_samples
+from anogen.train.samples import bucket, check_model_data, pad_rows, sample_starts, split_samples, to_device
 from anogen.train.parallel import epoch_function
 from anogen.train.step import Hyper, TrainState
 from anogen.types import AnogenError
@@ -113,14 +112,14 @@ def _prepare(model: Any, data: Any, config: TrainConfig, window: int | None, seg
     bs = config.batch_size
     mon = val if len(val) else train[:_MONITOR]
     return _Run(
-        data=jnp.asarray(pad_rows(arr, bucket(len(arr)))),
-        train=jnp.asarray(pad_rows(train, -(-len(train) // bs) * bs)),
-        n_train=jnp.asarray(len(train), jnp.int32),
-        val=jnp.asarray(pad_rows(val, bucket(len(val)))) if len(val) else None,
+        data=to_device(pad_rows(arr, bucket(len(arr)))),
+        train=to_device(pad_rows(train, -(-len(train) // bs) * bs)),
+        n_train=to_device(len(train), np.int32),
+        val=to_device(pad_rows(val, bucket(len(val)))) if len(val) else None,
         n_val=len(val),
         window=window,
         recon_weight=float(rw),
-        monitor=jnp.asarray(pad_rows(mon, bucket(len(mon)))),
+        monitor=to_device(pad_rows(mon, bucket(len(mon)))),
         n_monitor=len(mon),
         data_var=_data_var(arr, segments),
     )
@@ -142,7 +141,7 @@ def _hyper(config: TrainConfig, epoch: int, recon_weight: float) -> Hyper:
 def _diagnose(state: TrainState, run: _Run, key: jax.Array, config: TrainConfig) -> dict[str, Any]:
     """Loss (full KL weight, fixed key), reconstruction MSE, KL per dimension and active dimensions
     on the monitor set (the validation set, else the first training samples)."""
-    extra = (jnp.asarray(config.beta, jnp.float32), jnp.asarray(run.recon_weight, jnp.float32))
+    extra = (to_device(config.beta, np.float32), to_device(run.recon_weight, np.float32))
     out = map_chunks(state.params, state.rest, run.data, run.monitor, key, extra, graphdef=state.graphdef,
                      fn=eval_diagnostics, window=run.window, chunk=min(int(run.monitor.shape[0]), 1024))  # fmt: skip
     loss, err, kl_dims, mu = (np.asarray(a, np.float64)[: run.n_monitor] for a in out)

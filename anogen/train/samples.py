@@ -20,7 +20,23 @@ import numpy as np
 from anogen.data.windows import window_starts
 from anogen.types import AnogenError
 
-__all__ = ["bucket", "check_model_data", "gather", "pad_rows", "sample_starts", "split_samples"]
+__all__ = ["bucket", "check_model_data", "gather", "pad_rows", "sample_starts", "split_samples", "to_device"]
+
+
+def to_device(a: Any, dtype: Any = None) -> jax.Array:
+    """``a`` on the default device (as ``jnp.asarray(a, dtype)``, same values) without compiling anything.
+
+    ``jnp.asarray`` of a NumPy array compiles and runs a small copy program per shape and dtype
+    (``jit(stage)``, ``jit(convert_element_type)``: ~10-30 ms each to trace, lower and compile,
+    and the persistent cache keeps none of them); ``jax.device_put`` of a host array of the right
+    dtype is a plain transfer.
+    """
+    arr = np.asarray(a, dtype)
+    if arr.dtype == np.float64:  # what jnp.asarray gives without x64
+        arr = arr.astype(np.float32)
+    elif arr.dtype == np.int64:
+        arr = arr.astype(np.int32)
+    return jax.device_put(arr)
 
 
 def bucket(n: int, minimum: int = 16) -> int:
