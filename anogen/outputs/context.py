@@ -21,6 +21,11 @@ into place one by one. Either way the commit finishes before a SIGINT/SIGTERM is
 (:func:`anogen.outputs.signals.deferred`). Files and folders get the user's umask.
 
 With ``out_dir=None`` (library use) nothing is written and loggers still receive metrics.
+
+Start-up work that writes nothing overlaps the run: when the outputs are created, a background
+thread imports matplotlib (when plots will be drawn) and calls each logger's ``prepare`` (W&B:
+its import and service process), while the run trains and scores (XLA runs without holding
+Python's lock). Nothing it does touches the run directory, so a failed run still leaves no file.
 With ``record_failures=True`` (a job of a Hydra sweep) a failed run still starts the loggers and
 finishes them with ``status="failed"`` (or ``"interrupted"``), so the sweep's tracking sees it;
 the job's ``metrics.json`` with that status is written by the entry point.
@@ -31,6 +36,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -68,6 +74,7 @@ class RunOutputs:
         self._calls: list[tuple[str, tuple, dict]] = []
         self._staging: Path | None = None
         self._made_parents: list[Path] = []
+        self._warm = _warm_up(self.loggers, self.out_dir is not None and self.plots)
 
     # ---- context ------------------------------------------------------------------------------
     def __enter__(self) -> "RunOutputs":
@@ -209,6 +216,31 @@ class RunOutputs:
 
     def log_table(self, name: str, df: Any) -> None:
         self._calls.append(("log_table", (name, df), {}))
+
+
+def _warm_up(loggers: Sequence[Any], plots: bool) -> threading.Thread | None:
+    """Start the background thread of the module docstring (``None`` when there is nothing to do)."""
+    prepares = [lg.prepare for lg in loggers if callable(getattr(lg, "prepare", None))]
+    if not (prepares or plots):
+        return None
+
+    def work() -> None:
+        if plots:
+            try:
+                from anogen.outputs.plots import _plt
+
+                _plt()
+            except Exception:  # noqa: BLE001 - the plot itself will report it
+                pass
+        for prepare in prepares:
+            try:
+                prepare()
+            except Exception:  # noqa: BLE001 - a warm-up only; start() reports problems
+                pass
+
+    thread = threading.Thread(target=work, name="anogen-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def commit_all(outputs: Sequence[RunOutputs]) -> None:

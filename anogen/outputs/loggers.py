@@ -71,9 +71,16 @@ def job_type(config: Mapping[str, Any], multirun: bool) -> str:
 
 
 class Logger:
-    """Interface (all methods optional to override)."""
+    """Interface (all methods optional to override).
+
+    :meth:`prepare` is called once, early, in a background thread (see
+    :class:`anogen.outputs.context.RunOutputs`): slow set-up that writes no file (imports, a helper
+    service), so that it overlaps the run's work instead of following it.
+    """
 
     name = "logger"
+
+    def prepare(self) -> None: ...
 
     def start(self, run_dir: str | None, config: Mapping[str, Any], run_name: str | None = None,
               group: str | None = None) -> None: ...
@@ -148,6 +155,27 @@ class WandbLogger(Logger):
     def _warn(self, what: str, e: BaseException) -> None:
         warnings.warn(f"wandb: {what} failed ({type(e).__name__}: {e}); local results are unaffected",
                       RuntimeWarning, stacklevel=3)
+
+    def _mode(self) -> str:
+        """The mode in effect: ``WANDB_MODE`` when set and non-empty, else the configured one."""
+        return os.environ.get("WANDB_MODE", "").strip() or self.mode
+
+    def prepare(self) -> None:
+        """Import W&B (with the modules ``wandb.init`` imports on first use) and start its service
+        process: ~1-2 s that otherwise come after the run's work. Writes no file; any problem is
+        left for :meth:`start` to report."""
+        if self._mode() == "disabled" or not os.environ.get("WANDB_MODE", "x").strip():
+            return
+        try:
+            import wandb
+
+            try:
+                import wandb.sdk.launch  # noqa: F401 - imported by wandb.init (job inputs), 0.5 s
+            except Exception:  # noqa: BLE001 - an optional warm-up
+                pass
+            wandb.setup()
+        except Exception:  # noqa: BLE001 - start() reports W&B problems
+            pass
 
     def start(self, run_dir, config, run_name=None, group=None):
         env_mode = os.environ.get("WANDB_MODE", "").strip()
