@@ -142,3 +142,14 @@ def test_a_failed_run_with_the_wandb_logger_leaves_no_file(tmp_path, monkeypatch
     assert out._warm is not None
     out._warm.join(60)  # the warm-up has finished: whatever it would write is there now
     assert sorted(p.name for p in tmp_path.rglob("*")) == []
+
+
+def test_exit_process_under_a_profiler_exits_normally(tmp_path):
+    """``python -m cProfile -o FILE -m anogen ...`` writes FILE at the normal exit (the fast exit
+    would skip it)."""
+    script = tmp_path / "s.py"
+    script.write_text("from anogen.outputs.signals import exit_process\nexit_process(0)\n")
+    p = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(tmp_path / "p.out"), str(script)], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "p.out").stat().st_size > 0

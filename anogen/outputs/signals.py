@@ -112,11 +112,14 @@ def exit_process(code: int) -> None:
     module and object one by one, is skipped: after a run it took ~1 s (the XLA client and its
     compiled programs, the imported libraries) and writes nothing (files are written with ``with``
     blocks or :func:`anogen.outputs.files.atomic_write`, log handlers are flushed by ``atexit``).
+    Under a profiler or a debugger (``python -m cProfile -m anogen``) the exit is the normal one.
     """
     import atexit
     import os
     import sys
 
+    if code not in (130, 143) and (sys.getprofile() is not None or sys.gettrace() is not None):
+        sys.exit(code)  # under a profiler or debugger (cProfile writes its file at the normal exit)
     if code not in (130, 143):
         me = threading.current_thread()
         for t in threading.enumerate():
