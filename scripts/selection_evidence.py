@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 DETECTORS = ["zscore", "zscore_rolling", "iforest", "lof", "knn", "pca", "ocsvm"]
 METRICS = ("vus_pr", "range_f1")
 BENCH_SAMPLERS = ("noise_points", "noise_waves", "typed")
+ROWS_DIR: Path | None = None
 
 
 def _components(metrics=METRICS):
@@ -93,11 +94,22 @@ def run_series(name: str, settings, quick: bool) -> dict:
     sel = summarize(with_c.rows, list(dets), settings.voters, trim=settings.trim, n_boot=settings.bootstrap,
                     balance=settings.balance, min_spread=settings.min_spread, prior=None, seed=0)
     sel.real = with_c.real
+    if ROWS_DIR is not None:  # the raw battery rows and real scores, for re-aggregation studies
+        with_c.rows.to_csv(ROWS_DIR / f"{name}_rows.csv", index=False)
     cen = with_c.surrogates.set_index("voter")[list(dets)].iloc[0]
+    # the same battery, aggregated by metric values instead of ranks (family-weighted mean over the
+    # informative voters): what a plain mean leaderboard would say about the battery
+    info = sel.voters[sel.voters["informative"]]
+    vals = []
+    for _, v in info.iterrows():
+        row = with_c.rows[with_c.rows["cell"] == v["cell"]].set_index("detector")[v["metric"]]
+        vals.append(row.reindex(list(dets)).to_numpy(np.float64) * v["weight"])
+    battery_mean = np.nansum(vals, axis=0) / info["weight"].sum()
     out = {"name": name, "real": bool(s.meta["real"]), "synthetic": dict(zip(sel.ranking["detector"],
                                                                              sel.ranking["points_synthetic"])),
            "with_centrality": dict(zip(with_c.ranking["detector"], with_c.ranking["points_synthetic"])),
            "centrality": {d: float(v) for d, v in cen.items()},
+           "battery_mean": dict(zip(dets, map(float, battery_mean))),
            "p_best": dict(zip(sel.ranking["detector"], sel.ranking["p_best_synthetic"])),
            "real_points": sel.real["points"], "real_scores": sel.real["scores"], "trust": sel.trust,
            "agreement_by_metric": sel.real["agreement_by_metric"], "families": sel.families.to_dict("records"),
@@ -130,47 +142,61 @@ def evaluate(results: dict[str, dict]) -> dict:
     from anogen.selection.agreement import agreement
     from anogen.selection.prior import choose_weight, mix, prior_points
 
+    from anogen.data import real
+    from anogen.selection.prior import same_group
+
     names = list(results)
+    groups = {n: real.provenance(n).get("group", n) for n in names}
     real_pts = {n: results[n]["real_points"] for n in names}
     pool = {n: p for n, p in real_pts.items() if results[n]["real"]}   # the prior: real recordings only
     syn = {n: results[n]["synthetic"] for n in names}
     rows = {}
     for n in names:
         dets = list(syn[n])
-        others = [o for o in names if o != n]
-        fixed = dict(zip(dets, prior_points(pool, dets, exclude=[n])))
-        inner = {o: p for o, p in pool.items() if o != n}
-        w, _ = choose_weight({o: syn[o] for o in others}, {o: real_pts[o] for o in others}, inner) \
-            if len(others) >= 2 else (0.0, {})
+        held = same_group(n, groups, names)          # the held-out series' whole group leaves the prior
+        others = [o for o in names if o not in held]
+        fixed = dict(zip(dets, prior_points(pool, dets, exclude=held, groups=groups)))
+        inner = {o: p for o, p in pool.items() if o not in held}
+        w, _ = choose_weight({o: syn[o] for o in others}, {o: real_pts[o] for o in others}, inner, groups=groups) \
+            if len({groups[o] for o in others}) >= 2 else (0.0, {})
         with_prior = dict(zip(dets, mix(np.array([syn[n][d] for d in dets]), np.array([fixed[d] for d in dets]), w)))
         rows[n] = {"selection (prior off)": agreement(syn[n], real_pts[n]),
                    "selection + centrality": agreement(results[n]["with_centrality"], real_pts[n]),
                    "centrality alone": agreement(results[n]["centrality"], real_pts[n]),
+                   "battery mean": agreement(results[n]["battery_mean"], real_pts[n]),
                    "selection (prior on)": {**agreement(with_prior, real_pts[n]), "weight": w},
                    "fixed ranking": agreement(fixed, real_pts[n]),
                    "leaderboard": agreement(results[n]["leaderboard"], real_pts[n])}
-    w_all, table = choose_weight(syn, real_pts, pool)
-    return {"per_series": rows, "weight_all": w_all, "loso_all": table, "prior_series": list(pool)}
+    w_all, table = choose_weight(syn, real_pts, pool, groups=groups)
+    return {"per_series": rows, "weight_all": w_all, "loso_all": table, "prior_series": list(pool),
+            "groups": {n: groups[n] for n in names}}
 
 
-def _median(rows: dict, method: str, key: str, only_real: bool, results: dict) -> float:
-    vals = [r[method][key] for n, r in rows.items() if (results[n]["real"] or not only_real)]
-    vals = [v for v in vals if v is not None and np.isfinite(v)]
-    return float(np.median(vals)) if vals else float("nan")
+def _median(rows: dict, method: str, key: str, only_real: bool, results: dict,
+            groups: dict | None = None) -> float:
+    """Median over series (``groups``: over groups, each its series' mean)."""
+    vals: dict[str, list[float]] = {}
+    for n, r in rows.items():
+        v = r[method][key]
+        if (results[n]["real"] or not only_real) and v is not None and np.isfinite(v):
+            vals.setdefault((groups or {}).get(n, n), []).append(v)
+    flat = [float(np.mean(v)) for v in vals.values()]
+    return float(np.median(flat)) if flat else float("nan")
 
 
 def markdown(ev: dict, results: dict) -> str:
     methods = ["selection (prior off)", "selection (prior on)", "selection + centrality", "centrality alone",
-               "fixed ranking", "leaderboard"]
+               "battery mean", "fixed ranking", "leaderboard"]
     lines = ["| series | real | " + " | ".join(f"{m}: Spearman / top-1 / top-3" for m in methods) + " |",
              "|---|---|" + "---|" * len(methods)]
     for n, r in ev["per_series"].items():
         cells = [f"{r[m]['spearman']:.2f} / {r[m]['top1']:.0f} / {r[m]['top3']:.0f}" for m in methods]
         lines.append(f"| {n} | {'yes' if results[n]['real'] else 'no (GutenTAG)'} | " + " | ".join(cells) + " |")
-    for only_real, label in ((True, "median, real series"), (False, "median, all series")):
-        cells = [f"{_median(ev['per_series'], m, 'spearman', only_real, results):.2f} / "
-                 f"{_median(ev['per_series'], m, 'top1', only_real, results):.2f} / "
-                 f"{_median(ev['per_series'], m, 'top3', only_real, results):.2f}" for m in methods]
+    for only_real, label, grp in ((True, "median, real series", None), (False, "median, all series", None),
+                                  (True, "median over real groups (each group's mean)", ev.get("groups"))):
+        cells = [f"{_median(ev['per_series'], m, 'spearman', only_real, results, grp):.2f} / "
+                 f"{_median(ev['per_series'], m, 'top1', only_real, results, grp):.2f} / "
+                 f"{_median(ev['per_series'], m, 'top3', only_real, results, grp):.2f}" for m in methods]
         lines.append(f"| **{label}** | | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -179,6 +205,7 @@ def write_prior(ev: dict, results: dict) -> Path:
     from anogen.selection.prior import PRIOR_PATH
 
     prior = {"points": {n: results[n]["real_points"] for n in ev["prior_series"]}, "weight": ev["weight_all"],
+             "groups": {n: ev["groups"][n] for n in ev["prior_series"]},
              "metrics": list(METRICS), "detectors": DETECTORS, "loso": ev["loso_all"],
              "made_by": "scripts/selection_evidence.py"}
     PRIOR_PATH.write_text(json.dumps(_clean(prior), indent=1) + "\n")
@@ -201,11 +228,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "selection_evidence.json")
     ap.add_argument("--no-prior-file", action="store_true", help="do not rewrite anogen/data/real/prior.json")
     ap.add_argument("--from-json", type=Path, default=None, help="re-evaluate the results saved in this file")
+    ap.add_argument("--rows", type=Path, default=None, help="also write each series' battery rows here (CSV)")
     args = ap.parse_args(argv)
+    global ROWS_DIR
+    ROWS_DIR = args.rows
+    if ROWS_DIR is not None:
+        ROWS_DIR.mkdir(parents=True, exist_ok=True)
     if args.from_json:
         saved = json.loads(args.from_json.read_text())
         ev = evaluate(saved["results"])
         print(markdown(ev, saved["results"]))
+        saved["evaluation"] = ev   # the re-evaluation replaces the stored one
+        args.from_json.write_text(json.dumps(_clean(saved), indent=1) + "\n")
         if not args.no_prior_file:
             print("prior written to", write_prior(ev, saved["results"]))
         return 0

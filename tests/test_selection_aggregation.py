@@ -170,3 +170,25 @@ def test_summarize_surrogate_voter_moves_points_but_not_trust_or_strengths():
     fam = sel.families.set_index("family")["weight_share"]
     assert fam["surrogate"] == pytest.approx(0.2) and sel.surrogates is not None
     assert base.surrogates is None and base.trust["surrogates"] == []
+
+
+def test_prior_groups_count_once_and_leave_together():
+    """Series of one source (e.g. four UCR InternalBleeding records) are one piece of evidence:
+    they count once in the prior, and leave it together when one of them is held out."""
+    from anogen.selection.prior import same_group
+
+    pts = {"ib1": {"a": 1.0, "b": 0.0}, "ib2": {"a": 1.0, "b": 0.0}, "ib3": {"a": 1.0, "b": 0.0},
+           "ecg": {"a": 0.0, "b": 1.0}}
+    groups = {"ib1": "IB", "ib2": "IB", "ib3": "IB", "ecg": "ECG"}
+    np.testing.assert_allclose(prior_points(pts, ["a", "b"]), [0.75, 0.25])               # each series once
+    np.testing.assert_allclose(prior_points(pts, ["a", "b"], groups=groups), [0.5, 0.5])  # each group once
+    assert same_group("ib2", groups, list(pts)) == ["ib2", "ib1", "ib3"] and same_group("x", groups, ["x"]) == ["x"]
+    dets = ["a", "b", "c"]
+    real = {s: dict(zip(dets, [3.0, 2.0, 1.0])) for s in ("ib1", "ib2", "ib3", "ecg")}
+    syn = {s: dict(zip(dets, [1.0, 2.0, 3.0])) for s in real}                               # synthetic reversed
+    # leave-one-series-out: the held-out IB record is predicted by its siblings, the prior looks perfect
+    assert choose_weight(syn, real, pts)[0] > 0
+    # leave-one-group-out: an IB record's prior comes from the ECG record alone (which ranks b first)
+    w, table = choose_weight(syn, real, pts, groups=groups)
+    assert set(table["0.5"]["per_series"]) == set(real)
+    assert table["1"]["median_spearman"] < 1.0

@@ -179,7 +179,8 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
     agg = trimmed_borda(r, trim, sub["weight"].to_numpy())
     info.loc[use, "kept"] = agg.kept
     info.loc[use, "distance"] = agg.distance
-    pr = prior_points(prior.points, detectors) if prior is not None else np.full(len(detectors), np.nan)
+    pr = prior_points(prior.points, detectors, groups=prior.groups) if prior is not None \
+        else np.full(len(detectors), np.nan)
     w = (prior.weight if prior_weight is None else float(prior_weight)) if prior is not None else 0.0
     used_prior = prior is not None and w > 0 and bool(np.isfinite(pr).any())
     combine = (lambda p: mix(p, pr, w)) if used_prior else None
