@@ -84,9 +84,14 @@ def run_series(name: str, settings, quick: bool) -> dict:
 
     from anogen.selection.consensus import summarize
 
+    from anogen.jobs.select import window_variants
+
     s = real.load(name)
     dets, mets, thr = _components(settings.voters)
     fold = _fold(s)
+    # window variants are candidates of the selection *and* of the leaderboard baseline
+    dets, _ = window_variants(dets, settings.windows, fold.train)
+    settings = replace(settings, windows=[])
     t0, c0 = time.perf_counter(), time.process_time()
     with_c = run_selection([fold], dets, mets, thr, replace(settings, surrogates=["centrality"]),
                            labels_for=lambda f: s.test_labels, prior=None)
@@ -229,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-prior-file", action="store_true", help="do not rewrite anogen/data/real/prior.json")
     ap.add_argument("--from-json", type=Path, default=None, help="re-evaluate the results saved in this file")
     ap.add_argument("--rows", type=Path, default=None, help="also write each series' battery rows here (CSV)")
+    ap.add_argument("--windows", nargs="*", default=[], help="select.windows for every series, e.g. period 10")
     args = ap.parse_args(argv)
     global ROWS_DIR
     ROWS_DIR = args.rows
@@ -243,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_prior_file:
             print("prior written to", write_prior(ev, saved["results"]))
         return 0
-    settings = check_select({"seeds": [0], "steps": 2, "bootstrap": 50} if args.quick else {})
+    windows = [w if w == "period" else int(w) for w in args.windows]
+    settings = check_select({**({"seeds": [0], "steps": 2, "bootstrap": 50} if args.quick else {}), "windows": windows})
     from threadpoolctl import threadpool_limits
 
     results = {}

@@ -194,3 +194,27 @@ def test_centrality_surrogate_votes_from_the_test_part_and_is_reported(tmp_path)
     res = run(cfg, run_dir=str(tmp_path / "run"))
     assert res.results["surrogates"][0]["voter"] == "fold0/surrogate:centrality"
     assert "Label-free surrogates" in (tmp_path / "run" / "selection.md").read_text()
+
+
+def test_window_variants_join_as_candidates_and_period_needs_a_cycle():
+    from anogen.jobs.select import data_period, window_variants
+
+    t = np.arange(1200.0)
+    x = np.sin(2 * np.pi * t / 40)[:, None] + 0.05 * np.random.default_rng(0).standard_normal((1200, 1))
+    assert data_period(x) == 40
+    dets = {"zscore": anogen.detectors.build_detector("zscore"), "knn": anogen.detectors.build_detector("knn")}
+    out, sizes = window_variants(dets, ["period", 5, 10], x)
+    assert list(out) == ["zscore", "knn", "knn@period", "knn@w5"]        # knn's own window is 10: no variant
+    assert sizes == {"knn@period": 40, "knn@w5": 5}
+    assert out["knn@period"].window == 40 and out["knn@period"].name == "knn@period" and dets["knn"].window == 10
+    sel = anogen.select(x, detectors=["zscore", "knn"], windows=["period"], kinds=["level_shift"], noise=False,
+                        levels=[3.0], seeds=[0], bootstrap=10, prior="off")
+    assert set(sel.ranking["detector"]) == {"zscore", "knn", "knn@period"} and sel.windows == {"knn@period": 40}
+    from anogen.selection.report import selection_markdown
+    assert "`knn@period` = 40 rows" in selection_markdown(sel)
+    with pytest.raises(AnogenError, match="select.windows: period: the train data have no clear cycle"):
+        anogen.select(np.random.default_rng(1).standard_normal((800, 1)), detectors=["zscore", "knn"],
+                      windows=["period"])
+    for bad, msg in [(["period", "period"], "a window twice"), ([0], "settings.windows.0"), (["cycle"], "windows.0")]:
+        with pytest.raises(AnogenError, match=msg):
+            anogen.select(x, detectors=["zscore", "knn"], windows=bad)

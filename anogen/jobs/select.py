@@ -288,6 +288,42 @@ def real_comparison(sel: Selection, real_rows: pd.DataFrame, metrics: Sequence[s
             "agreement_by_metric": per_metric}
 
 
+def data_period(train: np.ndarray) -> int | None:
+    """The dominant period of ``(n, d)`` rows: the median of the columns' periods (``None``
+    when no column has a clear cycle, :func:`anogen.samplers.kinds.signal.dominant_period`)."""
+    from anogen.samplers.kinds.signal import dominant_period
+
+    found = [p for p in (dominant_period(np.asarray(train)[:, j]) for j in range(np.shape(train)[1])) if p]
+    return int(np.median(found)) if found else None
+
+
+def window_variants(detectors: Mapping[str, Any], windows: Sequence[Any],
+                    train: np.ndarray) -> tuple[dict[str, Any], dict[str, int]]:
+    """The candidates plus a variant of every windowed one (``window`` and ``stride`` parameters)
+    per entry of ``windows`` (an int or ``"period"``): ``({name: detector}, {variant: window})``.
+    A variant whose window equals its candidate's is left out."""
+    from anogen.evaluation import fresh_detectors
+
+    out, sizes = dict(detectors), {}
+    for w in windows:
+        if w == "period":
+            size = data_period(train)
+            if size is None:
+                raise AnogenError("select.windows: period: the train data have no clear cycle (no autocorrelation "
+                                  "peak above 0.2 in any column); give window lengths instead, e.g. [10, 50]")
+            label = "period"
+        else:
+            size, label = int(w), f"w{int(w)}"
+        for name, det in fresh_detectors(detectors).items():
+            params = det.get_params(deep=False) if hasattr(det, "get_params") else {}
+            if "window" not in params or "stride" not in params or params["window"] == size:
+                continue
+            det.set_params(window=size, **({"name": f"{name}@{label}"} if "name" in params else {}))
+            out[f"{name}@{label}"] = det
+            sizes[f"{name}@{label}"] = size
+    return out, sizes
+
+
 def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: Mapping[str, Any], threshold: Any,
                   settings: SelectSettings, *, scaling: str = "standard", min_gap: int = 1, seed: int = 0,
                   labels_for: Callable[[Fold], np.ndarray] | None = None, prior: Any = "default",
@@ -314,6 +350,9 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
         raise AnogenError(f"select.metrics: {missing} not among the configured metrics {list(metrics)}; add the "
                           "metric group (e.g. metrics=[vus,range])")
     mets = {m: metrics[m] for m in settings.voters}
+    detectors, windows = window_variants(detectors, settings.windows, folds[0].train)
+    if windows:
+        log.info("select.windows: %s", ", ".join(f"{k} = {v} rows" for k, v in windows.items()))
     parts = [battery_rows(f, detectors, mets, threshold, settings, scaling=scaling, min_gap=min_gap, seed=seed,
                           labels=labels_for(f) if labels_for else None, get_model=get_model) for f in folds]
     rows = pd.concat([p[0] for p in parts], ignore_index=True)
@@ -325,6 +364,7 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
     sel = summarize(rows, list(detectors), settings.voters, trim=settings.trim, n_boot=settings.bootstrap,
                     balance=settings.balance, min_spread=settings.min_spread, prior=pr, prior_weight=weight,
                     seed=seed, skipped=skipped, surrogates=surrogates)
+    sel.windows = windows
     if labels_for is not None:
         sel.real = real_comparison(sel, pd.concat([p[1] for p in parts], ignore_index=True), settings.voters)
     return sel

@@ -47,6 +47,8 @@ class Selection:
         skipped: cells that could not be made (``{cell: reason}``).
         surrogates: the label-free surrogate voters' values (one row per fold x surrogate, a
             column per detector, higher = better), ``None`` when none was asked for.
+        windows: the window-length variants added as candidates (``select.windows``):
+            ``{variant name: window rows}``.
     """
 
     ranking: pd.DataFrame
@@ -62,6 +64,7 @@ class Selection:
     real: dict[str, Any] | None = None
     skipped: dict[str, str] = field(default_factory=dict)
     surrogates: pd.DataFrame | None = None
+    windows: dict[str, int] = field(default_factory=dict)
 
     @property
     def best(self) -> str:

@@ -45,6 +45,7 @@ def selection_json(sel: Selection) -> dict[str, Any]:
         "cells": int(sel.voters["cell"].nunique()), "voters": int(len(sel.voters)), "skipped": sel.skipped,
         "real": sel.real, "method": f"trimmed Borda over battery cells x metrics; {CITATION}",
         "surrogates": sel.surrogates.to_dict(orient="records") if sel.surrogates is not None else None,
+        "windows": sel.windows,
     })
 
 
@@ -75,6 +76,13 @@ def _real_section(sel: Selection) -> list[str]:
             _table(real), "Agreement of the synthetic ranking with it:", "", _table(rows.drop(columns="n"))]
 
 
+def _window_lines(sel: Selection) -> list[str]:
+    if not sel.windows:
+        return []
+    return ["Window variants (`select.windows`): " + ", ".join(f"`{k}` = {v} rows" for k, v in sel.windows.items())
+            + " (`@period`: the train data's dominant period).", ""]
+
+
 def _surrogate_section(sel: Selection) -> list[str]:
     if sel.surrogates is None:
         return []
@@ -102,7 +110,7 @@ def selection_markdown(sel: Selection) -> str:
            "Trimmed Borda count over the battery's cells x metrics (Goswami et al., ICLR 2023); `p_best` and the "
            "rank interval (5th-95th percentile) come from a bootstrap over kind x level clusters; "
            f"`points_synthetic` / `p_best_synthetic` leave the real-data prior out (prior: {prior}).", "",
-           _table(rk), "## Per-kind strengths", "", *_strength_lines(sel), "",
+           _table(rk), *_window_lines(sel), "## Per-kind strengths", "", *_strength_lines(sel), "",
            "Borda points within each kind:", "", _table(sel.by_kind.reset_index()),
            "## Rank by difficulty (mean rank; level = RMS deviation / local variability for series, "
            "ADBench strength for rows)", "",

@@ -51,6 +51,10 @@ class SelectSettings:
             ``centrality`` (Goswami et al. 2023: agreement of a detector's scores with its nearest
             other detectors' on the test part, its labels unused). One voter per fold, in its own
             family, weighted like one anomaly family. Off by default.
+        windows: window-length variants of every windowed candidate (``window`` and ``stride``
+            parameters), as extra candidates named ``{name}@w{n}`` or ``{name}@period``
+            (``period``: the train data's dominant period, the median over columns that have one;
+            an error when none has). The window can matter more than the detector (docs/selection.md).
     """
 
     kinds: list[str] | None = None
@@ -71,6 +75,7 @@ class SelectSettings:
     mode: Literal["series", "tabular"] = "series"
     row_ratio: Ratio = 0.05
     surrogates: list[Literal["centrality"]] = field(default_factory=list)
+    windows: list[Union[PositiveInt, Literal["period"]]] = field(default_factory=list)
 
     @property
     def voters(self) -> tuple[str, ...]:
@@ -94,6 +99,8 @@ def check_select(node: Mapping[str, Any] | None, key: str = "select") -> SelectS
             raise AnogenError(f"{key}.{name}: give at least one")
     if s.metrics is not None and len(set(s.metrics)) != len(s.metrics):
         raise AnogenError(f"{key}.metrics lists a metric twice: {list(s.metrics)}")
+    if len(set(map(str, s.windows))) != len(s.windows):
+        raise AnogenError(f"{key}.windows lists a window twice: {list(s.windows)}")
     if len(set(s.surrogates)) != len(s.surrogates):
         raise AnogenError(f"{key}.surrogates lists a surrogate twice: {list(s.surrogates)}")
     if s.kinds is not None and not s.kinds and not s.noise and not s.learned:
