@@ -218,3 +218,23 @@ def test_window_variants_join_as_candidates_and_period_needs_a_cycle():
     for bad, msg in [(["period", "period"], "a window twice"), ([0], "settings.windows.0"), (["cycle"], "windows.0")]:
         with pytest.raises(AnogenError, match=msg):
             anogen.select(x, detectors=["zscore", "knn"], windows=bad)
+
+
+def test_selection_quality_random_last_and_the_real_winner_recommended():
+    """Quality, not bookkeeping: on a clean periodic series the battery ranks a random scorer last
+    (P(best) 0), and recommends the detector that really finds a labelled shape anomaly."""
+    t = np.arange(3000.0)
+    rng = np.random.default_rng(5)
+    x = (np.sin(2 * np.pi * t / 50) + 0.05 * rng.standard_normal(3000))[:, None]
+    train, test = x[:2000], x[2000:].copy()
+    test[400:450, 0] = np.sin(2 * np.pi * t[400:450] / 25)          # one cycle at twice the frequency
+    y = np.zeros(1000, int)
+    y[400:450] = 1
+    sel = anogen.select(train, test, labels=y, detectors=["random", "zscore", "knn"], seeds=[0], bootstrap=50,
+                        prior="off")
+    rk = sel.ranking.set_index("detector")
+    assert sel.ranking["detector"].iloc[-1] == "random" and rk.loc["random", "p_best"] == 0.0
+    assert sel.best == "knn" and rk.loc["knn", "p_best"] >= 0.9
+    real = sel.real["points"]
+    assert max(real, key=real.get) == "knn"                           # the real winner is the recommended one
+    assert sel.real["agreement"]["top1"] == 1.0    # (zscore and random are both blind to it: their order is noise)
