@@ -16,9 +16,18 @@ sweep stops.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
+
+if __name__ == "__main__":
+    # Python's cyclic garbage collector runs a young-generation pass every 700 net allocations:
+    # while the libraries are imported and JAX traces the programs, that is thousands of passes
+    # over millions of new objects, ~1 s of a quickstart's ~8 s. Every 10,000 allocations: the
+    # same peak memory (measured), far fewer passes. Only for the command line, not for an
+    # importing process.
+    gc.set_threshold(10_000, 10, 10)
 
 import hydra
 from omegaconf import DictConfig

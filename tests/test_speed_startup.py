@@ -153,3 +153,16 @@ def test_exit_process_under_a_profiler_exits_normally(tmp_path):
                        capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "p.out").stat().st_size > 0
+
+
+def test_the_gc_threshold_is_raised_for_the_command_line_only():
+    import gc
+
+    before = gc.get_threshold()
+    import anogen.__main__  # noqa: F401 - imported, not run: the importing process keeps its setting
+
+    assert gc.get_threshold() == before
+    p = subprocess.run([sys.executable, "-c", "import gc, runpy, sys; sys.argv = ['anogen', '--help'];"
+                        "runpy.run_module('anogen', run_name='__main__')"], capture_output=True, text=True,
+                       timeout=60, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert p.returncode == 0, p.stderr
