@@ -10,7 +10,8 @@ The recurrent layer (:class:`LSTM`) is written directly on ``jax.lax.scan`` (fus
 ``nnx`` transform runs inside the traced step, the sequence stays time-major between stacked
 layers, and the decoder's repeated input is projected once instead of at every step. Variants
 that were measured and rejected (projection of the whole sequence before the loop, a hand-written
-backward pass, unrolling) are listed in ``docs/training.md``.
+backward pass) are listed in ``docs/training.md``; unrolling pays only at large batches, where the
+trainer asks for it (:func:`full_unroll`).
 """
 
 from __future__ import annotations
