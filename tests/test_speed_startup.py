@@ -74,6 +74,19 @@ def test_exit_process_runs_atexit_handlers_and_waits_for_threads(tmp_path, code,
     assert (tmp_path / "thread.txt").read_text() == "done"
 
 
+def test_exit_process_stops_idle_executor_threads(tmp_path):
+    """An idle ThreadPoolExecutor (as joblib's launcher leaves one) is told to stop by threading's
+    exit hooks: joining its threads without them hung a ``hydra/launcher=parallel`` sweep forever."""
+    p = _child("""
+        from concurrent.futures import ThreadPoolExecutor
+        from anogen.outputs.signals import exit_process
+        ex = ThreadPoolExecutor(2)
+        print(ex.submit(lambda: 41 + 1).result(), flush=True)
+        exit_process(0)
+    """, tmp_path)
+    assert p.returncode == 0 and p.stdout.strip() == "42"
+
+
 def test_exit_process_after_an_interruption_leaves_at_once(tmp_path):
     p = _child("""
         import atexit

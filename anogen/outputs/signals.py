@@ -98,6 +98,22 @@ def _deliver(signum: int, handler) -> None:  # noqa: ANN001 - whatever signal.ge
         signal.raise_signal(signum)  # the default action (SIGTERM: the process ends)
 
 
+def _shutdown_threads() -> None:
+    """What the interpreter does first at a normal exit: run the hooks registered with
+    ``threading._register_atexit`` (``concurrent.futures`` and joblib/loky executors use them to
+    tell their worker threads to stop), then join every non-daemon thread. Joining without the
+    hooks waited forever on an idle executor's workers (a ``hydra/launcher=parallel`` sweep hung
+    after its last job)."""
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is not None and threading.current_thread() is threading.main_thread():
+        shutdown()
+        return
+    me = threading.current_thread()  # pragma: no cover - another interpreter, or not the main thread
+    for t in threading.enumerate():
+        if t is not me and not t.daemon and t.is_alive():
+            t.join()
+
+
 def exit_process(code: int) -> None:
     """End the process with ``code`` without the interpreter's final teardown.
 
@@ -121,10 +137,7 @@ def exit_process(code: int) -> None:
     if code not in (130, 143) and (sys.getprofile() is not None or sys.gettrace() is not None):
         sys.exit(code)  # under a profiler or debugger (cProfile writes its file at the normal exit)
     if code not in (130, 143):
-        me = threading.current_thread()
-        for t in threading.enumerate():
-            if t is not me and not t.daemon and t.is_alive():
-                t.join()
+        _shutdown_threads()
         atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
