@@ -783,3 +783,15 @@ def test_the_run_job_refuses_a_config_that_is_not_one(tmp_path, cfg, match):
     with pytest.raises(AnogenError, match=match):
         run(cfg, run_dir=tmp_path / "r")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_checkpoint_saved_directly_gets_the_users_umask(tmp_path, umask_002):
+    """Bug: save_checkpoint wrote its file with mkstemp's 0600 unless a RunOutputs commit fixed it
+    (e.g. the model cache, or a user calling it directly)."""
+    from anogen.models import MLPVAE
+    from anogen.train.checkpoint import save_checkpoint
+
+    from flax import nnx
+
+    save_checkpoint(tmp_path / "m.npz", MLPVAE(n_features=2, latent_dim=2, hidden=6, rngs=nnx.Rngs(0)))
+    assert (tmp_path / "m.npz").stat().st_mode & 0o777 == 0o664

@@ -26,6 +26,7 @@ import numpy as np
 from flax import nnx
 
 from anogen.models import MODELS
+from anogen.outputs.files import apply_mode
 from anogen.types import AnogenError
 
 __all__ = ["CHECKPOINT_NAME", "CheckpointError", "load_checkpoint", "save_checkpoint"]
@@ -93,6 +94,7 @@ def save_checkpoint(path: str | os.PathLike, model: nnx.Module, meta: dict | Non
             np.savez(fh, **arrays)
             fh.flush()
             os.fsync(fh.fileno())
+        apply_mode(tmp)  # mkstemp makes 0600 files: the user's umask decides, as for every other output
         os.replace(tmp, target)
     except BaseException:
         try:
