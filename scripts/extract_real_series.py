@@ -109,6 +109,65 @@ UCR_GIT = {
     138: ("ucr_internal_bleeding19", "InternalBleeding19", 3000, (4187, 4197)),
 }
 
+SKLEARN = ("scikit_learn-1.9.1-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl",
+           "52a0703bbc07ad27f560fa63fa68e4c54dd735bfbbf65b4dd3c225dc7547b6df")
+
+#: real tables in scikit-learn's wheel, made anomaly sets by ODDS's convention (a rare class = anomalies)
+TABLES = {
+    "odds_wbc_sklearn": {
+        "member": "sklearn/datasets/data/breast_cancer.csv", "anomalous": [0], "share": 21 / 378,
+        "source": "UCI Breast Cancer Wisconsin (Diagnostic) (Wolberg, Street & Mangasarian 1995), as scikit-learn "
+                  "ships it; made an anomaly set as ODDS's 'wbc': benign tumours are normal, malignant ones "
+                  "(downsampled to ODDS's 5.6%) are the anomalies",
+        "labels": "1 = a malignant tumour's row (the anomaly class, sampled to 5.6% of the test rows), 0 = benign; "
+                  "the train rows are benign only; rows are exchangeable (select.mode=tabular)",
+    },
+    "odds_wine_sklearn": {
+        "member": "sklearn/datasets/data/wine_data.csv", "anomalous": [0], "share": 10 / 129,
+        "source": "UCI Wine (Forina et al.; chemical analysis of three Italian cultivars), as scikit-learn ships it; "
+                  "made an anomaly set as ODDS's 'wine': cultivars 2 and 3 are normal, cultivar 1 (downsampled to "
+                  "ODDS's 7.8%) is the anomaly",
+        "labels": "1 = a row of cultivar 1 (sampled to 7.8% of the test rows), 0 = cultivars 2 and 3; the train rows "
+                  "are normal only; rows are exchangeable (select.mode=tabular)",
+    },
+    "odds_optdigits_sklearn": {
+        "member": "sklearn/datasets/data/digits.csv.gz", "anomalous": [0], "share": 150 / 5216,
+        "source": "UCI Optical Recognition of Handwritten Digits (Alpaydin & Kaynak 1998; the 1797-row test part "
+                  "scikit-learn ships), made an anomaly set as ODDS's 'optdigits': digits 1-9 are normal, digit 0 "
+                  "(downsampled to ODDS's 2.9%) is the anomaly",
+        "labels": "1 = an image of a 0 (sampled to 2.9% of the test rows), 0 = digits 1-9; the train rows are normal "
+                  "only; rows are exchangeable (select.mode=tabular)",
+    },
+}
+
+
+def extract_table(name: str, spec: dict, wheels: Path) -> dict:
+    """One scikit-learn table as train (a random half of the normal rows) + test (the other half
+    and anomalies drawn at ODDS's share), fixed seed."""
+    wheel = wheels / SKLEARN[0]
+    if not wheel.is_file():
+        raise SystemExit(f"{wheel} missing: pip download scikit-learn==1.9.1 --no-deps -d {wheels}")
+    if sha256(wheel) != SKLEARN[1]:
+        raise SystemExit(f"{wheel}: SHA-256 differs from the recorded {SKLEARN[1]}")
+    with zipfile.ZipFile(wheel) as z:
+        raw = z.read(spec["member"])
+    gz = spec["member"].endswith(".gz")
+    df = pd.read_csv(io.BytesIO(raw), compression="gzip" if gz else None, header=None, skiprows=0 if gz else 1)
+    x, cls = df.iloc[:, :-1].to_numpy(np.float64), df.iloc[:, -1].to_numpy(np.int64)
+    bad = np.isin(cls, spec["anomalous"])
+    rng = np.random.default_rng(20261202)
+    normal = rng.permutation(np.flatnonzero(~bad))
+    train, test_n = normal[: len(normal) // 2], normal[len(normal) // 2:]
+    k = max(1, int(round(spec["share"] * len(test_n) / (1 - spec["share"]))))
+    test = rng.permutation(np.r_[test_n, rng.choice(np.flatnonzero(bad), k, replace=False)])
+    rows = np.r_[train, test]
+    meta_spec = {"wheel": SKLEARN, "package": "scikit-learn", "version": "1.9.1", "package_licence": "BSD-3-Clause",
+                 "paths": {"rows": spec["member"]}, "real": True, "mode": "tabular", "group": name,
+                 "source": spec["source"], "data_licence": "CC BY 4.0 (UCI Machine Learning Repository)",
+                 "labels": spec["labels"]}
+    return _write(name, meta_spec, x[rows], bad[rows].astype(np.int64), len(train))
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -175,7 +234,8 @@ def _row_sample(wheel: Path, member: str) -> tuple[np.ndarray, np.ndarray, int]:
 def _write(name: str, spec: dict, x: np.ndarray, y: np.ndarray, train_rows: int) -> dict:
     if y[:train_rows].any():
         raise SystemExit(f"{name}: labelled anomalies inside the training rows")
-    frame = pd.DataFrame(np.round(x, 6), columns=["value"] if x.shape[1] == 1 else [f"x{j}" for j in range(x.shape[1])])
+    vals = x.astype(np.int64) if np.array_equal(x, np.round(x)) else np.round(x, 6)   # integer tables stay integers
+    frame = pd.DataFrame(vals, columns=["value"] if x.shape[1] == 1 else [f"x{j}" for j in range(x.shape[1])])
     frame["label"] = y
     frame.to_csv(OUT / f"{name}.csv", index=False)
     d = np.diff(np.r_[0, y, 0])
@@ -242,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     prov = {name: extract(name, spec, args.wheels) for name, spec in SERIES.items()}
+    prov.update({name: extract_table(name, spec, args.wheels) for name, spec in TABLES.items()})
     if args.git is not None:
         prov.update(extract_git(args.git, args.wheels / AEON[0]))
     elif (OUT / "provenance.json").is_file():  # keep the git-sourced extracts already made

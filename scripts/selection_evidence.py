@@ -130,15 +130,28 @@ def tabular(quick: bool) -> dict:
     from anogen.selection.agreement import agreement
     from anogen.selection.settings import check_select
 
+    from anogen.selection.prior import prior_points
+
     settings = check_select({"mode": "tabular", **({"seeds": [0], "bootstrap": 50} if quick else {})})
     out = {}
     for name in real.names(mode="tabular"):
-        r = run_series(name, settings, quick)
+        out[name] = run_series(name, settings, quick)
+        print(f"{name} (tabular): {out[name]['seconds']:.0f} s wall", flush=True)
+    for name, r in out.items():
+        dets = list(r["synthetic"])
+        fixed = dict(zip(dets, prior_points({n: o["real_points"] for n, o in out.items()}, dets, exclude=[name])))
         r["agreement"] = {"selection": agreement(r["synthetic"], r["real_points"]),
+                          "selection + centrality": agreement(r["with_centrality"], r["real_points"]),
+                          "centrality alone": agreement(r["centrality"], r["real_points"]),
+                          "fixed ranking": agreement(fixed, r["real_points"]),
                           "leaderboard": agreement(r["leaderboard"], r["real_points"])}
-        out[name] = r
-        print(f"{name} (tabular): selection {r['agreement']['selection']}, leaderboard "
-              f"{r['agreement']['leaderboard']}, {r['seconds']:.0f} s wall", flush=True)
+    methods = ["selection", "selection + centrality", "centrality alone", "fixed ranking", "leaderboard"]
+    print("| table | " + " | ".join(methods) + " |\n|---|" + "---|" * len(methods))
+    for name, r in out.items():
+        print(f"| {name} | " + " | ".join(f"{r['agreement'][m]['spearman']:.2f} / {r['agreement'][m]['top1']:.0f} / "
+                                         f"{r['agreement'][m]['top3']:.0f}" for m in methods) + " |")
+    print("| **median** | " + " | ".join(f"{np.median([r['agreement'][m]['spearman'] for r in out.values()]):.2f}"
+                                       for m in methods) + " |", flush=True)
     return out
 
 
@@ -235,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--from-json", type=Path, default=None, help="re-evaluate the results saved in this file")
     ap.add_argument("--rows", type=Path, default=None, help="also write each series' battery rows here (CSV)")
     ap.add_argument("--windows", nargs="*", default=[], help="select.windows for every series, e.g. period 10")
+    ap.add_argument("--tabular-only", action="store_true", help="only the tables (select.mode=tabular); "
+                    "updates the 'tabular' part of --out")
     args = ap.parse_args(argv)
     global ROWS_DIR
     ROWS_DIR = args.rows
@@ -248,6 +263,14 @@ def main(argv: list[str] | None = None) -> int:
         args.from_json.write_text(json.dumps(_clean(saved), indent=1) + "\n")
         if not args.no_prior_file:
             print("prior written to", write_prior(ev, saved["results"]))
+        return 0
+    if args.tabular_only:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):
+            tab = tabular(args.quick)
+        saved = json.loads(args.out.read_text()) if args.out.is_file() else {}
+        args.out.write_text(json.dumps(_clean({**saved, "tabular": tab}), indent=1) + "\n")
         return 0
     windows = [w if w == "period" else int(w) for w in args.windows]
     settings = check_select({**({"seeds": [0], "steps": 2, "bootstrap": 50} if args.quick else {}), "windows": windows})

@@ -80,7 +80,8 @@ def test_shipped_labelled_series_match_their_provenance():
     from anogen.data import real
 
     assert len(real.names()) >= 6 and len(real.names(real_only=True)) >= 5
-    assert real.names(mode="tabular") == ["odds_shuttle_sample"]
+    assert real.names(mode="tabular") == ["odds_shuttle_sample", "odds_wbc_sklearn", "odds_wine_sklearn",
+                                          "odds_optdigits_sklearn"]
     for name in real.names(mode=None):
         meta = real.provenance(name)
         path = real.DIR / meta["file"]
