@@ -3,7 +3,7 @@
 
 Run once (the extracts are committed, like the metric fixtures)::
 
-    pip download aeon==1.6.0 sktime==1.2.0 river==0.26.1 --no-deps -d /tmp/wheels
+    pip download aeon==1.6.0 sktime==1.2.0 river==0.26.1 scikit-learn==1.9.1 --no-deps -d /tmp/wheels  # (the cp311 manylinux wheels)
     python scripts/extract_real_series.py /tmp/wheels
 
 Every extract is written with the provenance of its source: package, version, the wheel's
