@@ -238,3 +238,62 @@ def test_selection_quality_random_last_and_the_real_winner_recommended():
     real = sel.real["points"]
     assert max(real, key=real.get) == "knn"                           # the real winner is the recommended one
     assert sel.real["agreement"]["top1"] == 1.0    # (zscore and random are both blind to it: their order is noise)
+
+
+def test_labelled_train_rows_leave_the_train_part_and_a_test_part_without_labels_is_one_line(tmp_path):
+    """Bugs: with data.labels, rows labelled 1 in the train part were fitted as normal data; and a
+    test part without any labelled row gave a report of empty real scores with 'top-1 = 1.000'."""
+    import subprocess
+    import sys
+
+    from anogen.jobs.run import run
+
+    x = _series(900)
+    y = np.zeros(900, int)
+    x[100:130, 0] += 6.0            # an anomaly in the train part
+    y[100:130] = 1
+    x[700:720, 0] += 3.0            # and one in the test part
+    y[700:720] = 1
+    csv = tmp_path / "labelled.csv"
+    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "is_anomaly": y}).to_csv(csv, index=False)
+    cfg = TINY + ["+experiment=select", "data=csv", f"data.path={csv}", "data.labels=is_anomaly",
+                  "data.test_fraction=0.33"] + SMALL
+    seen = {}
+    import anogen.jobs.select as job_select
+    real_battery = job_select.battery_rows
+
+    def spy(fold, *a, **k):
+        seen["train"], seen["segments"] = fold.train.copy(), fold.train_segments.copy()
+        return real_battery(fold, *a, **k)
+
+    job_select.battery_rows = spy
+    try:
+        run(compose(cfg), run_dir=tmp_path / "run")
+    finally:
+        job_select.battery_rows = real_battery
+    assert seen["train"].shape[0] == 603 - 30 and seen["train"][:, 0].max() < 3.0
+    assert seen["segments"].tolist() == [[0, 100], [100, 573]]      # the windows never span the gap
+    # a split whose test part holds no labelled row: one line, exit 2, no files
+    out = tmp_path / "none"
+    p = subprocess.run([sys.executable, "-m", "anogen", *cfg[:-len(SMALL)], "data.test_fraction=0.1", *SMALL,
+                        f"hydra.run.dir={out}"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and not out.exists()
+    err = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert len(err) == 1 and "holds no row labelled 1" in err[0] and "50 labelled rows are in the train part" in err[0]
+
+
+def test_without_rows_splits_segments_and_agreement_with_a_tied_real_ranking_is_nan():
+    from anogen.jobs.select import without_rows
+    from anogen.selection.agreement import agreement
+    from anogen.types import Fold
+
+    idx = np.arange(10)
+    fold = Fold(0, ("a",), np.arange(10.0)[:, None], np.zeros((4, 1)), idx, np.arange(10, 14),
+                np.array([[0, 6], [6, 10]]))
+    drop = np.zeros(10, bool)
+    drop[[2, 3, 9]] = True
+    f = without_rows(fold, drop)
+    assert f.train[:, 0].tolist() == [0, 1, 4, 5, 6, 7, 8] and f.train_index.tolist() == [0, 1, 4, 5, 6, 7, 8]
+    assert f.train_segments.tolist() == [[0, 2], [2, 4], [4, 7]]
+    a = agreement({"x": 0.9, "y": 0.5, "z": 0.1}, {"x": 0.5, "y": 0.5, "z": 0.5})
+    assert all(np.isnan(a[k]) for k in ("spearman", "kendall", "top1", "top3"))

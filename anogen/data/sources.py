@@ -86,8 +86,8 @@ class CSVSource(DataSource):
             raise AnogenError(f"data.labels: {self.labels!r} is the only numeric column; no features are left")
         return replace(frame, values=frame.values[:, keep], columns=tuple(frame.columns[j] for j in keep))
 
-    def labels_for(self, fold: Fold) -> np.ndarray:
-        """``(n_test,)`` bool: the ``labels`` column at the fold's test rows.
+    def labels_for(self, fold: Fold, part: str = "test") -> np.ndarray:
+        """``(n,)`` bool: the ``labels`` column at the fold's ``part`` rows (``test`` or ``train``).
 
         Raises:
             AnogenError: no ``data.labels`` set, a missing or NaN label, or values other than 0/1.
@@ -97,9 +97,9 @@ class CSVSource(DataSource):
         lab = load_table(self.path, key=self.key, columns=[self.labels], nrows=self.nrows, csv_mode=self.csv_mode,
                          nan="error")
         vals = pd.Series(lab.values[:, 0], index=lab.index).groupby(level=0).max()
-        y = vals.reindex(fold.test_index).to_numpy()
+        y = vals.reindex(fold.test_index if part == "test" else fold.train_index).to_numpy()
         if np.isnan(y).any() or not np.isin(y, (0.0, 1.0)).all():
-            raise AnogenError(f"data.labels: column {self.labels!r} must hold 0/1 on every test row")
+            raise AnogenError(f"data.labels: column {self.labels!r} must hold 0/1 on every {part} row")
         return y.astype(bool)
 
 

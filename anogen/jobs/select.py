@@ -30,7 +30,8 @@ from anogen.types import AnogenError, Event, Fold, Injected, RunResult
 log = logging.getLogger("anogen")
 
 __all__ = ["run_selection", "battery_rows", "battery_split", "labelled_case", "run_select_job", "name_seed",
-           "real_comparison", "learned_nodes", "for_rows"]
+           "real_comparison", "learned_nodes", "for_rows", "without_rows", "labelled_folds", "window_variants",
+           "data_period", "surrogate_rows"]
 
 
 def _clip_segments(segments: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -230,7 +231,7 @@ def battery_rows(fold: Fold, detectors: Mapping[str, Any], metrics: Mapping[str,
         runs = score_cases(fitted, cases, threshold, metrics, fit_errors=errors, fit_seconds=secs,
                            order=list(detectors))
         real, target = None, None
-        if labels is not None:
+        if labels is not None and labels.any():   # a test part without a labelled row cannot rank anything
             real_runs = score_cases(fitted, [labelled_case(fold, labels, scaler)], threshold, metrics,
                                     fit_errors=errors, order=list(detectors))
             real = _rows(real_runs, list(metrics))
@@ -350,11 +351,17 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
         raise AnogenError(f"select.metrics: {missing} not among the configured metrics {list(metrics)}; add the "
                           "metric group (e.g. metrics=[vus,range])")
     mets = {m: metrics[m] for m in settings.voters}
+    labels = [np.asarray(labels_for(f), dtype=bool) for f in folds] if labels_for is not None else [None] * len(folds)
+    if labels_for is not None and not any(y.any() for y in labels):
+        sizes = ", ".join(f"{f.test.shape[0]} rows in fold {f.number}" for f in folds)
+        raise AnogenError(f"labels: the labelled test part ({sizes}) holds no row labelled 1, so there is no real "
+                          "ranking to compare with; move the split (data.test_fraction or data.dates) so that the "
+                          f"test part covers the labelled anomalies{getattr(labels_for, 'hint', '')}")
     detectors, windows = window_variants(detectors, settings.windows, folds[0].train)
     if windows:
         log.info("select.windows: %s", ", ".join(f"{k} = {v} rows" for k, v in windows.items()))
     parts = [battery_rows(f, detectors, mets, threshold, settings, scaling=scaling, min_gap=min_gap, seed=seed,
-                          labels=labels_for(f) if labels_for else None, get_model=get_model) for f in folds]
+                          labels=y, get_model=get_model) for f, y in zip(folds, labels)]
     rows = pd.concat([p[0] for p in parts], ignore_index=True)
     skipped = {k: v for p in parts for k, v in p[2].items()}
     surrogates = pd.concat([p[3] for p in parts], ignore_index=True) if settings.surrogates else None
@@ -366,8 +373,37 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
                     seed=seed, skipped=skipped, surrogates=surrogates)
     sel.windows = windows
     if labels_for is not None:
-        sel.real = real_comparison(sel, pd.concat([p[1] for p in parts], ignore_index=True), settings.voters)
+        sel.real = real_comparison(sel, pd.concat([p[1] for p in parts if p[1] is not None], ignore_index=True),
+                                   settings.voters)
     return sel
+
+
+def without_rows(fold: Fold, drop: np.ndarray) -> Fold:
+    """The fold with the train rows marked in ``drop`` left out; a train segment is split where
+    rows leave it (the windows of the detectors never span the gap)."""
+    drop = np.asarray(drop, dtype=bool)
+    n = fold.train.shape[0]
+    seg_id = np.full(n, -1, dtype=np.int64)
+    for k, (a, b) in enumerate(np.asarray(fold.train_segments, dtype=np.int64).reshape(-1, 2)):
+        seg_id[a:b] = k
+    pos = np.flatnonzero(~drop)
+    breaks = np.flatnonzero((np.diff(pos) != 1) | (np.diff(seg_id[pos]) != 0)) + 1
+    bounds = np.r_[0, breaks, len(pos)]
+    segments = np.stack([bounds[:-1], bounds[1:]], axis=1).astype(np.int64) if len(pos) else np.zeros((0, 2), np.int64)
+    return replace(fold, train=fold.train[pos], train_index=fold.train_index[pos], train_segments=segments)
+
+
+def labelled_folds(folds: Sequence[Fold], source: Any) -> tuple[list[Fold], int]:
+    """``data.labels``: rows labelled 1 in a fold's train part are anomalies, not normal data:
+    they leave the train part (logged). Returns the folds and how many rows left."""
+    out, left = [], 0
+    for f in folds:
+        bad = source.labels_for(f, "train")
+        if bad.any():
+            log.info("data.labels: %d row(s) labelled 1 left out of fold %d's train part", int(bad.sum()), f.number)
+            f, left = without_rows(f, bad), left + int(bad.sum())
+        out.append(f)
+    return out, left
 
 
 def run_select_job(job: Any, folds: Sequence[Fold], out: Any, overrides: list[str], t0: float) -> RunResult:
@@ -377,7 +413,13 @@ def run_select_job(job: Any, folds: Sequence[Fold], out: Any, overrides: list[st
 
     from anogen.jobs.run import train_generator
 
-    labels_for = job.source.labels_for if getattr(job.source, "labels", None) else None
+    labels_for = None
+    if getattr(job.source, "labels", None):
+        folds, left = labelled_folds(folds, job.source)
+
+        def labels_for(fold: Fold) -> np.ndarray:
+            return job.source.labels_for(fold)
+        labels_for.hint = f" ({left} labelled rows are in the train part)" if left else ""
     get_model = (lambda fold: train_generator(job, fold)[:2]) if job.model_cfg is not None else None
     sel = run_selection(folds, job.detectors, job.metrics, job.threshold, job.select,
                         scaling=getattr(job.source, "scaling", "standard"), min_gap=job.min_gap, seed=job.seed,

@@ -41,10 +41,11 @@ def agreement(predicted: Mapping[str, float], real: Mapping[str, float]) -> dict
     Returns:
         ``spearman``, ``kendall``; ``top1``: 1.0 when the predicted winner is (one of) the real
         best; ``top3``: 1.0 when the real winner is among the predicted top three; ``n``: detectors
-        compared (those with a finite score on both sides).
+        compared (those with a finite score on both sides). All NaN when the real side does not
+        rank anything (every compared detector tied).
     """
     names, p, r = _aligned(predicted, real)
-    if not names:
+    if not names or np.ptp(r) == 0:  # nothing to agree with (no detector, or a real ranking of ties only)
         return {"spearman": float("nan"), "kendall": float("nan"), "top1": float("nan"), "top3": float("nan"), "n": 0}
     pred_order = np.argsort(-p, kind="stable")
     real_best = set(np.flatnonzero(r == r.max()).tolist())
