@@ -396,6 +396,8 @@ def _labelled_fold(train: Any, test: Any, labels: Any, key, columns) -> tuple[Fo
         raise AnogenError(f"labels: need one 0/1 label per test row ({fold.test.shape[0]}), got shape {y.shape}")
     if not np.isin(y, (0, 1, True, False)).all():
         raise AnogenError("labels: must be 0/1 (or bool)")
+    if not y.astype(bool).any():
+        raise AnogenError("labels: no test row is labelled 1: there is no anomaly to rank the detectors on")
     return fold, y.astype(bool)
 
 

@@ -136,6 +136,11 @@ def test_api_evaluate_detectors_and_select_with_labels():
         anogen.evaluate_detectors(train, test, y[:10], detectors=["zscore", "knn"])
     with pytest.raises(AnogenError, match="labels: give the labelled test data"):
         anogen.select(train, labels=y)
+    # bug: all-0 labels ended in "rank_by: none of [...] among the metrics" after every detector failed
+    for call in (lambda: anogen.evaluate_detectors(train, test, 0 * y, detectors=["zscore", "knn"]),
+                 lambda: anogen.select(train, test, labels=0 * y, detectors=["zscore", "knn"])):
+        with pytest.raises(AnogenError, match="no test row is labelled 1"):
+            call()
 
 
 @pytest.mark.slow
