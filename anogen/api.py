@@ -19,7 +19,7 @@ from anogen.types import AnogenError, Fold, Injected
 __all__ = ["benchmark", "generate", "evaluate", "select", "evaluate_detectors", "load_component_config",
            "CONF_DIR"]
 
-CONF_DIR = Path(__file__).parent / "conf"
+CONF_DIR = Path(__file__).parent / "conf"  # = anogen.config.CONF_DIR (not imported here: pydantic at start-up)
 
 
 def load_component_config(group: str, name: str, *, whole: bool = False, **overrides: Any) -> dict:

@@ -94,9 +94,11 @@ class CSVSource(DataSource):
         """
         if self.labels is None:
             raise AnogenError("data.labels: not set (data.labels=COLUMN names the 0/1 label column)")
-        lab = load_table(self.path, key=self.key, columns=[self.labels], nrows=self.nrows, csv_mode=self.csv_mode,
-                         nan="error")
-        vals = pd.Series(lab.values[:, 0], index=lab.index).groupby(level=0).max()
+        vals = getattr(self, "_label_values", None)
+        if vals is None:  # read the column once (the selection asks per fold, for train and test rows)
+            lab = load_table(self.path, key=self.key, columns=[self.labels], nrows=self.nrows,
+                             csv_mode=self.csv_mode, nan="error")
+            vals = self._label_values = pd.Series(lab.values[:, 0], index=lab.index).groupby(level=0).max()
         y = vals.reindex(fold.test_index if part == "test" else fold.train_index).to_numpy()
         if np.isnan(y).any() or not np.isin(y, (0.0, 1.0)).all():
             raise AnogenError(f"data.labels: column {self.labels!r} must hold 0/1 on every {part} row")

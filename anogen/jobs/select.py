@@ -250,7 +250,7 @@ def surrogate_rows(fitted: Mapping[str, Any], x_target: np.ndarray, fold: int, d
     a detector that fails gets NaN).
     """
     from anogen.evaluation import scores_of
-    from anogen.selection.surrogates import centrality
+    from anogen.selection.surrogates import SURROGATES
 
     if not names:
         return pd.DataFrame()
@@ -264,7 +264,7 @@ def surrogate_rows(fitted: Mapping[str, Any], x_target: np.ndarray, fold: int, d
                 scores[name] = None
     out = []
     for name in names:
-        c = centrality({d: scores.get(d) for d in detectors})
+        c = SURROGATES[name]({d: scores.get(d) for d in detectors})
         out.append({"voter": f"fold{fold}/surrogate:{name}", "kind": name, "cluster": f"fold{fold}/surrogate:{name}",
                     "fold": fold, **c})
     return pd.DataFrame(out)

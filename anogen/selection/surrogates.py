@@ -20,8 +20,6 @@ import numpy as np
 
 __all__ = ["centrality", "SURROGATES"]
 
-#: the label-free surrogates ``select.surrogates`` accepts
-SURROGATES = ("centrality",)
 
 
 def _kendall_matrix(scores: np.ndarray) -> np.ndarray:
@@ -60,3 +58,7 @@ def centrality(scores: Mapping[str, np.ndarray | None], k: int | None = None) ->
         others = np.sort(others[np.isfinite(others)])[::-1]
         out[n] = float(others[:kk].mean()) if len(others) else float("nan")
     return out
+
+
+#: the label-free surrogates ``select.surrogates`` accepts: name -> ``{detector: scores} -> {detector: value}``
+SURROGATES = {"centrality": centrality}
