@@ -20,6 +20,14 @@ anything is written, which ties the repository's files to the archive::
 
     git clone https://github.com/ssarfraz/QuoVadisTAD /tmp/QuoVadisTAD
     python scripts/extract_real_series.py /tmp/wheels --git /tmp/QuoVadisTAD
+
+The real series of the Numenta Anomaly Benchmark (MIT since December 2024) come the same way, from
+a clone of ``numenta/NAB`` at a fixed commit: every real series whose first labelled window leaves
+a clean prefix (at least 400 rows and NAB's 15% probationary share), labelled by NAB's anomaly
+windows, gzip-compressed (``nab_*.csv.gz``)::
+
+    git clone https://github.com/numenta/NAB /tmp/NAB
+    python scripts/extract_real_series.py /tmp/wheels --nab /tmp/NAB
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import argparse
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -231,19 +240,21 @@ def _row_sample(wheel: Path, member: str) -> tuple[np.ndarray, np.ndarray, int]:
     return df[feats].to_numpy(np.float64)[rows], df["anomaly"].to_numpy(np.int64)[rows], 2000
 
 
-def _write(name: str, spec: dict, x: np.ndarray, y: np.ndarray, train_rows: int) -> dict:
+def _write(name: str, spec: dict, x: np.ndarray, y: np.ndarray, train_rows: int, suffix: str = ".csv") -> dict:
     if y[:train_rows].any():
         raise SystemExit(f"{name}: labelled anomalies inside the training rows")
     vals = x.astype(np.int64) if np.array_equal(x, np.round(x)) else np.round(x, 6)   # integer tables stay integers
     frame = pd.DataFrame(vals, columns=["value"] if x.shape[1] == 1 else [f"x{j}" for j in range(x.shape[1])])
     frame["label"] = y
-    frame.to_csv(OUT / f"{name}.csv", index=False)
+    # gzip without a timestamp in its header, so that the same extract is the same bytes
+    frame.to_csv(OUT / f"{name}{suffix}", index=False,
+                 compression={"method": "gzip", "mtime": 0} if suffix.endswith(".gz") else None)
     d = np.diff(np.r_[0, y, 0])
     fname, digest = spec["wheel"]
     meta = {"mode": "series", **{k: v for k, v in spec.items() if k not in ("wheel", "paths", "train_rows_kept")}}
-    meta.update(file=f"{name}.csv", wheel=fname, wheel_sha256=digest, paths_in_wheel=spec["paths"], rows=int(len(y)),
+    meta.update(file=f"{name}{suffix}", wheel=fname, wheel_sha256=digest, paths_in_wheel=spec["paths"], rows=int(len(y)),
                 columns=int(x.shape[1]), train_rows=int(train_rows), anomalous_rows=int(y.sum()),
-                events=int((d == 1).sum()), csv_sha256=sha256(OUT / f"{name}.csv"))
+                events=int((d == 1).sum()), csv_sha256=sha256(OUT / f"{name}{suffix}"))
     return meta
 
 
@@ -295,19 +306,104 @@ def extract_git(repo: Path, aeon_wheel: Path) -> dict[str, dict]:
     return out
 
 
+NAB = {"repository": "https://github.com/numenta/NAB", "repository_licence": "MIT (since commit ea702d7, 2024-12-03)",
+       "commit": "ea702d75cc2258d9d7dd35ca8e5e2539d71f3140"}
+
+#: NAB's real categories: what each measures (its data/README.md); each category is one group (source)
+NAB_CATEGORIES = {
+    "realAWSCloudwatch": "AWS server metrics collected by Amazon CloudWatch (CPU utilisation, network bytes in, "
+                         "disk write bytes, request counts)",
+    "realAdExchange": "online advertising rates (cost per click, cost per thousand impressions)",
+    "realKnownCause": "series whose anomalies have a known cause (a machine's failure, a misconfiguration, the NYC "
+                      "marathon and holidays in taxi demand, a change of typist); not hand-labelled",
+    "realTraffic": "Minnesota Department of Transportation sensors (occupancy, speed, travel time)",
+    "realTweets": "Twitter mentions of large public companies, counted every 5 minutes",
+}
+
+#: the smallest clean prefix kept: rows before the first labelled window, at least this many and
+#: at least NAB's own probationary share of the series
+NAB_MIN_TRAIN, NAB_PROBATION = 400, 0.15
+
+
+def _git_blob(repo: Path, commit: str, path: str) -> tuple[bytes, str]:
+    blob = subprocess.run(["git", "-C", str(repo), "show", f"{commit}:{path}"], check=True,
+                          capture_output=True).stdout
+    return blob, hashlib.sha256(blob).hexdigest()
+
+
+def nab_name(key: str) -> str:
+    """``realTweets/Twitter_volume_AAPL.csv`` -> ``nab_tweets_twitter_volume_aapl``."""
+    cat, stem = key.split("/")
+    return "nab_" + re.sub(r"[^a-z0-9]+", "_", f"{cat[4:]}_{Path(stem).stem}".lower()).strip("_")
+
+
+def extract_nab(repo: Path) -> tuple[dict[str, dict], dict[str, str]]:
+    """The real series of the Numenta Anomaly Benchmark whose first labelled window leaves a clean
+    prefix of at least ``NAB_MIN_TRAIN`` rows and ``NAB_PROBATION`` of the series; the rows before
+    the first window are the train part, the labels are NAB's anomaly windows. Returns the
+    provenance records and, for the series left out, why."""
+    windows_raw, windows_hash = _git_blob(repo, NAB["commit"], "labels/combined_windows.json")
+    windows = json.loads(windows_raw)
+    out, skipped = {}, {}
+    for key, wins in sorted(windows.items()):
+        cat = key.split("/")[0]
+        if cat not in NAB_CATEGORIES:
+            continue   # the artificial series are not real evidence
+        if not wins:
+            skipped[key] = "no labelled anomaly"
+            continue
+        raw, digest = _git_blob(repo, NAB["commit"], f"data/{key}")
+        df = pd.read_csv(io.BytesIO(raw))
+        ts = pd.to_datetime(df["timestamp"])
+        y = np.zeros(len(df), np.int64)
+        for lo, hi in wins:
+            y[((ts >= pd.Timestamp(lo)) & (ts <= pd.Timestamp(hi))).to_numpy()] = 1
+        first = int(np.argmax(y))
+        if first < max(NAB_MIN_TRAIN, NAB_PROBATION * len(df)):
+            skipped[key] = f"the first labelled window starts at row {first} of {len(df)}: no clean prefix of " \
+                           f"{NAB_MIN_TRAIN} rows and {NAB_PROBATION:.0%} of the series"
+            continue
+        name = nab_name(key)
+        spec = {"package": "Numenta Anomaly Benchmark via GitHub (not in a PyPI wheel)", "version": NAB["commit"],
+                "package_licence": f"{NAB['repository_licence']} (the repository)", "real": True,
+                "group": f"NAB {cat}",
+                "source": f"Numenta Anomaly Benchmark (Lavin & Ahmad, ICMLA 2015), data/{key}: "
+                          f"{NAB_CATEGORIES[cat]}",
+                "data_licence": "MIT (the NAB repository's licence covers its data corpus)",
+                "labels": f"1 inside NAB's anomaly windows (labels/combined_windows.json: each labelled anomaly "
+                          f"with the window NAB scores it by, 10% of the series' length shared among its "
+                          f"anomalies; {len(wins)} window(s) here); 0 elsewhere. The {first} rows before the first "
+                          "window are the train part (NAB's labellers found no anomaly there)."}
+        meta = _write(name, {**spec, "wheel": ("", ""), "paths": {}}, df[["value"]].to_numpy(np.float64), y, first,
+                      suffix=".csv.gz")
+        meta.pop("wheel"), meta.pop("wheel_sha256"), meta.pop("paths_in_wheel")
+        meta.update(repository=NAB["repository"], commit=NAB["commit"],
+                    paths_in_repository={"data": f"data/{key}", "labels": "labels/combined_windows.json"},
+                    blob_sha256={"data": digest, "labels": windows_hash})
+        out[name] = meta
+    return out, skipped
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("wheels", type=Path, help="folder holding the downloaded wheels")
     ap.add_argument("--git", type=Path, default=None, help="a clone of github.com/ssarfraz/QuoVadisTAD")
+    ap.add_argument("--nab", type=Path, default=None, help="a clone of github.com/numenta/NAB")
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     prov = {name: extract(name, spec, args.wheels) for name, spec in SERIES.items()}
     prov.update({name: extract_table(name, spec, args.wheels) for name, spec in TABLES.items()})
     if args.git is not None:
         prov.update(extract_git(args.git, args.wheels / AEON[0]))
-    elif (OUT / "provenance.json").is_file():  # keep the git-sourced extracts already made
+    if args.nab is not None:
+        nab, skipped = extract_nab(args.nab)
+        prov.update(nab)
+        for key, why in skipped.items():
+            print(f"NAB {key} left out: {why}")
+    if (args.git is None or args.nab is None) and (OUT / "provenance.json").is_file():
+        # keep the git-sourced extracts already made that were not re-made now
         old = json.loads((OUT / "provenance.json").read_text())
-        prov.update({k: v for k, v in old.items() if "repository" in v})
+        prov.update({k: v for k, v in old.items() if "repository" in v and k not in prov})
     (OUT / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
     for name, m in prov.items():
         print(f"{name}: {m['rows']} rows ({m['train_rows']} train), {m['events']} event(s), real={m['real']}")

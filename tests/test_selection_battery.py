@@ -99,6 +99,23 @@ def test_shipped_labelled_series_match_their_provenance():
     assert json.loads((real.DIR / "provenance.json").read_text())["gutentag_ecg_diff_count_3"]["real"] is False
 
 
+def test_shipped_nab_series_are_grouped_by_category_with_a_clean_prefix():
+    """NAB's real series: one group per category (a source counted once by the prior), the train
+    part ends where NAB's first anomaly window starts, and it is at least NAB's probationary 15%."""
+    from anogen.data import real
+
+    nab = [n for n in real.names(real_only=True) if n.startswith("nab_")]
+    groups = {real.provenance(n)["group"] for n in nab}
+    assert len(nab) >= 30 and groups == {"NAB realAWSCloudwatch", "NAB realAdExchange", "NAB realKnownCause",
+                                         "NAB realTraffic", "NAB realTweets"}
+    for name in nab:
+        s = real.load(name)
+        meta = s.meta
+        assert meta["commit"] == "ea702d75cc2258d9d7dd35ca8e5e2539d71f3140" and meta["file"].endswith(".csv.gz")
+        assert s.labels[s.train_rows] and s.train_rows >= max(400, 0.15 * len(s.values))
+        assert np.isfinite(s.values).all() and s.values.shape[1] == 1
+
+
 def test_row_kinds_adbench_types_and_strength():
     from anogen.selection.rows import ROW_KINDS, RowModel, inject_rows
 
