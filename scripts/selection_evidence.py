@@ -97,11 +97,15 @@ def run_series(name: str, settings, quick: bool) -> dict:
                            labels_for=lambda f: s.test_labels, prior=None)
     # the same battery rows without the surrogate voter (the job's default)
     sel = summarize(with_c.rows, list(dets), settings.voters, trim=settings.trim, n_boot=settings.bootstrap,
-                    balance=settings.balance, min_spread=settings.min_spread, prior=None, seed=0)
+                    balance=settings.balance, min_spread=settings.min_spread, prior=None, seed=0,
+                    aggregate=settings.aggregate)
     sel.real = with_c.real
     if ROWS_DIR is not None:  # the raw battery rows and real scores, for re-aggregation studies
         with_c.rows.to_csv(ROWS_DIR / f"{name}_rows.csv", index=False)
     cen = with_c.surrogates.set_index("voter")[list(dets)].iloc[0]
+    other = summarize(with_c.rows, list(dets), settings.voters, trim=settings.trim, n_boot=0,
+                      balance=settings.balance, min_spread=settings.min_spread, prior=None, seed=0,
+                      aggregate="borda" if settings.aggregate == "mean" else "mean")
     # the same battery, aggregated by metric values instead of ranks (family-weighted mean over the
     # informative voters): what a plain mean leaderboard would say about the battery
     info = sel.voters[sel.voters["informative"]]
@@ -114,6 +118,9 @@ def run_series(name: str, settings, quick: bool) -> dict:
                                                                              sel.ranking["points_synthetic"])),
            "with_centrality": dict(zip(with_c.ranking["detector"], with_c.ranking["points_synthetic"])),
            "centrality": {d: float(v) for d, v in cen.items()},
+           "aggregate": settings.aggregate,
+           f"synthetic_{'borda' if settings.aggregate == 'mean' else 'mean'}": dict(
+               zip(other.ranking["detector"], other.ranking["points_synthetic"])),
            "battery_mean": dict(zip(dets, map(float, battery_mean))),
            "p_best": dict(zip(sel.ranking["detector"], sel.ranking["p_best_synthetic"])),
            "real_points": sel.real["points"], "real_scores": sel.real["scores"], "trust": sel.trust,
@@ -122,6 +129,34 @@ def run_series(name: str, settings, quick: bool) -> dict:
     bench_dets = for_rows(dets) if settings.mode == "tabular" else dets
     out["leaderboard"] = _leaderboard(fold, bench_dets, mets, thr, settings, settings.voters)
     return out
+
+
+def reaggregate(results: dict[str, dict], rows_dir: Path, settings) -> None:
+    """Recompute each series' synthetic rankings from its saved battery rows (``--rows``) under
+    ``settings`` (e.g. another ``aggregate``), without refitting anything: ``synthetic`` (the
+    settings' aggregate), ``synthetic_mean``, ``synthetic_borda``, ``with_centrality`` and ``p_best``."""
+    import pandas as pd
+
+    from anogen.selection.consensus import summarize
+
+    for name, r in results.items():
+        rows = pd.read_csv(rows_dir / f"{name}_rows.csv")
+        dets = list(r["real_points"])
+        sur = pd.DataFrame([{"voter": "fold0/surrogate:centrality", "kind": "centrality",
+                             "cluster": "fold0/surrogate:centrality", "fold": 0, **r["centrality"]}])
+        common = dict(trim=settings.trim, balance=settings.balance, min_spread=settings.min_spread, prior=None,
+                      seed=0)
+        for how in ("mean", "borda"):
+            sel = summarize(rows, dets, settings.voters, n_boot=0, aggregate=how, **common)
+            r[f"synthetic_{how}"] = dict(zip(sel.ranking["detector"], sel.ranking["points_synthetic"]))
+        sel = summarize(rows, dets, settings.voters, n_boot=settings.bootstrap, aggregate=settings.aggregate,
+                        **common)
+        r["synthetic"] = dict(zip(sel.ranking["detector"], sel.ranking["points_synthetic"]))
+        r["p_best"] = dict(zip(sel.ranking["detector"], sel.ranking["p_best_synthetic"]))
+        sel = summarize(rows, dets, settings.voters, n_boot=0, aggregate=settings.aggregate, surrogates=sur,
+                        **common)
+        r["with_centrality"] = dict(zip(sel.ranking["detector"], sel.ranking["points_synthetic"]))
+        r["aggregate"] = settings.aggregate
 
 
 def tabular(quick: bool) -> dict:
@@ -179,15 +214,52 @@ def evaluate(results: dict[str, dict]) -> dict:
             if len({groups[o] for o in others}) >= 2 else (0.0, {})
         with_prior = dict(zip(dets, mix(np.array([syn[n][d] for d in dets]), np.array([fixed[d] for d in dets]), w)))
         rows[n] = {"selection (prior off)": agreement(syn[n], real_pts[n]),
+                   **{f"selection, {LABEL[how]}": agreement(results[n][f"synthetic_{how}"], real_pts[n])
+                      for how in ("mean", "borda") if f"synthetic_{how}" in results[n]},
                    "selection + centrality": agreement(results[n]["with_centrality"], real_pts[n]),
                    "centrality alone": agreement(results[n]["centrality"], real_pts[n]),
                    "battery mean": agreement(results[n]["battery_mean"], real_pts[n]),
                    "selection (prior on)": {**agreement(with_prior, real_pts[n]), "weight": w},
                    "fixed ranking": agreement(fixed, real_pts[n]),
                    "leaderboard": agreement(results[n]["leaderboard"], real_pts[n])}
+    chosen = choose_method(rows, groups, {n: results[n]["real"] for n in names})
+    for n, (method, _) in chosen.items():
+        rows[n][CHOSEN] = {**rows[n][method], "method": method}
     w_all, table = choose_weight(syn, real_pts, pool, groups=groups)
     return {"per_series": rows, "weight_all": w_all, "loso_all": table, "prior_series": list(pool),
-            "groups": {n: groups[n] for n in names}}
+            "groups": {n: groups[n] for n in names},
+            "chosen_by_group": {groups[n]: m for n, (m, _) in chosen.items()}}
+
+
+#: the label-free methods a default could be chosen from (the prior needs labels of other series;
+#: it is judged separately, nested, above)
+LABEL = {"mean": "trimmed mean", "borda": "trimmed Borda"}
+CANDIDATES = ("selection, trimmed mean", "selection, trimmed Borda", "selection + centrality", "centrality alone",
+              "leaderboard")
+CHOSEN = "method chosen on the other groups"
+
+
+def group_means(rows: dict, groups: dict, real: dict, method: str, exclude: str | None = None) -> dict[str, float]:
+    """``{group: mean Spearman of the method over the group's real series}``, groups other than ``exclude``."""
+    by: dict[str, list[float]] = {}
+    for n, r in rows.items():
+        v = r[method]["spearman"]
+        if real[n] and groups[n] != exclude and v is not None and np.isfinite(v):
+            by.setdefault(groups[n], []).append(float(v))
+    return {g: float(np.mean(v)) for g, v in by.items()}
+
+
+def choose_method(rows: dict, groups: dict, real: dict) -> dict[str, tuple[str, float]]:
+    """Leave-one-group-out choice among :data:`CANDIDATES`: for each series, the method with the
+    best median over the *other* groups' mean Spearman (its own group never votes), so the
+    column built from it is an honest estimate of choosing a default on evidence."""
+    out = {}
+    for n in rows:
+        score = {m: np.median(list(group_means(rows, groups, real, m, exclude=groups[n]).values()) or [np.nan])
+                 for m in CANDIDATES}
+        best = max(CANDIDATES, key=lambda m: (np.nan_to_num(score[m], nan=-np.inf), -CANDIDATES.index(m)))
+        out[n] = (best, float(score[best]))
+    return out
 
 
 def _median(rows: dict, method: str, key: str, only_real: bool, results: dict,
@@ -202,9 +274,39 @@ def _median(rows: dict, method: str, key: str, only_real: bool, results: dict,
     return float(np.median(flat)) if flat else float("nan")
 
 
+METHODS = ["selection (prior off)", "selection (prior on)", "selection, trimmed mean", "selection, trimmed Borda",
+           "selection + centrality", "centrality alone", "fixed ranking", "leaderboard", CHOSEN]
+
+
+def by_group(ev: dict, results: dict) -> str:
+    """Mean Spearman per group (real series), the median over groups, and each method's paired
+    comparison with the leaderboard over series (wins / ties / losses, Wilcoxon signed-rank p)."""
+    from scipy.stats import wilcoxon
+
+    rows, groups = ev["per_series"], ev["groups"]
+    real = {n: results[n]["real"] for n in rows}
+    per = {m: group_means(rows, groups, real, m) for m in METHODS}
+    gs = sorted(per[METHODS[0]])
+    count = {g: sum(1 for n in rows if real[n] and groups[n] == g) for g in gs}
+    lines = ["| group (real series) | n | " + " | ".join(METHODS) + " |", "|---|---|" + "---|" * len(METHODS)]
+    for g in gs:
+        lines.append(f"| {g} | {count[g]} | " + " | ".join(f"{per[m].get(g, np.nan):.2f}" for m in METHODS) + " |")
+    lines.append("| **median over groups** | | " + " | ".join(f"**{np.median(list(per[m].values())):.2f}**"
+                                                          for m in METHODS) + " |")
+    lines.append("| **median over real series** | | " + " | ".join(
+        f"**{_median(rows, m, 'spearman', True, results):.2f}**" for m in METHODS) + " |")
+    paired = []
+    for m in METHODS:
+        d = np.array([rows[n][m]["spearman"] - rows[n]["leaderboard"]["spearman"] for n in rows if real[n]])
+        d = d[np.isfinite(d)]
+        p = wilcoxon(d).pvalue if m != "leaderboard" and np.any(d != 0) else np.nan
+        paired.append(f"{(d > 0).sum()}/{(d == 0).sum()}/{(d < 0).sum()}, p={p:.2g}")
+    lines.append("| vs leaderboard: series won/tied/lost, Wilcoxon p | | " + " | ".join(paired) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def markdown(ev: dict, results: dict) -> str:
-    methods = ["selection (prior off)", "selection (prior on)", "selection + centrality", "centrality alone",
-               "battery mean", "fixed ranking", "leaderboard"]
+    methods = METHODS
     lines = ["| series | real | " + " | ".join(f"{m}: Spearman / top-1 / top-3" for m in methods) + " |",
              "|---|---|" + "---|" * len(methods)]
     for n, r in ev["per_series"].items():
@@ -230,6 +332,15 @@ def write_prior(ev: dict, results: dict) -> Path:
     return PRIOR_PATH
 
 
+def _unclean(obj):
+    """JSON's ``null`` (a NaN as :func:`_clean` writes it) back to NaN."""
+    if isinstance(obj, dict):
+        return {k: _unclean(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_unclean(v) for v in obj]
+    return float("nan") if obj is None else obj
+
+
 def _clean(obj):
     from anogen.selection.report import _clean as clean
 
@@ -250,15 +361,38 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--windows", nargs="*", default=[], help="select.windows for every series, e.g. period 10")
     ap.add_argument("--tabular-only", action="store_true", help="only the tables (select.mode=tabular); "
                     "updates the 'tabular' part of --out")
+    ap.add_argument("--merge", type=Path, nargs="+", default=None,
+                    help="merge the results of these runs (e.g. of two --series halves run side by side) into --out "
+                         "(its tables kept), evaluate them and write the prior")
+    ap.add_argument("--reaggregate", type=Path, default=None,
+                    help="with --from-json/--merge: recompute the synthetic rankings from the battery rows saved "
+                         "in this folder by --rows (nothing refitted)")
+    ap.add_argument("--aggregate", choices=["mean", "borda"], default=None, help="select.aggregate for the run")
     args = ap.parse_args(argv)
     global ROWS_DIR
     ROWS_DIR = args.rows
     if ROWS_DIR is not None:
         ROWS_DIR.mkdir(parents=True, exist_ok=True)
+    if args.merge:
+        merged: dict = {}
+        for part in args.merge:
+            merged.update(json.loads(part.read_text())["results"])
+        order = [n for n in real.names() if n in merged]
+        saved = json.loads(args.out.read_text()) if args.out.is_file() else {}
+        settings = json.loads(args.merge[0].read_text()).get("settings", {})
+        args.out.write_text(json.dumps(_clean({**saved, "results": {n: merged[n] for n in order},
+                                               "settings": settings}), indent=1) + "\n")
+        args.from_json = args.out
     if args.from_json:
         saved = json.loads(args.from_json.read_text())
+        saved["results"] = _unclean(saved["results"])
+        if args.reaggregate is not None:
+            settings = check_select({"windows": []} | ({"aggregate": args.aggregate} if args.aggregate else {}))
+            reaggregate(saved["results"], args.reaggregate, settings)
+            saved["settings"] = settings.__dict__
         ev = evaluate(saved["results"])
         print(markdown(ev, saved["results"]))
+        print(by_group(ev, saved["results"]))
         saved["evaluation"] = ev   # the re-evaluation replaces the stored one
         args.from_json.write_text(json.dumps(_clean(saved), indent=1) + "\n")
         if not args.no_prior_file:
@@ -273,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps(_clean({**saved, "tabular": tab}), indent=1) + "\n")
         return 0
     windows = [w if w == "period" else int(w) for w in args.windows]
-    settings = check_select({**({"seeds": [0], "steps": 2, "bootstrap": 50} if args.quick else {}), "windows": windows})
+    settings = check_select({**({"seeds": [0], "steps": 2, "bootstrap": 50} if args.quick else {}), "windows": windows,
+                             **({"aggregate": args.aggregate} if args.aggregate else {})})
     from threadpoolctl import threadpool_limits
 
     results = {}
@@ -285,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         tab = tabular(args.quick) if args.series is None else {}
     ev = evaluate(results)
     print(markdown(ev, results))
+    print(by_group(ev, results))
     args.out.write_text(json.dumps(_clean({"results": results, "evaluation": ev, "tabular": tab,
                                            "settings": settings.__dict__}), indent=1) + "\n")
     if not args.no_prior_file and not args.quick:

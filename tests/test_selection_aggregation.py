@@ -193,3 +193,39 @@ def test_prior_groups_count_once_and_leave_together():
     w, table = choose_weight(syn, real, pts, groups=groups)
     assert set(table["0.5"]["per_series"]) == set(real)
     assert table["1"]["median_spearman"] < 1.0
+
+
+def test_trimmed_mean_weighs_a_cell_by_how_far_apart_it_sets_the_detectors():
+    """Two near-ties (0.501 vs 0.500) outvote one clear verdict (0.9 vs 0.1) under Borda; under the
+    trimmed mean of the values the clear verdict decides, and its points read like Borda's."""
+    from anogen.selection.aggregation import trimmed_borda, value_points
+
+    vals = np.array([[0.9, 0.1], [0.500, 0.501], [0.500, 0.501]])
+    r = ranks(vals)
+    assert trimmed_borda(r, trim=0.0).points.argmax() == 1
+    agg = trimmed_borda(r, trim=0.0, values=vals)
+    assert agg.points.argmax() == 0 and agg.points.tolist() == [1.0, 0.0]
+    assert value_points(np.array([[0.3, 0.3]])).tolist() == [0.5, 0.5]          # a tie: no winner
+    # no score (a failed detector) counts as the voter's lowest value, not as 0 or as missing
+    assert value_points(np.array([[0.8, np.nan, 0.6]])).tolist() == [1.0, 0.0, 0.0]
+
+
+def test_trimmed_mean_trims_the_farthest_voters_and_bootstraps():
+    from anogen.selection.aggregation import bootstrap, trimmed_borda
+
+    rng = np.random.default_rng(0)
+    vals = np.tile([0.8, 0.6, 0.4, 0.2], (9, 1)) + rng.normal(0, 0.01, (9, 4))
+    vals = np.vstack([vals, [0.0, 0.0, 0.0, 1.0]])                            # one odd voter
+    agg = trimmed_borda(ranks(vals), trim=0.1, values=vals)
+    assert not agg.kept[-1] and agg.kept[:-1].all() and agg.points.argmax() == 0
+    b = bootstrap(ranks(vals), np.arange(10), n=50, trim=0.1, values=vals)
+    assert b.p_best.sum() == pytest.approx(1.0) and b.p_best[0] > 0.9
+
+
+def test_select_aggregate_setting_is_checked():
+    from anogen.selection.settings import check_select
+    from anogen.types import AnogenError
+
+    assert check_select({}).aggregate == "mean" and check_select({"aggregate": "borda"}).aggregate == "borda"
+    with pytest.raises(AnogenError, match="aggregate"):
+        check_select({"aggregate": "median"})

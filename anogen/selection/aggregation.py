@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ranks", "borda", "kendall_distance", "trimmed_borda", "kendalls_w", "order", "Aggregate",
+__all__ = ["ranks", "borda", "value_points", "kendall_distance", "trimmed_borda", "kendalls_w", "order", "Aggregate",
            "BootstrapResult", "bootstrap"]
 
 
@@ -100,27 +100,56 @@ def order(points: np.ndarray) -> np.ndarray:
     return np.argsort(-np.asarray(points), kind="stable")
 
 
-def trimmed_borda(r: np.ndarray, trim: float = 0.2, weights: np.ndarray | None = None) -> Aggregate:
+def value_points(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """The weighted mean of each candidate's metric values, min-max scaled to ``[0, 1]`` over the
+    candidates (1 = best, 0 = worst; all 0.5 when they tie), so that it reads like Borda points.
+
+    Args:
+        values: ``(v, m)`` metric values, higher = better; NaN (no score) counts as the voter's
+            lowest value.
+        weights: ``(v,)`` voter weights.
+    """
+    x = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    low = np.nanmin(np.where(np.isnan(x), np.inf, x), axis=1, keepdims=True)
+    x = np.where(np.isnan(x), np.where(np.isfinite(low), low, 0.0), x)
+    w = np.ones(x.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    mean = (w[:, None] * x).sum(axis=0) / w.sum()
+    span = float(mean.max() - mean.min())
+    return (mean - mean.min()) / span if span > 0 else np.full(mean.shape, 0.5)
+
+
+def trimmed_borda(r: np.ndarray, trim: float = 0.2, weights: np.ndarray | None = None,
+                  values: np.ndarray | None = None) -> Aggregate:
     """Trimmed Borda (Goswami et al. 2023): Borda, drop the ``trim`` fraction of voters farthest
     from it (by weight), Borda again.
+
+    With ``values`` the same trimming gives a **trimmed mean of the metric values** instead
+    (:func:`value_points`): a voter then counts in proportion to how far apart it sets the
+    candidates, so a cell where every detector scores within a hair of the others (near-saturated
+    or near-hopeless) moves the consensus by a hair, where Borda gives its ranking a full vote.
 
     Args:
         r: ``(v, m)`` ranks.
         trim: fraction of the total voter weight to drop, in ``[0, 1)``.
         weights: ``(v,)`` voter weights.
+        values: ``(v, m)`` the metric values behind ``r`` (``None`` = Borda).
     """
     r = np.atleast_2d(r)
     w = np.ones(r.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
-    first = borda(r, w)
-    dist = kendall_distance(r, ranks(first[None, :])[0])
+
+    def points(keep: np.ndarray) -> np.ndarray:
+        return borda(r[keep], w[keep]) if values is None else value_points(np.atleast_2d(values)[keep], w[keep])
+
     kept = np.ones(r.shape[0], dtype=bool)
+    first = points(kept)
+    dist = kendall_distance(r, ranks(first[None, :])[0])
     if trim > 0 and r.shape[0] > 2:
         idx = np.argsort(-dist, kind="stable")
         dropped = np.cumsum(w[idx]) <= trim * w.sum()
         kept[idx[dropped]] = False
         if not kept.any():
             kept[:] = True
-    return Aggregate(borda(r[kept], w[kept]), kept, dist)
+    return Aggregate(points(kept), kept, dist)
 
 
 def kendalls_w(r: np.ndarray) -> float:
@@ -163,7 +192,7 @@ class BootstrapResult:
 
 
 def bootstrap(r: np.ndarray, clusters: np.ndarray, n: int = 200, seed: int = 0, trim: float = 0.2,
-              weights: np.ndarray | None = None, combine=None) -> BootstrapResult:
+              weights: np.ndarray | None = None, combine=None, values: np.ndarray | None = None) -> BootstrapResult:
     """Resample voter clusters with replacement and redo the trimmed Borda consensus.
 
     Args:
@@ -175,6 +204,7 @@ def bootstrap(r: np.ndarray, clusters: np.ndarray, n: int = 200, seed: int = 0, 
         weights: ``(v,)`` voter weights.
         combine: optional ``points -> points`` applied to each resample's consensus (e.g. mixing
             in a fixed prior) before ranking.
+        values: as for :func:`trimmed_borda` (the trimmed mean of metric values).
     """
     r = np.atleast_2d(r)
     w = np.ones(r.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -186,7 +216,7 @@ def bootstrap(r: np.ndarray, clusters: np.ndarray, n: int = 200, seed: int = 0, 
     all_ranks = np.empty((n, m))
     for b in range(n):
         pick = np.concatenate([members[i] for i in rng.integers(0, len(members), len(members))])
-        pts = trimmed_borda(r[pick], trim, w[pick]).points
+        pts = trimmed_borda(r[pick], trim, w[pick], None if values is None else values[pick]).points
         if combine is not None:
             pts = combine(pts)
         rk = ranks(pts[None, :])[0]

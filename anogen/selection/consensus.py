@@ -21,6 +21,11 @@ __all__ = ["Selection", "summarize", "voters", "surrogate_voters", "trust_label"
 
 #: the columns that identify a battery cell in the rows
 CELL_COLUMNS = ("cell", "kind", "family", "level", "seed", "cluster")
+#: how the voters are combined (``select.aggregate``) -> the method's name in reports
+AGGREGATES = {"mean": "trimmed mean of the voters' metric values (trimmed as Goswami et al., ICLR 2023, "
+                      "trim their Borda count)",
+              "borda": "trimmed Borda (Goswami et al., ICLR 2023)"}
+
 #: the family of label-free surrogate voters (:mod:`anogen.selection.surrogates`)
 SURROGATE = "surrogate"
 
@@ -150,7 +155,8 @@ def _families(info: pd.DataFrame) -> pd.DataFrame:
 def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[str], *, trim: float = 0.2,
               n_boot: int = 200, balance: bool = True, min_spread: float = 0.01, prior: Prior | None = None,
               prior_weight: float | None = None, seed: int = 0,
-              skipped: Mapping[str, str] | None = None, surrogates: pd.DataFrame | None = None) -> Selection:
+              skipped: Mapping[str, str] | None = None, surrogates: pd.DataFrame | None = None,
+              aggregate: str = "mean") -> Selection:
     """Aggregate battery rows into a :class:`Selection`.
 
     Args:
@@ -166,7 +172,11 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
             ``kind`` (the surrogate), ``cluster``, and one column per detector (higher = better).
             They join the aggregation and the bootstrap in their own family (``surrogate``) but
             not the trust figure, the per-kind strengths or the per-level table.
+        aggregate: ``mean`` (the trimmed mean of the voters' metric values) or ``borda`` (the
+            trimmed Borda count of their ranks); see :func:`anogen.selection.aggregation.trimmed_borda`.
     """
+    if aggregate not in AGGREGATES:
+        raise ValueError(f"aggregate must be one of {sorted(AGGREGATES)}, got {aggregate!r}")
     detectors = list(detectors)
     info, scores = voters(rows, detectors, metrics, min_spread)
     if surrogates is not None and len(surrogates):
@@ -178,8 +188,9 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
     info["weight"] = 0.0
     info.loc[use, "weight"] = family_weights(info.loc[use, "family"], balance)  # each family weighs the same
     r = ranks(scores[use])
+    vals = scores[use] if aggregate == "mean" else None
     sub = info[use].reset_index(drop=True)
-    agg = trimmed_borda(r, trim, sub["weight"].to_numpy())
+    agg = trimmed_borda(r, trim, sub["weight"].to_numpy(), vals)
     info.loc[use, "kept"] = agg.kept
     info.loc[use, "distance"] = agg.distance
     pr = prior_points(prior.points, detectors, groups=prior.groups) if prior is not None \
@@ -188,9 +199,9 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
     used_prior = prior is not None and w > 0 and bool(np.isfinite(pr).any())
     combine = (lambda p: mix(p, pr, w)) if used_prior else None
     clusters = sub["cluster"].to_numpy()
-    b_syn = bootstrap(r, clusters, n_boot, seed, trim, sub["weight"].to_numpy()) if n_boot else None
-    b_all = bootstrap(r, clusters, n_boot, seed, trim, sub["weight"].to_numpy(), combine) if n_boot and used_prior \
-        else b_syn
+    b_syn = bootstrap(r, clusters, n_boot, seed, trim, sub["weight"].to_numpy(), values=vals) if n_boot else None
+    b_all = bootstrap(r, clusters, n_boot, seed, trim, sub["weight"].to_numpy(), combine, vals) \
+        if n_boot and used_prior else b_syn
     points = mix(agg.points, pr, w) if used_prior else agg.points
     ranking = _ranking(detectors, points, agg.points, pr, b_all, b_syn)
     cells = (sub["family"] != SURROGATE).to_numpy()  # the battery's voters (not the surrogates)
@@ -199,7 +210,7 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
     by_kind = _by(sub[cells], r[cells], detectors, "kind", "points")
     trust = {"kendalls_w": wk, "label": trust_label(wk), "voters": int(battery["informative"].sum()),
              "uninformative": int((~battery["informative"]).sum()), "trim": trim, "bootstrap": n_boot,
-             "method": "trimmed Borda (Goswami et al., ICLR 2023)",
+             "method": AGGREGATES[aggregate],
              "surrogates": sorted(set(info.loc[info["family"] == SURROGATE, "kind"]))}
     return Selection(ranking, info, pd.DataFrame(r, index=sub["voter"], columns=detectors), by_kind,
                      _by(sub[cells], r[cells], detectors, "level", "mean"), _families(info), _strengths(by_kind),

@@ -30,7 +30,11 @@ class SelectSettings:
         seeds: injection seeds per kind x level.
         metrics: the metrics that rank detectors in each cell (each metric is one voter per cell);
             ``None`` = VUS-PR and range-F1 (series), PR-AUC and ROC-AUC (tabular).
-        trim: fraction of voter weight the trimmed Borda count drops (Goswami et al. 2023).
+        aggregate: how the voters are combined: ``mean`` (the trimmed mean of their metric
+            values: a cell counts in proportion to how far apart it sets the detectors) or
+            ``borda`` (the trimmed Borda count of their ranks, Goswami et al. 2023: every
+            informative cell's ranking counts the same). Chosen by docs/selection.md's evidence.
+        trim: fraction of voter weight the trimming drops (Goswami et al. 2023).
         bootstrap: resamples of the cluster bootstrap (0 = none).
         balance: weigh voters so that each anomaly family carries the same total weight.
         min_spread: a voter whose detectors' scores span less than this carries no information
@@ -65,6 +69,7 @@ class SelectSettings:
     gross: PositiveFloat = 4.0
     seeds: tuple[NonNegativeInt, ...] = (0, 1)
     metrics: tuple[str, ...] | None = None
+    aggregate: Literal["mean", "borda"] = "mean"
     trim: Fraction = 0.2
     bootstrap: NonNegativeInt = 200
     balance: bool = True
