@@ -295,14 +295,34 @@ def by_group(ev: dict, results: dict) -> str:
                                                           for m in METHODS) + " |")
     lines.append("| **median over real series** | | " + " | ".join(
         f"**{_median(rows, m, 'spearman', True, results):.2f}**" for m in METHODS) + " |")
-    paired = []
-    for m in METHODS:
-        d = np.array([rows[n][m]["spearman"] - rows[n]["leaderboard"]["spearman"] for n in rows if real[n]])
-        d = d[np.isfinite(d)]
-        p = wilcoxon(d).pvalue if m != "leaderboard" and np.any(d != 0) else np.nan
-        paired.append(f"{(d > 0).sum()}/{(d == 0).sum()}/{(d < 0).sum()}, p={p:.2g}")
-    lines.append("| vs leaderboard: series won/tied/lost, Wilcoxon p | | " + " | ".join(paired) + " |")
-    return "\n".join(lines) + "\n"
+    for base in ("leaderboard", "fixed ranking"):
+        paired = []
+        for m in METHODS:
+            d = np.array([rows[n][m]["spearman"] - rows[n][base]["spearman"] for n in rows if real[n]])
+            d = d[np.isfinite(d)]
+            p = wilcoxon(d).pvalue if m != base and np.any(d != 0) else np.nan
+            paired.append(f"{(d > 0).sum()}/{(d == 0).sum()}/{(d < 0).sum()}, p={p:.2g}")
+        lines.append(f"| vs {base}: series won/tied/lost, Wilcoxon p | | " + " | ".join(paired) + " |")
+    return "\n".join(lines) + "\n" + trust_check(ev, results)
+
+
+def trust_check(ev: dict, results: dict) -> str:
+    """Does the job's own confidence predict its agreement with the real ranking? Spearman over
+    the real series between the trust figure (Kendall's W) or the winner's P(best) and the
+    selection's Spearman with the real ranking."""
+    from scipy.stats import spearmanr
+
+    names = [n for n in ev["per_series"] if results[n]["real"]]
+    agree = np.array([ev["per_series"][n]["selection (prior off)"]["spearman"] for n in names], np.float64)
+    out = []
+    for label, vals in (("Kendall's W", [results[n]["trust"]["kendalls_w"] for n in names]),
+                        ("the winner's P(best)", [np.nanmax(list(results[n]["p_best"].values())) for n in names])):
+        v = np.array(vals, np.float64)
+        ok = np.isfinite(v) & np.isfinite(agree)
+        rho = spearmanr(v[ok], agree[ok])
+        out.append(f"{label} vs agreement with the real ranking: Spearman {rho.statistic:.2f} (p={rho.pvalue:.2g}, "
+                   f"{ok.sum()} series)")
+    return "\n".join(out) + "\n"
 
 
 def markdown(ev: dict, results: dict) -> str:

@@ -229,3 +229,16 @@ def test_select_aggregate_setting_is_checked():
     assert check_select({}).aggregate == "mean" and check_select({"aggregate": "borda"}).aggregate == "borda"
     with pytest.raises(AnogenError, match="aggregate"):
         check_select({"aggregate": "median"})
+
+
+def test_report_names_the_aggregation_that_was_used():
+    """The report and the JSON said "trimmed Borda" whatever select.aggregate combined the cells with."""
+    from anogen.selection.report import selection_json, selection_markdown
+
+    rows = _rows(["a"] * 16)
+    for how, name in (("mean", "Trimmed mean"), ("borda", "Trimmed Borda")):
+        sel = summarize(rows, ["a", "b", "c"], ["vus_pr", "range_f1"], n_boot=0, aggregate=how)
+        assert name in selection_markdown(sel) and selection_json(sel)["method"].lower().startswith(name.lower())
+        assert sel.best == "a"
+    with pytest.raises(ValueError, match="aggregate"):
+        summarize(rows, ["a", "b", "c"], ["vus_pr"], n_boot=0, aggregate="median")

@@ -1,4 +1,4 @@
-"""Rank aggregation with uncertainty: trimmed Borda, Kendall's W, a cluster bootstrap.
+"""Rank aggregation with uncertainty: trimmed Borda or trimmed mean, Kendall's W, a cluster bootstrap.
 
 A *voter* is one ranking of the ``m`` candidate detectors (one battery cell scored by one metric,
 or the prior). Ranks are 1 = best; ties share their average rank; a detector without a score
@@ -10,6 +10,10 @@ count over every voter, then the ``trim`` fraction of voters farthest from it (n
 tau distance) is dropped, and the Borda count of the remaining voters is the answer. Dropping
 outlying voters keeps one odd cell (a kind only one detector can see, a saturated metric) from
 swinging the recommendation.
+
+With the voters' metric values, the same trimming gives a **trimmed mean** instead
+(:func:`value_points`, ``select.aggregate=mean``, the job's default): a voter then counts in
+proportion to how far apart it sets the candidates (docs/selection.md has the evidence).
 
 Uncertainty comes from a bootstrap over *clusters* of voters (e.g. the cells of one kind x level,
 all seeds and metrics together, resampled with replacement), so that correlated voters are not

@@ -43,7 +43,7 @@ def selection_json(sel: Selection) -> dict[str, Any]:
         "families": sel.families.to_dict(orient="records"), "strengths": sel.strengths,
         "by_kind": sel.by_kind.to_dict(orient="index"), "by_level": sel.by_level.to_dict(orient="index"),
         "cells": int(sel.voters["cell"].nunique()), "voters": int(len(sel.voters)), "skipped": sel.skipped,
-        "real": sel.real, "method": f"trimmed Borda over battery cells x metrics; {CITATION}",
+        "real": sel.real, "method": f"{sel.trust.get('method', 'trimmed Borda')} over battery cells x metrics; {CITATION}",
         "surrogates": sel.surrogates.to_dict(orient="records") if sel.surrogates is not None else None,
         "windows": sel.windows,
     })
@@ -96,6 +96,10 @@ def _surrogate_section(sel: Selection) -> list[str]:
             "the trust figure.", "", _table(table), ""]
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def selection_markdown(sel: Selection) -> str:
     """The human-readable report."""
     rk = sel.ranking.copy()
@@ -103,11 +107,11 @@ def selection_markdown(sel: Selection) -> str:
     rk = rk[["rank", "detector", "points", "p_best", "rank interval", "points_synthetic", "p_best_synthetic",
              "points_prior"]]
     fam = sel.families.copy()
-    prior = (f"on, weight {sel.prior['weight']:.2f} (chosen by leave-one-series-out on the shipped labelled series)"
+    prior = (f"on, weight {sel.prior['weight']:.2f} (chosen by leave-one-source-out on the shipped labelled series)"
              if sel.prior["used"] else "off")
     out = ["# Which detector for this data", "", sel.recommendation_line(), "", sel.trust_line(), "",
            "## Ranking", "",
-           "Trimmed Borda count over the battery's cells x metrics (Goswami et al., ICLR 2023); `p_best` and the "
+           f"{_capital(sel.trust.get('method', 'trimmed Borda'))}, over the battery's cells x metrics; `p_best` and the "
            "rank interval (5th-95th percentile) come from a bootstrap over kind x level clusters; "
            f"`points_synthetic` / `p_best_synthetic` leave the real-data prior out (prior: {prior}).", "",
            _table(rk), *_window_lines(sel), "## Per-kind strengths", "", *_strength_lines(sel), "",

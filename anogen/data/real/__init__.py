@@ -1,11 +1,12 @@
-"""Labelled series shipped with anogen, extracted from PyPI wheels and one public repository
-(``scripts/extract_real_series.py``).
+"""Labelled series shipped with anogen, extracted from PyPI wheels and two public repositories
+(``scripts/extract_real_series.py``): 38 real recordings from 7 sources (33 of them from the
+Numenta Anomaly Benchmark, ``nab_*``, gzip-compressed), a synthetic control and four real tables.
 
 They make the project's claims checkable: the selection job's evidence (``docs/selection.md``)
 and its prior voter are measured on them. ``odds_shuttle_sample`` is a table (rows without time
 order) for ``select.mode=tabular``; the others are time series. ``provenance.json`` beside the CSVs records, per series,
 the package, version and wheel SHA-256 it came from and the path inside the wheel (or, for the three
-UCR series found in no wheel, the repository, commit and each file's SHA-256), the licences and
+UCR and the NAB series found in no wheel, the repository, commit and each file's SHA-256), the licences and
 what the labels mean. Only series with ``real: true`` count as real evidence; the GutenTAG series
 is synthetic (another project's generator) and is kept as an out-of-generator control.
 
