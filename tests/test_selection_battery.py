@@ -138,3 +138,29 @@ def test_row_kinds_adbench_types_and_strength():
     assert (inj.values[~inj.labels] == train[:200][~inj.labels]).all()
     with pytest.raises(ValueError, match="unknown row kind"):
         model.sample("nope", 1, 1.0, rng)
+
+
+def test_report_quotes_the_stored_evidence():
+    """The figures the report's caveat quotes are those of docs/selection_evidence.json (made by
+    scripts/selection_evidence.py): re-running the evidence without updating the text fails here."""
+    from pathlib import Path
+
+    from anogen.selection import report
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "selection_evidence.json"
+    ev = json.loads(doc.read_text())
+    real = [n for n, r in ev["results"].items() if r["real"]]
+    per = ev["evaluation"]["per_series"]
+
+    def stat(method, key):
+        vals = [per[n][method][key] for n in real if per[n][method][key] is not None]
+        return len(vals), (np.median(vals) if key == "spearman" else np.mean(vals))
+
+    n, sel = stat("selection (prior off)", "spearman")
+    groups = {ev["evaluation"]["groups"][name] for name in real}
+    text = report.CAVEAT
+    assert f"on {n} real labelled series from {len(groups)} " in text
+    assert f"median Spearman with the real ranking was {sel:.2f}" in text
+    assert f"top three on {stat('selection (prior off)', 'top3')[1]:.0%}" in text
+    assert f"{stat('fixed ranking', 'spearman')[1]:.2f} and {stat('fixed ranking', 'top3')[1]:.0%}" in text
+    assert f"{stat('leaderboard', 'spearman')[1]:.2f} and {stat('leaderboard', 'top3')[1]:.0%}" in text
