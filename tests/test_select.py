@@ -302,3 +302,38 @@ def test_without_rows_splits_segments_and_agreement_with_a_tied_real_ranking_is_
     assert f.train_segments.tolist() == [[0, 2], [2, 4], [4, 7]]
     a = agreement({"x": 0.9, "y": 0.5, "z": 0.1}, {"x": 0.5, "y": 0.5, "z": 0.5})
     assert all(np.isnan(a[k]) for k in ("spearman", "kendall", "top1", "top3"))
+
+
+def test_data_real_selects_on_a_shipped_series_with_its_real_ranking_and_without_its_own_prior(tmp_path):
+    """``data=real data.series=NAME``: the series' own split (clean prefix / labelled rest), the real
+    ranking and the agreement in the report, and a prior that leaves out the series' own source
+    (its real ranking must not vote for itself)."""
+    from anogen.data import RealSource, real
+    from anogen.jobs.run import run
+    from anogen.selection.prior import load_prior, prior_points, same_group
+
+    name = "nab_adexchange_exchange_3_cpm_results"
+    src = RealSource(name)
+    (fold,) = src.folds()
+    s = real.load(name)
+    assert len(fold.train) == s.train_rows and len(fold.test) == len(s.values) - s.train_rows
+    assert src.labels_for(fold).sum() == s.test_labels.sum() and not src.labels_for(fold, "train").any()
+
+    small = [a for a in SMALL if a != "select.prior=off"] + ["select.prior=0.5"]
+    run(compose(TINY + ["+experiment=select", "data=real", f"data.series={name}"] + small), run_dir=tmp_path)
+    data = json.loads((tmp_path / "selection.json").read_text())
+    assert set(data["real"]["agreement"]) >= {"spearman", "top1", "top3"}
+    assert "Real ranking" in (tmp_path / "selection.md").read_text()
+    dets = ["zscore", "knn", "pca"]
+    pr = load_prior()
+    own = prior_points(pr.points, dets, exclude=same_group(name, pr.groups, list(pr.points)), groups=pr.groups)
+    got = {r["detector"]: r["points_prior"] for r in data["ranking"]}
+    assert [got[d] for d in dets] == pytest.approx(own.tolist())
+    assert not np.allclose(own, prior_points(pr.points, dets, groups=pr.groups))   # the test can tell
+
+
+def test_data_real_unknown_series_is_one_line():
+    from anogen.data import RealSource
+
+    with pytest.raises(AnogenError, match="data.series: unknown labelled series 'nope'; shipped: ucr_"):
+        RealSource("nope")

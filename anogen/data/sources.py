@@ -19,7 +19,7 @@ from anogen.data.synthetic import MinRows, Period, synthetic_frame
 from anogen.params import FiniteFloat, NonNegativeFloat, NonNegativeInt, OpenFraction, PositiveInt, Probability
 from anogen.types import AnogenError, Fold, Frame
 
-__all__ = ["CSVSource", "Occupancy", "Synthetic", "DataSource"]
+__all__ = ["CSVSource", "Occupancy", "Synthetic", "RealSource", "DataSource"]
 
 
 class DataSource:
@@ -134,3 +134,44 @@ class Synthetic(DataSource):
     def load(self) -> Frame:
         return frame_from_dataframe(synthetic_frame(**self.params), key="date", columns=self.columns, nan=self.nan,
                                     source="synthetic")
+
+
+class RealSource(DataSource):
+    """A labelled series shipped with anogen (:mod:`anogen.data.real`: the UCR, MIT-BIH and NAB
+    recordings of docs/selection.md's evidence, the GutenTAG control, the ODDS-style tables).
+
+    By default its one fold is the series' own split: the train part is its clean prefix (``train:
+    before``) and the test part the labelled rest. Its labels act as ``data.labels`` does for a
+    CSV: ``+experiment=select data=real data.series=NAME`` ranks the detectors on the real
+    anomalies too and reports the agreement, so any claim can be checked on real labelled data.
+
+    Args:
+        series: the shipped series' name (``anogen.data.real.names(mode=None)``).
+        dates: test ranges in row numbers; ``None`` = the series' own split.
+        train, test_fraction, scaling, nan: as for every source.
+    """
+
+    name = "real"
+
+    def __init__(self, series: str = "ucr_internal_bleeding16", dates: Dates | None = None, train: TrainMode = "before",
+                 test_fraction: OpenFraction = 0.25, scaling: ScalingKind = "standard",
+                 nan: NanPolicy = "error") -> None:
+        from anogen.data import real
+
+        shipped = real.names(mode=None)
+        if series not in shipped:
+            raise AnogenError(f"data.series: unknown labelled series {series!r}; shipped: {', '.join(shipped)}")
+        self.series = series
+        self._data = real.load(series)
+        own = [[self._data.train_rows - 1, len(self._data.values) - 1]]
+        super().__init__(dates=own if dates is None else dates, train=train, test_fraction=test_fraction,
+                         scaling=scaling, nan=nan)
+        self.labels = "label"   # the selection job compares with the real ranking, as with data.labels
+
+    def load(self) -> Frame:
+        df = pd.DataFrame(self._data.values, columns=list(self._data.columns))
+        return frame_from_dataframe(df, columns=list(self._data.columns), nan=self.nan, source=self.series)
+
+    def labels_for(self, fold: Fold, part: str = "test") -> np.ndarray:
+        """``(n,)`` bool: the series' labels at the fold's ``part`` rows (``test`` or ``train``)."""
+        return self._data.labels[fold.test_index if part == "test" else fold.train_index].astype(bool)

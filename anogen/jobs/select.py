@@ -421,9 +421,15 @@ def run_select_job(job: Any, folds: Sequence[Fold], out: Any, overrides: list[st
             return job.source.labels_for(fold)
         labels_for.hint = f" ({left} labelled rows are in the train part)" if left else ""
     get_model = (lambda fold: train_generator(job, fold)[:2]) if job.model_cfg is not None else None
+    prior: Any = "default"
+    shipped = getattr(job.source, "series", None)   # data=real: a series the shipped prior was built from
+    if shipped and job.select.mode == "series" and job.select.prior != "off":
+        from anogen.selection.prior import load_prior, without_group
+
+        prior = without_group(load_prior(), shipped)
     sel = run_selection(folds, job.detectors, job.metrics, job.threshold, job.select,
                         scaling=getattr(job.source, "scaling", "standard"), min_gap=job.min_gap, seed=job.seed,
-                        labels_for=labels_for, get_model=get_model)
+                        labels_for=labels_for, get_model=get_model, prior=prior)
     if not sel.ranking["points"].notna().any() or sel.rows["error"].notna().all():
         raise AnogenError("every detector failed: " + "; ".join(sorted(set(sel.rows["error"].dropna()))[:3]))
     seconds = time.perf_counter() - t0

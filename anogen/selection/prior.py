@@ -22,7 +22,7 @@ no record of gets no prior points and keeps its synthetic points.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -30,7 +30,7 @@ import numpy as np
 
 from anogen.selection.agreement import spearman
 
-__all__ = ["Prior", "load_prior", "prior_points", "mix", "choose_weight", "same_group", "PRIOR_PATH", "WEIGHTS"]
+__all__ = ["Prior", "load_prior", "without_group", "prior_points", "mix", "choose_weight", "same_group", "PRIOR_PATH", "WEIGHTS"]
 
 PRIOR_PATH = Path(__file__).resolve().parents[1] / "data" / "real" / "prior.json"
 #: the candidate prior weights tried by leave-one-series-out
@@ -68,6 +68,16 @@ def load_prior(path: str | Path | None = None) -> Prior | None:
     raw = json.loads(p.read_text())
     return Prior({s: {k: float(v) for k, v in d.items()} for s, d in raw["points"].items()}, float(raw["weight"]),
                  tuple(raw.get("metrics", ())), raw.get("loso", {}), str(p), dict(raw.get("groups", {})))
+
+
+def without_group(prior: Prior | None, series: str) -> Prior | None:
+    """``prior`` less ``series`` and every series of its group: the prior to use when selecting
+    on a series it was built from (its own real ranking must not vote for itself)."""
+    if prior is None:
+        return None
+    held = set(same_group(series, prior.groups, list(prior.points)))
+    return replace(prior, points={s: p for s, p in prior.points.items() if s not in held},
+                   groups={s: g for s, g in prior.groups.items() if s not in held})
 
 
 def prior_points(points: Mapping[str, Mapping[str, float]], detectors: Sequence[str],
