@@ -126,9 +126,32 @@ def run_series(name: str, settings, quick: bool) -> dict:
            "real_points": sel.real["points"], "real_scores": sel.real["scores"], "trust": sel.trust,
            "agreement_by_metric": sel.real["agreement_by_metric"], "families": sel.families.to_dict("records"),
            "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
+    if settings.mode == "series":
+        out.update(family_views(with_c.rows, list(dets), settings))
     bench_dets = for_rows(dets) if settings.mode == "tabular" else dets
     out["leaderboard"] = _leaderboard(fold, bench_dets, mets, thr, settings, settings.voters)
     return out
+
+
+FAMILIES = ("point", "collective", "contextual", "shape")
+
+
+def family_views(rows, dets: list[str], settings) -> dict:
+    """What each anomaly family alone ranks (``family_points``), and the selection with the
+    point family silenced (``synthetic_no_point``: ``select.family_weights={point: 0}``)."""
+    from anogen.selection.consensus import summarize
+
+    common = dict(trim=settings.trim, balance=settings.balance, min_spread=settings.min_spread, prior=None, seed=0,
+                  n_boot=0, aggregate=settings.aggregate)
+    fam = {}
+    for f in FAMILIES:
+        part = rows[rows["family"] == f]
+        if len(part):
+            sel = summarize(part, dets, settings.voters, **common)
+            fam[f] = dict(zip(sel.ranking["detector"], sel.ranking["points_synthetic"]))
+    sel = summarize(rows, dets, settings.voters, family_weights={"point": 0.0}, **common)
+    return {"family_points": fam,
+            "synthetic_no_point": dict(zip(sel.ranking["detector"], sel.ranking["points_synthetic"]))}
 
 
 def reaggregate(results: dict[str, dict], rows_dir: Path, settings) -> None:
@@ -157,6 +180,7 @@ def reaggregate(results: dict[str, dict], rows_dir: Path, settings) -> None:
                         **common)
         r["with_centrality"] = dict(zip(sel.ranking["detector"], sel.ranking["points_synthetic"]))
         r["aggregate"] = settings.aggregate
+        r.update(family_views(rows, dets, settings))
 
 
 def tabular(quick: bool) -> dict:
@@ -217,6 +241,10 @@ def evaluate(results: dict[str, dict]) -> dict:
                    **{f"selection, {LABEL[how]}": agreement(results[n][f"synthetic_{how}"], real_pts[n])
                       for how in ("mean", "borda") if f"synthetic_{how}" in results[n]},
                    "selection + centrality": agreement(results[n]["with_centrality"], real_pts[n]),
+                   **({"selection, point family off": agreement(results[n]["synthetic_no_point"], real_pts[n])}
+                      if "synthetic_no_point" in results[n] else {}),
+                   **{f"{f} family alone": agreement(v, real_pts[n])
+                      for f, v in results[n].get("family_points", {}).items()},
                    "centrality alone": agreement(results[n]["centrality"], real_pts[n]),
                    "battery mean": agreement(results[n]["battery_mean"], real_pts[n]),
                    "selection (prior on)": {**agreement(with_prior, real_pts[n]), "weight": w},
@@ -275,7 +303,8 @@ def _median(rows: dict, method: str, key: str, only_real: bool, results: dict,
 
 
 METHODS = ["selection (prior off)", "selection (prior on)", "selection, trimmed mean", "selection, trimmed Borda",
-           "selection + centrality", "centrality alone", "fixed ranking", "leaderboard", CHOSEN]
+           "selection, point family off", "selection + centrality", "centrality alone", "fixed ranking",
+           "leaderboard", CHOSEN]
 
 
 def by_group(ev: dict, results: dict) -> str:
@@ -303,7 +332,23 @@ def by_group(ev: dict, results: dict) -> str:
             p = wilcoxon(d).pvalue if m != base and np.any(d != 0) else np.nan
             paired.append(f"{(d > 0).sum()}/{(d == 0).sum()}/{(d < 0).sum()}, p={p:.2g}")
         lines.append(f"| vs {base}: series won/tied/lost, Wilcoxon p | | " + " | ".join(paired) + " |")
-    return "\n".join(lines) + "\n" + trust_check(ev, results)
+    return "\n".join(lines) + "\n" + trust_check(ev, results) + family_table(ev, results)
+
+
+def family_table(ev: dict, results: dict) -> str:
+    """What each anomaly family's ranking alone predicts: mean Spearman per group, median over groups."""
+    rows, groups = ev["per_series"], ev["groups"]
+    real = {n: results[n]["real"] for n in rows}
+    methods = [f"{f} family alone" for f in FAMILIES if all(f"{f} family alone" in r for r in rows.values())]
+    if not methods:
+        return ""
+    per = {m: group_means(rows, groups, real, m) for m in methods}
+    gs = sorted(per[methods[0]])
+    lines = ["", "| group | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+    lines += [f"| {g} | " + " | ".join(f"{per[m].get(g, np.nan):.2f}" for m in methods) + " |" for g in gs]
+    lines.append("| **median over groups** | " + " | ".join(f"**{np.median(list(per[m].values())):.2f}**"
+                                                        for m in methods) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def trust_check(ev: dict, results: dict) -> str:

@@ -337,3 +337,13 @@ def test_data_real_unknown_series_is_one_line():
 
     with pytest.raises(AnogenError, match="data.series: unknown labelled series 'nope'; shipped: ucr_"):
         RealSource("nope")
+
+
+def test_family_weights_override_from_the_command_line(tmp_path):
+    """``select.family_weights={point:0}`` composes (the default is null, so Hydra takes a dict) and the
+    report's family table shows the point family's zero share of the vote."""
+    from anogen.jobs.run import run
+
+    run(compose(TINY + ["+experiment=select", "select.family_weights={point:0}"] + SMALL), run_dir=tmp_path)
+    fams = {f["family"]: f for f in json.loads((tmp_path / "selection.json").read_text())["families"]}
+    assert fams["point"]["weight_share"] == 0 and fams["collective"]["weight_share"] == pytest.approx(0.5)

@@ -242,3 +242,27 @@ def test_report_names_the_aggregation_that_was_used():
         assert sel.best == "a"
     with pytest.raises(ValueError, match="aggregate"):
         summarize(rows, ["a", "b", "c"], ["vus_pr"], n_boot=0, aggregate="median")
+
+
+def test_family_weights_silence_a_family():
+    """``family_weights={point: 0}``: the point cells (spike, where b wins) stop voting; the other
+    families (a wins) decide, the family table shows a zero share and trust counts the voters left."""
+    rows = _rows(["b", "a", "a", "a"] * 2)
+    both = summarize(rows, ["a", "b", "c"], ["vus_pr", "range_f1"], n_boot=0, trim=0.0)
+    quiet = summarize(rows, ["a", "b", "c"], ["vus_pr", "range_f1"], n_boot=20, trim=0.0,
+                      family_weights={"point": 0.0})
+    pts = both.ranking.set_index("detector")["points"]
+    assert pts["b"] > 0 and quiet.ranking.set_index("detector").loc["b", "points"] < pts["b"]
+    assert quiet.best == "a" and quiet.ranking["p_best"].iloc[0] == pytest.approx(1.0)
+    fam = quiet.families.set_index("family")
+    assert fam.loc["point", "weight_share"] == 0 and fam.loc["point", "cells"] == 2
+    assert quiet.trust["voters"] == 12 and both.trust["voters"] == 16      # 6 cells x 2 metrics left
+    with pytest.raises(ValueError, match="leave no family"):
+        summarize(rows, ["a", "b", "c"], ["vus_pr"], n_boot=0,
+                  family_weights={f: 0.0 for f in ("point", "collective", "contextual", "shape")})
+    for bad, msg in [({"points": 0}, "unknown family \\['points'\\]"),
+                     ({"point": 0, "collective": 0, "contextual": 0, "shape": 0}, "every anomaly family is at 0"),
+                     ({"point": -1}, "select.family_weights.point")]:
+        with pytest.raises(AnogenError, match=msg):
+            check_select({"family_weights": bad})
+    assert check_select({"mode": "tabular", "family_weights": {"global": 0}}).family_weights == {"global": 0.0}

@@ -370,7 +370,8 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
     weight = settings.prior if isinstance(settings.prior, float) else None
     sel = summarize(rows, list(detectors), settings.voters, trim=settings.trim, n_boot=settings.bootstrap,
                     balance=settings.balance, min_spread=settings.min_spread, prior=pr, prior_weight=weight,
-                    seed=seed, skipped=skipped, surrogates=surrogates, aggregate=settings.aggregate)
+                    seed=seed, skipped=skipped, surrogates=surrogates, aggregate=settings.aggregate,
+                    family_weights=settings.family_weights)
     sel.windows = windows
     if labels_for is not None:
         sel.real = real_comparison(sel, pd.concat([p[1] for p in parts if p[1] is not None], ignore_index=True),

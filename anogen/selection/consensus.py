@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from anogen.selection.aggregation import bootstrap, borda, kendalls_w, ranks, trimmed_borda
-from anogen.selection.battery import family_weights
+from anogen.selection.battery import family_weights as balanced_weights
 from anogen.selection.prior import Prior, mix, prior_points
 
 __all__ = ["Selection", "summarize", "voters", "surrogate_voters", "trust_label", "CELL_COLUMNS", "SURROGATE"]
@@ -156,7 +156,7 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
               n_boot: int = 200, balance: bool = True, min_spread: float = 0.01, prior: Prior | None = None,
               prior_weight: float | None = None, seed: int = 0,
               skipped: Mapping[str, str] | None = None, surrogates: pd.DataFrame | None = None,
-              aggregate: str = "mean") -> Selection:
+              aggregate: str = "mean", family_weights: Mapping[str, float] | None = None) -> Selection:
     """Aggregate battery rows into a :class:`Selection`.
 
     Args:
@@ -174,6 +174,9 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
             not the trust figure, the per-kind strengths or the per-level table.
         aggregate: ``mean`` (the trimmed mean of the voters' metric values) or ``borda`` (the
             trimmed Borda count of their ranks); see :func:`anogen.selection.aggregation.trimmed_borda`.
+        family_weights: ``{family: factor}`` on a family's total weight (unlisted families: 1); a
+            family at 0 does not vote: its cells stay in the rows and the family table, but not in
+            the consensus, the trust figure or the per-kind strengths.
     """
     if aggregate not in AGGREGATES:
         raise ValueError(f"aggregate must be one of {sorted(AGGREGATES)}, got {aggregate!r}")
@@ -182,11 +185,15 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
     if surrogates is not None and len(surrogates):
         s_info, s_scores = surrogate_voters(surrogates, detectors, min_spread)
         info, scores = pd.concat([info, s_info], ignore_index=True), np.vstack([scores, s_scores])
-    use = info["informative"].to_numpy()
+    factor = info["family"].map(lambda f: float((family_weights or {}).get(f, 1.0))).to_numpy(np.float64)
+    if not (factor > 0).any():
+        raise ValueError(f"family_weights {dict(family_weights or {})} leave no family to vote")
+    use = info["informative"].to_numpy() & (factor > 0)
     if not use.any():  # nothing separates the detectors: vote anyway, trust says why
-        use = np.ones(len(info), dtype=bool)
+        use = factor > 0
     info["weight"] = 0.0
-    info.loc[use, "weight"] = family_weights(info.loc[use, "family"], balance)  # each family weighs the same
+    # each family weighs the same, times its factor
+    info.loc[use, "weight"] = balanced_weights(info.loc[use, "family"], balance) * factor[use]
     r = ranks(scores[use])
     vals = scores[use] if aggregate == "mean" else None
     sub = info[use].reset_index(drop=True)
@@ -208,9 +215,9 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
     battery = info[info["family"] != SURROGATE]
     wk = kendalls_w(r[cells]) if cells.any() and battery["informative"].any() else float("nan")
     by_kind = _by(sub[cells], r[cells], detectors, "kind", "points")
-    trust = {"kendalls_w": wk, "label": trust_label(wk), "voters": int(battery["informative"].sum()),
+    trust = {"kendalls_w": wk, "label": trust_label(wk), "voters": int(cells.sum()),
              "uninformative": int((~battery["informative"]).sum()), "trim": trim, "bootstrap": n_boot,
-             "method": AGGREGATES[aggregate],
+             "method": AGGREGATES[aggregate], "family_weights": dict(family_weights or {}),
              "surrogates": sorted(set(info.loc[info["family"] == SURROGATE, "kind"]))}
     return Selection(ranking, info, pd.DataFrame(r, index=sub["voter"], columns=detectors), by_kind,
                      _by(sub[cells], r[cells], detectors, "level", "mean"), _families(info), _strengths(by_kind),

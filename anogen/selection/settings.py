@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any, Literal, Mapping, Union
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal, Mapping, Optional, Union
 
 from anogen.params import Fraction, NonNegativeFloat, NonNegativeInt, OpenFraction, PositiveFloat, PositiveInt, \
     Probability, Ratio, check_params
@@ -35,6 +35,10 @@ class SelectSettings:
             ``borda`` (the trimmed Borda count of their ranks, Goswami et al. 2023: every
             informative cell's ranking counts the same). Chosen by docs/selection.md's evidence.
         trim: fraction of voter weight the trimming drops (Goswami et al. 2023).
+        family_weights: ``{family: factor}`` on an anomaly family's share of the vote (families
+            not listed: 1; ``{point: 0}`` lets only collective, contextual and shape anomalies
+            vote). Default: every family the same (docs/selection.md has what each family's
+            ranking predicted on real data).
         bootstrap: resamples of the cluster bootstrap (0 = none).
         balance: weigh voters so that each anomaly family carries the same total weight.
         min_spread: a voter whose detectors' scores span less than this carries no information
@@ -71,6 +75,7 @@ class SelectSettings:
     metrics: tuple[str, ...] | None = None
     aggregate: Literal["mean", "borda"] = "mean"
     trim: Fraction = 0.2
+    family_weights: Optional[dict[str, NonNegativeFloat]] = None
     bootstrap: NonNegativeInt = 200
     balance: bool = True
     min_spread: NonNegativeFloat = 0.01
@@ -108,6 +113,19 @@ def check_select(node: Mapping[str, Any] | None, key: str = "select") -> SelectS
         raise AnogenError(f"{key}.windows lists a window twice: {list(s.windows)}")
     if len(set(s.surrogates)) != len(s.surrogates):
         raise AnogenError(f"{key}.surrogates lists a surrogate twice: {list(s.surrogates)}")
+    from anogen.selection.battery import FAMILIES
+    from anogen.selection.consensus import SURROGATE
+    from anogen.selection.rows import ROW_KINDS
+
+    # series: the kinds' families; tabular: each row kind is its own family
+    known = (*(FAMILIES if s.mode == "series" else ROW_KINDS), "learned", SURROGATE)
+    s = replace(s, family_weights=dict(s.family_weights or {}))
+    odd = sorted(set(s.family_weights) - set(known))
+    if odd:
+        raise AnogenError(f"{key}.family_weights: unknown famil{'y' if len(odd) == 1 else 'ies'} {odd}; "
+                          f"valid: {list(known)}")
+    if s.family_weights and not any(s.family_weights.get(f, 1.0) > 0 for f in known if f not in (SURROGATE, "learned")):
+        raise AnogenError(f"{key}.family_weights: every anomaly family is at 0; nothing would vote")
     if s.kinds is not None and not s.kinds and not s.noise and not s.learned:
         raise AnogenError(f"{key}: the battery is empty (kinds: [], noise: false, learned: [])")
     return s
