@@ -164,3 +164,39 @@ def test_report_quotes_the_stored_evidence():
     assert f"top three on {stat('selection (prior off)', 'top3')[1]:.0%}" in text
     assert f"{stat('fixed ranking', 'spearman')[1]:.2f} and {stat('fixed ranking', 'top3')[1]:.0%}" in text
     assert f"{stat('leaderboard', 'spearman')[1]:.2f} and {stat('leaderboard', 'top3')[1]:.0%}" in text
+
+
+def _script(name: str):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_evidence_rereads_nan_that_json_stored_as_null():
+    """``selection_evidence.py --from-json`` crashed (TypeError in agreement) on a NaN that the JSON
+    file holds as null, e.g. the centrality of a detector with constant scores."""
+    from anogen.selection.agreement import agreement
+
+    ev = _script("selection_evidence")
+    saved = json.loads(json.dumps({"s": {"centrality": {"a": None, "b": 0.2, "c": 0.1, "d": 0.3}}}))
+    real_pts = {"a": 1.0, "b": 0.5, "c": 0.0, "d": 0.7}
+    with pytest.raises(TypeError):
+        agreement(saved["s"]["centrality"], real_pts)
+    back = ev._unclean(saved)
+    assert np.isnan(back["s"]["centrality"]["a"]) and agreement(back["s"]["centrality"], real_pts)["n"] == 3
+
+
+def test_reliability_split_keeps_whole_events_on_each_side():
+    rel = _script("real_ranking_reliability")
+    y = np.zeros(100, int)
+    y[10:15] = y[40:45] = y[80:90] = 1
+    ev = rel.events(y)
+    assert ev == [(10, 15), (40, 45), (80, 90)]
+    cut = rel.split_point(ev)
+    assert cut == (45 + 80) // 2 and y[:cut].sum() == 10 and y[cut:].sum() == 10
+    assert rel.split_point([(0, 2), (10, 12)]) == 6
