@@ -114,15 +114,14 @@ def run_series(name: str, settings, quick: bool) -> dict:
         row = with_c.rows[with_c.rows["cell"] == v["cell"]].set_index("detector")[v["metric"]]
         vals.append(row.reindex(list(dets)).to_numpy(np.float64) * v["weight"])
     battery_mean = np.nansum(vals, axis=0) / info["weight"].sum()
-    out = {"name": name, "real": bool(s.meta["real"]), "synthetic": dict(zip(sel.ranking["detector"],
-                                                                             sel.ranking["points_synthetic"])),
-           "with_centrality": dict(zip(with_c.ranking["detector"], with_c.ranking["points_synthetic"])),
+    out = {"name": name, "real": bool(s.meta["real"]), "synthetic": _points(sel),
+           "with_centrality": _points(with_c),
            "centrality": {d: float(v) for d, v in cen.items()},
            "aggregate": settings.aggregate,
-           f"synthetic_{'borda' if settings.aggregate == 'mean' else 'mean'}": dict(
-               zip(other.ranking["detector"], other.ranking["points_synthetic"])),
+           f"synthetic_{settings.aggregate}": _points(sel),   # both aggregates, for the evidence's columns
+           f"synthetic_{'borda' if settings.aggregate == 'mean' else 'mean'}": _points(other),
            "battery_mean": dict(zip(dets, map(float, battery_mean))),
-           "p_best": dict(zip(sel.ranking["detector"], sel.ranking["p_best_synthetic"])),
+           "p_best": _points(sel, "p_best_synthetic"),
            "real_points": sel.real["points"], "real_scores": sel.real["scores"], "trust": sel.trust,
            "agreement_by_metric": sel.real["agreement_by_metric"], "families": sel.families.to_dict("records"),
            "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
@@ -134,6 +133,11 @@ def run_series(name: str, settings, quick: bool) -> dict:
 
 
 FAMILIES = ("point", "collective", "contextual", "shape")
+
+
+def _points(sel, column: str = "points_synthetic") -> dict[str, float]:
+    """``{detector: value}`` of one column of a selection's ranking."""
+    return dict(zip(sel.ranking["detector"], sel.ranking[column]))
 
 
 def family_views(rows, dets: list[str], settings) -> dict:
@@ -148,10 +152,10 @@ def family_views(rows, dets: list[str], settings) -> dict:
         part = rows[rows["family"] == f]
         if len(part):
             sel = summarize(part, dets, settings.voters, **common)
-            fam[f] = dict(zip(sel.ranking["detector"], sel.ranking["points_synthetic"]))
+            fam[f] = _points(sel)
     sel = summarize(rows, dets, settings.voters, family_weights={"point": 0.0}, **common)
     return {"family_points": fam,
-            "synthetic_no_point": dict(zip(sel.ranking["detector"], sel.ranking["points_synthetic"]))}
+            "synthetic_no_point": _points(sel)}
 
 
 def reaggregate(results: dict[str, dict], rows_dir: Path, settings) -> None:
@@ -169,16 +173,15 @@ def reaggregate(results: dict[str, dict], rows_dir: Path, settings) -> None:
                              "cluster": "fold0/surrogate:centrality", "fold": 0, **r["centrality"]}])
         common = dict(trim=settings.trim, balance=settings.balance, min_spread=settings.min_spread, prior=None,
                       seed=0)
-        for how in ("mean", "borda"):
-            sel = summarize(rows, dets, settings.voters, n_boot=0, aggregate=how, **common)
-            r[f"synthetic_{how}"] = dict(zip(sel.ranking["detector"], sel.ranking["points_synthetic"]))
-        sel = summarize(rows, dets, settings.voters, n_boot=settings.bootstrap, aggregate=settings.aggregate,
-                        **common)
-        r["synthetic"] = dict(zip(sel.ranking["detector"], sel.ranking["points_synthetic"]))
-        r["p_best"] = dict(zip(sel.ranking["detector"], sel.ranking["p_best_synthetic"]))
+        for how in ("mean", "borda"):   # the settings' own aggregate once, with its bootstrap
+            boot = settings.bootstrap if how == settings.aggregate else 0
+            sel = summarize(rows, dets, settings.voters, n_boot=boot, aggregate=how, **common)
+            r[f"synthetic_{how}"] = _points(sel)
+            if how == settings.aggregate:
+                r["synthetic"], r["p_best"] = _points(sel), _points(sel, "p_best_synthetic")
         sel = summarize(rows, dets, settings.voters, n_boot=0, aggregate=settings.aggregate, surrogates=sur,
                         **common)
-        r["with_centrality"] = dict(zip(sel.ranking["detector"], sel.ranking["points_synthetic"]))
+        r["with_centrality"] = _points(sel)
         r["aggregate"] = settings.aggregate
         r.update(family_views(rows, dets, settings))
 
