@@ -19,7 +19,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from pathlib import Path
 
 if __name__ == "__main__":
     # Python's cyclic garbage collector runs a young-generation pass every 700 net allocations:
@@ -32,11 +31,12 @@ if __name__ == "__main__":
 import hydra
 from omegaconf import DictConfig
 
+from anogen.paths import CONF_DIR
 from anogen.types import AnogenError
 
 
 # an absolute folder: the same configs whether run as ``python -m anogen`` or called in process (``cli``)
-@hydra.main(config_path=str(Path(__file__).resolve().parent / "conf"), config_name="config", version_base="1.3")
+@hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> float:
     """The Hydra task: one run (a sweep calls it once per job)."""
     from anogen.jobs.hydra import discard_run_dir, in_multirun, record_failure

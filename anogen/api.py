@@ -14,12 +14,12 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from anogen.paths import CONF_DIR
 from anogen.types import AnogenError, Fold, Injected
 
 __all__ = ["benchmark", "generate", "evaluate", "select", "evaluate_detectors", "load_component_config",
            "CONF_DIR"]
 
-CONF_DIR = Path(__file__).parent / "conf"  # = anogen.config.CONF_DIR (not imported here: pydantic at start-up)
 
 
 def load_component_config(group: str, name: str, *, whole: bool = False, **overrides: Any) -> dict:

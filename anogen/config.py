@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import functools
 import inspect
-from pathlib import Path
 from typing import Any, Mapping
 
 from anogen.params import check_params
+from anogen.paths import CONF_DIR
 from anogen.types import AnogenError
 
 __all__ = ["build", "build_group", "to_plain", "resolve_target", "check_sklearn", "packaged_option", "CONF_DIR"]
 
-#: the packaged Hydra config tree
-CONF_DIR = Path(__file__).parent / "conf"
 
 
 def packaged_option(group: str, name: Any, key: str | None = None) -> dict:

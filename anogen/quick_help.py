@@ -8,7 +8,7 @@ the composed config. ``--help`` with overrides is Hydra's full help for that com
 
 from __future__ import annotations
 
-from importlib import resources
+from anogen.paths import CONF_DIR, conf_options
 
 __all__ = ["wants_quick_help", "quick_help"]
 
@@ -41,9 +41,8 @@ def wants_quick_help(args: list[str]) -> bool:
 
 def quick_help() -> str:
     """The usage text with every packaged config group and its options (a folder listing)."""
-    conf = resources.files("anogen") / "conf"
     lines = [_USAGE]
-    for group in sorted(p.name for p in conf.iterdir() if p.is_dir() and p.name != "hydra"):
-        options = sorted(q.name[: -len(".yaml")] for q in (conf / group).iterdir() if q.name.endswith(".yaml"))
+    for group in sorted(p.name for p in CONF_DIR.iterdir() if p.is_dir() and p.name != "hydra"):
+        options = conf_options(group)
         lines.append(f"  {group}: {', '.join(options)}")
     return "\n".join(lines) + "\n" + _FOOTER

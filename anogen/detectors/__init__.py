@@ -27,13 +27,13 @@ LSTMAEDetector`` triggers it), so the other detectors stay light.
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from anogen.detectors.base import BaseDetector, Detector, NotFittedError
 from anogen.detectors.baselines import RandomScore, ZScore
 from anogen.detectors.estimator import LOF, Estimator, KNNDistance, PCAReconstruction, instantiate_estimator
 from anogen.detectors.windows import aggregate_window_scores, sliding_windows, window_features, window_starts
+from anogen.paths import conf_file, conf_options
 from anogen.types import AnogenError
 
 if TYPE_CHECKING:
@@ -73,8 +73,7 @@ def __getattr__(name: str) -> Any:
 
 def builtin_detectors() -> list[str]:
     """Names of the packaged detector configs (``anogen/conf/detectors/*.yaml``), sorted."""
-    folder = resources.files("anogen") / "conf" / "detectors"
-    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return conf_options("detectors")
 
 
 def build_detector(name: str, **overrides: Any) -> BaseDetector:
@@ -100,7 +99,7 @@ def build_detector(name: str, **overrides: Any) -> BaseDetector:
     names = builtin_detectors()
     if name not in names:
         raise AnogenError(f"detectors: unknown detector {name!r}; valid: {', '.join(names)}")
-    path = resources.files("anogen") / "conf" / "detectors" / f"{name}.yaml"
+    path = conf_file("detectors", name)
     node = OmegaConf.create(path.read_text())[name]
     for key, value in overrides.items():
         node[key] = value

@@ -14,6 +14,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from anogen.paths import CONF_DIR
+
 log = logging.getLogger("anogen")
 
 __all__ = ["JobInfo", "job_info", "in_multirun", "record_failure", "discard_run_dir", "discard_empty_sweep",
@@ -160,7 +162,6 @@ def _close_log_files(folder: Path) -> None:
 
 
 # ---- Hydra's composition errors as one line -------------------------------------------------------
-_CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 _SYNTAX = "see https://hydra.cc/docs/advanced/override_grammar/basic/"
 
 
@@ -246,7 +247,7 @@ def _with_hydra(fn, overrides: list[str]):
 
     GlobalHydra.instance().clear()
     try:
-        with initialize_config_dir(config_dir=str(_CONF_DIR), version_base="1.3"):
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
             return fn(GlobalHydra.instance().config_loader(), _first_values(overrides))
     except Exception:  # noqa: BLE001 - only used to enrich an error message
         return None

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from anogen.config import build, to_plain
 from anogen.params import NonNegativeFloat, PositiveInt, Ratio, check_params, check_value
+from anogen.paths import conf_file
 from anogen.placement import start_mask
 from anogen.samplers.base import SampleContext, Slot, SlotRequest, anomaly_count, resolve_columns
 from anogen.samplers.kinds.base import (NUDGE, AnomalyKind, Channels, Creeping, Position, Segment, WindowScan,
@@ -38,7 +38,7 @@ from anogen.types import AnogenError, Edit
 
 __all__ = ["Inject", "packaged_catalog"]
 
-_CONF = Path(__file__).resolve().parents[1] / "conf" / "sampler" / "inject.yaml"
+_CONF = conf_file("sampler", "inject")
 
 
 @lru_cache(maxsize=1)
