@@ -31,7 +31,10 @@ if __name__ == "__main__":
 import hydra
 from omegaconf import DictConfig
 
+from anogen.callbacks import forget_dirs
+from anogen.outputs.signals import exit_code, exit_process, handle_signals
 from anogen.paths import CONF_DIR
+from anogen.quick_help import quick_help, wants_quick_help
 from anogen.types import AnogenError
 
 
@@ -39,8 +42,9 @@ from anogen.types import AnogenError
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> float:
     """The Hydra task: one run (a sweep calls it once per job)."""
-    from anogen.jobs.hydra import discard_run_dir, in_multirun, record_failure
-    from anogen.jobs.run import run
+    # lazy: the jobs package imports JAX/flax, scikit-learn and pandas (seconds), not paid by --help
+    from anogen.jobs import run
+    from anogen.jobs.hydra import discard_run_dir, in_multirun, record_failure  # lazy: as above
 
     try:
         return run(cfg).objective
@@ -72,15 +76,11 @@ def cli(argv: list[str] | None = None) -> int:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    from anogen.callbacks import forget_dirs
-    from anogen.jobs.hydra import discard_empty_sweep, hydra_error_message, output_dir_problem
-    from anogen.outputs.signals import exit_code, handle_signals
-
-    from anogen.quick_help import quick_help, wants_quick_help
-
     if wants_quick_help(sys.argv[1:] if argv is None else list(argv)):  # no composition: fast
         print(quick_help(), end="")
         return 0
+    # lazy: the jobs package imports JAX/flax, scikit-learn and pandas (seconds), not paid by --help
+    from anogen.jobs.hydra import discard_empty_sweep, hydra_error_message, output_dir_problem
     saved = _State(sys.argv)
     if argv is not None:
         sys.argv = [sys.argv[0], *argv]
@@ -162,6 +162,4 @@ class _State:
 
 
 if __name__ == "__main__":
-    from anogen.outputs.signals import exit_process
-
     exit_process(cli())

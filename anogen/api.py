@@ -9,12 +9,15 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from anogen.metrics.seed_eval import evaluate_pairs
 from anogen.paths import CONF_DIR
+from anogen.seeding import stage_seed
 from anogen.types import AnogenError, Fold, Injected
 
 __all__ = ["benchmark", "generate", "evaluate", "select", "evaluate_detectors", "load_component_config",
@@ -31,6 +34,7 @@ def load_component_config(group: str, name: str, *, whole: bool = False, **overr
     Raises:
         AnogenError: unknown option (lists the valid ones).
     """
+    # lazy: pydantic: `import anogen` stays free of them
     from anogen.config import packaged_option
 
     node = packaged_option(group, name)
@@ -43,6 +47,7 @@ def load_component_config(group: str, name: str, *, whole: bool = False, **overr
 def _frame(data: Any, key: str | None, columns: Sequence[str] | None, name: str = "data"):
     import pandas as pd
 
+    # lazy: pandas: `import anogen` stays free of them
     from anogen.data.loaders import frame_from_dataframe
 
     key = _optional_str(key, "key")
@@ -110,28 +115,28 @@ def _list_arg(value: Any, name: str) -> list:
     return list(value)
 
 
+#: the ``data`` config keys of the data errors -> the arguments of ``generate``/``benchmark``/``select``
 _DATA_KEYS = {"data.dates": "dates", "data.train": "train_mode", "data.test_fraction": "test_fraction",
-              "data.columns": "columns", "data.key": "key", "data.nan=interpolate or data.nan=drop": "clean data"}
+              "data.columns": "columns", "data.key": "key"}
 
 
-def _api_errors():
-    """A context manager naming ``generate``/``benchmark``'s arguments in data errors (``dates``, not ``data.dates``)."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def cm():
-        try:
-            yield
-        except AnogenError as e:
-            msg = str(e)
-            for k, v in _DATA_KEYS.items():
-                msg = msg.replace(k, v)
-            raise AnogenError(msg) from None
-    return cm()
+@contextmanager
+def _api_errors() -> Iterator[None]:
+    """Data errors naming the arguments (``dates[0]``, not ``data.dates[0]``): the error's key and
+    the keys its text declares are renamed, nothing else. ``data.nan`` is no argument here: its hint
+    becomes "set clean data"."""
+    try:
+        yield
+    except AnogenError as e:
+        e = e.rekeyed(_DATA_KEYS)
+        if e.hint is not None and "data.nan" in e.refs:
+            e = e.replace(hint="set clean data")
+        raise e from None
 
 
 def _folds(frame, train: Any, key, columns, dates, train_mode: str, test_fraction: float | None = None) -> list[Fold]:
     """The folds of ``generate``: data vs a separate train set, date ranges, or data as its own reference."""
+    # lazy: pandas, pydantic: `import anogen` stays free of them
     from anogen.data.split import TrainMode, make_folds, segments_of
     from anogen.params import check_value
 
@@ -154,6 +159,7 @@ def _folds(frame, train: Any, key, columns, dates, train_mode: str, test_fractio
 
 def _component(group: str, spec: Any, key: str, params: Mapping[str, Any] | None = None) -> Any:
     """A component from a packaged option name, a config dict with ``_target_``, or an object."""
+    # lazy: pydantic: `import anogen` stays free of them
     from anogen.config import build
 
     params = dict(params or {})
@@ -168,8 +174,8 @@ def _component(group: str, spec: Any, key: str, params: Mapping[str, Any] | None
 
 def _model_getter(model: str | Mapping | None, trainer: Mapping | None, cache: bool | Mapping, seed: int, what: str):
     """``fold -> (model, scaler)`` training (or loading from the model cache) the generative model."""
+    # lazy: pandas, scikit-learn, JAX: `import anogen` stays free of them
     from anogen.jobs.spec import check_model, check_trainer
-    from anogen.seeding import stage_seed
     from anogen.train.cache import train_or_load
 
     if model is None:
@@ -230,10 +236,10 @@ def generate(data: Any, *, sampler: str | Mapping | Any = "noise", train: Any = 
         learned sampler (``vae_tail``, ``latent_uniform``) its ``report`` holds the generator report
         (``inj.report["vae_tail"].verdict``, ``.summary()``, ``.to_dict()``; docs/generators.md).
     """
-    from anogen.jobs.run import inject_fold
+    # lazy: pandas, pydantic: `import anogen` stays free of them
+    from anogen.samplers.folds import inject_fold
     from anogen.params import check_value
     from anogen.samplers.report import OnDegenerate, check_verdict
-    from anogen.seeding import stage_seed
 
     on_degenerate = check_value(on_degenerate, OnDegenerate, "on_degenerate")
     seed = _int(seed, "seed")
@@ -265,14 +271,14 @@ def evaluate(targets: Any, candidates: Any, k: int = 0) -> dict:
     Returns:
         The ``evalresults.json`` dict: per-pair lists and their ``average_*``.
     """
-    from anogen.metrics.seed_eval import evaluate_pairs
 
     t, c = _label_lists(targets, "targets"), _label_lists(candidates, "candidates")
     try:
         return evaluate_pairs(t, c, k)
     except AnogenError as e:
-        msg = str(e)
-        raise AnogenError("k" + msg[len("range"):] if msg.startswith("range") else msg) from None
+        if e.key is None and e.problem.startswith("range "):  # transitional: until seed_eval keys its errors
+            e = e.replace(problem=e.problem[len("range "):], key="range", sep=" ")
+        raise e.rekeyed({"range": "k"}) from None  # the seed's ``range`` is ``k`` here
 
 
 def _label_lists(v: Any, name: str) -> list:
@@ -316,7 +322,8 @@ def benchmark(data: Any, *, train: Any = None, samplers: Sequence[str] | Mapping
     Returns:
         DataFrame: one row per detector (mean and ``_std`` of every metric, ``recall[kind]``).
     """
-    from anogen.jobs.benchmark import leaderboard, run_benchmark
+    # lazy: pandas, scikit-learn, pydantic: `import anogen` stays free of them
+    from anogen.benchmarking import leaderboard, run_benchmark
     from anogen.jobs.spec import Tuning
     from anogen.params import OpenFraction, check_params, check_value
 
@@ -336,6 +343,7 @@ def benchmark(data: Any, *, train: Any = None, samplers: Sequence[str] | Mapping
     dets = _named("detectors", "detectors", detectors, ("fit", "decision_function"))
     mets = _metrics_of(metrics)
     thr = _component("threshold", _spec(threshold, "threshold", "threshold", ("__call__",)), "threshold")
+    # lazy: pandas, scikit-learn: `import anogen` stays free of them
     from anogen.jobs.spec import sampler_models
 
     own = sampler_models(models, smp, "models")
@@ -368,6 +376,7 @@ SELECT_DETECTORS = ("zscore", "zscore_rolling", "iforest", "lof", "knn", "pca", 
 
 
 def _metrics_of(groups: Sequence[str]) -> dict[str, Any]:
+    # lazy: pydantic: `import anogen` stays free of them
     from anogen.config import build_group
 
     mets: dict[str, Any] = {}
@@ -426,7 +435,8 @@ def select(train: Any, test: Any = None, *, detectors: Sequence[str] | Mapping[s
         :class:`anogen.selection.Selection`: ``ranking`` (best first, ``p_best``, rank interval),
         ``trust``, ``strengths``, ``by_kind``, ``by_level``, ``families``, ``real`` (with labels).
     """
-    from anogen.jobs.select import run_selection
+    # lazy: pandas: `import anogen` stays free of them
+    from anogen.selection.run import run_selection
     from anogen.selection.settings import check_select
 
     seed, min_gap = _int(seed, "seed"), _int(min_gap, "min_gap", 0)
@@ -460,9 +470,10 @@ def evaluate_detectors(train: Any, test: Any, labels: Any, *,
     """
     import pandas as pd
 
+    # lazy: pandas, pydantic: `import anogen` stays free of them
     from anogen.data.scaling import Scaler
     from anogen.evaluation import evaluate_detectors as run_eval
-    from anogen.jobs.select import labelled_case
+    from anogen.selection.cases import labelled_case
     from anogen.selection.aggregation import borda, ranks
 
     fold, y = _labelled_fold(train, test, labels, key, columns)
@@ -472,6 +483,7 @@ def evaluate_detectors(train: Any, test: Any, labels: Any, *,
     mets = _metrics_of(metrics)
     thr = _component("threshold", _spec(threshold, "threshold", "threshold", ("__call__",)), "threshold")
     scaler = Scaler("standard").fit(fold.train)
+    # lazy: pydantic: `import anogen` stays free of them
     from anogen.evaluation import fresh_detectors
 
     runs = run_eval(fresh_detectors(dets), scaler.transform(fold.train), [labelled_case(fold, y, scaler)], thr, mets,

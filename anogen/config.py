@@ -14,7 +14,7 @@ import functools
 import inspect
 from typing import Any, Mapping
 
-from anogen.params import check_params
+from anogen.params import check_params, declares_param_types
 from anogen.paths import CONF_DIR
 from anogen.types import AnogenError
 
@@ -33,13 +33,13 @@ def packaged_option(group: str, name: Any, key: str | None = None) -> dict:
     key = key or group
     groups = sorted(p.name for p in CONF_DIR.iterdir() if p.is_dir() and p.name != "hydra")
     if not isinstance(group, str) or group not in groups:
-        raise AnogenError(f"group: unknown config group {group!r}; valid: {groups}")
+        raise AnogenError(f"unknown config group {group!r}; valid: {groups}", key="group")
     if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
-        raise AnogenError(f"{key}: an option name is a string, got {name!r}")
+        raise AnogenError(f"an option name is a string, got {name!r}", key=key)
     path = CONF_DIR / group / f"{name}.yaml"
     if not path.is_file():
         valid = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
-        raise AnogenError(f"{key}: unknown option {name!r}; valid: {valid}")
+        raise AnogenError(f"unknown option {name!r}; valid: {valid}", key=key)
     node = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
     if not isinstance(node, dict):
         raise AnogenError(f"{group}/{name}.yaml is not a mapping")
@@ -58,16 +58,21 @@ def to_plain(node: Any) -> Any:
 def resolve_target(path: Any, key: str) -> Any:
     """Import a ``_target_`` dotted path (``"sklearn.ensemble.IsolationForest"``)."""
     if not isinstance(path, str) or not path:
-        raise AnogenError(f"{key}._target_: expected a dotted import path, got {path!r}")
+        raise AnogenError(f"expected a dotted import path, got {path!r}", key=f"{key}._target_")
     from hydra.utils import get_object
 
     try:
         return get_object(path)
     except Exception as e:  # noqa: BLE001 - hydra raises several kinds
-        raise AnogenError(f"{key}._target_: cannot import {path!r} ({e})") from None
+        raise AnogenError(f"cannot import {path!r} ({e})", key=f"{key}._target_") from None
 
 def check_sklearn(obj: Any, key: str) -> None:
-    """scikit-learn's own parameter constraints, checked at build time (not at ``fit``)."""
+    """Checks that need the built object, at build time (not at ``fit``): an anogen detector's own
+    ``check_params()`` (annotations and the rules between parameters), scikit-learn's parameter
+    constraints."""
+    own = getattr(obj, "check_params", None)
+    if callable(own) and str(getattr(own, "__module__", "")).startswith("anogen."):
+        own()  # anogen.detectors.base.BaseDetector.check_params: one line naming the key
     validate = getattr(obj, "_validate_params", None)
     if validate is None or not hasattr(obj, "_parameter_constraints"):
         return
@@ -118,10 +123,9 @@ def build(node: Any, key: str, **kwargs: Any) -> Any:
     try:
         obj = target(**params)
     except AnogenError as e:
-        msg = str(e)
-        raise AnogenError(msg if msg.startswith(key) else f"{key}: {msg}") from None
+        raise e.under(key) from None  # its key as seen from here (a key of its own is kept)
     except (TypeError, ValueError) as e:
-        raise AnogenError(f"{key}: cannot build {plain['_target_']}: {' '.join(str(e).split())}") from None
+        raise AnogenError(f"cannot build {plain['_target_']}: {' '.join(str(e).split())}", key=key) from None
     check_sklearn(obj, key)
     return obj
 
@@ -136,16 +140,18 @@ def _check_params(target: Any, params: dict, key: str, partial: bool) -> dict:
     if not open_kwargs:
         for name in params:
             if name not in valid:
-                raise AnogenError(f"{key}: unknown parameter {name!r}; valid parameters: {valid}")
+                raise AnogenError(f"unknown parameter {name!r}; valid parameters: {valid}", key=key)
     if partial:  # required parameters come later (e.g. the learning rate of an optimizer)
         return params
-    if inspect.isclass(target) and not str(getattr(target, "__module__", "")).startswith("anogen"):
-        return params  # third-party classes check themselves (scikit-learn: _check_sklearn)
-    return check_params(target, params, key)
+    module = str(getattr(target, "__module__", ""))
+    if inspect.isclass(target) and not (module == "anogen" or module.startswith("anogen.")) \
+            and not declares_param_types(target):
+        return params  # third-party classes without anogen.params types check themselves (check_sklearn)
+    return check_params(target, params, key)  # anogen's and plug-ins' annotated parameters
 
 def build_group(node: Any, key: str, **kwargs: Any) -> dict[str, Any]:
     """Instantiate every entry of a multi-select group node (``{name: {_target_: ...}}``)."""
     plain = to_plain(node) or {}
     if not isinstance(plain, Mapping):
-        raise AnogenError(f"{key} must be a mapping of name -> component, got {type(plain).__name__}")
+        raise AnogenError(f"must be a mapping of name -> component, got {type(plain).__name__}", key=key, sep=" ")
     return {name: build(sub, f"{key}.{name}", **kwargs) for name, sub in plain.items()}

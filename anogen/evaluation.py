@@ -35,6 +35,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from anogen.metrics.suite import compute_metrics
+from anogen.thresholds import predict
+from anogen.tuning import tune_threshold
 from anogen.types import Injected
 
 log = logging.getLogger("anogen")
@@ -135,7 +138,7 @@ def fit_detectors(detectors: Mapping[str, Any], x_train: np.ndarray, segments: n
         ``(fitted, errors, seconds)``: the detectors that fitted, ``{name: message}`` for the others,
         and the fit time per detector.
     """
-    from anogen.detectors.base import BaseDetector  # scikit-learn: imported when there is something to fit
+    from anogen.detectors.base import BaseDetector  # lazy: scikit-learn, imported when there is something to fit
 
     fitted, errors, seconds = {}, {}, {}
     for name, det in detectors.items():
@@ -247,8 +250,6 @@ class _References:
 def _threshold(det: Any, case: Case, scores: np.ndarray, threshold: Any, tuning: Mapping | None,
                score: Callable[[Case], np.ndarray]) -> float:
     if tuning and case.validation is not None:
-        from anogen.tuning import tune_threshold
-
         val = case.validation
         return float(tune_threshold(val.injected.labels, score(val), tuning.get("objective", "f1"),
                                     float(tuning.get("max_fpr", 0.05))))
@@ -262,9 +263,6 @@ def measure(name: str, det: Any, case: Case, threshold: Any, metrics: Mapping[st
 
     ``score(case) -> (n,)`` scores a case (and a validation case); default: ``decision_function``.
     """
-    from anogen.metrics.suite import compute_metrics
-    from anogen.thresholds import predict
-
     score = score or (lambda c: scores_of(det, c.x))
     t0 = time.perf_counter()
     run = DetectorRun(detector=name, case=case.name, tags=dict(case.tags))

@@ -24,12 +24,20 @@ import argparse
 import json
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, Mapping
+from typing import Annotated, Any, Iterator, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from anogen.params import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, Ratio
+from anogen.metrics.seed_eval import evaluate_pairs
+from anogen.outputs.context import RunOutputs, commit_all
+from anogen.outputs.files import check_output_dir, write_json
+from anogen.outputs.plots import plot_clean, plot_series
+from anogen.outputs.signals import deferred, exit_code, exit_process, handle_signals
+from anogen.params import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, Ratio, format_error
+from anogen.samplers.noise import Noise
+from anogen.seeding import stage_seed
 from anogen.types import AnogenError
 
 __all__ = ["main", "run_ano", "run_eval", "AnoSpec", "NoiseParams", "TrainParams", "EvalSpec"]
@@ -98,8 +106,6 @@ class EvalSpec(BaseModel):
 
 def _validate(model: type[BaseModel], spec: Any, what: str) -> Any:
     """``spec`` checked against ``model``: one line naming the seed's key (``noise_params.noise``)."""
-    from anogen.params import format_error
-
     if not isinstance(spec, Mapping):
         raise AnogenError(f"the {what} input must be a JSON object, got {type(spec).__name__}")
     try:
@@ -108,14 +114,12 @@ def _validate(model: type[BaseModel], spec: Any, what: str) -> Any:
         err = dict(e.errors()[0])
     loc = tuple(err.get("loc", ()))
     if err.get("type") == "model_type":
-        raise AnogenError(f"{'.'.join(map(str, loc))}: must be a JSON object, got {type(err.get('input')).__name__}")
+        raise AnogenError(f"must be a JSON object, got {type(err.get('input')).__name__}", key=".".join(map(str, loc)))
     section = _section(model, loc[0]) if len(loc) > 1 else None
     if section is None:
-        msg = format_error(err, "", list(model.model_fields), model)
-    else:
-        err["loc"] = loc[1:]
-        msg = format_error(err, str(loc[0]), list(section.model_fields), section)
-    raise AnogenError(msg.replace("unknown parameter; valid parameters", "unknown key; valid keys"))
+        raise format_error(err, "", list(model.model_fields), model, noun="key")
+    err["loc"] = loc[1:]
+    raise format_error(err, str(loc[0]), list(section.model_fields), section, noun="key")
 
 
 def _section(model: type[BaseModel], name: Any) -> type[BaseModel] | None:
@@ -141,8 +145,35 @@ _TRAIN_NAMES = {"model.seq_len": "sequence_length", "sampler.window": "sequence_
                 "sampler.ratio": "anomaly_ratio", "sampler.margin": "margin"}
 
 
+_HEADS = ("data", "sampler", "model", "trainer", "placement")
+
+
+def _seed_key(key: str, section: str, names: Mapping[str, str], fields: tuple[str, ...]) -> str | None:
+    """The seed's JSON key of config key ``key`` in ``section``, else ``None`` (not a config key).
+
+    ``sampler.ratio`` -> ``noise_params.anomaly_normal_ratio`` (``names``), ``data.dates[1]`` ->
+    ``noise_params.dates[1]`` (a data key the seed has, one of ``fields``), ``sampler.dims`` or
+    ``sampler`` -> ``noise_params`` (the seed has no such key: its section). A file path
+    (``data.csv: ...``) or a column is not a config key and stays as written.
+    """
+    path, bracket, rest = key.partition("[")
+    sub = bracket + rest
+    if path in names:
+        return f"{section}.{names[path]}{sub}"
+    head, dot, tail = path.partition(".")
+    if head not in _HEADS:
+        return None
+    if head == "data" and dot:
+        return f"{section}.{tail}{sub}" if tail.split(".")[0] in fields else None
+    return section + sub
+
+
 def _in_seed_keys(msg: str, section: str, names: Mapping[str, str]) -> str:
-    """Rewrite the config keys of an error message into the seed's JSON keys of ``section``."""
+    """Transitional, for errors raised without a key (``AnogenError("sampler.wave_length (9) is ...")``):
+    the config keys written in the text, rewritten into the seed's JSON keys of ``section``.
+
+    Remove once the raise sites listed under :func:`_seed_errors` pass ``key=``.
+    """
     table = {k: f"{section}.{v}" for k, v in names.items()}
     table.update({"data": section, "sampler": section, "model": section, "trainer": section, "placement": section})
 
@@ -155,21 +186,28 @@ def _in_seed_keys(msg: str, section: str, names: Mapping[str, str]) -> str:
     return re.sub(r"(?<![\w.])(?:data|sampler|model|trainer|placement)(?:\.\w+)*(?![\w])", sub, msg)
 
 
-def _seed_errors(section: str, names: Mapping[str, str]):
-    """A context manager turning the config keys of an :class:`AnogenError` into the seed's keys."""
-    from contextlib import contextmanager
+@contextmanager
+def _seed_errors(section: str, names: Mapping[str, str], fields: tuple[str, ...]) -> Iterator[None]:
+    """Errors about config keys re-keyed to the seed's JSON keys of ``section`` (:func:`_seed_key`).
 
-    @contextmanager
-    def cm():
-        try:
-            yield
-        except AnogenError as e:
-            raise AnogenError(_in_seed_keys(str(e), section, names)) from None
-    return cm()
+    A keyed :class:`AnogenError` is re-keyed: its key and the keys its text declares (``refs``),
+    nothing else. An error without a key still has its text rewritten (:func:`_in_seed_keys`), for
+    the raise sites that give no key yet: ``anogen/samplers/noise.py`` (``sampler.wave_length``,
+    ``sampler:``), ``anogen/samplers/vae_tail.py`` (``sampler.window``/``model.seq_len``,
+    ``sampler.dims``), ``anogen/train/cache.py`` (``model.seq_len``), ``anogen/train/loop.py``
+    (``trainer.learning_rate``), ``anogen/samplers/base.py`` (``resolve_columns``).
+    """
+    try:
+        yield
+    except AnogenError as e:
+        if e.key is None and not e.refs:
+            raise e.replace(problem=_in_seed_keys(e.problem, section, names)) from None
+        raise e.rekeyed(lambda k: _seed_key(k, section, names, fields)) from None
 
 
 # ---- the runs ------------------------------------------------------------------------------------
 def _source(p: _Data):
+    # lazy: pandas (~0.4 s), not paid by -t eval or --help
     from anogen.data.sources import CSVSource
 
     return CSVSource(path=p.path, key=p.key, columns=p.columns, nrows=p.nrows,
@@ -188,8 +226,6 @@ def _stage_fold_files(out, img, i: int, fold, inj, stem: str, index_name: str, i
         train.insert(0, fold.key, fold.train_index)
     out.write_csv(f"{i}train.csv", train)
     if img is not None:
-        from anogen.outputs.plots import plot_clean, plot_series
-
         for j, col in enumerate(fold.columns):
             plot_clean(fold.test_index, fold.test[:, j], f"fold {i}: {col} (clean)",
                        img.staged(f"{i}{img_stem}Clean_{col}.png"))
@@ -198,8 +234,6 @@ def _stage_fold_files(out, img, i: int, fold, inj, stem: str, index_name: str, i
 
 def _write(outdir: Path, imdir: str | None, folds: list, injected: list, names: tuple[str, str, str]) -> None:
     """Every fold's files, staged, then committed together (``outdir`` and ``imdir``)."""
-    from anogen.outputs.context import RunOutputs, commit_all
-
     out, img = RunOutputs(outdir), (RunOutputs(imdir) if imdir else None)
     try:
         for fold, inj in zip(folds, injected):
@@ -218,8 +252,6 @@ def run_ano(spec: Mapping[str, Any], outdir: str | Path) -> list:
     Raises:
         AnogenError: one line naming the seed's key; nothing is written then.
     """
-    from anogen.outputs.files import check_output_dir
-
     s = _validate(AnoSpec, spec, "ano")
     if s.noise_params is None and s.train_params is None:
         raise AnogenError("the input needs noise_params (noise anomalies) or train_params (VAE anomalies)")
@@ -236,17 +268,16 @@ def run_ano(spec: Mapping[str, Any], outdir: str | Path) -> list:
 
 
 def _run_noise(p: NoiseParams, seed: int) -> tuple[list, list]:
-    from anogen.jobs.run import inject_fold
-    from anogen.samplers.noise import Noise
-    from anogen.seeding import stage_seed
+    # lazy: scikit-learn (~1.8 s, the generator report), not paid by -t eval or --help
+    from anogen.samplers.folds import inject_fold
 
     if p.anomally_normal_ratio is not None and p.anomaly_normal_ratio is not None \
             and p.anomally_normal_ratio != p.anomaly_normal_ratio:
-        raise AnogenError("noise_params: anomally_normal_ratio and anomaly_normal_ratio differ; give one")
+        raise AnogenError("anomally_normal_ratio and anomaly_normal_ratio differ; give one", key="noise_params")
     ratio = p.anomally_normal_ratio if p.anomally_normal_ratio is not None else p.anomaly_normal_ratio
     if ratio is None:
-        raise AnogenError("noise_params.anomally_normal_ratio (or anomaly_normal_ratio) is missing")
-    with _seed_errors("noise_params", _noise_names(p)):
+        raise AnogenError("(or anomaly_normal_ratio) is missing", key="noise_params.anomally_normal_ratio", sep=" ")
+    with _seed_errors("noise_params", _noise_names(p), tuple(NoiseParams.model_fields)):
         sampler = Noise(ratio=ratio, magnitude=p.noise, kind=p.kind, direction=p.noise_direction, wave=p.wave,
                         wave_length=p.wave_length, columns=p.columns)
         folds = _source(p).folds()
@@ -257,13 +288,13 @@ def _run_noise(p: NoiseParams, seed: int) -> tuple[list, list]:
 
 def _run_vae(p: TrainParams, seed: int) -> tuple[list, list]:
     """The VAE path: train the LSTM-VAE on each fold's train part, decode posterior tails."""
-    from anogen.jobs.run import inject_fold
+    # lazy: JAX/flax (~3 s), scikit-learn and pandas, not paid by the noise path, -t eval or --help
     from anogen.jobs.spec import check_model, check_trainer
-    from anogen.samplers.vae_tail import VAETail
-    from anogen.seeding import stage_seed
-    from anogen.train.cache import train_or_load
+    from anogen.samplers.folds import inject_fold  # lazy: scikit-learn
+    from anogen.samplers.vae_tail import VAETail  # lazy: pandas, scikit-learn
+    from anogen.train.cache import train_or_load  # lazy: JAX/flax
 
-    with _seed_errors("train_params", _TRAIN_NAMES):
+    with _seed_errors("train_params", _TRAIN_NAMES, tuple(TrainParams.model_fields)):
         model_cfg = check_model({"_target_": "anogen.models.LSTMVAE", "seq_len": p.sequence_length,
                                  "latent_dim": p.latent_space_dim})
         trainer_cfg = check_trainer({"epochs": p.epochs, "batch_size": p.batch_size,
@@ -280,10 +311,6 @@ def _run_vae(p: TrainParams, seed: int) -> tuple[list, list]:
 
 def run_eval(spec: Mapping[str, Any], outdir: str | Path) -> dict:
     """The seed's evaluation: writes ``evalresults.json`` and returns its dict."""
-    from anogen.metrics.seed_eval import evaluate_pairs
-    from anogen.outputs.files import check_output_dir, write_json
-    from anogen.outputs.signals import deferred
-
     s = _validate(EvalSpec, spec, "eval")
     outdir = check_output_dir(outdir, "-d")
     res = evaluate_pairs(s.targets, s.candidates, s.range)
@@ -302,25 +329,23 @@ class _Parser(argparse.ArgumentParser):
 
 def _read_spec(path: Path) -> Any:
     if not path.exists():
-        raise AnogenError(f"-f: input file not found: {path}")
+        raise AnogenError(f"input file not found: {path}", key="-f")
     if not path.is_file():
-        raise AnogenError(f"-f: {path} is not a file")
+        raise AnogenError(f"{path} is not a file", key="-f")
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as e:
-        raise AnogenError(f"-f: {path} is not UTF-8 text (byte {e.start}); save it as UTF-8 JSON") from None
+        raise AnogenError(f"{path} is not UTF-8 text (byte {e.start}); save it as UTF-8 JSON", key="-f") from None
     except OSError as e:
-        raise AnogenError(f"-f: cannot read {path}: {e.strerror}") from None
+        raise AnogenError(f"cannot read {path}: {e.strerror}", key="-f") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise AnogenError(f"-f: {path} is not valid JSON: {e}") from None
+        raise AnogenError(f"{path} is not valid JSON: {e}", key="-f") from None
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the seed's command line; returns the exit code (0, 2 user error, 130/143 interrupted)."""
-    from anogen.outputs.signals import exit_code, handle_signals
-
     parser = _Parser(prog="python -m anogen.legacy",
                      description="Generate anomalous data or evaluate anomaly detection output")
     parser.add_argument("-t", "--task", required=True, choices=["ano", "eval"], help='Task to perform, "ano" or "eval"')
@@ -342,6 +367,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from anogen.outputs.signals import exit_process
-
     exit_process(main())

@@ -31,7 +31,7 @@ from anogen.types import AnogenError
 
 __all__ = [
     "PositiveInt", "NonNegativeInt", "PositiveFloat", "NonNegativeFloat", "Fraction", "OpenFraction",
-    "Ratio", "Probability", "FiniteFloat", "check_params", "check_value", "format_error",
+    "Ratio", "Probability", "FiniteFloat", "check_params", "check_value", "format_error", "declares_param_types",
 ]
 
 
@@ -126,17 +126,22 @@ def _key_parts(loc: Any) -> list:
     return out
 
 
-def format_error(err: Mapping[str, Any], key: str, valid: list[str] | None = None, model: Any = None) -> str:
-    """One line for one pydantic error dict: ``key.loc: what is valid, got value``."""
+def format_error(err: Mapping[str, Any], key: str, valid: list[str] | None = None, model: Any = None,
+                 noun: str = "parameter") -> AnogenError:
+    """The :class:`AnogenError` of one pydantic error dict: key ``key.loc``, problem ``what is valid, got value``.
+
+    ``noun`` names what an unknown name is (``unknown parameter; valid parameters: [...]``; the
+    seed's JSON says ``key``).
+    """
     loc = ".".join(str(p) for p in _key_parts(err.get("loc", ())))
     path = f"{key}.{loc}" if key and loc else (key or loc)
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
     got = err.get("input")
     if kind == "extra_forbidden":
-        return f"{path}: unknown parameter; valid parameters: {valid}" if valid else f"{path}: unknown parameter"
+        return AnogenError(f"unknown {noun}; valid {noun}s: {valid}" if valid else f"unknown {noun}", key=path)
     if kind == "missing":
-        return f"{path}: a value is required"
+        return AnogenError("a value is required", key=path)
     bounds = [f"{_RANGE_WORDS[k]} {ctx[k]}" for k in ("gt", "ge", "lt", "le") if k in ctx]
     if bounds:
         bounds = _declared_bounds(model, tuple(err.get("loc", ()))) or bounds
@@ -146,7 +151,34 @@ def format_error(err: Mapping[str, Any], key: str, valid: list[str] | None = Non
         msg = msg.removeprefix("Value error, ")
         what = msg[0].lower() + msg[1:] if msg else "invalid value"
         what = what.replace("input should be", "must be")
-    return f"{path}: {what}, got {got!r}"
+    return AnogenError(f"{what}, got {got!r}", key=path)
+
+
+#: the metadata objects of the types above: an annotation holding one of them uses anogen.params
+_OWN_METADATA = {id(m) for t in (PositiveInt, NonNegativeInt, FiniteFloat, PositiveFloat, NonNegativeFloat, Fraction,
+                                 OpenFraction, Ratio, Probability) for m in typing.get_args(t)[1:]}
+
+
+def _uses_own_type(annotation: Any) -> bool:
+    """Whether ``annotation`` is, or contains (``PositiveInt | None``, ``list[Ratio]``), a type of this module."""
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is Annotated and any(id(m) in _OWN_METADATA for m in args[1:]):
+        return True
+    return any(_uses_own_type(a) for a in args)
+
+
+@lru_cache(maxsize=None)
+def declares_param_types(target: Any) -> bool:
+    """Whether ``target``'s parameters are annotated with this module's types (``count: PositiveInt``).
+
+    :func:`anogen.config.build` checks such a class whatever its module (a plug-in is checked as a
+    built-in is); a third-party class without them (a scikit-learn estimator) checks itself.
+    """
+    try:
+        hints = typing.get_type_hints(inspect.unwrap(_signature_target(target)), include_extras=True)
+    except Exception:  # noqa: BLE001 - unresolvable annotations: nothing declared that we can read
+        return False
+    return any(_uses_own_type(h) for name, h in hints.items() if name != "return")
 
 
 def check_params(target: Any, params: Mapping[str, Any], key: str, partial: bool = False) -> dict[str, Any]:
@@ -175,7 +207,7 @@ def check_params(target: Any, params: Mapping[str, Any], key: str, partial: bool
         if not errors:
             return given
         valid = [n for n in model.model_fields]
-        raise AnogenError(format_error(errors[0], key, valid, model)) from None
+        raise format_error(errors[0], key, valid, model) from None
     out = dict(given)
     for name in given:
         if name in model.model_fields:
@@ -193,5 +225,22 @@ def check_value(value: Any, annotation: Any, key: str) -> Any:
         err = dict(e.errors()[0])
         whole = _bounds_of(typing.get_args(annotation)[1:]) if typing.get_origin(annotation) is Annotated else []
         if whole and err.get("ctx") and any(k in err["ctx"] for k in _RANGE_WORDS):
-            raise AnogenError(f"{key}: must be {' and '.join(whole)}, got {err.get('input')!r}") from None
-        raise AnogenError(format_error(err, key)) from None
+            raise AnogenError(f"must be {' and '.join(whole)}, got {err.get('input')!r}", key=key) from None
+        raise format_error(err, key) from None
+
+
+def check_attributes(obj: Any, key: str) -> None:
+    """Validate the constructor parameters an object keeps under their own names (scikit-learn style).
+
+    :func:`anogen.config.build` checks a config before the object exists; this checks an object
+    built directly in Python (``Noise(direction="x")``) at its first use, against the same
+    annotations, with the same one-line message (``sampler.direction: must be 'p', 'n' or 'both'``).
+
+    Raises:
+        AnogenError: one line naming ``key.param`` and what is valid.
+    """
+    names = inspect.signature(type(obj)).parameters
+    check_params(type(obj), {n: getattr(obj, n) for n in names if hasattr(obj, n)}, key)
+
+
+__all__ += ["check_attributes"]

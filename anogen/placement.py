@@ -1,6 +1,6 @@
 """Non-overlapping placement of anomalies, and writing them into a clean fold.
 
-``allocate`` chooses start positions for a list of :class:`~anogen.samplers.base.SlotRequest`
+``allocate`` chooses start positions for a list of :class:`SlotRequest`
 uniformly at random among all non-overlapping arrangements (stars and bars: O(k) after one
 sort), then re-places, in vectorised rounds, any slot whose start is not in its request's
 ``eligible`` mask (when unconstrained slots took the few eligible starts, the constrained requests
@@ -13,14 +13,47 @@ each event's columns* from what actually changed, so labels, events and data alw
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 
 from anogen.params import NonNegativeInt, check_value
-from anogen.samplers.base import Slot, SlotRequest
 from anogen.types import AnogenError, Edit, Event, Fold, Injected
 
-__all__ = ["allocate", "apply_edits", "check_injected", "interpolate_index", "start_mask"]
+__all__ = ["SlotRequest", "Slot", "allocate", "apply_edits", "check_injected", "interpolate_index", "start_mask"]
+
+
+@dataclass(frozen=True)
+class SlotRequest:
+    """A request for room in the clean test fold.
+
+    Attributes:
+        length: rows the anomaly spans in the clean fold (``replace``) or rows it inserts
+            (``insert``; an insert takes no clean rows but still keeps ``min_gap`` to others).
+        mode: ``"replace"`` or ``"insert"``.
+        eligible: optional ``(n_test,)`` bool mask of allowed *start* positions (e.g. rows where a
+            relative change is not a no-op). ``None`` = every start that fits.
+        payload: anything ``plan`` computed that ``fill`` needs (the kind and its parameters, the
+            child sampler of a :class:`~anogen.samplers.compose.Compose`); copied unchanged into
+            :attr:`Slot.payload`, so a sampler keeps no state between ``plan`` and ``fill``.
+    """
+
+    length: int
+    mode: Literal["replace", "insert"] = "replace"
+    eligible: np.ndarray | None = field(default=None, compare=False)
+    payload: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """An allocated room: ``start`` in the clean fold; ``length``, ``mode`` and ``payload`` as requested."""
+
+    start: int
+    length: int
+    mode: Literal["replace", "insert"] = "replace"
+    payload: Any = field(default=None, compare=False)
+
 
 _THIRDS = {"beginning": 0, "middle": 1, "end": 2}
 

@@ -20,6 +20,11 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from anogen.metrics import HEADLINE
+from anogen.outputs.context import RunOutputs
+from anogen.outputs.files import check_output_dir
+from anogen.outputs.plots import _plt, save_fig
+from anogen.outputs.signals import exit_code, exit_process, handle_signals
 from anogen.types import AnogenError
 
 __all__ = ["collect", "report", "main", "check_job", "default_out"]
@@ -144,9 +149,6 @@ def report(paths: Sequence[str | Path], out: str | Path | None = None, metrics: 
     Raises:
         AnogenError: ``paths`` empty or missing, no job found, or ``out`` not a writable folder.
     """
-    from anogen.outputs.context import RunOutputs
-    from anogen.outputs.files import check_output_dir
-
     if isinstance(paths, (str, Path)) or not paths:
         raise AnogenError("report: give a list of one or more run or sweep folders")
     out = check_output_dir(out if out is not None else default_out(paths), "-o")
@@ -158,8 +160,6 @@ def report(paths: Sequence[str | Path], out: str | Path | None = None, metrics: 
         staged.write_csv("report.csv", df)
         staged.write_text("report.md", _markdown(df))
         if plots:
-            from anogen.metrics import HEADLINE
-
             chosen = list(metrics) if metrics else [m for m in HEADLINE
                                                      if any(c.endswith("/" + m) for c in metric_cols)][:3]
             _plots(df, params, chosen, staged)
@@ -181,8 +181,6 @@ def _markdown(df: pd.DataFrame) -> str:
 
 def _plots(df: pd.DataFrame, params: list[str], metrics: list[str], out: Any) -> None:
     """``plots/{metric}_vs_{param}.png`` staged in ``out`` (a :class:`~anogen.outputs.context.RunOutputs`)."""
-    from anogen.outputs.plots import _plt, save_fig
-
     ok = df[df["status"] == "ok"]
     for param in params:
         vals = ok[param].dropna()
@@ -209,8 +207,6 @@ def _plots(df: pd.DataFrame, params: list[str], metrics: list[str], out: Any) ->
 
 def main(argv: list[str] | None = None) -> int:
     """The command line; returns the exit code (0, 2 a mistake, 130/143 interrupted)."""
-    from anogen.outputs.signals import exit_code, handle_signals
-
     ap = _Parser(prog="python -m anogen.report", description="Aggregate anogen runs into one table")
     ap.add_argument("paths", nargs="+", help="multirun directories, run directories or metrics.json files")
     ap.add_argument("-o", "--out", default=None, help="output folder (default: the first path)")
@@ -241,6 +237,4 @@ class _Parser(argparse.ArgumentParser):
 
 
 if __name__ == "__main__":
-    from anogen.outputs.signals import exit_process
-
     exit_process(main())

@@ -21,8 +21,8 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field
 
-from anogen.params import FiniteFloat, Ratio
-from anogen.samplers.base import check_attributes
+from anogen.metrics.curves import best_f1_threshold
+from anogen.params import FiniteFloat, Ratio, check_attributes
 from anogen.types import AnogenError
 
 __all__ = ["Threshold", "Fixed", "Percentile", "Contamination", "BestF1", "predict", "Percent"]
@@ -155,8 +155,6 @@ class BestF1(Threshold):
     oracle = True
 
     def _threshold(self, train_scores, test_scores, y_true) -> float:
-        from anogen.metrics.curves import best_f1_threshold
-
         te = _scores(test_scores, "test_scores")
         if y_true is None:
             raise AnogenError("BestF1 threshold needs y_true (it is an oracle that looks at the labels)")

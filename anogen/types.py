@@ -7,18 +7,128 @@ ranges are half-open ``[start, end)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Callable, Literal, Mapping
 
 import numpy as np
 
-__all__ = ["AnogenError", "Event", "Edit", "Fold", "Frame", "Injected", "RunResult"]
+__all__ = ["AnogenError", "rename_key", "is_under", "Event", "Edit", "Fold", "Frame", "Injected", "RunResult"]
 
 
 class AnogenError(ValueError):
     """A user mistake (bad config, bad data, impossible request).
 
     The CLI prints its message on one line and exits non-zero, without a traceback.
+
+    The error keeps *where* apart from *what*, so that each entry point can name the key in its
+    own words (the seed's JSON keys, the API's argument names) without rewriting text::
+
+        e = AnogenError("must be > 0, got 0", key="sampler.ratio")
+        str(e)                                          # 'sampler.ratio: must be > 0, got 0'
+        str(e.rekeyed({"sampler.ratio": "ratio"}))      # 'ratio: must be > 0, got 0'
+
+    ``AnogenError("plain message")`` still works: no key, the message is the problem.
+
+    Attributes:
+        problem: what is wrong (and what is valid).
+        key: the config key, argument, column or file it is about (``"data.dates[0]"``), or ``None``.
+        sep: what joins ``key`` and ``problem`` in the message: ``": "``, or ``" "`` for messages
+            that read as a sentence (``"data.key is required with csv_mode=folder"``).
+        hint: what to do about it, after ``"; "`` (``"set data.nan=interpolate or data.nan=drop"``);
+            an entry point where the hint's setting does not exist may replace it.
+        refs: the other keys that ``problem`` or ``hint`` mention (``("data.nan",)``): renamed with
+            the key by :meth:`rekeyed`; nothing else in the text is ever rewritten.
     """
+
+    def __init__(self, problem: Any = "", key: str | None = None, *, sep: str = ": ", hint: str | None = None,
+                 refs: tuple[str, ...] = ()) -> None:
+        self.problem = str(problem)
+        self.key = key
+        self.sep = sep
+        self.hint = hint
+        self.refs = tuple(refs)
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The one line the user sees: ``key<sep>problem[; hint]``."""
+        head = self.problem if self.key is None else f"{self.key}{self.sep}{self.problem}"
+        return head if self.hint is None else f"{head}; {self.hint}"
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):  # keep the fields across processes (sweeps); subclasses included
+        return _restore, (type(self), self.problem, self.key, self.sep, self.hint, self.refs, dict(self.__dict__))
+
+    def replace(self, **fields: Any) -> AnogenError:
+        """A copy with some of ``problem``, ``key``, ``sep``, ``hint``, ``refs`` changed (same class)."""
+        new = {"problem": self.problem, "key": self.key, "sep": self.sep, "hint": self.hint, "refs": self.refs,
+               **fields}
+        state = {k: v for k, v in self.__dict__.items() if k not in new}
+        return _restore(type(self), new["problem"], new["key"], new["sep"], new["hint"], new["refs"], state)
+
+    def rekeyed(self, mapping: Mapping[str, str] | Callable[[str], str | None]) -> AnogenError:
+        """The same error with ``key`` and ``refs`` renamed (``problem``/``hint`` text: only the refs).
+
+        ``mapping`` is a callable ``key -> new key or None`` (``None``: unchanged), or a dict read by
+        :func:`rename_key` (its longest entry that is the key or a path above it: ``{"data.dates":
+        "dates"}`` turns ``data.dates[1]`` into ``dates[1]``). An error without a key is returned as is.
+        """
+        if self.key is None and not self.refs:
+            return self
+        rename = mapping if callable(mapping) else (lambda k: rename_key(k, mapping))
+
+        def new(k: str) -> str:
+            got = rename(k)
+            return k if got is None else got
+        problem, hint, refs = self.problem, self.hint, []
+        for ref in sorted(self.refs, key=len, reverse=True):  # longest first: data.nan before data
+            to = new(ref)
+            if to != ref:
+                problem = problem.replace(ref, to)
+                hint = hint.replace(ref, to) if hint is not None else None
+            refs.append(to)
+        return self.replace(problem=problem, hint=hint, key=None if self.key is None else new(self.key),
+                            refs=tuple(refs))
+
+    def under(self, prefix: str) -> AnogenError:
+        """This error as seen from config key ``prefix`` (a constructor's error, built at ``prefix``).
+
+        A key at or below ``prefix`` is kept; any other error becomes the problem of ``prefix``
+        (``detectors.x: metric 'y': ...``). A plain message (no key, from a raise site that has not
+        given one yet) that already starts with ``prefix`` is kept as it is.
+        """
+        if self.key is not None and is_under(self.key, prefix):
+            return self
+        if self.key is None and self.problem.startswith(prefix):  # a plain message naming its key
+            return self
+        nested = self.problem if self.key is None else f"{self.key}{self.sep}{self.problem}"
+        refs = self.refs if self.key is None else (*self.refs, self.key)
+        return self.replace(problem=nested, key=prefix, sep=": ", refs=refs)
+
+
+def _restore(cls: type, problem: str, key: str | None, sep: str, hint: str | None, refs: tuple, state: dict):
+    """Rebuild an :class:`AnogenError` (or subclass) from its fields, whatever its ``__init__``."""
+    e = cls.__new__(cls)
+    AnogenError.__init__(e, problem, key, sep=sep, hint=hint, refs=refs)
+    e.__dict__.update({k: v for k, v in state.items() if k not in ("problem", "key", "sep", "hint", "refs")})
+    return e
+
+
+def is_under(key: str, prefix: str) -> bool:
+    """Whether config key ``key`` is ``prefix`` or below it (``prefix.x``, ``prefix[0]``)."""
+    return key == prefix or key.startswith((f"{prefix}.", f"{prefix}["))
+
+
+
+
+def rename_key(key: str, table: Mapping[str, str]) -> str | None:
+    """``key`` renamed by the longest entry of ``table`` that is ``key`` or a path above it, else ``None``.
+
+    ``rename_key("data.dates[0]", {"data.dates": "dates"}) == "dates[0]"``.
+    """
+    best = max((k for k in table if is_under(key, k)), key=len, default=None)
+    return None if best is None else table[best] + key[len(best):]
 
 
 @dataclass(frozen=True)
@@ -161,7 +271,7 @@ class Injected:
 
 @dataclass
 class RunResult:
-    """What a job (:func:`anogen.jobs.run.run`) returns.
+    """What a job (:func:`anogen.jobs.run`) returns.
 
     Attributes:
         metrics: flat ``{"detector/metric": value}``, the mean over folds (benchmark: over folds,
@@ -170,7 +280,7 @@ class RunResult:
         objective: the value an optimiser should minimise: the held-out negative ELBO of the
             generative model (see :func:`anogen.train.cache.heldout_objective`), else ``nan``.
         run_dir: the output directory (``None`` for library use).
-        folds: per fold, an :class:`anogen.jobs.run.FoldResult` (fold, injected, detector runs,
+        folds: per fold, an :class:`anogen.jobs.steps.FoldResult` (fold, injected, detector runs,
             histories, objective); empty for the benchmark.
         errors: ``{"fold{i}/detector": message}`` of the detectors that failed.
         histories: training curves ``{"fold{i}/name": {"train_loss": [...], "val_loss": [...]}}``.

@@ -68,7 +68,8 @@ def _fold(data: str):
 
 def _quality_one(experiment: str, data: str, setting: str, seed: int) -> tuple[dict, str, float]:
     """One training + generation: ``(figures, verdict, seconds)``."""
-    from anogen.jobs.run import inject_fold, train_generator
+    from anogen.jobs.steps import train_generator
+    from anogen.samplers.folds import inject_fold
     from anogen.jobs.spec import build_job
     from anogen.seeding import stage_seed
     from tests.conftest import compose

@@ -42,7 +42,7 @@ def run_mode(mode: str, rows: int, extra: list[str]) -> dict:
 
     from hydra import compose, initialize_config_dir
 
-    import anogen.jobs.benchmark as bench
+    import anogen.benchmarking as bench
     from anogen.jobs.spec import build_job
 
     old = []

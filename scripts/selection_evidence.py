@@ -65,8 +65,8 @@ def _leaderboard(fold, dets, mets, thr, settings, metrics=METRICS) -> dict[str, 
     from omegaconf import OmegaConf
 
     from anogen.config import build
-    from anogen.jobs.benchmark import leaderboard, run_benchmark
-    from anogen.jobs.select import battery_split
+    from anogen.benchmarking import leaderboard, run_benchmark
+    from anogen.selection.cases import battery_split
 
     node = OmegaConf.to_container(OmegaConf.load(ROOT / "anogen/conf/experiment/benchmark.yaml"))["benchmark"]
     samplers = {k: build(node["samplers"][k], f"benchmark.samplers.{k}") for k in BENCH_SAMPLERS}
@@ -78,13 +78,14 @@ def _leaderboard(fold, dets, mets, thr, settings, metrics=METRICS) -> dict[str, 
 
 def run_series(name: str, settings, quick: bool) -> dict:
     from anogen.data import real
-    from anogen.jobs.select import for_rows, run_selection
+    from anogen.selection.candidates import for_rows
+    from anogen.selection.run import run_selection
 
     from dataclasses import replace
 
     from anogen.selection.consensus import summarize
 
-    from anogen.jobs.select import window_variants
+    from anogen.selection.candidates import window_variants
 
     s = real.load(name)
     dets, mets, thr = _components(settings.voters)

@@ -7,7 +7,7 @@ import pytest
 import anogen
 from anogen.detectors.base import BaseDetector
 from anogen.evaluation import event_recall_by_kind
-from anogen.jobs.benchmark import leaderboard, run_benchmark
+from anogen.benchmarking import leaderboard, run_benchmark
 from anogen.metrics.suite import Metric
 from anogen.samplers.inject import Inject
 from anogen.thresholds import Percentile
@@ -20,7 +20,7 @@ METRICS = {"roc_auc": Metric("roc_auc", input="score"), "f1": Metric("f1"), "rec
 class Oracle(BaseDetector):
     """score = the labels of the injected fold, read from a shared dict (a detector that cheats)."""
 
-    def __init__(self, labels: dict | None = None, name: str = "oracle", contamination: float = 0.1):
+    def __init__(self, *, labels: dict | None = None, name: str = "oracle", contamination: float = 0.1):
         self.labels, self.name, self.contamination = labels, name, contamination
 
     def _fit(self, X, segments):
@@ -32,7 +32,7 @@ class Oracle(BaseDetector):
 
 
 class Broken(BaseDetector):
-    def __init__(self, name: str = "broken", contamination: float = 0.1):
+    def __init__(self, *, name: str = "broken", contamination: float = 0.1):
         self.name, self.contamination = name, contamination
 
     def _fit(self, X, segments):
@@ -57,7 +57,7 @@ def test_sanity_random_oracle_zscore():
     spikes = Inject(count=200, kinds=["spike"], catalog={"spike": {"magnitude": 8.0}})
     labels = {}
     # the oracle needs the labels of the injected fold: inject once the way the benchmark does
-    from anogen.jobs.run import inject_fold
+    from anogen.samplers.folds import inject_fold
     from anogen.seeding import stage_seed
 
     from anogen.seeding import name_seed
@@ -65,7 +65,7 @@ def test_sanity_random_oracle_zscore():
     s = stage_seed(0, 0, 10, name_seed("spikes"))   # the benchmark seeds a sampler from its name
     labels["y"] = inject_fold(spikes, fold, None, None, s, s, 1)[0].labels
     res = run_benchmark([fold], {"spikes": spikes},
-                        {"random": RandomScore(seed=0), "zscore": ZScore(), "oracle": Oracle(labels),
+                        {"random": RandomScore(seed=0), "zscore": ZScore(), "oracle": Oracle(labels=labels),
                          "broken": Broken()}, METRICS, Percentile(99.0), seeds=[0])
     rows = res.rows
     lb = leaderboard(rows).set_index("detector")
@@ -88,7 +88,7 @@ def test_event_recall_by_kind():
 
 
 def test_benchmark_experiment_writes_leaderboard(tmp_path):
-    from anogen.jobs.run import run
+    from anogen.jobs import run
 
     cfg = compose(TINY + ["+experiment=benchmark", "benchmark.seeds=[0,1]", "detectors=[zscore,iforest,random]",
                           "plots=true"])
@@ -105,8 +105,38 @@ def test_benchmark_experiment_writes_leaderboard(tmp_path):
     assert res.metrics["zscore/roc_auc"] == pytest.approx(lb.set_index("detector").loc["zscore", "roc_auc"])
 
 
+def test_benchmark_experiment_ends_with_where_and_what(tmp_path, caplog):
+    """Regression (issue 21): the benchmark printed nothing when it succeeded; now, like the other
+    jobs, it ends with where the results are and the headline figures."""
+    import logging
+
+    from anogen.jobs import run
+
+    cfg = compose(TINY + ["+experiment=benchmark", "benchmark.seeds=[0]", "detectors=[zscore,random]"])
+    with caplog.at_level(logging.INFO, logger="anogen"):
+        res = run(cfg, run_dir=tmp_path / "run")
+    lines = [r.getMessage() for r in caplog.records if r.name == "anogen"]
+    assert any(ln.startswith("benchmark done in ") and str(tmp_path / "run") in ln for ln in lines), lines
+    head = lines[-1]
+    lb = res.leaderboard
+    assert head.startswith("leaderboard by roc_auc (mean of ") and f"{lb.loc[0, 'detector']} " in head, head
+    assert f"{lb.loc[0, 'roc_auc']:.3f}" in head and "random" in head
+
+
+def test_leaderboard_line_names_the_metric_the_runs_and_cuts_long_boards():
+    from anogen.benchmarking import leaderboard_line
+
+    lb = pd.DataFrame({"detector": list("abcdefg"), "runs": [4] * 7, "failed": [0] * 7,
+                       "roc_auc": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, np.nan]})
+    line = leaderboard_line(lb)
+    assert line == "leaderboard by roc_auc (mean of 4 runs each): a 0.900, b 0.800, c 0.700, d 0.600, e 0.500, " \
+                   "... (2 more in leaderboard.md)"
+    assert leaderboard_line(lb.tail(1)) == "leaderboard by roc_auc (mean of 4 runs each): g failed"
+    assert leaderboard_line(lb[["detector", "runs"]]) == "leaderboard: no metric to rank by"
+
+
 def test_threshold_tuning_on_validation_half(tmp_path):
-    from anogen.jobs.run import run
+    from anogen.jobs import run
 
     cfg = compose(TINY + ["+experiment=benchmark", "benchmark.seeds=[0]", "detectors=[zscore]",
                           "benchmark.tuning.enabled=true", "benchmark.tuning.objective=recall_at_fpr",
@@ -131,7 +161,7 @@ def test_api_benchmark_returns_dataframe(tmp_path, monkeypatch):
 
 def test_evaluation_settings_reach_the_benchmark_and_give_the_same_leaderboard(tmp_path):
     """evaluation.incremental=false / train_scores=null keep the old scoring path reachable from the config."""
-    from anogen.jobs.run import run
+    from anogen.jobs import run
 
     base = TINY + ["+experiment=benchmark", "benchmark.seeds=[0]", "plots=false", "logger=[local]",
                    "detectors=[zscore,pca]"]

@@ -152,7 +152,7 @@ def test_estimator_fit_windows_never_cross_segments():
     n, L = 60, 5
     X = np.arange(n, dtype=float)[:, None]  # value = row number
     segments = np.array([[0, 23], [23, 60]])
-    det_ = Estimator(_Recorder(), window=L, stride=2, name="rec").fit(X, segments=segments)
+    det_ = Estimator(estimator=_Recorder(), window=L, stride=2, name="rec").fit(X, segments=segments)
     seen = det_.estimator_.seen_
     assert seen.shape[1] == L
     assert np.all(np.diff(seen, axis=1) == 1)  # consecutive rows
@@ -167,7 +167,7 @@ def test_estimator_fit_windows_never_cross_segments():
 class Oracle(BaseDetector):
     """Scores every row of a series as long as ``labels`` with its label (the best possible detector)."""
 
-    def __init__(self, labels: np.ndarray, name: str = "oracle", contamination: float = 0.1) -> None:
+    def __init__(self, *, labels: np.ndarray, name: str = "oracle", contamination: float = 0.1) -> None:
         self.labels = labels
         self.name = name
         self.contamination = contamination
@@ -194,7 +194,7 @@ def test_random_auc_near_half_on_large_fold():
 def test_oracle_auc_is_one():
     rng = np.random.default_rng(2)
     labels = rng.random(5000) < 0.05
-    oracle = Oracle(labels)
+    oracle = Oracle(labels=labels)
     assert isinstance(oracle, Detector)
     assert roc_auc_score(labels, oracle.fit(np.zeros((10, 1))).decision_function(np.zeros((5000, 1)))) == 1.0
 
@@ -243,7 +243,7 @@ def test_sklearn_sign_is_flipped_so_outliers_score_higher():
     train = _series(400, 2)
     test = _series(200, 2, seed=3)
     test[100] += 8
-    d = Estimator(IsolationForest(n_estimators=50, random_state=0), window=1).fit(train)
+    d = Estimator(estimator=IsolationForest(n_estimators=50, random_state=0), window=1).fit(train)
     s = d.decision_function(test)
     assert d.convention_ == "sklearn"
     assert np.argmax(s) == 100
@@ -255,7 +255,7 @@ def test_estimator_clones_and_does_not_modify_input():
     proto = IsolationForest(n_estimators=10, random_state=0)
     X = _series(100, 2)
     X_copy = X.copy()
-    d = Estimator(proto, window=3).fit(X)
+    d = Estimator(estimator=proto, window=3).fit(X)
     assert not hasattr(proto, "estimators_")
     assert d.estimator_ is not proto
     d.decision_function(X)
@@ -264,7 +264,7 @@ def test_estimator_clones_and_does_not_modify_input():
 
 def test_estimator_from_target_mapping():
     spec = {"_target_": "sklearn.neighbors.LocalOutlierFactor", "n_neighbors": 5, "novelty": True}
-    d = Estimator(spec, window=2, name="lof")
+    d = Estimator(estimator=spec, window=2, name="lof")
     assert d.estimator is spec  # stored unchanged (scikit-learn convention), built on fit
     s = d.fit(_series(100, 2)).decision_function(_series(50, 2, seed=9))
     assert s.shape == (50,) and np.all(np.isfinite(s))
@@ -274,17 +274,17 @@ def test_lof_without_novelty_gives_clear_error():
     from sklearn.neighbors import LocalOutlierFactor
 
     with pytest.raises(AnogenError, match="novelty"):
-        Estimator(LocalOutlierFactor(n_neighbors=5), window=2, name="lof").fit(_series(60, 2))
+        Estimator(estimator=LocalOutlierFactor(n_neighbors=5), window=2, name="lof").fit(_series(60, 2))
 
 
 def test_mapping_without_target_and_bad_target():
     X = _series(50, 2)
     with pytest.raises(AnogenError, match="_target_"):
-        Estimator({"n_estimators": 3}, name="m").fit(X)
+        Estimator(estimator={"n_estimators": 3}, name="m").fit(X)
     with pytest.raises(AnogenError, match="no_such_module"):
-        Estimator({"_target_": "no_such_module.Thing"}, name="m").fit(X)
+        Estimator(estimator={"_target_": "no_such_module.Thing"}, name="m").fit(X)
     with pytest.raises(AnogenError, match=r"^detectors\.m\.estimator: .*no fit"):
-        Estimator(object(), name="m").fit(X)
+        Estimator(estimator=object(), name="m").fit(X)
 
 
 def test_knn_and_pca_estimators():
@@ -305,7 +305,7 @@ def test_knn_and_pca_estimators():
         lambda: ZScore(),
         lambda: ZScore(mode="rolling", window=5),
         lambda: RandomScore(),
-        lambda: Estimator(KNNDistance(n_neighbors=2), window=3, name="knn"),
+        lambda: Estimator(estimator=KNNDistance(n_neighbors=2), window=3, name="knn"),
     ],
 )
 def test_protocol_errors(make):
@@ -363,7 +363,7 @@ def test_pyod_convention_detected():
     train = _series(200, 2)
     test = _series(100, 2, seed=5)
     test[40] += 10
-    d = Estimator(KNN(n_neighbors=3), window=1, name="pyod_knn").fit(train)
+    d = Estimator(estimator=KNN(n_neighbors=3), window=1, name="pyod_knn").fit(train)
     s = d.decision_function(test)
     assert d.convention_ == "pyod"
     assert np.argmax(s) == 40  # not flipped: PyOD scores are already higher = more anomalous
@@ -377,8 +377,8 @@ def _small_detectors():
         ZScore(),
         ZScore(mode="rolling", window=5, name="zscore_rolling"),
         RandomScore(seed=3),
-        Estimator(KNNDistance(n_neighbors=2), window=3, name="knn"),
-        Estimator(PCAReconstruction(n_components=1), window=2, stride=2, aggregate="max", name="pca"),
+        Estimator(estimator=KNNDistance(n_neighbors=2), window=3, name="knn"),
+        Estimator(estimator=PCAReconstruction(n_components=1), window=2, stride=2, aggregate="max", name="pca"),
     ]
 
 
@@ -412,7 +412,7 @@ def test_labels_fraction_follows_contamination():
 def test_get_set_params_roundtrip_and_nested_params():
     from sklearn.ensemble import IsolationForest
 
-    d = Estimator(IsolationForest(n_estimators=20, random_state=0), window=4, name="iforest")
+    d = Estimator(estimator=IsolationForest(n_estimators=20, random_state=0), window=4, name="iforest")
     params = d.get_params(deep=False)
     assert set(params) == {"estimator", "window", "stride", "aggregate", "convention", "name", "max_train", "contamination",
                            "pointwise"}
@@ -432,7 +432,7 @@ def test_get_set_params_roundtrip_and_nested_params():
 def test_clone_refits_independently():
     from sklearn.base import clone
 
-    d = Estimator(KNNDistance(n_neighbors=2), window=3, name="knn").fit(_series(100, 2))
+    d = Estimator(estimator=KNNDistance(n_neighbors=2), window=3, name="knn").fit(_series(100, 2))
     c = clone(d)
     assert not hasattr(c, "decision_scores_") and not hasattr(c, "estimator_")
     assert c.get_params(deep=False).keys() == d.get_params(deep=False).keys()
@@ -447,7 +447,7 @@ def test_clone_refits_independently():
 
 def test_fit_segments_keyword_and_y_ignored():
     X = _series(60, 1)
-    d = Estimator(_Recorder(), window=5, name="rec")
+    d = Estimator(estimator=_Recorder(), window=5, name="rec")
     d.fit(X, None, segments=np.array([[0, 30], [30, 60]]))
     first = d.estimator_.seen_[:, 0]
     assert d.estimator_.seen_.shape[1] == 5
@@ -506,10 +506,10 @@ class _FakePyOD:
 def test_pyod_style_estimator_is_not_flipped():
     test = _series(100, 2, seed=5)
     test[40] += 10
-    d = Estimator(_FakePyOD(), window=1, name="fake").fit(_series(200, 2))
+    d = Estimator(estimator=_FakePyOD(), window=1, name="fake").fit(_series(200, 2))
     assert d.convention_ == "pyod"
     assert np.argmax(d.decision_function(test)) == 40
-    forced = Estimator(_FakePyOD(), window=1, convention="sklearn", name="fake").fit(_series(200, 2))
+    forced = Estimator(estimator=_FakePyOD(), window=1, convention="sklearn", name="fake").fit(_series(200, 2))
     assert np.argmin(forced.decision_function(test)) == 40  # sign flipped when told so
 
 

@@ -147,7 +147,7 @@ def test_latent_uniform_checks_python_built_params_at_plan():
 
 @pytest.mark.slow  # a whole run (training included); the component path is tested above
 def test_run_latent_with_filters(tmp_path):
-    from anogen.jobs.run import run
+    from anogen.jobs import run
     from tests.conftest import TINY as TINY_OV, compose
 
     cfg = compose(TINY_OV + ["+experiment=latent", "trainer.epochs=3", "sampler.count=4", "detectors=[zscore]",
@@ -159,7 +159,7 @@ def test_run_latent_with_filters(tmp_path):
 
 
 def test_filters_need_latent_sampler(tmp_path):
-    from anogen.jobs.run import run
+    from anogen.jobs import run
     from tests.conftest import TINY as TINY_OV, compose
 
     with pytest.raises(AnogenError, match="only apply to latent samplers"):

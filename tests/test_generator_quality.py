@@ -215,7 +215,7 @@ def test_a_collapsed_model_gets_the_degenerate_verdict(sine, which):
 def test_packaged_experiments_make_good_anomalies_on_the_embedded_data(tmp_path, experiment):
     import json
 
-    from anogen.jobs.run import run
+    from anogen.jobs import run
     from tests.conftest import compose
 
     cfg = compose([f"+experiment={experiment}", "trainer.progress=false", "cache.enabled=false", "plots=true",
@@ -232,7 +232,7 @@ def test_packaged_experiments_make_good_anomalies_on_the_embedded_data(tmp_path,
 @pytest.mark.slow
 def test_sine_experiments_through_the_job(tmp_path):
     """``+experiment=vae_tail`` on a sine + noise series (the packaged synthetic source)."""
-    from anogen.jobs.run import run
+    from anogen.jobs import run
     from tests.conftest import compose
 
     cfg = compose(["+experiment=vae_tail", "data=synthetic", "data.columns=[]", "data.n=1000", "data.d=2",

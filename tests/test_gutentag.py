@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from anogen.data.gutentag import Oscillations, generate, read_gutentag, train_frames, write
+from anogen.data.gutentag import Oscillations
 from anogen.data.synthetic import OSCILLATIONS, oscillation, oscillation_frame
+from anogen.gutentag import generate, main, read_gutentag, train_frames, write
 from anogen.samplers.kinds.signal import dominant_period
 from anogen.types import AnogenError
 
@@ -184,7 +185,7 @@ def test_every_gutentag_kind_maps_and_moves_its_statistic():
 
 
 def test_an_imported_series_runs_as_an_anogen_job(tmp_path):
-    from anogen.jobs.run import run
+    from anogen.jobs import run
     from conftest import TINY, compose
 
     (s,) = [x for x in read_gutentag(FIXTURE) if x.name == "demo"]
@@ -195,8 +196,6 @@ def test_an_imported_series_runs_as_an_anogen_job(tmp_path):
 
 
 def test_main_prints_the_report_and_the_config(capsys, tmp_path):
-    from anogen.data.gutentag import main
-
     assert main([str(FIXTURE), "--print-config"]) == 0
     out = capsys.readouterr().out
     assert "demo: 1000 rows, 2 anomalies" in out and "approximated: demo.anomalies[0].kinds[0]: pattern" in out

@@ -84,7 +84,7 @@ def test_builtin_local_detectors_declare_receptive_fields(fitted):
 class _GlobalMean(BaseDetector):
     """Not local (every score depends on the mean of the scored array) and says nothing about it."""
 
-    def __init__(self, name: str = "global_mean", contamination: float = 0.1) -> None:
+    def __init__(self, *, name: str = "global_mean", contamination: float = 0.1) -> None:
         self.name = name
         self.contamination = contamination
 

@@ -336,3 +336,63 @@ def test_allocate_moves_unconstrained_slots_for_pinned_ones():
         assert sorted(s.start for s in slots[25:]) == [50, 200, 350]
         spans = sorted((s.start, s.start + s.length) for s in slots)
         assert all(b[0] >= a[1] + 1 for a, b in zip(spans, spans[1:]))
+
+
+# ------------------------------------------------------------------ every kind declares its family
+
+def _kind_classes() -> list[type]:
+    """Every anomaly-kind class defined in a module of :mod:`anogen.samplers.kinds`."""
+    import importlib
+    import pkgutil
+
+    import anogen.samplers.kinds as pkg
+    from anogen.samplers.kinds.base import AnomalyKind
+
+    out = []
+    for info in pkgutil.iter_modules(pkg.__path__):
+        mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        out += [c for c in vars(mod).values() if isinstance(c, type) and issubclass(c, AnomalyKind)
+                and c is not AnomalyKind and c.__module__ == mod.__name__]
+    return out
+
+
+def test_every_kind_class_declares_its_family():
+    from anogen.selection.battery import FAMILIES
+
+    classes = _kind_classes()
+    assert len(classes) >= 18
+    missing = {c.__qualname__: c.family for c in classes if "family" not in vars(c) or c.family not in FAMILIES}
+    assert missing == {}
+
+
+def test_every_packaged_catalog_kind_has_a_family_and_the_battery_reads_it():
+    from anogen.samplers.inject import packaged_catalog
+    from anogen.selection.battery import family_of
+
+    for label, kind in packaged_catalog().items():
+        assert family_of(label) == type(kind).family, label
+    assert family_of("spike") == "point" and family_of("pattern_shift") == "contextual"
+    assert family_of("noise_points") == "point" and family_of("noise_waves") == "collective"
+
+
+def test_a_kind_without_a_family_is_refused_not_filed_under_other(monkeypatch):
+    from dataclasses import dataclass
+    from typing import ClassVar
+
+    import anogen.selection.battery as battery
+    from anogen.samplers.inject import packaged_catalog
+    from anogen.samplers.kinds.base import AnomalyKind
+
+    @dataclass(frozen=True)
+    class Anonymous(AnomalyKind):
+        name: ClassVar[str] = "anonymous"
+
+        def apply(self, seg, rng):
+            return seg.values + 1.0, {}
+
+    monkeypatch.setattr(battery, "packaged_catalog", lambda: {**packaged_catalog(), "anonymous": Anonymous()})
+    with pytest.raises(AnogenError, match="declares no family"):
+        battery.family_of("anonymous")
+    with pytest.raises(AnogenError, match="unknown kind 'nope'"):
+        battery.family_of("nope")
+    assert battery.family_of("anonymous", declared="custom") == "custom"

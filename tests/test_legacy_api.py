@@ -208,10 +208,71 @@ def test_legacy_errors_found_late_name_the_seed_keys(tmp_path, capsys):
     assert "noise_params.wave_length" in err and "sampler" not in err, err
 
 
+def test_legacy_re_keys_errors_by_their_key():
+    """Config keys become the seed's keys by the error's key (and the keys its text declares), not by a
+    rewrite of every key-like word."""
+    from anogen.legacy import NoiseParams, TrainParams, _noise_names, _seed_key, _seed_errors, _TRAIN_NAMES
+
+    fields = tuple(NoiseParams.model_fields)
+    names = _noise_names(NoiseParams(anomaly_normal_ratio=0.1, noise=0.1, path="x"))
+    assert _seed_key("sampler.ratio", "noise_params", names, fields) == "noise_params.anomaly_normal_ratio"
+    assert _seed_key("data.dates[2]", "noise_params", names, fields) == "noise_params.dates[2]"
+    assert _seed_key("sampler.dims", "noise_params", names, fields) == "noise_params"  # the seed has no such key
+    assert _seed_key("model.seq_len", "train_params", _TRAIN_NAMES, tuple(TrainParams.model_fields)) == (
+        "train_params.sequence_length")
+    for not_a_key in ("data.csv", "/tmp/data.csv", "Temperature", "-d"):  # files, columns, arguments
+        assert _seed_key(not_a_key, "noise_params", names, fields) is None
+    with pytest.raises(AnogenError) as info, _seed_errors("noise_params", names, fields):
+        raise AnogenError("without data.key the dates are row numbers, got ['data.x', 1]", key="data.dates[0]",
+                          refs=("data.key",))
+    assert info.value.key == "noise_params.dates[0]"
+    assert str(info.value) == ("noise_params.dates[0]: without noise_params.key the dates are row numbers, "
+                               "got ['data.x', 1]")  # the declared ref is renamed, the value is not
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"path": "{d}/sub/data.csv"}, "noise_params.path: file not found: {d}/sub/data.csv"),
+    ({"columns": ["data.tmp"]}, "noise_params.columns: unknown column 'data.tmp'; available: ['data.temp', "),
+    ({"dates": [["2030-01-01", "2030-02-01"]]},
+     "noise_params.dates[0] = ['2030-01-01', '2030-02-01'] lies outside the data (2015"),
+], ids=["path", "column", "outside-the-data"])
+def test_legacy_errors_keep_paths_columns_and_words_as_written(tmp_path, capsys, change, expected):
+    """Bug: the seed CLI rewrote every key-like word of a message: a file ``data.csv`` became
+    ``noise_params.csv``, a column ``data.temp`` became ``noise_params.temp``, and dates outside
+    "the data" lay outside "the noise_params"."""
+    data = tmp_path / "occ.csv"
+    pd.read_csv(_occupancy_copy(tmp_path)).rename(columns={"Temperature": "data.temp"}).to_csv(data, index=False)
+    change = json.loads(json.dumps(change).replace("{d}", str(tmp_path)))
+    p = _write(tmp_path, {"noise_params": {"anomally_normal_ratio": 0.05, "noise": 0.1, "path": str(data),
+                                           "key": "date", **change}})
+    assert legacy_main(["-t", "ano", "-f", str(p), "-d", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("anogen.legacy: error: " + expected.replace("{d}", str(tmp_path))), err
+    assert not (tmp_path / "out").exists()
+
+
+def test_api_errors_keep_column_names_as_written():
+    """Bug: the API renamed ``data.key`` to ``key`` anywhere in a message, column names included."""
+    df = pd.DataFrame({"data.keyx": np.arange(50.0)})
+    with pytest.raises(AnogenError, match=r"^columns: unknown column 'data\.key2'; available: \['data\.keyx'\]$"):
+        anogen.generate(df, columns=["data.key2"])
+
+
+def test_api_errors_name_the_arguments():
+    """The data errors' keys become generate's arguments; data.nan has no argument: "set clean data"."""
+    with pytest.raises(AnogenError, match=r"^dates\[0\] = \['700', '800'\] lies outside the data \(0 \.\. 599\)$"):
+        anogen.generate(np.ones((600, 1)), dates=[[700, 800]])
+    with pytest.raises(AnogenError, match=r"^data: NaN/inf values in \{'x0': 50\}; set clean data$"):
+        anogen.generate(np.full((50, 1), np.nan))
+    with pytest.raises(AnogenError, match=r"^k must be a non-negative integer, got -1$"):
+        anogen.evaluate([0, 1], [0, 1], k=-1)
+
+
 def test_legacy_sigterm_while_writing_leaves_nothing(tmp_path, monkeypatch, capsys):
     import os
     import signal
 
+    import anogen.outputs.context as context
     import anogen.outputs.files as files
 
     data = _occupancy_copy(tmp_path)
@@ -224,7 +285,9 @@ def test_legacy_sigterm_while_writing_leaves_nothing(tmp_path, monkeypatch, caps
         if "train" in str(path):
             os.kill(os.getpid(), signal.SIGTERM)
 
-    monkeypatch.setattr(files, "write_csv", write_csv)
+    for mod in (files, context):  # wherever the name is bound (context imports it at its top)
+        if getattr(mod, "write_csv", None) is real:
+            monkeypatch.setattr(mod, "write_csv", write_csv)
     assert legacy_main(["-t", "ano", "-f", str(p), "-d", str(tmp_path / "out")]) == 143
     assert "nothing was written" in capsys.readouterr().err
     assert sorted(f.name for f in tmp_path.iterdir()) == ["in.json", "occ.csv"]

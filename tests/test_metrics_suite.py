@@ -156,6 +156,29 @@ def test_declarations_replace_the_hard_coded_lists():
             assert M.metric_input(M.METRICS[node.fn]) in ("pred", "score")
 
 
+def test_the_package_exports_every_metric_explicitly():
+    """``anogen.metrics`` imports its metrics by name (no ``globals()`` update): every decorated
+    function of every module of the package is in METRICS under its name and exported, and
+    ``__all__`` is exactly the metrics plus the helpers."""
+    import ast
+    import importlib
+    import pkgutil
+
+    declared = {}
+    for info in pkgutil.iter_modules(M.__path__):
+        module = importlib.import_module(f"{M.__name__}.{info.name}")
+        declared |= {name: fn for name, fn in vars(module).items()
+                     if M.metric_input(fn) is not None and fn.__module__ == module.__name__}
+    assert len(declared) >= 32 and M.METRICS == declared
+    assert all(getattr(M, name) is fn for name, fn in M.METRICS.items())
+    helpers = ["HEADLINE", "METRICS", "NAB_PROFILES", "SCORE_METRICS", "best_f1_threshold", "metric",
+               "metric_input", "point_adjust"]
+    assert len(M.__all__) == len(set(M.__all__)) and set(M.__all__) == set(helpers) | set(M.METRICS)
+    assert all(hasattr(M, name) for name in M.__all__)
+    source = Path(M.__file__).read_text(encoding="utf-8")
+    assert not any(isinstance(n, ast.Call) and getattr(n.func, "id", "") == "globals" for n in ast.walk(ast.parse(source)))
+
+
 def test_headline_metrics_are_listed_once_and_are_real_entry_names():
     assert isinstance(M.HEADLINE, tuple) and M.HEADLINE[:3] == ("roc_auc", "pr_auc", "f1")
     assert len(set(M.HEADLINE)) == len(M.HEADLINE)

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(overrides, tmp_path):
-    from anogen.jobs.run import run
+    from anogen.jobs import run
 
     cfg = compose(TINY + overrides)
     return run(cfg, run_dir=tmp_path)

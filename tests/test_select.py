@@ -21,7 +21,7 @@ SMALL = ["select.kinds=[spike,level_shift,contextual]", "select.noise=false", "s
 class Broken(BaseDetector):
     """Fails to fit (the selection must go on without it)."""
 
-    def __init__(self, name: str = "broken", contamination: float = 0.1) -> None:
+    def __init__(self, *, name: str = "broken", contamination: float = 0.1) -> None:
         self.name = name
         self.contamination = contamination
 
@@ -40,7 +40,7 @@ def _series(n: int = 900, seed: int = 0) -> np.ndarray:
 
 
 def test_select_experiment_writes_report_and_prints_the_verdict(tmp_path, caplog):
-    from anogen.jobs.run import run
+    from anogen.jobs import run
 
     cfg = compose(TINY + ["+experiment=select", "plots=true"] + SMALL)
     with caplog.at_level("INFO", logger="anogen"):
@@ -61,7 +61,7 @@ def test_select_experiment_writes_report_and_prints_the_verdict(tmp_path, caplog
 
 
 def test_select_node_is_validated_before_any_data():
-    from anogen.jobs.run import run
+    from anogen.jobs import run
 
     with pytest.raises(AnogenError, match="select.levels"):
         run(compose(TINY + ["+experiment=select", "select.levels=[-1]"]), run_dir=None)
@@ -72,7 +72,7 @@ def test_select_node_is_validated_before_any_data():
 
 
 def test_labels_column_gives_the_real_ranking_beside(tmp_path):
-    from anogen.jobs.run import run
+    from anogen.jobs import run
 
     x = _series(900)
     y = np.zeros(900, int)
@@ -145,7 +145,7 @@ def test_api_evaluate_detectors_and_select_with_labels():
 
 @pytest.mark.slow
 def test_learned_generator_joins_only_with_an_ok_verdict(tmp_path):
-    from anogen.jobs.run import run
+    from anogen.jobs import run
 
     cfg = compose(TINY + ["+experiment=select", "model=vae", "select.learned=[vae_tail]", "model.seq_len=8"] + SMALL)
     res = run(cfg, run_dir=None)
@@ -156,7 +156,7 @@ def test_learned_generator_joins_only_with_an_ok_verdict(tmp_path):
 
 
 def test_tabular_mode_rows_and_window_one():
-    from anogen.jobs.select import for_rows
+    from anogen.selection.candidates import for_rows
 
     x = _series(800)
     sel = anogen.select(x, detectors=["zscore", "knn", "iforest"], mode="tabular", seeds=[0], bootstrap=20,
@@ -176,7 +176,7 @@ def test_tabular_mode_rows_and_window_one():
 def test_centrality_surrogate_votes_from_the_test_part_and_is_reported(tmp_path):
     """``select.surrogates=[centrality]``: one label-free voter per fold, scored on the test part
     (labels unused), in the report and the JSON; without it, the ranking is the battery's alone."""
-    from anogen.jobs.run import run
+    from anogen.jobs import run
     from anogen.selection.report import selection_markdown
 
     x = _series(900, seed=2)
@@ -202,7 +202,7 @@ def test_centrality_surrogate_votes_from_the_test_part_and_is_reported(tmp_path)
 
 
 def test_window_variants_join_as_candidates_and_period_needs_a_cycle():
-    from anogen.jobs.select import data_period, window_variants
+    from anogen.selection.candidates import data_period, window_variants
 
     t = np.arange(1200.0)
     x = np.sin(2 * np.pi * t / 40)[:, None] + 0.05 * np.random.default_rng(0).standard_normal((1200, 1))
@@ -251,7 +251,7 @@ def test_labelled_train_rows_leave_the_train_part_and_a_test_part_without_labels
     import subprocess
     import sys
 
-    from anogen.jobs.run import run
+    from anogen.jobs import run
 
     x = _series(900)
     y = np.zeros(900, int)
@@ -264,7 +264,7 @@ def test_labelled_train_rows_leave_the_train_part_and_a_test_part_without_labels
     cfg = TINY + ["+experiment=select", "data=csv", f"data.path={csv}", "data.labels=is_anomaly",
                   "data.test_fraction=0.33"] + SMALL
     seen = {}
-    import anogen.jobs.select as job_select
+    import anogen.selection.run as job_select   # where run_selection calls battery_rows
     real_battery = job_select.battery_rows
 
     def spy(fold, *a, **k):
@@ -288,7 +288,7 @@ def test_labelled_train_rows_leave_the_train_part_and_a_test_part_without_labels
 
 
 def test_without_rows_splits_segments_and_agreement_with_a_tied_real_ranking_is_nan():
-    from anogen.jobs.select import without_rows
+    from anogen.selection.labels import without_rows
     from anogen.selection.agreement import agreement
     from anogen.types import Fold
 
@@ -309,7 +309,7 @@ def test_data_real_selects_on_a_shipped_series_with_its_real_ranking_and_without
     ranking and the agreement in the report, and a prior that leaves out the series' own source
     (its real ranking must not vote for itself)."""
     from anogen.data import RealSource, real
-    from anogen.jobs.run import run
+    from anogen.jobs import run
     from anogen.selection.prior import load_prior, prior_points, same_group
 
     name = "nab_adexchange_exchange_3_cpm_results"
@@ -342,7 +342,7 @@ def test_data_real_unknown_series_is_one_line():
 def test_family_weights_override_from_the_command_line(tmp_path):
     """``select.family_weights={point:0}`` composes (the default is null, so Hydra takes a dict) and the
     report's family table shows the point family's zero share of the vote."""
-    from anogen.jobs.run import run
+    from anogen.jobs import run
 
     run(compose(TINY + ["+experiment=select", "select.family_weights={point:0}"] + SMALL), run_dir=tmp_path)
     fams = {f["family"]: f for f in json.loads((tmp_path / "selection.json").read_text())["families"]}

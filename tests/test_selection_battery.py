@@ -200,3 +200,16 @@ def test_reliability_split_keeps_whole_events_on_each_side():
     cut = rel.split_point(ev)
     assert cut == (45 + 80) // 2 and y[:cut].sum() == 10 and y[cut:].sum() == 10
     assert rel.split_point([(0, 2), (10, 12)]) == 6
+
+
+def test_cell_nodes_name_the_sampler_classes_themselves():
+    """The battery's nodes come from the classes (config_node), so a renamed sampler fails here."""
+    from anogen.config import build, resolve_target
+    from anogen.samplers.inject import Inject
+    from anogen.samplers.noise import Noise
+
+    cells = plan_battery(["spike", "level_shift"], 400, (1.0,), (0,))
+    targets = {c.kind: resolve_target(c.node["_target_"], c.kind) for c in cells}
+    assert targets == {"spike": Inject, "level_shift": Inject, "noise_points": Noise, "noise_waves": Noise}
+    waves = build(dict(next(c for c in cells if c.kind == "noise_waves").node), "sampler")
+    assert waves.wave and waves.family == "collective"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import anogen
-from anogen.jobs.benchmark import run_benchmark
+from anogen.benchmarking import run_benchmark
 from anogen.metrics.suite import Metric
 from anogen.samplers.inject import Inject
 from anogen.samplers.noise import Noise

@@ -30,7 +30,7 @@ def _read_one(path: Path, nrows: int | None) -> pd.DataFrame:
     except ImportError as e:  # pragma: no cover - pyarrow missing
         raise AnogenError(f"reading {path} needs pyarrow: pip install 'anogen[parquet]' ({e})") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise AnogenError(f"data.path: cannot parse {path}: {e}") from None
+        raise AnogenError(f"cannot parse {path}: {e}", key="data.path") from None
 
 
 def load_table(path: str | Path, key: str | None = None, columns: Sequence[str] | None = None,
@@ -59,7 +59,7 @@ def load_table(path: str | Path, key: str | None = None, columns: Sequence[str] 
     p = Path(str(path)).expanduser()
     if csv_mode == "single":
         if not p.is_file():
-            raise AnogenError(f"data.path: file not found: {p}")
+            raise AnogenError(f"file not found: {p}", key="data.path")
         df = _read_one(p, nrows)
     else:
         df = _read_folder(p, key, nrows)
@@ -69,25 +69,25 @@ def load_table(path: str | Path, key: str | None = None, columns: Sequence[str] 
 def _read_folder(p: Path, key: str | None, nrows: int | None) -> pd.DataFrame:
     """Every ``*.csv`` of folder ``p`` joined column-wise (inner join) on ``key``."""
     if not p.is_dir():
-        raise AnogenError(f"data.path: csv_mode=folder needs a directory, not found: {p}")
+        raise AnogenError(f"csv_mode=folder needs a directory, not found: {p}", key="data.path")
     files = sorted(p.glob("*.csv"))
     if not files:
-        raise AnogenError(f"data.path: no *.csv files in {p}")
+        raise AnogenError(f"no *.csv files in {p}", key="data.path")
     if key is None:
-        raise AnogenError("data.key is required with csv_mode=folder (files are joined on it)")
+        raise AnogenError("is required with csv_mode=folder (files are joined on it)", key="data.key", sep=" ")
     parts = []
     for f in files:
         part = _read_one(f, nrows)
         if key not in part.columns:
-            raise AnogenError(f"data.key: column {key!r} missing in {f}; columns: {list(part.columns)}")
+            raise AnogenError(f"column {key!r} missing in {f}; columns: {list(part.columns)}", key="data.key")
         parts.append(part.set_index(key))
     try:
         df = pd.concat(parts, axis=1, join="inner").reset_index()
     except ValueError as e:
-        raise AnogenError(f"data.path: cannot join the files of {p} on {key!r}: {e}") from None
+        raise AnogenError(f"cannot join the files of {p} on {key!r}: {e}", key="data.path") from None
     if df.columns.duplicated().any():
         dup = sorted(set(df.columns[df.columns.duplicated()]))
-        raise AnogenError(f"data.path: columns {dup} appear in several files of {p}")
+        raise AnogenError(f"columns {dup} appear in several files of {p}", key="data.path")
     return df
 
 
@@ -99,7 +99,7 @@ def frame_from_dataframe(df: pd.DataFrame, key: str | None = None, columns: Sequ
     """
     nan = check_value(nan, NanPolicy, "data.nan")
     if len(df) == 0:
-        raise AnogenError(f"{source}: the table has no rows")
+        raise AnogenError("the table has no rows", key=source)
     df = df.copy()
     if key is not None:
         df, index = _sort_by_time(df, key, source)
@@ -127,20 +127,20 @@ def check_magnitude(values: np.ndarray, columns: Sequence[str], source: str = "d
     biggest = np.abs(values).max(axis=0)
     for c, m in zip(columns, biggest):
         if m > MAX_ABS:
-            raise AnogenError(f"{source}: column {c!r} has values up to {m:.3g}, too large for float64 "
-                              f"statistics (|x| must be <= {MAX_ABS:.0e}); rescale it, e.g. divide by a power of 10")
+            raise AnogenError(f"column {c!r} has values up to {m:.3g}, too large for float64 statistics "
+                              f"(|x| must be <= {MAX_ABS:.0e}); rescale it, e.g. divide by a power of 10", key=source)
 
 
 def _sort_by_time(df: pd.DataFrame, key: str, source: str) -> tuple[pd.DataFrame, np.ndarray]:
     """``df`` sorted (stably) by its parsed ``key`` column, and the ``(n,)`` datetime64[ns] index (UTC, naive)."""
     if key not in df.columns:
-        raise AnogenError(f"data.key: column {key!r} not in {source}; columns: {list(map(str, df.columns))}")
+        raise AnogenError(f"column {key!r} not in {source}; columns: {list(map(str, df.columns))}", key="data.key")
     try:
         stamps = pd.to_datetime(df[key])
     except (ValueError, TypeError) as e:
-        raise AnogenError(f"data.key: column {key!r} cannot be parsed as dates: {e}") from None
+        raise AnogenError(f"column {key!r} cannot be parsed as dates: {e}", key="data.key") from None
     if stamps.isna().any():
-        raise AnogenError(f"data.key: column {key!r} has {int(stamps.isna().sum())} missing time stamps")
+        raise AnogenError(f"column {key!r} has {int(stamps.isna().sum())} missing time stamps", key="data.key")
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
     order = np.argsort(stamps.to_numpy(), kind="stable")
@@ -158,16 +158,16 @@ def _feature_columns(df: pd.DataFrame, key: str | None, columns: Sequence[str] |
         available = [str(c) for c in df.columns if c != key]
         for c in cols:
             if c not in df.columns:
-                raise AnogenError(f"data.columns: unknown column {c!r}; available: {available}")
+                raise AnogenError(f"unknown column {c!r}; available: {available}", key="data.columns")
             if not _is_numeric(df[c]):
-                raise AnogenError(f"data.columns: column {c!r} is not numeric (dtype {df[c].dtype}); "
-                                  f"numeric columns: {[a for a in available if _is_numeric(df[a])]}")
+                raise AnogenError(f"column {c!r} is not numeric (dtype {df[c].dtype}); "
+                                  f"numeric columns: {[a for a in available if _is_numeric(df[a])]}", key="data.columns")
     else:
         cols = [str(c) for c in df.columns if c != key and _is_numeric(df[c])]
         if not cols:
-            raise AnogenError(f"{source}: no numeric columns besides the key")
+            raise AnogenError("no numeric columns besides the key", key=source)
     if len(set(cols)) != len(cols):
-        raise AnogenError(f"data.columns: duplicate names in {cols}")
+        raise AnogenError(f"duplicate names in {cols}", key="data.columns")
     return cols
 
 
@@ -179,11 +179,12 @@ def _handle_nan(values: np.ndarray, index: np.ndarray, cols: list[str], is_time:
         return values, index
     counts = {c: int(n) for c, n in zip(cols, bad.sum(axis=0)) if n}
     if nan == "error":
-        raise AnogenError(f"{source}: NaN/inf values in {counts}; set data.nan=interpolate or data.nan=drop")
+        raise AnogenError(f"NaN/inf values in {counts}", key=source, hint="set data.nan=interpolate or data.nan=drop",
+                          refs=("data.nan",))
     if nan == "drop":
         keep = ~bad.any(axis=1)
         if not keep.any():
-            raise AnogenError(f"{source}: every row has a NaN; nothing left after data.nan=drop")
+            raise AnogenError("every row has a NaN; nothing left after data.nan=drop", key=source, refs=("data.nan",))
         return values[keep], index[keep]
     filled = pd.DataFrame(np.where(bad, np.nan, values))
     if is_time:
@@ -193,5 +194,5 @@ def _handle_nan(values: np.ndarray, index: np.ndarray, cols: list[str], is_time:
         filled = filled.interpolate(limit_direction="both")
     values = filled.to_numpy(dtype=np.float64)
     if not np.isfinite(values).all():
-        raise AnogenError(f"{source}: a column is entirely NaN; cannot interpolate {counts}")
+        raise AnogenError(f"a column is entirely NaN; cannot interpolate {counts}", key=source)
     return values, index

@@ -47,8 +47,8 @@ class Scaler:
                 shift, scale = np.zeros(d), np.ones(d)
         bad = np.flatnonzero(~(np.isfinite(shift) & np.isfinite(scale)))
         if bad.size:
-            raise AnogenError(f"data.scaling: column {int(bad[0])} has NaN/inf values or values too large for "
-                              "float64 statistics; rescale it")
+            raise AnogenError(f"column {int(bad[0])} has NaN/inf values or values too large for float64 statistics; "
+                              "rescale it", key="data.scaling")
         self.shift_ = shift
         self.scale_ = np.where(scale > 0, scale, 1.0)
         return self

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from anogen.data import real
 from anogen.data.loaders import EMBEDDED, CsvMode, NanPolicy, frame_from_dataframe, load_table
 from anogen.data.scaling import ScalingKind
 from anogen.data.split import Dates, TrainMode, make_folds
@@ -70,7 +71,8 @@ class CSVSource(DataSource):
         self.path = str(path)
         self.labels = labels
         if labels is not None and labels in (columns or []):
-            raise AnogenError(f"data.labels: {labels!r} is also in data.columns; a label column is not a feature")
+            raise AnogenError(f"{labels!r} is also in data.columns; a label column is not a feature", key="data.labels",
+                              refs=("data.columns",))
         self.key = key
         self.columns = list(columns or [])
         self.nrows = nrows
@@ -83,7 +85,7 @@ class CSVSource(DataSource):
             return frame
         keep = [j for j, c in enumerate(frame.columns) if c != self.labels]
         if not keep:
-            raise AnogenError(f"data.labels: {self.labels!r} is the only numeric column; no features are left")
+            raise AnogenError(f"{self.labels!r} is the only numeric column; no features are left", key="data.labels")
         return replace(frame, values=frame.values[:, keep], columns=tuple(frame.columns[j] for j in keep))
 
     def labels_for(self, fold: Fold, part: str = "test") -> np.ndarray:
@@ -93,7 +95,8 @@ class CSVSource(DataSource):
             AnogenError: no ``data.labels`` set, a missing or NaN label, or values other than 0/1.
         """
         if self.labels is None:
-            raise AnogenError("data.labels: not set (data.labels=COLUMN names the 0/1 label column)")
+            raise AnogenError("not set (data.labels=COLUMN names the 0/1 label column)", key="data.labels",
+                              refs=("data.labels",))
         vals = getattr(self, "_label_values", None)
         if vals is None:  # read the column once (the selection asks per fold, for train and test rows)
             lab = load_table(self.path, key=self.key, columns=[self.labels], nrows=self.nrows,
@@ -101,7 +104,7 @@ class CSVSource(DataSource):
             vals = self._label_values = pd.Series(lab.values[:, 0], index=lab.index).groupby(level=0).max()
         y = vals.reindex(fold.test_index if part == "test" else fold.train_index).to_numpy()
         if np.isnan(y).any() or not np.isin(y, (0.0, 1.0)).all():
-            raise AnogenError(f"data.labels: column {self.labels!r} must hold 0/1 on every {part} row")
+            raise AnogenError(f"column {self.labels!r} must hold 0/1 on every {part} row", key="data.labels")
         return y.astype(bool)
 
 
@@ -156,11 +159,9 @@ class RealSource(DataSource):
     def __init__(self, series: str = "ucr_internal_bleeding16", dates: Dates | None = None, train: TrainMode = "before",
                  test_fraction: OpenFraction = 0.25, scaling: ScalingKind = "standard",
                  nan: NanPolicy = "error") -> None:
-        from anogen.data import real
-
         shipped = real.names(mode=None)
         if series not in shipped:
-            raise AnogenError(f"data.series: unknown labelled series {series!r}; shipped: {', '.join(shipped)}")
+            raise AnogenError(f"unknown labelled series {series!r}; shipped: {', '.join(shipped)}", key="data.series")
         self.series = series
         self._data = real.load(series)
         own = [[self._data.train_rows - 1, len(self._data.values) - 1]]

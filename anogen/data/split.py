@@ -44,7 +44,7 @@ def _parse(stamp, what: str) -> np.datetime64:
     try:
         ts = pd.Timestamp(stamp)
     except (ValueError, TypeError) as e:
-        raise AnogenError(f"data.dates: cannot parse {what} {stamp!r}: {e}") from None
+        raise AnogenError(f"cannot parse {what} {stamp!r}: {e}", key="data.dates") from None
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
     return np.datetime64(ts.to_datetime64(), "ns")
@@ -84,13 +84,13 @@ def make_folds(frame: Frame, dates: Dates | None = None, train: TrainMode = "res
     for i, mask in enumerate(masks):
         n_test = int(mask.sum())
         if n_test < min_rows:
-            raise AnogenError(f"data.dates[{i}]: the test fold has {n_test} rows (need >= {min_rows})")
+            raise AnogenError(f"the test fold has {n_test} rows (need >= {min_rows})", key=f"data.dates[{i}]")
         train_mask = ~mask
         if train == "before":
             train_mask &= np.arange(n) < starts[i]
         if int(train_mask.sum()) < min_rows:
-            raise AnogenError(f"data.dates[{i}]: the train part has {int(train_mask.sum())} rows "
-                              f"(need >= {min_rows}); with train=before the test range must not start the data")
+            raise AnogenError(f"the train part has {int(train_mask.sum())} rows (need >= {min_rows}); "
+                              "with train=before the test range must not start the data", key=f"data.dates[{i}]")
         folds.append(Fold(
             number=i, columns=frame.columns,
             train=frame.values[train_mask].copy(), test=frame.values[mask].copy(),
@@ -107,10 +107,12 @@ def _test_mask(frame: Frame, i: int, pair: Sequence) -> np.ndarray:
         try:
             a, b = int(pair[0]), int(pair[1])
         except (TypeError, ValueError):
-            raise AnogenError(f"data.dates[{i}]: without data.key the dates are row numbers, got {pair!r}") from None
+            raise AnogenError(f"without data.key the dates are row numbers, got {pair!r}", key=f"data.dates[{i}]",
+                              refs=("data.key",)) from None
     if not a < b:
-        raise AnogenError(f"data.dates[{i}]: start {pair[0]} must be before end {pair[1]}")
+        raise AnogenError(f"start {pair[0]} must be before end {pair[1]}", key=f"data.dates[{i}]")
     lo_t, hi_t = frame.index[0], frame.index[-1]
     if b <= lo_t or a >= hi_t:
-        raise AnogenError(f"data.dates[{i}] = {list(map(str, pair))} lies outside the data ({lo_t} .. {hi_t})")
+        raise AnogenError(f"{list(map(str, pair))} lies outside the data ({lo_t} .. {hi_t})", key=f"data.dates[{i}]",
+                          sep=" = ")
     return (frame.index > a) & (frame.index <= b)

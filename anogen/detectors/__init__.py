@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from anogen.config import build
 from anogen.detectors.base import BaseDetector, Detector, NotFittedError
 from anogen.detectors.baselines import RandomScore, ZScore
 from anogen.detectors.estimator import LOF, Estimator, KNNDistance, PCAReconstruction, instantiate_estimator
@@ -65,6 +66,7 @@ _LAZY = {"LSTMAEDetector", "VAEDetector"}
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
+        # lazy: reconstruction imports JAX, flax and optax (~2 s); the other detectors need only scikit-learn
         from anogen.detectors import reconstruction
 
         return getattr(reconstruction, name)
@@ -93,8 +95,6 @@ def build_detector(name: str, **overrides: Any) -> BaseDetector:
             ``detectors.<name>.<param>``).
     """
     from omegaconf import OmegaConf
-
-    from anogen.config import build
 
     names = builtin_detectors()
     if name not in names:

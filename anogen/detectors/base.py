@@ -7,11 +7,12 @@ the train part (the evaluation does that), shape ``(n, d)``.
 :class:`BaseDetector` is a :class:`sklearn.base.BaseEstimator`, so ``get_params``, ``set_params``
 and :func:`sklearn.base.clone` work, and it speaks PyOD's dialect
 (``decision_function``, ``decision_scores_``, ``threshold_``, ``labels_``, ``predict`` giving 0/1).
-A new detector subclasses it, stores its constructor arguments unchanged (annotated with the types
-of :mod:`anogen.params`, which ``fit`` checks) and implements two methods::
+A new detector subclasses it, takes its constructor arguments by keyword only and stores them
+unchanged (annotated with the types of :mod:`anogen.params`, which ``fit`` checks), and implements
+the two abstract methods (a subclass without them cannot be instantiated: ``TypeError``)::
 
     class MeanShift(BaseDetector):
-        def __init__(self, name: str = "mean_shift", contamination: Ratio = 0.1) -> None:
+        def __init__(self, *, name: str = "mean_shift", contamination: Ratio = 0.1) -> None:
             self.name = name
             self.contamination = contamination
 
@@ -27,6 +28,7 @@ anogen and PyOD score higher = more anomalous and ``predict`` returns 1 for an a
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -35,7 +37,7 @@ from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 from anogen.detectors.incremental import ReceptiveField, ScoredReference, interval_rows, sample_cores, score_cores, splice
 from anogen.detectors.windows import check_data, check_scores, check_segments
-from anogen.params import check_params
+from anogen.params import check_params as check_annotated
 from anogen.types import AnogenError
 
 __all__ = ["BaseDetector", "Detector", "NotFittedError"]
@@ -66,11 +68,13 @@ class Detector(Protocol):
         ...
 
 
-class BaseDetector(BaseEstimator):
+class BaseDetector(BaseEstimator, ABC):
     """Base class of every anogen detector (scikit-learn estimator, PyOD conventions).
 
-    Subclasses define ``__init__`` (storing every argument unchanged, including ``name: str`` and
-    ``contamination: Ratio = 0.1``) and implement :meth:`_fit` and :meth:`_decision_function`.
+    Subclasses define a keyword-only ``__init__`` (``def __init__(self, *, ...)``, storing every
+    argument unchanged, including ``name: str`` and ``contamination: Ratio = 0.1``) and implement
+    the abstract methods :meth:`_fit` and :meth:`_decision_function` (a subclass missing one raises
+    ``TypeError`` when it is instantiated). Rules between parameters go in :meth:`_check_rules`.
 
     A local detector also implements :meth:`_receptive_field` (see
     :mod:`anogen.detectors.incremental`): then ``decision_function(X, reference=...)`` rescores only
@@ -91,12 +95,9 @@ class BaseDetector(BaseEstimator):
     name: str
     contamination: float
 
-    #: the parameters' types and ranges are their annotations (checked by :meth:`_validate_params`);
-    #: present so that :func:`anogen.config.build` runs that check when it builds a detector
-    _parameter_constraints: dict = {}
-
     # ------------------------------------------------------------------ to implement
 
+    @abstractmethod
     def _fit(self, X: np.ndarray, segments: np.ndarray) -> None:
         """Learn from the clean train data.
 
@@ -105,11 +106,10 @@ class BaseDetector(BaseEstimator):
             segments: ``(k, 2)`` int64 half-open ranges of contiguous rows (windows must not
                 cross them).
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def _decision_function(self, X: np.ndarray) -> np.ndarray:
         """Score every row of ``X`` ``(n, d)`` float64 -> ``(n,)``, higher = more anomalous."""
-        raise NotImplementedError
 
     def _receptive_field(self) -> ReceptiveField | None:
         """Optional: ``(left, right)`` after ``_fit`` if the detector is local, else ``None`` (default).
@@ -163,7 +163,7 @@ class BaseDetector(BaseEstimator):
                 data or segments, or the detector's own error.
         """
         self._reset()
-        self._validate_params()
+        self.check_params()
         X = check_data(X, owner=self._owner())
         seg = check_segments(segments, X.shape[0], owner=self._owner())
         self.n_features_in_ = X.shape[1]
@@ -242,18 +242,19 @@ class BaseDetector(BaseEstimator):
         name = getattr(self, "name", None)
         return str(name) if name else type(self).__name__
 
-    def _validate_params(self) -> None:
-        """Check the parameters without data: annotations, then :meth:`_check_rules`.
+    def check_params(self) -> None:
+        """Check the parameters without data: annotations (:func:`anogen.params.check_params`),
+        then :meth:`_check_rules`.
 
-        Called by :meth:`fit` (so values set with ``set_params`` are checked) and, through
-        scikit-learn's hook name, by :func:`anogen.config.build` (so a bad config fails before any
+        Called by :meth:`fit` (so values set with ``set_params`` are checked) and by
+        :func:`anogen.config.build` once it has built a detector (so a bad config fails before any
         data are loaded).
 
         Raises:
             AnogenError: one line naming ``detectors.<name>.<param>`` and what is valid.
         """
         key = f"detectors.{self._owner()}"
-        check_params(type(self), self.get_params(deep=False), key)
+        check_annotated(type(self), self.get_params(deep=False), key)
         self._check_rules(key)
 
     def _reset(self) -> None:

@@ -47,6 +47,7 @@ class ZScore(BaseDetector):
 
     def __init__(
         self,
+        *,
         mode: Literal["global", "rolling"] = "global",
         window: _AtLeastTwo = 50,
         min_periods: _AtLeastTwo | None = None,
@@ -119,7 +120,7 @@ class RandomScore(BaseDetector):
         n_features_in_, decision_scores_, threshold_, labels_: see :class:`BaseDetector`.
     """
 
-    def __init__(self, seed: NonNegativeInt = 0, name: str = "random", contamination: Ratio = 0.1) -> None:
+    def __init__(self, *, seed: NonNegativeInt = 0, name: str = "random", contamination: Ratio = 0.1) -> None:
         self.seed = seed
         self.name = name
         self.contamination = contamination

@@ -32,19 +32,20 @@ more normal).
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from pydantic import AfterValidator, Field
+from sklearn.base import BaseEstimator, clone
 
+from anogen.config import build, check_sklearn, to_plain
 from anogen.detectors.base import BaseDetector
 from anogen.detectors.incremental import ScoredReference
 from anogen.detectors.neighbors import Index, NeighborIndex
 from anogen.detectors.windows import (aggregate_window_scores, check_scores, window_features, window_features_at,
                                       window_starts, windows_touching)
-from pydantic import AfterValidator, Field
-
 from anogen.params import PositiveInt, Ratio, check_params
 from anogen.types import AnogenError
 
@@ -66,8 +67,6 @@ POINTWISE = (
 
 def known_pointwise(est: object) -> bool:
     """Whether ``est`` is one of :data:`POINTWISE` or an anogen estimator."""
-    import sys
-
     if type(est).__module__.startswith("anogen."):
         return True
     for path in POINTWISE:
@@ -106,8 +105,6 @@ def instantiate_estimator(spec: object, key: str = "estimator") -> object:
         AnogenError: the mapping has no ``_target_``, the class cannot be imported, or a parameter
             is invalid (one line naming ``key.<param>``).
     """
-    from anogen.config import build, to_plain
-
     plain = to_plain(spec)
     if not isinstance(plain, Mapping):
         return spec
@@ -128,9 +125,7 @@ def _check_inner(est: object, key: str) -> None:
     if str(type(est).__module__).startswith("anogen") and get_params is not None:
         check_params(type(est), get_params(deep=False), key)
     else:
-        from anogen.config import check_sklearn  # one formatter for scikit-learn's messages
-
-        check_sklearn(est, key)
+        check_sklearn(est, key)  # one formatter for scikit-learn's messages
 
 
 class Estimator(BaseDetector):
@@ -167,6 +162,7 @@ class Estimator(BaseDetector):
 
     def __init__(
         self,
+        *,
         estimator: Any,
         window: PositiveInt = 1,
         stride: PositiveInt = 1,
@@ -263,8 +259,6 @@ class Estimator(BaseDetector):
 
 
 def _clone(est: object) -> Any:
-    from sklearn.base import clone
-
     try:
         return clone(est)
     except (TypeError, RuntimeError, AttributeError):  # not a BaseEstimator: plain copy
@@ -303,8 +297,8 @@ class KNNDistance(BaseEstimator):
     """
 
     def __init__(
-        self, n_neighbors: PositiveInt = 5, method: Literal["largest", "mean"] = "largest", metric: str = "minkowski",
-        index: Index = "auto",
+        self, *, n_neighbors: PositiveInt = 5, method: Literal["largest", "mean"] = "largest",
+        metric: str = "minkowski", index: Index = "auto",
     ) -> None:
         self.n_neighbors = n_neighbors
         self.method = method
@@ -352,7 +346,7 @@ class LOF(BaseEstimator):
         lrd_: ``(m,)`` local reachability density of each train sample.
     """
 
-    def __init__(self, n_neighbors: PositiveInt = 20, metric: str = "minkowski", index: Index = "auto") -> None:
+    def __init__(self, *, n_neighbors: PositiveInt = 20, metric: str = "minkowski", index: Index = "auto") -> None:
         self.n_neighbors = n_neighbors
         self.metric = metric
         self.index = index
@@ -393,7 +387,7 @@ class PCAReconstruction(BaseEstimator):
         pca_: the fitted :class:`sklearn.decomposition.PCA`.
     """
 
-    def __init__(self, n_components: CountOrFraction = 0.9, whiten: bool = False) -> None:
+    def __init__(self, *, n_components: CountOrFraction = 0.9, whiten: bool = False) -> None:
         self.n_components = n_components
         self.whiten = whiten
 

@@ -23,15 +23,22 @@ the MLP-VAE) are scored per row.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any, Callable, Literal, Union
 
 import numpy as np
+from flax import nnx
 
 from anogen.data.windows import window_starts
 from anogen.detectors.base import BaseDetector
 from anogen.detectors.windows import aggregate_window_scores
+from anogen.models import LSTMAE, LSTMVAE
 from anogen.models.vae import Hidden
 from anogen.params import Fraction, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, Ratio
+from anogen.train import loop
+from anogen.train.config import as_train_config
+from anogen.train.inference import reconstruction_error, sample_losses
+from anogen.train.optim import optimizer_node
 from anogen.types import AnogenError
 
 __all__ = ["LSTMAEDetector", "VAEDetector"]
@@ -48,8 +55,9 @@ class _ReconstructionDetector(BaseDetector):
     seed: int
     model: Any
 
-    def _build_model(self, n_features: int) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _build_model(self, n_features: int) -> Any:
+        """The untrained model for ``n_features`` columns."""
 
     def _train_fields(self) -> dict[str, Any]:
         """TrainConfig fields from the detector's parameters (``train_kwargs`` last)."""
@@ -58,14 +66,10 @@ class _ReconstructionDetector(BaseDetector):
         return {**fields, **dict(self.train_kwargs or {})}
 
     def _train_config(self, key: str) -> Any:
-        from anogen.train.config import as_train_config
-
         return as_train_config(self._train_fields(), key=f"{key}.train_kwargs")
 
     def _check_rules(self, key: str) -> None:
         """The training settings form a valid :class:`anogen.train.TrainConfig`."""
-        from anogen.train.optim import optimizer_node
-
         optimizer_node(self.optimizer, f"{key}.optimizer")
         self._train_config(key)
 
@@ -86,11 +90,9 @@ class _ReconstructionDetector(BaseDetector):
                 f"{self._owner()}: window={window} is longer than every train segment "
                 f"(the longest has {longest} rows); use a smaller window"
             )
-        from anogen.train.loop import fit
-
         config = self._train_config(f"detectors.{self._owner()}")
         model = self._build_model(d)
-        self.model_, self.history_ = fit(
+        self.model_, self.history_ = loop.fit(
             model, X.astype(np.float32), config=config, seed=int(self.seed), window=window, segments=segments
         )
         self.window_ = window
@@ -112,14 +114,10 @@ class _ReconstructionDetector(BaseDetector):
             )
         x = X.astype(np.float32)
         if self.score != "elbo":
-            from anogen.train.inference import reconstruction_error
-
             return reconstruction_error(self.model_, x, window=self.window_)
         return self._neg_elbo(x)
 
     def _neg_elbo(self, x: np.ndarray) -> np.ndarray:
-        from anogen.train.inference import sample_losses
-
         if not hasattr(self.model_, "per_sample_loss"):
             raise AnogenError(f"{self._owner()}: score='elbo' needs a VAE (a model with per_sample_loss)")
         losses, starts = sample_losses(
@@ -160,6 +158,7 @@ class LSTMAEDetector(_ReconstructionDetector):
 
     def __init__(
         self,
+        *,
         window: PositiveInt = 10,
         latent_dim: PositiveInt = 16,
         hidden: Hidden = (128, 64, 32),
@@ -195,10 +194,6 @@ class LSTMAEDetector(_ReconstructionDetector):
         self.contamination = contamination
 
     def _build_model(self, n_features: int) -> Any:
-        from flax import nnx
-
-        from anogen.models import LSTMAE
-
         return LSTMAE(n_features, int(self.window), int(self.latent_dim), tuple(self.hidden),
                       rngs=nnx.Rngs(int(self.seed)))  # fmt: skip
 
@@ -237,6 +232,7 @@ class VAEDetector(_ReconstructionDetector):
 
     def __init__(
         self,
+        *,
         window: PositiveInt = 10,
         latent_dim: PositiveInt = 8,
         hidden: Hidden = (64, 32),
@@ -284,9 +280,5 @@ class VAEDetector(_ReconstructionDetector):
                 **dict(self.train_kwargs or {})}  # fmt: skip
 
     def _build_model(self, n_features: int) -> Any:
-        from flax import nnx
-
-        from anogen.models import LSTMVAE
-
         return LSTMVAE(n_features, int(self.window), int(self.latent_dim), tuple(self.hidden), int(self.dense),
                        rngs=nnx.Rngs(int(self.seed)))  # fmt: skip

@@ -9,13 +9,18 @@ A filter is fitted once per fold and then called on batches of candidates:
 
 Filters are applied in order (``filters: [bounds, cluster]``), each one only on the survivors of the
 previous ones, and each reports how many candidates it saw and kept (:func:`apply_filters`).
+
+:class:`Filter` is an abstract base class: a subclass that does not define ``fit`` and ``__call__``
+cannot be instantiated (``TypeError``); a class that defines both without subclassing it still
+passes ``isinstance(obj, Filter)``.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 
@@ -24,15 +29,30 @@ from anogen.types import AnogenError
 __all__ = ["Filter", "FilterReport", "apply_filters", "check_candidates"]
 
 
-@runtime_checkable
-class Filter(Protocol):
-    """What every filter implements (see module docstring)."""
+class Filter(ABC):
+    """What every filter implements (see module docstring); subclass it.
+
+    A subclass must define :meth:`fit` and :meth:`__call__` (else instantiating it raises
+    ``TypeError``) and should set ``name`` (its report key).
+    """
 
     name: str
 
-    def fit(self, *, z_normal: np.ndarray, x_train: np.ndarray, columns: tuple[str, ...]) -> "Filter": ...
+    @abstractmethod
+    def fit(self, *, z_normal: np.ndarray, x_train: np.ndarray, columns: tuple[str, ...]) -> "Filter":
+        """Fit on the fold's normal latent codes and train data; returns self."""
 
-    def __call__(self, z: np.ndarray, x: np.ndarray) -> np.ndarray: ...
+    @abstractmethod
+    def __call__(self, z: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """``(b,)`` bool keep-mask of a batch of candidates (see module docstring)."""
+
+    @classmethod
+    def __subclasshook__(cls, other: type) -> Any:
+        """A class with ``fit`` and ``__call__`` is a filter for ``isinstance`` (duck-typed plug-ins)."""
+        if cls is Filter:
+            has = [any(m in vars(k) and vars(k)[m] is not None for k in other.__mro__) for m in ("fit", "__call__")]
+            return True if all(has) else NotImplemented
+        return NotImplemented
 
 
 @dataclass

@@ -17,9 +17,8 @@ from typing import Annotated, Optional
 import numpy as np
 from pydantic import AfterValidator
 
-from anogen.filters import check_candidates
-from anogen.params import NonNegativeFloat
-from anogen.samplers.base import check_attributes
+from anogen.filters import Filter, check_candidates
+from anogen.params import NonNegativeFloat, check_attributes
 from anogen.types import AnogenError
 
 __all__ = ["Bounds"]
@@ -45,7 +44,7 @@ def _pairs(domain: object) -> list[tuple[str, tuple]]:
             and all(e is None or isinstance(e, (int, float)) for e in v)]
 
 
-class Bounds:
+class Bounds(Filter):
     """Keep candidates whose every value lies within the (buffered) train limits.
 
     Args:

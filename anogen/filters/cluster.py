@@ -28,9 +28,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field
 
-from anogen.filters import check_candidates
-from anogen.params import NonNegativeInt, OpenFraction, PositiveFloat, PositiveInt
-from anogen.samplers.base import check_attributes
+from anogen.filters import Filter, check_candidates
+from anogen.params import NonNegativeInt, OpenFraction, PositiveFloat, PositiveInt, check_attributes
 from anogen.types import AnogenError
 
 __all__ = ["Cluster"]
@@ -39,7 +38,7 @@ __all__ = ["Cluster"]
 _Share = Annotated[float, Field(gt=0, le=1)]
 
 
-class Cluster:
+class Cluster(Filter):
     """Reject latent candidates inside the clusters of the normal latent codes.
 
     Args:

@@ -14,7 +14,10 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from anogen.callbacks import created_dirs, recorded_dirs, recorded_sweeps
+from anogen.outputs.files import check_output_dir, write_json
 from anogen.paths import CONF_DIR
+from anogen.types import AnogenError
 
 log = logging.getLogger("anogen")
 
@@ -68,9 +71,6 @@ def record_failure(e: BaseException, status: str = "failed") -> None:
     In a sweep a failed job is a complete, marked result: its ``metrics.json`` says what happened
     (and its overrides), the report lists it, and the sweep goes on.
     """
-    from anogen.outputs.files import write_json
-    from anogen.types import AnogenError
-
     info = job_info()
     log.error("job %s: %s: %s", status, type(e).__name__, e)
     if info.run_dir:
@@ -96,8 +96,6 @@ def discard_run_dir() -> None:
 
     from hydra.core.hydra_config import HydraConfig
 
-    from anogen.callbacks import created_dirs
-
     info = job_info()
     if not info.run_dir:
         return
@@ -120,8 +118,6 @@ def discard_empty_sweep() -> None:
     """After a sweep that failed before its first job: remove the sweep folder (only ``multirun.yaml``)."""
     import shutil
 
-    from anogen.callbacks import created_dirs, recorded_sweeps
-
     for sweep in recorded_sweeps():
         made = created_dirs(sweep)
         if made and sweep.is_dir() and {p.name for p in sweep.iterdir()} <= {"multirun.yaml"}:
@@ -131,10 +127,6 @@ def discard_empty_sweep() -> None:
 
 def output_dir_problem() -> str | None:
     """Why Hydra could not create the run or sweep folder (one line naming the key), else ``None``."""
-    from anogen.callbacks import recorded_dirs
-    from anogen.outputs.files import check_output_dir
-    from anogen.types import AnogenError
-
     for key, folder in recorded_dirs():
         try:
             check_output_dir(folder, key)

@@ -12,8 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-from anogen.config import build, build_group, resolve_target, to_plain
+from anogen.config import build, build_group, packaged_option, resolve_target, to_plain
+from anogen.data.scaling import ScalingKind
 from anogen.params import NonNegativeInt, PositiveInt, Probability, check_params, check_value
+from anogen.samplers.compose import Compose
+from anogen.samplers.report import OnDegenerate
+from anogen.selection.settings import check_select
 from anogen.types import AnogenError
 
 __all__ = ["Job", "Tuning", "build_job", "check_trainer", "check_model"]
@@ -91,7 +95,7 @@ class Job:
 
 def check_trainer(trainer_cfg: Mapping[str, Any] | None, key: str = "trainer") -> dict:
     """The trainer settings checked against :class:`anogen.train.TrainConfig` (one line per mistake)."""
-    from anogen.train import TrainConfig
+    from anogen.train import TrainConfig  # lazy: anogen.train imports JAX; the API imports this module for model-free calls too
 
     plain = dict(to_plain(trainer_cfg) or {})
     check_params(TrainConfig, plain, key)
@@ -113,8 +117,6 @@ def check_model(model_cfg: Mapping[str, Any] | None, key: str = "model") -> dict
     params = {k: v for k, v in plain.items() if not k.startswith("_") and k != "scaling"}
     check_params(target, params, key, partial=True)
     if "scaling" in plain:
-        from anogen.data.scaling import ScalingKind
-
         check_value(plain["scaling"], ScalingKind, f"{key}.scaling")
     return dict(plain)
 
@@ -123,8 +125,6 @@ def _build_sampler(cfg: Any) -> tuple[Any, list[int] | None, Tuning, dict[str, d
     bench = to_plain(cfg.get("benchmark"))
     if bench is None:
         return build(cfg.sampler, "sampler"), None, Tuning(), {}
-    from anogen.samplers.compose import Compose
-
     if not isinstance(bench, Mapping) or not bench.get("samplers"):
         raise AnogenError("benchmark.samplers must name at least one sampler")
     unknown = sorted(set(bench) - {"samplers", "seeds", "tuning", "models"})
@@ -139,8 +139,6 @@ def _build_sampler(cfg: Any) -> tuple[Any, list[int] | None, Tuning, dict[str, d
 def sampler_models(node: Any, samplers: Mapping[str, Any], key: str) -> dict[str, dict]:
     """``{sampler name: checked model config}``: a generative model of its own for a benchmark
     sampler, given as a packaged model option (``vae``, ``vae_mlp``, ...) or a model config."""
-    from anogen.config import packaged_option
-
     node = to_plain(node) or {}
     if not isinstance(node, Mapping):
         raise AnogenError(f"{key}: must map sampler names to models, e.g. {{latent_uniform: vae_mlp}}, got {node!r}")
@@ -184,8 +182,6 @@ def _build_select(cfg: Any, detectors: dict, bench_seeds: list[int] | None) -> A
     """The ``select`` node checked (:class:`anogen.selection.SelectSettings`), ``None`` without one."""
     if cfg.get("select") is None:
         return None
-    from anogen.selection.settings import check_select
-
     if bench_seeds is not None:
         raise AnogenError("select and benchmark are two jobs: use +experiment=select or +experiment=benchmark")
     if len(detectors) < 2:
@@ -195,8 +191,6 @@ def _build_select(cfg: Any, detectors: dict, bench_seeds: list[int] | None) -> A
 
 def _on_degenerate(node: Any) -> str:
     """``generator.on_degenerate`` checked (``warn`` or ``error``; the ``generator`` node has no other key)."""
-    from anogen.samplers.report import OnDegenerate
-
     plain = dict(to_plain(node) or {})
     unknown = sorted(set(plain) - {"on_degenerate"})
     if unknown:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from anogen.outputs import plots
 from anogen.outputs.context import RunOutputs
 
 if TYPE_CHECKING:
-    from anogen.jobs.run import FoldResult
+    from anogen.jobs.steps import FoldResult
 
 log = logging.getLogger("anogen")
 
@@ -17,10 +20,6 @@ __all__ = ["write_fold", "write_histories", "write_config"]
 
 def write_fold(out: RunOutputs, res: "FoldResult") -> None:
     """``fold{i}/anomalous.csv``, ``anomalies.json``, ``scores.csv``, detector checkpoints, plots."""
-    import pandas as pd
-
-    from anogen.outputs import plots
-
     i, inj = res.fold.number, res.injected
     if not out.writes:
         return
@@ -46,7 +45,7 @@ def _save_detector_model(out: RunOutputs, rel: str, det, name: str) -> None:
     if model is None or not getattr(det, "checkpoint", True):
         return
     try:
-        from anogen.train.checkpoint import save_checkpoint
+        from anogen.train.checkpoint import save_checkpoint  # lazy: flax and JAX; only detectors with a model save one
 
         save_checkpoint(out.staged(rel), model, getattr(det, "checkpoint_meta_", {}))
     except (ImportError, TypeError, ValueError) as e:
@@ -63,9 +62,7 @@ def write_histories(out: RunOutputs, histories: dict[str, dict]) -> None:
                 row[f"{name}/val_loss"] = vl[ep]
             out.log_metrics(row)
     if histories:
-        from anogen.outputs.plots import plot_loss
-
-        out.plot("loss", "plots/loss.png", plot_loss, histories)
+        out.plot("loss", "plots/loss.png", plots.plot_loss, histories)
 
 
 def write_config(out: RunOutputs, config: dict, overrides: list[str]) -> None:

@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping, get_args
 
 import numpy as np
 
+from anogen.metrics import METRICS
 from anogen.metrics.base import Input, metric_input
 from anogen.types import AnogenError
 
@@ -28,14 +29,12 @@ def resolve_metric(fn: str | Callable[..., Any]) -> Callable[..., Any]:
     """Find a metric function by name (``"tdir"``), dotted path (``"pkg.mod.func"``) or as given."""
     if callable(fn):
         return fn
-    import anogen.metrics as metrics
-
     if not isinstance(fn, str) or not fn:
         raise AnogenError(f"metric fn must be a function name such as 'f1', got {fn!r}")
     if "." not in fn:
-        if fn in metrics.METRICS:
-            return metrics.METRICS[fn]
-        raise AnogenError(f"unknown metric fn {fn!r}; valid: {', '.join(metrics.METRICS)}, or a dotted path")
+        if fn in METRICS:
+            return METRICS[fn]
+        raise AnogenError(f"unknown metric fn {fn!r}; valid: {', '.join(METRICS)}, or a dotted path")
     mod_name, _, attr = fn.rpartition(".")
     try:
         obj = getattr(importlib.import_module(mod_name), attr)

@@ -2,6 +2,9 @@
 
 Every model has ``kind`` (``"window"`` or ``"row"``), ``encode``, ``decode``, ``__call__``,
 ``reconstruct`` (deterministic), ``per_sample_loss`` and ``get_config`` (constructor kwargs).
+A model may also say how the trainer should trace its training step: ``step_context(batch_size)``
+returns the context manager the step is traced in (the LSTM models: fully unrolled loops at large
+batches); a model without it is traced as it is.
 """
 
 from __future__ import annotations

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from anogen.models.vae import LSTM, Dense, Hidden, ParamInit
+from anogen.models.vae import LSTM, Dense, Hidden, ParamInit, lstm_step_context
 from anogen.params import PositiveInt, check_params
 
 __all__ = ["LSTMAE"]
@@ -70,6 +71,11 @@ class LSTMAE(nnx.Module):
             "hidden": list(self.hidden),
             "unroll": self.unroll,
         }
+
+    def step_context(self, batch_size: int) -> contextlib.AbstractContextManager:
+        """The context the trainer traces a training step of ``batch_size`` samples (per device) in:
+        fully unrolled LSTM loops at large batches (:func:`anogen.models.vae.lstm_step_context`)."""
+        return lstm_step_context(batch_size)
 
     @property
     def default_recon_weight(self) -> float:

@@ -10,8 +10,8 @@ The recurrent layer (:class:`LSTM`) is written directly on ``jax.lax.scan`` (fus
 ``nnx`` transform runs inside the traced step, the sequence stays time-major between stacked
 layers, and the decoder's repeated input is projected once instead of at every step. Variants
 that were measured and rejected (projection of the whole sequence before the loop, a hand-written
-backward pass) are listed in ``docs/training.md``; unrolling pays only at large batches, where the
-trainer asks for it (:func:`full_unroll`).
+backward pass) are listed in ``docs/training.md``; unrolling pays only at large batches, so the
+LSTM models ask the trainer for it there (``step_context``, :func:`full_unroll`).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ import numpy as np
 from flax import nnx
 from pydantic import Field
 
-from anogen.models.losses import bernoulli_nll, gaussian_nll
+from anogen.models.losses import SIGMA_FLOOR, bernoulli_nll, gaussian_nll
 from anogen.params import Fraction, PositiveFloat, PositiveInt, check_params
 
-__all__ = ["LSTM", "LSTMVAE", "MLPVAE", "Dense", "Hidden", "ParamInit", "Sigma", "full_unroll", "kl_divergence",
-           "kl_per_dim", "reparameterise"]
+__all__ = ["LSTM", "LSTMVAE", "MLPVAE", "Dense", "Hidden", "ParamInit", "Sigma", "UNROLL_MIN_BATCH", "full_unroll",
+           "kl_divergence", "kl_per_dim", "lstm_step_context", "reparameterise"]
 
 _lecun = jax.nn.initializers.lecun_normal()
 _orthogonal = jax.nn.initializers.orthogonal()
@@ -190,8 +190,6 @@ def _obs_log_sigma(model: Any) -> jax.Array | float:
 
 def observation_sigma(model: Any) -> np.ndarray | None:
     """``(d,)`` std of a Gaussian likelihood in scaled units (floored as in training), else ``None``."""
-    from anogen.models.losses import SIGMA_FLOOR
-
     if getattr(model, "likelihood", None) != "gaussian":
         return None
     ls = np.broadcast_to(np.asarray(_obs_log_sigma(model), np.float64), (model.n_features,))
@@ -200,13 +198,18 @@ def observation_sigma(model: Any) -> np.ndarray | None:
 
 _FULL_UNROLL = contextvars.ContextVar("anogen_lstm_full_unroll", default=False)
 
+#: samples of a batch on one device from which a training step unrolls the LSTM loops fully
+#: (:func:`lstm_step_context`; measured on 2 CPU cores, seed LSTM-VAE: faster at a device batch of
+#: 128 and 256, slower at 32)
+UNROLL_MIN_BATCH = 128
+
 
 @contextlib.contextmanager
 def full_unroll(on: bool = True):
     """Inside (at trace time): LSTM layers built with the default ``unroll=1`` unroll their loop fully.
 
-    The trainer turns it on for its training step when a device's batch is large
-    (:data:`anogen.train.step.UNROLL_MIN_BATCH`): XLA:CPU then schedules the ``L`` steps' small
+    The LSTM models ask the trainer to trace a training step inside it when a device's batch is
+    large (:func:`lstm_step_context`, :data:`UNROLL_MIN_BATCH`): XLA:CPU then schedules the ``L`` steps' small
     matmuls and gate fusions without the loop's per-iteration slicing of the saved activations
     (seed LSTM-VAE, batch 256: ~17% more steps per CPU second). At small batches the loop is
     faster. Unrolling changes no operation, only XLA's fusion: results agree to float rounding.
@@ -216,6 +219,13 @@ def full_unroll(on: bool = True):
         yield
     finally:
         _FULL_UNROLL.reset(token)
+
+
+def lstm_step_context(batch_size: int) -> contextlib.AbstractContextManager:
+    """The ``step_context`` of the models built of :class:`LSTM` layers: a training step of
+    ``batch_size`` samples (one device's part of a batch) is traced with fully unrolled LSTM loops
+    from :data:`UNROLL_MIN_BATCH` samples on (:func:`full_unroll`), with the loops otherwise."""
+    return full_unroll(batch_size >= UNROLL_MIN_BATCH)
 
 
 def _unroll(unroll: int, length: int) -> int:
@@ -390,6 +400,11 @@ class LSTMVAE(nnx.Module):
             "sigma": self.sigma,
             "sigma_init": self.sigma_init,
         }
+
+    def step_context(self, batch_size: int) -> contextlib.AbstractContextManager:
+        """The context the trainer traces a training step of ``batch_size`` samples (per device) in:
+        fully unrolled LSTM loops at large batches (:func:`lstm_step_context`)."""
+        return lstm_step_context(batch_size)
 
     @property
     def default_recon_weight(self) -> float:

@@ -40,7 +40,8 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from anogen.outputs.files import apply_mode, file_mode
+from anogen.outputs import plots as plots_module
+from anogen.outputs.files import apply_mode, file_mode, write_csv, write_json, write_text
 from anogen.outputs.signals import deferred
 
 __all__ = ["RunOutputs", "STAGING", "commit_all"]
@@ -186,20 +187,14 @@ class RunOutputs:
         return path
 
     def write_json(self, rel: str, obj: Any) -> None:
-        from anogen.outputs.files import write_json
-
         if self.out_dir is not None:
             write_json(self.staged(rel), obj)
 
     def write_csv(self, rel: str, df: Any) -> None:
-        from anogen.outputs.files import write_csv
-
         if self.out_dir is not None:
             write_csv(self.staged(rel), df)
 
     def write_text(self, rel: str, text: str) -> None:
-        from anogen.outputs.files import write_text
-
         if self.out_dir is not None:
             write_text(self.staged(rel), text)
 
@@ -227,9 +222,7 @@ def _warm_up(loggers: Sequence[Any], plots: bool) -> threading.Thread | None:
     def work() -> None:
         if plots:
             try:
-                from anogen.outputs.plots import _plt
-
-                _plt()
+                plots_module._plt()
             except Exception:  # noqa: BLE001 - the plot itself will report it
                 pass
         for prepare in prepares:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from anogen.params import NonNegativeInt, check_value
+from anogen.placement import allocate, apply_edits
 from anogen.samplers.base import SampleContext, Sampler, Slot, SlotRequest
 from anogen.samplers.compose import Compose
 from anogen.types import AnogenError, Injected
@@ -35,8 +36,6 @@ def generate_fold(sampler: Sampler | Sequence[Sampler], ctx: SampleContext, rng:
     Raises:
         AnogenError: not a sampler, a bad ``min_gap``, or the sampler's / placement's own errors.
     """
-    from anogen.placement import allocate, apply_edits
-
     smp: Any = Compose.of(sampler) if isinstance(sampler, (list, tuple)) else sampler
     if not (hasattr(smp, "plan") and hasattr(smp, "fill")):
         raise AnogenError(f"sampler: {type(smp).__name__} is not a sampler (needs plan and fill)")

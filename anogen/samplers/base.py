@@ -14,53 +14,29 @@ Two phases let several samplers share one fold without overlapping (``sampler=co
 ``SlotRequest.payload`` and comes back as ``Slot.payload``. :class:`~anogen.samplers.compose.Compose`
 is a sampler made of samplers (its plan concatenates theirs; its fill routes each slot back).
 Constructor parameters are typed (:mod:`anogen.params`): :func:`anogen.config.build` checks a
-config, :func:`check_attributes` checks a sampler built in Python at its first ``plan``.
+config, :func:`anogen.params.check_attributes` checks a sampler built in Python at its first ``plan``.
+
+:class:`SlotRequest` and :class:`Slot` live in :mod:`anogen.placement` (which allocates them, one
+floor below the samplers) and are re-exported here for samplers.
+
+:class:`Sampler` is an abstract base class: a subclass that does not define ``plan`` and ``fill``
+cannot be instantiated (``TypeError``). A class that defines both without subclassing it (a
+duck-typed plug-in) still passes ``isinstance(obj, Sampler)``.
 """
 
 from __future__ import annotations
 
-import inspect
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 
-from anogen.params import Ratio, check_params, check_value
+from anogen.params import Ratio, check_value
+from anogen.placement import Slot, SlotRequest
 from anogen.types import AnogenError, Edit, Fold
 
-__all__ = ["SlotRequest", "Slot", "SampleContext", "Sampler", "resolve_columns", "anomaly_count",
-           "check_attributes"]
-
-
-@dataclass(frozen=True)
-class SlotRequest:
-    """A request for room in the clean test fold.
-
-    Attributes:
-        length: rows the anomaly spans in the clean fold (``replace``) or rows it inserts
-            (``insert``; an insert takes no clean rows but still keeps ``min_gap`` to others).
-        mode: ``"replace"`` or ``"insert"``.
-        eligible: optional ``(n_test,)`` bool mask of allowed *start* positions (e.g. rows where a
-            relative change is not a no-op). ``None`` = every start that fits.
-        payload: anything ``plan`` computed that ``fill`` needs (the kind and its parameters, the
-            child sampler of a :class:`~anogen.samplers.compose.Compose`); copied unchanged into
-            :attr:`Slot.payload`, so a sampler keeps no state between ``plan`` and ``fill``.
-    """
-
-    length: int
-    mode: Literal["replace", "insert"] = "replace"
-    eligible: np.ndarray | None = field(default=None, compare=False)
-    payload: Any = field(default=None, compare=False)
-
-
-@dataclass(frozen=True)
-class Slot:
-    """An allocated room: ``start`` in the clean fold; ``length``, ``mode`` and ``payload`` as requested."""
-
-    start: int
-    length: int
-    mode: Literal["replace", "insert"] = "replace"
-    payload: Any = field(default=None, compare=False)
+__all__ = ["SlotRequest", "Slot", "SampleContext", "Sampler", "resolve_columns", "anomaly_count", "config_node"]
 
 
 @dataclass
@@ -103,15 +79,30 @@ class SampleContext:
         return int(self.fold.test.shape[0])
 
 
-@runtime_checkable
-class Sampler(Protocol):
-    """What every sampler implements (see module docstring)."""
+class Sampler(ABC):
+    """What every sampler implements (see module docstring); subclass it.
+
+    A subclass must define :meth:`plan` and :meth:`fill` (else instantiating it raises
+    ``TypeError``) and should set ``name`` (its result key).
+    """
 
     name: str
 
-    def plan(self, ctx: SampleContext, rng: np.random.Generator) -> list[SlotRequest]: ...
+    @abstractmethod
+    def plan(self, ctx: SampleContext, rng: np.random.Generator) -> list[SlotRequest]:
+        """How many anomalies of which length and mode (see module docstring)."""
 
-    def fill(self, ctx: SampleContext, slots: list[Slot], rng: np.random.Generator) -> list[Edit]: ...
+    @abstractmethod
+    def fill(self, ctx: SampleContext, slots: list[Slot], rng: np.random.Generator) -> list[Edit]:
+        """The anomalous rows for each allocated slot (see module docstring)."""
+
+    @classmethod
+    def __subclasshook__(cls, other: type) -> Any:
+        """A class with ``plan`` and ``fill`` is a sampler for ``isinstance`` (duck-typed plug-ins)."""
+        if cls is Sampler:
+            has = [any(m in vars(k) and vars(k)[m] is not None for k in other.__mro__) for m in ("plan", "fill")]
+            return True if all(has) else NotImplemented
+        return NotImplemented
 
 
 def resolve_columns(requested: list[str] | tuple[str, ...] | None, available: tuple[str, ...],
@@ -140,15 +131,11 @@ def anomaly_count(n: int, ratio: float, key: str = "sampler.ratio") -> int:
     return max(1, int(n * check_value(ratio, Ratio, key)))
 
 
-def check_attributes(obj: Any, key: str) -> None:
-    """Validate the constructor parameters an object keeps under their own names (scikit-learn style).
+def config_node(cls: type, **params: Any) -> dict[str, Any]:
+    """The config node that :func:`anogen.config.build` turns into ``cls(**params)``.
 
-    :func:`anogen.config.build` checks a config before the object exists; this checks an object
-    built directly in Python (``Noise(direction="x")``) at its first use, against the same
-    annotations, with the same one-line message (``sampler.direction: must be 'p', 'n' or 'both'``).
-
-    Raises:
-        AnogenError: one line naming ``key.param`` and what is valid.
+    Code that writes sampler, kind or data nodes names the class itself, never a hand-written dotted
+    string, so renaming or moving a class breaks an import (seen by the import graph and the tests),
+    not a user's run.
     """
-    names = inspect.signature(type(obj)).parameters
-    check_params(type(obj), {n: getattr(obj, n) for n in names if hasattr(obj, n)}, key)
+    return {"_target_": f"{cls.__module__}.{cls.__qualname__}", **params}

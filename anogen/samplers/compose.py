@@ -15,13 +15,13 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field
 
-from anogen.samplers.base import SampleContext, Slot, SlotRequest
+from anogen.samplers.base import SampleContext, Sampler, Slot, SlotRequest
 from anogen.types import AnogenError, Edit
 
 __all__ = ["Compose"]
 
 
-class Compose:
+class Compose(Sampler):
     """Run several samplers on one fold (e.g. noise + vae_tail + inject).
 
     Args:

@@ -31,7 +31,7 @@ from anogen.config import build, to_plain
 from anogen.params import NonNegativeFloat, PositiveInt, Ratio, check_params, check_value
 from anogen.paths import conf_file
 from anogen.placement import start_mask
-from anogen.samplers.base import SampleContext, Slot, SlotRequest, anomaly_count, resolve_columns
+from anogen.samplers.base import SampleContext, Sampler, Slot, SlotRequest, anomaly_count, resolve_columns
 from anogen.samplers.kinds.base import (NUDGE, AnomalyKind, Channels, Creeping, Position, Segment, WindowScan,
                                         creep_rows, ramp)
 from anogen.types import AnogenError, Edit
@@ -138,7 +138,7 @@ def _force_change(new: np.ndarray, old: np.ndarray, sd: float, label: str, start
     return new, k
 
 
-class Inject:
+class Inject(Sampler):
     """Typed anomalies written into the clean test fold (see the module docstring).
 
     Args:

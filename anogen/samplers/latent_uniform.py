@@ -21,8 +21,11 @@ from typing import Any, Literal, Mapping
 
 import numpy as np
 
-from anogen.params import NonNegativeFloat, PositiveInt, Ratio
-from anogen.samplers.base import SampleContext, Slot, SlotRequest, anomaly_count, check_attributes
+from anogen.params import NonNegativeFloat, PositiveInt, Ratio, check_attributes
+from anogen.filters.bounds import Bounds
+from anogen.filters.cluster import Cluster
+from anogen.samplers.base import SampleContext, Sampler, Slot, SlotRequest, anomaly_count
+from anogen.samplers.report import record_pairs
 from anogen.types import AnogenError, Edit
 
 __all__ = ["LatentUniform", "default_filters", "normal_codes", "normal_samples"]
@@ -33,9 +36,6 @@ _MAX_ANCHORS = 50_000  # normal samples kept as anchors for residual decoding
 
 def default_filters() -> dict[str, Any]:
     """Seed 001's filters with their packaged settings: ``{"bounds": Bounds(), "cluster": Cluster()}``."""
-    from anogen.filters.bounds import Bounds
-    from anogen.filters.cluster import Cluster
-
     return {"bounds": Bounds(), "cluster": Cluster()}
 
 
@@ -46,6 +46,7 @@ def normal_samples(ctx: SampleContext, max_points: int = 200_000) -> tuple[np.nd
         ``(x, mu)``: ``(m, d)`` rows (row models) or ``(m, L, d)`` every stride-1 window inside a
         train segment (window models), evenly thinned to ``max_points``; ``(m, latent_dim)`` codes.
     """
+    # lazy: JAX/flax (anogen.train, ~4 s to import) only once a model runs; building the sampler stays light
     from anogen.train import encode
 
     model = ctx.model
@@ -104,6 +105,7 @@ class _Anchors:
 
     def decoded(self, model: Any) -> np.ndarray:
         """``decode(z)`` of every normal code (scaled; computed once)."""
+        # lazy: JAX/flax (anogen.train, ~4 s to import) only once a model runs; building the sampler stays light
         from anogen.train import decode
 
         if self._decoded is None:
@@ -111,7 +113,7 @@ class _Anchors:
         return self._decoded
 
 
-class LatentUniform:
+class LatentUniform(Sampler):
     """Uniform latent sampling outside the normal data, decoded (anchored) and filtered.
 
     Args:
@@ -193,6 +195,7 @@ class LatentUniform:
 
     def _candidates(self, ctx: SampleContext, z: np.ndarray, anchors: _Anchors) -> tuple[np.ndarray, ...]:
         """Candidates and their anchors' clean samples (original units), and the anchors' indices, for ``z`` ``(b, k)``."""
+        # lazy: JAX/flax (anogen.train, ~4 s to import) only once a model runs; building the sampler stays light
         from anogen.train import decode
 
         idx = anchors.nearest(z)
@@ -257,8 +260,6 @@ class LatentUniform:
             AnogenError: fewer than ``n`` candidates passed the filters after ``max_batches`` batches
                 (with the rates).
         """
-        from anogen.samplers.report import record_pairs
-
         x_normal, z_normal = normal_samples(ctx, _MAX_ANCHORS)
         filters = self.active_filters()
         for f in filters.values():

@@ -16,15 +16,14 @@ from typing import Literal
 
 import numpy as np
 
-from anogen.params import PositiveFloat, PositiveInt, Ratio
-from anogen.samplers.base import (SampleContext, Slot, SlotRequest, anomaly_count, check_attributes,
-                                  resolve_columns)
+from anogen.params import PositiveFloat, PositiveInt, Ratio, check_attributes
+from anogen.samplers.base import SampleContext, Sampler, Slot, SlotRequest, anomaly_count, resolve_columns
 from anogen.types import AnogenError, Edit
 
 __all__ = ["Noise"]
 
 
-class Noise:
+class Noise(Sampler):
     """Relative or Gaussian noise at points or in waves.
 
     Args:
@@ -52,6 +51,12 @@ class Noise:
         self.wave_length = wave_length
         self.columns = list(columns or [])
         self.mode = mode
+
+    @property
+    def family(self) -> str:
+        """The anomaly family of its events (the selection battery's ``noise_points`` / ``noise_waves``):
+        ``point`` for single rows, ``collective`` for waves."""
+        return "collective" if self.wave else "point"
 
     def _lengths(self, n: int) -> list[int]:
         total = anomaly_count(n, self.ratio)

@@ -42,6 +42,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from anogen.data.windows import window_starts
+from anogen.metrics.curves import roc_auc
 from anogen.samplers.base import SampleContext
 from anogen.types import AnogenError
 
@@ -161,30 +163,25 @@ def roughness_of(windows: np.ndarray) -> float:
 
 
 def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
+    """Row-level ROC-AUC (:func:`anogen.metrics.curves.roc_auc`); ``nan`` with one class only."""
     if labels.all() or not labels.any():
         return math.nan
-    return float(roc_auc_score(labels, scores))
+    return roc_auc(labels, scores)
 
 
 def _knn_rows(z: np.ndarray, ref: np.ndarray, L: int) -> np.ndarray:
     """``(n,)`` per row: mean over the stride-1 ``L``-row windows covering it of the window's distance to
-    the nearest reference window ``ref`` ``(m, L * d)`` (rows: ``L = 1``)."""
-    from scipy.spatial import cKDTree
+    the nearest reference window ``ref`` ``(m, L * d)`` (rows: ``L = 1``): the
+    :class:`~anogen.detectors.KNNDistance` detector (``k = 1``, exact) on the seeded reference windows."""
+    # lazy: anogen.detectors imports scikit-learn (~2 s), which anogen.generate with a model-free sampler never needs
+    from anogen.detectors import KNNDistance, aggregate_window_scores, window_features
 
     n = len(z)
     if n < L:
         return np.zeros(n)
-    starts = np.arange(n - L + 1)
-    win = z[starts[:, None] + np.arange(L)].reshape(len(starts), -1)
-    dist, _ = cKDTree(ref).query(win, k=1)
-    sums = np.zeros(n)
-    counts = np.zeros(n)
-    for o in range(L):
-        sums[starts + o] += dist
-        counts[starts + o] += 1
-    return sums / counts
+    win, starts = window_features(z, L)
+    knn = KNNDistance(n_neighbors=1, index="exact").fit(ref)
+    return aggregate_window_scores(-knn.score_samples(win), starts, L, n, "mean")
 
 
 def detector_aucs(values: np.ndarray, labels: np.ndarray, train: np.ndarray, train_segments: np.ndarray,
@@ -201,24 +198,23 @@ def detector_aucs(values: np.ndarray, labels: np.ndarray, train: np.ndarray, tra
         seed: seed of the subset of train windows the kNN detector compares with.
 
     Returns:
-        ``auc_zscore`` (largest |z| against the train mean/std), ``auc_rolling`` (against the mean/std
-        of the ``window`` previous rows; the first rows use the train statistics), ``auc_knn``
-        (distance of the ``L``-row windows to the nearest train window, in train std units, averaged
-        over the windows covering a row) and ``auc_best``.
+        ``auc_zscore`` (:class:`~anogen.detectors.ZScore`: largest |z| against the train mean/std),
+        ``auc_rolling`` (``ZScore(mode="rolling")``: against the mean/std of the ``window`` previous
+        rows, at least ``window // 2`` of them, else the train statistics; the std floored at 0.1
+        train stds), ``auc_knn`` (:class:`~anogen.detectors.KNNDistance`: distance of the ``L``-row
+        windows to the nearest train window, in train std units, averaged over the windows covering
+        a row) and ``auc_best``.
     """
-    import pandas as pd
+    # lazy: anogen.detectors imports scikit-learn (~2 s), which anogen.generate with a model-free sampler never needs
+    from anogen.detectors import ZScore
 
-    mean, std = train.mean(axis=0), np.where(train.std(axis=0) > 0, train.std(axis=0), 1.0)
-    z = (values - mean) / std
-    roll = pd.DataFrame(values).rolling(window, min_periods=window // 2)
-    r_mean = roll.mean().shift(1).to_numpy()
-    r_std = np.maximum(roll.std().shift(1).to_numpy(), 0.1 * std)
-    r_mean = np.where(np.isfinite(r_mean), r_mean, mean)
-    r_std = np.where(np.isfinite(r_std), r_std, std)
+    zscore = ZScore(mode="global").fit(train)
+    rolling = ZScore(mode="rolling", window=window, min_periods=max(2, window // 2), min_std=0.1).fit(train)
+    mean, std = zscore.mean_, zscore.scale_
     ref = (_samples(train, train_segments, L, 4096, seed) - mean) / std
-    out = {"auc_zscore": _auc(np.abs(z).max(axis=1), labels),
-           "auc_rolling": _auc(np.abs((values - r_mean) / r_std).max(axis=1), labels),
-           "auc_knn": _auc(_knn_rows(z, ref.reshape(len(ref), -1), L), labels)}
+    out = {"auc_zscore": _auc(zscore.decision_function(values), labels),
+           "auc_rolling": _auc(rolling.decision_function(values), labels),
+           "auc_knn": _auc(_knn_rows((values - mean) / std, ref.reshape(len(ref), -1), L), labels)}
     finite = [v for v in out.values() if np.isfinite(v)]
     out["auc_best"] = max(finite) if finite else math.nan
     return out
@@ -278,8 +274,6 @@ def record_pairs(ctx: SampleContext, name: str, anomaly: np.ndarray, clean: np.n
 
 def _samples(values: np.ndarray, segments: np.ndarray, L: int, max_points: int, seed: int) -> np.ndarray:
     """``(m, L, d)`` stride-1 windows of ``values`` inside ``segments`` (a seeded subset of at most ``max_points``)."""
-    from anogen.data.windows import window_starts
-
     starts = window_starts(len(values), L, segments) if L > 1 else np.arange(len(values))
     if len(starts) > max_points:
         starts = np.sort(np.random.default_rng(seed).choice(starts, max_points, replace=False))
@@ -288,7 +282,7 @@ def _samples(values: np.ndarray, segments: np.ndarray, L: int, max_points: int, 
 
 def _recon_error(ctx: SampleContext, windows: np.ndarray) -> float:
     """Mean RMS reconstruction error (std units) of ``(m, L, d)`` original-unit samples through ``decode(mu)``."""
-    from anogen.train import decode, encode
+    from anogen.train import decode, encode  # lazy: JAX/flax, paid only when a learned sampler's report runs
 
     if len(windows) == 0 or ctx.model is None:
         return math.nan

@@ -28,8 +28,10 @@ from typing import Literal
 
 import numpy as np
 
-from anogen.params import NonNegativeFloat, NonNegativeInt, PositiveInt, Ratio
-from anogen.samplers.base import SampleContext, Slot, SlotRequest, anomaly_count, check_attributes
+from anogen.params import NonNegativeFloat, NonNegativeInt, PositiveInt, Ratio, check_attributes
+from anogen.samplers.base import SampleContext, Sampler, Slot, SlotRequest, anomaly_count
+from anogen.samplers.latent_uniform import normal_codes
+from anogen.samplers.report import record_pairs
 from anogen.types import AnogenError, Edit
 
 __all__ = ["VAETail", "tail_normal"]
@@ -45,7 +47,7 @@ def tail_normal(rng: np.random.Generator, margin: float, size) -> np.ndarray:
     return ndtri(u)
 
 
-class VAETail:
+class VAETail(Sampler):
     """Posterior-tail sampler.
 
     Args:
@@ -119,8 +121,7 @@ class VAETail:
 
     def fill(self, ctx: SampleContext, slots: list[Slot], rng: np.random.Generator) -> list[Edit]:
         """Decode a tail draw for each slot's clean window and write it (see the module docstring)."""
-        from anogen.samplers.latent_uniform import normal_codes
-        from anogen.samplers.report import record_pairs
+        # lazy: JAX/flax (anogen.train, ~4 s to import) only once a model runs; building the sampler stays light
         from anogen.train import decode, encode
 
         if not slots:

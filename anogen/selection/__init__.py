@@ -1,8 +1,12 @@
 """Detector selection from synthetic evidence: battery, rank aggregation, agreement, prior, report.
 
-Pure numpy/pandas components (they never import the jobs, the evaluation core or the API); the
-job that runs detectors on the battery is :mod:`anogen.jobs.select`.
+A study above the evaluation core (it never imports the jobs or the API); the job
+:mod:`anogen.jobs.select` composes it with the data, the model and the run's outputs.
 
+* :mod:`~anogen.selection.run`: :func:`~anogen.selection.run.run_selection`, the whole selection on clean folds.
+* :mod:`~anogen.selection.cases`: the battery's cells on a fold as evaluation cases (and the labelled test part).
+* :mod:`~anogen.selection.candidates`: window variants; single rows in tabular mode.
+* :mod:`~anogen.selection.labels`: labelled rows leave the train parts.
 * :mod:`~anogen.selection.battery`: kinds x difficulty ladder x seeds, rescaling to local variability.
 * :mod:`~anogen.selection.aggregation`: ranks, trimmed Borda (Goswami et al., ICLR 2023), Kendall's W,
   cluster bootstrap.

@@ -9,11 +9,14 @@ shape, the level decides its size, in units that mean the same on a smooth and o
 level 1 is as large as the series' own step-to-step noise (subtle), level 9 is far outside it.
 
 The default mix does not favour one detector family by construction: every kind belongs to one of
-four families (``point``, ``collective``, ``contextual``, ``shape``); point kinds get short events,
+four families (``point``, ``collective``, ``contextual``, ``shape``), declared by the kind itself (the
+``family`` of its class, :class:`~anogen.samplers.kinds.base.AnomalyKind`; the noise variants':
+:attr:`anogen.samplers.noise.Noise.family`); point kinds get short events,
 the other three get long ones (a tenth of the test part at most), and the job weighs voters so that
 each family carries the same total weight (:func:`family_weights`).
 
-Pure numpy; nothing here builds samplers or runs detectors.
+Pure numpy apart from the kind catalog (families) and the sampler classes (the cells' config nodes);
+nothing here runs samplers or detectors.
 """
 
 from __future__ import annotations
@@ -23,32 +26,46 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from anogen.types import Injected
+from anogen.samplers.base import config_node
+from anogen.samplers.inject import Inject, packaged_catalog
+from anogen.samplers.noise import Noise
+from anogen.types import AnogenError, Injected
 
-__all__ = ["FAMILY", "FAMILIES", "Cell", "family_of", "plan_battery", "local_scale", "ladder", "rescale",
+__all__ = ["FAMILIES", "NOISE_VARIANTS", "Cell", "family_of", "plan_battery", "local_scale", "ladder", "rescale",
            "family_weights", "DEFAULT_EXCLUDE"]
 
-#: the anomaly family of each packaged kind and noise variant (a kind class may declare ``family``)
-FAMILY: dict[str, str] = {
-    "spike": "point", "local_extremum": "point", "outlier_cluster": "point", "noise_points": "point",
-    "level_shift": "collective", "trend": "collective", "drift": "collective", "bias": "collective",
-    "variance": "collective", "noise_burst": "collective", "flatline": "collective", "stuck": "collective",
-    "noise_waves": "collective", "combine": "collective",
-    "contextual": "contextual", "correlation_break": "contextual", "pattern_shift": "contextual",
-    "pattern": "shape", "frequency": "shape", "amplitude": "shape",
-}
+#: the anomaly families of the packaged kinds (each kind class declares its own ``family``)
 FAMILIES = ("point", "collective", "contextual", "shape")
+#: the battery's two noise variants: their :class:`~anogen.samplers.noise.Noise` settings (the family
+#: is the sampler's: points ``point``, waves ``collective``)
+NOISE_VARIANTS: dict[str, dict[str, Any]] = {"noise_points": {"wave": False}, "noise_waves": {"wave": True}}
 #: catalog kinds left out of the default battery (``combine`` repeats level_shift + variance)
 DEFAULT_EXCLUDE = ("combine",)
 
 
 def family_of(kind: str, declared: str | None = None) -> str:
-    """A kind's family: its class's ``family`` attribute, else :data:`FAMILY`, else ``other``."""
+    """A kind's family: ``declared`` when given, ``learned`` for ``learned:*``, a noise variant's
+    :attr:`~anogen.samplers.noise.Noise.family`, else the ``family`` its class declares in the packaged
+    catalog (:func:`~anogen.samplers.inject.packaged_catalog`).
+
+    Raises:
+        AnogenError: a kind that is not in the packaged catalog, or whose class declares no family
+            (never a silent ``other``).
+    """
     if declared:
         return str(declared)
     if kind.startswith("learned:"):
         return "learned"
-    return FAMILY.get(kind, "other")
+    if kind in NOISE_VARIANTS:
+        return Noise(**NOISE_VARIANTS[kind]).family
+    catalog = packaged_catalog()
+    if kind not in catalog:
+        raise AnogenError(f"select.kinds: unknown kind {kind!r}; valid: {[*catalog, *NOISE_VARIANTS]}")
+    family = type(catalog[kind]).family
+    if not family:
+        raise AnogenError(f"select.kinds: kind {kind!r} ({type(catalog[kind]).__qualname__}) declares no family; "
+                          f"give its class a family (one of {FAMILIES})")
+    return str(family)
 
 
 @dataclass(frozen=True)
@@ -93,13 +110,12 @@ def _lengths(n_test: int, short: bool, min_length: int) -> tuple[int, int, int]:
 def _node(kind: str, n_test: int, min_length: int, family: str) -> dict[str, Any]:
     lo, hi, count = _lengths(n_test, family == "point", min_length)
     if kind == "noise_points":
-        return {"_target_": "anogen.samplers.noise.Noise", "ratio": min(0.5, max(count / n_test, 1e-9)),
-                "magnitude": 1.0, "kind": "gaussian", "direction": "both"}
+        return config_node(Noise, ratio=min(0.5, max(count / n_test, 1e-9)), magnitude=1.0, kind="gaussian",
+                           direction="both")
     if kind == "noise_waves":
-        return {"_target_": "anogen.samplers.noise.Noise", "ratio": min(0.5, count * lo / n_test), "magnitude": 1.0,
-                "kind": "gaussian", "direction": "both", "wave": True, "wave_length": lo}
-    return {"_target_": "anogen.samplers.inject.Inject", "kinds": [kind], "count": count, "min_length": lo,
-            "max_length": hi}
+        return config_node(Noise, ratio=min(0.5, count * lo / n_test), magnitude=1.0, kind="gaussian",
+                           direction="both", wave=True, wave_length=lo)
+    return config_node(Inject, kinds=[kind], count=count, min_length=lo, max_length=hi)
 
 
 def plan_battery(kinds: Sequence[str], n_test: int, levels: Sequence[float], seeds: Sequence[int], *,

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from anogen.selection import plots
 from anogen.selection.consensus import Selection
 
 __all__ = ["selection_markdown", "selection_json", "write_selection", "CITATION"]
@@ -144,8 +145,6 @@ def selection_markdown(sel: Selection) -> str:
 
 def write_selection(out: Any, sel: Selection, results: dict[str, Any]) -> None:
     """``selection.md``, ``selection.json``, ``selection_ranking.csv``, ``selection_cells.csv`` and plots."""
-    from anogen.selection import plots
-
     out.write_text("selection.md", selection_markdown(sel))
     out.write_json("selection.json", results)
     out.write_csv("selection_ranking.csv", sel.ranking)

@@ -7,6 +7,9 @@ from typing import Any, Literal, Mapping, Optional, Union
 
 from anogen.params import Fraction, NonNegativeFloat, NonNegativeInt, OpenFraction, PositiveFloat, PositiveInt, \
     Probability, Ratio, check_params
+from anogen.selection.battery import FAMILIES
+from anogen.selection.consensus import SURROGATE
+from anogen.selection.rows import ROW_KINDS
 from anogen.types import AnogenError
 
 __all__ = ["SelectSettings", "check_select"]
@@ -113,10 +116,6 @@ def check_select(node: Mapping[str, Any] | None, key: str = "select") -> SelectS
         raise AnogenError(f"{key}.windows lists a window twice: {list(s.windows)}")
     if len(set(s.surrogates)) != len(s.surrogates):
         raise AnogenError(f"{key}.surrogates lists a surrogate twice: {list(s.surrogates)}")
-    from anogen.selection.battery import FAMILIES
-    from anogen.selection.consensus import SURROGATE
-    from anogen.selection.rows import ROW_KINDS
-
     # series: the kinds' families; tabular: each row kind is its own family
     known = (*(FAMILIES if s.mode == "series" else ROW_KINDS), "learned", SURROGATE)
     s = replace(s, family_weights=dict(s.family_weights or {}))

@@ -20,6 +20,14 @@ from typing import Any, Mapping
 
 import numpy as np
 
+import anogen
+from anogen.config import build, to_plain
+from anogen.data.scaling import Scaler
+from anogen.outputs.files import apply_mode
+from anogen.train import loop
+from anogen.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from anogen.train.config import as_train_config
+from anogen.train.inference import evaluate
 from anogen.types import AnogenError, Fold
 
 log = logging.getLogger("anogen")
@@ -35,16 +43,12 @@ def versions() -> dict[str, str]:
     import jax
     import optax
 
-    import anogen
-
     return {"anogen": str(getattr(anogen, "__version__", "unknown")), "jax": jax.__version__,
             "flax": flax.__version__, "optax": optax.__version__}
 
 
 def cache_key(fold: Fold, model_cfg: Mapping[str, Any], trainer_cfg: Mapping[str, Any], seed: int) -> str:
     """32 hex digits identifying a trained model: data, configs, seed, cache format and code versions."""
-    from anogen.config import to_plain
-
     h = hashlib.sha256()
     h.update(np.ascontiguousarray(fold.train, dtype=np.float64).tobytes())
     h.update(np.ascontiguousarray(fold.train_segments, dtype=np.int64).tobytes())
@@ -59,16 +63,12 @@ def build_model(model_cfg: Mapping[str, Any], n_features: int, seed: int):
     """Instantiate the model node (``_target_`` + sizes) with ``n_features`` and ``nnx.Rngs(seed)``."""
     from flax import nnx
 
-    from anogen.config import build
-
     cfg = {k: v for k, v in dict(model_cfg).items() if k != "scaling"}
     return build(cfg, "model", n_features=int(n_features), rngs=nnx.Rngs(int(seed)))
 
 
 def _trainer_config(trainer_cfg: Mapping[str, Any]):
     """A validated :class:`anogen.train.TrainConfig` from the ``trainer`` node (errors name ``trainer.<field>``)."""
-    from anogen.train.config import as_train_config
-
     return as_train_config(trainer_cfg)
 
 
@@ -92,9 +92,6 @@ def train_or_load(model_cfg: Mapping[str, Any], trainer_cfg: Mapping[str, Any], 
         AnogenError: an invalid trainer config (checked first, naming ``trainer.<field>``), or a
             model/training error.
     """
-    from anogen.data.scaling import Scaler
-    from anogen.train.checkpoint import save_checkpoint
-
     model_cfg = dict(model_cfg)
     tcfg = _trainer_config(trainer_cfg)
     scaler = Scaler(model_cfg.get("scaling", "standard")).fit(fold.train)
@@ -125,8 +122,6 @@ def train_or_load(model_cfg: Mapping[str, Any], trainer_cfg: Mapping[str, Any], 
 
 def _train(model_cfg: dict, tcfg: Any, fold: Fold, scaler: Any, seed: int):
     """Build the model and fit it on the fold's scaled train rows (windows inside the train segments)."""
-    from anogen.train.loop import fit
-
     model = build_model(model_cfg, fold.n_features, seed)
     window = getattr(model, "seq_len", None) if getattr(model, "kind", "row") == "window" else None
     x = scaler.transform(fold.train).astype(np.float32)
@@ -135,14 +130,12 @@ def _train(model_cfg: dict, tcfg: Any, fold: Fold, scaler: Any, seed: int):
         if window > longest:
             raise AnogenError(f"model.seq_len ({window}) is longer than the longest contiguous train "
                               f"segment ({longest} rows)")
-    return fit(model, x, config=tcfg, seed=seed, window=window,
+    return loop.fit(model, x, config=tcfg, seed=seed, window=window,
                segments=fold.train_segments if window is not None else None)
 
 
 def _load_entry(entry: Path, key: str, checkpoint_path: str | Path | None):
     """``(model, meta)`` of a usable cache entry (copied to ``checkpoint_path``), else ``None``."""
-    from anogen.train.checkpoint import CheckpointError, load_checkpoint
-
     if not (entry / "meta.json").is_file():
         return None
     try:
@@ -163,8 +156,6 @@ def _load_entry(entry: Path, key: str, checkpoint_path: str | Path | None):
 
 def _check_meta(meta: dict) -> None:
     """An entry's ``meta.json`` must have the shape :func:`train_or_load` wrote (else it is retrained)."""
-    from anogen.train.checkpoint import CheckpointError
-
     history = meta.get("history")
     if not isinstance(history, dict) or not all(
             isinstance(v, list) and all(isinstance(x, (int, float)) or x is None for x in v) for v in history.values()):
@@ -175,9 +166,6 @@ def _check_meta(meta: dict) -> None:
 
 def _store_entry(entry: Path, key: str, model: Any, meta: dict, ckpt_meta: dict) -> None:
     """Write the entry to a temporary folder and move it into place (a failure only logs a warning)."""
-    from anogen.outputs.files import apply_mode
-    from anogen.train.checkpoint import save_checkpoint
-
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=entry.parent))
@@ -209,8 +197,6 @@ def heldout_objective(model, x_scaled: np.ndarray, window: int | None = None, se
         window: window length for window models; ``None`` = rows.
         seed: seed of the (fixed) latent noise.
     """
-    from anogen.train.inference import evaluate
-
     x = np.asarray(x_scaled, dtype=np.float32)
     if window is not None and x.shape[0] < window:
         return float("nan")

@@ -6,6 +6,7 @@ import dataclasses
 from types import SimpleNamespace
 from typing import Any, Callable, Mapping, Union
 
+from anogen.config import to_plain
 from anogen.params import (
     Fraction,
     NonNegativeFloat,
@@ -14,6 +15,7 @@ from anogen.params import (
     PositiveInt,
     check_params,
 )
+from anogen.train.optim import make_optimizer
 from anogen.types import AnogenError
 
 __all__ = ["TrainConfig", "as_train_config"]
@@ -76,9 +78,6 @@ class TrainConfig:
     progress: bool = True
 
     def __post_init__(self) -> None:
-        from anogen.config import to_plain
-        from anogen.train.optim import make_optimizer
-
         self.optimizer = to_plain(self.optimizer)
         values = check_params(type(self), dataclasses.asdict(self), "trainer")
         for name, value in values.items():
@@ -104,9 +103,6 @@ def as_train_config(config: TrainConfig | Mapping[str, Any], key: str = "trainer
     """
     if isinstance(config, TrainConfig):
         return config
-    from anogen.config import to_plain
-    from anogen.train.optim import make_optimizer
-
     plain = to_plain(config)
     if not isinstance(plain, Mapping):
         raise AnogenError(f"{key}: expected a mapping of TrainConfig fields, got {type(config).__name__}")

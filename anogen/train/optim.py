@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import optax
 
+from anogen.config import build
 from anogen.types import AnogenError
 
 __all__ = ["make_optimizer", "optimizer_node", "optimizer_spec", "set_hyperparams", "shared_optimizer"]
@@ -84,8 +85,6 @@ def optimizer_spec(config: Any, key: str = _KEY) -> tuple[str, bool, float | Non
 @functools.lru_cache(maxsize=64)
 def _injected(spec: tuple[str, bool, float | None], key: str = _KEY) -> Callable[..., optax.GradientTransformation]:
     """``(learning_rate, weight_decay) -> GradientTransformation`` for one structure, hyperparams injected."""
-    from anogen.config import build
-
     node_json, decay_on, clip = spec
     factory = build(json.loads(node_json), key)
     try:

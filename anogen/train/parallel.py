@@ -37,10 +37,9 @@ from flax import nnx
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from anogen.models.losses import loss as batch_loss
-from anogen.models.vae import full_unroll
 from anogen.train.optim import set_hyperparams
 from anogen.train.samples import gather
-from anogen.train.step import UNROLL_MIN_BATCH, Hyper, TrainState, epoch_plan, train_epoch
+from anogen.train.step import Hyper, TrainState, epoch_plan, model_step_context, train_epoch
 
 __all__ = ["train_epoch_parallel", "parallel_devices", "enable_host_devices", "epoch_function", "MIN_PER_DEVICE"]
 
@@ -100,12 +99,12 @@ def _local_step(state: TrainState, x: jax.Array, w: jax.Array, key: jax.Array, h
 
     def objective(params):
         model = nnx.merge(state.graphdef, params, state.rest)
-        value, aux = batch_loss(model, x, key, weights=w, recon_weight=hp.recon_weight, beta=hp.beta, train=True,
-                                free_bits=hp.free_bits)
+        with model_step_context(model, x.shape[0]):  # this device's part of the batch
+            value, aux = batch_loss(model, x, key, weights=w, recon_weight=hp.recon_weight, beta=hp.beta,
+                                    train=True, free_bits=hp.free_bits)
         return value * share, {k: v * share for k, v in aux.items()}
 
-    with full_unroll(x.shape[0] >= UNROLL_MIN_BATCH):  # this device's part of the batch
-        (_, metrics), grads = jax.value_and_grad(objective, has_aux=True)(state.params)
+    (_, metrics), grads = jax.value_and_grad(objective, has_aux=True)(state.params)
     grads, metrics = jax.lax.psum((grads, metrics), _AXIS)
     opt_state = set_hyperparams(state.opt_state, hp.learning_rate, hp.weight_decay)
     updates, opt_state = state.tx.update(grads, opt_state, state.params)

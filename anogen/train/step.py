@@ -10,12 +10,17 @@ graph on every call, which costs several times the step itself on models this sm
 Run-time values (:class:`Hyper`: learning rate, weight decay, KL weight ``beta``, reconstruction
 weight, free bits) are traced arguments, so a sweep over them, or the KL warm-up, never recompiles.
 
+The model says how its training step is traced: inside ``model.step_context(batch_size)`` when it
+has one (:func:`model_step_context`; the LSTM models unroll their loops fully at large batches), so
+the trainer knows nothing of a particular model.
+
 Keys: epoch ``e`` of a fit uses ``fold_in(key, e)``; inside it the permutation uses
 ``fold_in(epoch_key, 0)`` and step ``i`` ``fold_in(fold_in(epoch_key, 1), i)``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from typing import Any
 
@@ -26,16 +31,18 @@ import optax
 from flax import nnx, struct
 
 from anogen.models.losses import loss as batch_loss
-from anogen.models.vae import full_unroll
 from anogen.train.optim import set_hyperparams
 from anogen.train.samples import gather, to_device
 
-__all__ = ["UNROLL_MIN_BATCH", "Hyper", "TrainState", "epoch_plan", "train_epoch", "train_step"]
+__all__ = ["Hyper", "TrainState", "epoch_plan", "model_step_context", "train_epoch", "train_step"]
 
-#: samples of a batch on one device from which the training step unrolls the LSTM loops fully
-#: (:func:`anogen.models.vae.full_unroll`; measured on 2 CPU cores, seed LSTM-VAE: faster at a
-#: device batch of 128 and 256, slower at 32)
-UNROLL_MIN_BATCH = 128
+
+def model_step_context(model: Any, batch_size: int) -> contextlib.AbstractContextManager:
+    """The context a training step of ``batch_size`` samples (one device's part of a batch) traces
+    ``model`` in: ``model.step_context(batch_size)`` (e.g. the LSTM models' fully unrolled loops at
+    large batches, :func:`anogen.models.vae.lstm_step_context`), or none for a model without it."""
+    own = getattr(model, "step_context", None)
+    return contextlib.nullcontext() if own is None else own(batch_size)
 
 
 class TrainState(struct.PyTreeNode):
@@ -115,11 +122,11 @@ def train_step(
 
     def objective(params):
         model = nnx.merge(state.graphdef, params, state.rest)
-        return batch_loss(model, x, key, weights=w, recon_weight=hp.recon_weight, beta=hp.beta, train=True,
-                          free_bits=hp.free_bits)
+        with model_step_context(model, x.shape[0]):
+            return batch_loss(model, x, key, weights=w, recon_weight=hp.recon_weight, beta=hp.beta, train=True,
+                              free_bits=hp.free_bits)
 
-    with full_unroll(x.shape[0] >= UNROLL_MIN_BATCH):
-        (_, metrics), grads = jax.value_and_grad(objective, has_aux=True)(state.params)
+    (_, metrics), grads = jax.value_and_grad(objective, has_aux=True)(state.params)
     opt_state = set_hyperparams(state.opt_state, hp.learning_rate, hp.weight_decay)
     updates, opt_state = state.tx.update(grads, opt_state, state.params)
     params = optax.apply_updates(state.params, updates)

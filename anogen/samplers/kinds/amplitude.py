@@ -28,6 +28,7 @@ class Amplitude(AnomalyKind):
     """
 
     name: ClassVar[str] = "amplitude"
+    family: ClassVar[str] = "shape"
     needs_variation: ClassVar[bool] = True
     factor: FactorSpread = 2.0
     direction: Direction = "both"

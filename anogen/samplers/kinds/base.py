@@ -17,6 +17,7 @@ Python file and one YAML entry (no registry to edit)::
         "Each row replaced by 0 with probability ``p``."
 
         name: ClassVar[str] = "dropout"
+        family: ClassVar[str] = "point"  # for the selection battery (optional for a plug-in)
         p: Probability = 0.5
 
         def apply(self, seg: Segment, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
@@ -46,6 +47,7 @@ fields' types must stay objects so that kinds defined in other modules resolve t
 
 import dataclasses
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Union
 
@@ -54,7 +56,6 @@ from pydantic import PlainValidator
 
 from anogen.params import check_params
 from anogen.samplers.base import SampleContext
-from anogen.types import AnogenError
 
 __all__ = ["AnomalyKind", "Segment", "WindowScan", "Direction", "PositiveSpread", "FactorSpread", "spread",
            "word_or_number",
@@ -332,8 +333,11 @@ class WindowScan:
 
 
 @dataclass(frozen=True)
-class AnomalyKind:
+class AnomalyKind(ABC):
     """Base of the anomaly kinds of ``sampler=inject`` (subclass it as a frozen dataclass).
+
+    An abstract base class: a subclass that does not define :meth:`apply` cannot be instantiated
+    (``TypeError``).
 
     Constructor parameters are the dataclass fields, typed with :mod:`anogen.params` types,
     ``Literal[...]``, :data:`PositiveSpread` ...; :func:`anogen.config.build` checks them before any
@@ -341,6 +345,11 @@ class AnomalyKind:
 
     Class attributes:
         name: default kind label (the catalog key overrides it).
+        family: the anomaly family (``point``, ``collective``, ``contextual``, ``shape``, see
+            :data:`anogen.selection.battery.FAMILIES`) the selection battery files the kind under;
+            every packaged kind declares one (``tests/test_kinds.py`` walks them), a plug-in kind
+            needs one only to join a battery (``None``: :func:`anogen.selection.battery.family_of`
+            refuses it rather than guessing).
         length: fixed event length in rows (``spike``: 1); ``None`` = drawn in the sampler's
             ``[min_length, max_length]``.
         min_length: the sampler's ``min_length`` must be at least this (a kind needing variation
@@ -355,6 +364,7 @@ class AnomalyKind:
     """
 
     name: ClassVar[str] = "kind"
+    family: ClassVar[str | None] = None
     length: ClassVar[int | None] = None
     min_length: ClassVar[int] = 2
     needs_variation: ClassVar[bool] = False
@@ -405,6 +415,7 @@ class AnomalyKind:
         ok = self.eligible(WindowScan(values), values.shape[0])
         return np.ones(values.shape[1], dtype=bool) if ok is None else ok[0]
 
+    @abstractmethod
     def apply(self, seg: Segment, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
         """The anomalous values of one event.
 
@@ -416,4 +427,3 @@ class AnomalyKind:
             ``(L,)`` new values of the column, and the JSON-able parameters used (recorded in
             the event's ``params`` next to ``column``).
         """
-        raise AnogenError(f"anomaly kind {type(self).__name__} does not implement apply()")

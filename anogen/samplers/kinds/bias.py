@@ -28,6 +28,7 @@ class Bias(AnomalyKind):
     """
 
     name: ClassVar[str] = "bias"
+    family: ClassVar[str] = "collective"
     min_length: ClassVar[int] = 1
     mode: Literal["constant", "proportional"] = "constant"
     value: PositiveSpread = 1.0

@@ -36,6 +36,7 @@ class Combine(AnomalyKind):
     """
 
     name: ClassVar[str] = "combine"
+    family: ClassVar[str] = "collective"
     kinds: Parts = ("level_shift", "variance")
     labels: tuple[str, ...] | None = None
 

@@ -27,6 +27,7 @@ class Contextual(AnomalyKind):
     """
 
     name: ClassVar[str] = "contextual"
+    family: ClassVar[str] = "contextual"
     candidates: PositiveInt = 32
 
     def check_data(self, ctx: SampleContext, longest: int) -> None:

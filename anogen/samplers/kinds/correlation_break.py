@@ -26,6 +26,7 @@ class CorrelationBreak(AnomalyKind):
     """
 
     name: ClassVar[str] = "correlation_break"
+    family: ClassVar[str] = "contextual"
     needs_variation: ClassVar[bool] = True
     candidates: PositiveInt = 16
 

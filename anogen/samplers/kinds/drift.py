@@ -29,6 +29,7 @@ class Drift(AnomalyKind):
     """
 
     name: ClassVar[str] = "drift"
+    family: ClassVar[str] = "collective"
     min_length: ClassVar[int] = 1
     shape: Literal["linear", "quadratic", "exponential"] = "linear"
     magnitude: PositiveSpread = 3.0

@@ -28,6 +28,7 @@ class Flatline(AnomalyKind):
     """
 
     name: ClassVar[str] = "flatline"
+    family: ClassVar[str] = "collective"
     value: FlatValue = "hold"
 
     def eligible(self, scan: WindowScan, length: int) -> np.ndarray | None:

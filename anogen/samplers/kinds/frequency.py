@@ -24,6 +24,7 @@ class Frequency(AnomalyKind):
     """
 
     name: ClassVar[str] = "frequency"
+    family: ClassVar[str] = "shape"
     needs_variation: ClassVar[bool] = True
     factor: FactorSpread = 2.0
     direction: Direction = "both"

@@ -22,6 +22,7 @@ class LevelShift(AnomalyKind):
     """
 
     name: ClassVar[str] = "level_shift"
+    family: ClassVar[str] = "collective"
     min_length: ClassVar[int] = 1
     offset: PositiveSpread = 2.0
     direction: Direction = "both"

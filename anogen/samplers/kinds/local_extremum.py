@@ -29,6 +29,7 @@ class LocalExtremum(AnomalyKind):
     """
 
     name: ClassVar[str] = "local_extremum"
+    family: ClassVar[str] = "point"
     length: ClassVar[int | None] = 1
     context: PositiveInt = 10
     excess: PositiveSpread = 0.25

@@ -30,6 +30,7 @@ class NoiseBurst(AnomalyKind):
     """
 
     name: ClassVar[str] = "noise_burst"
+    family: ClassVar[str] = "collective"
     mode: Literal["white", "burst"] = "burst"
     scale: PositiveSpread = 2.0
     mean: FiniteFloat = 0.0

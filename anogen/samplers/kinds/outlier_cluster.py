@@ -28,6 +28,7 @@ class OutlierCluster(AnomalyKind):
     """
 
     name: ClassVar[str] = "outlier_cluster"
+    family: ClassVar[str] = "point"
     nudge: ClassVar[bool] = False
     points: Annotated[int, Field(ge=2)] = 3
     magnitude: PositiveSpread = (3.0, 6.0)

@@ -25,6 +25,7 @@ class Pattern(AnomalyKind):
     """
 
     name: ClassVar[str] = "pattern"
+    family: ClassVar[str] = "shape"
     needs_variation: ClassVar[bool] = True
     style: Literal["warp", "reverse", "flip"] = "warp"
     strength: FactorSpread = 3.0

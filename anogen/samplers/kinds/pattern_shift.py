@@ -35,6 +35,7 @@ class PatternShift(AnomalyKind):
     """
 
     name: ClassVar[str] = "pattern_shift"
+    family: ClassVar[str] = "contextual"
     needs_variation: ClassVar[bool] = True
     shift: PositiveInt | None = None
     direction: Direction = "both"

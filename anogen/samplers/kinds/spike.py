@@ -22,6 +22,7 @@ class Spike(AnomalyKind):
     """
 
     name: ClassVar[str] = "spike"
+    family: ClassVar[str] = "point"
     length: ClassVar[int | None] = 1
     magnitude: PositiveSpread = 5.0
     direction: Direction = "both"

@@ -29,6 +29,7 @@ class Stuck(AnomalyKind):
     """
 
     name: ClassVar[str] = "stuck"
+    family: ClassVar[str] = "collective"
     nudge: ClassVar[bool] = False
     value: StuckValue = "last"
 

@@ -22,6 +22,7 @@ class Trend(AnomalyKind):
     """
 
     name: ClassVar[str] = "trend"
+    family: ClassVar[str] = "collective"
     min_length: ClassVar[int] = 1
     slope: PositiveSpread = 3.0
     direction: Direction = "both"

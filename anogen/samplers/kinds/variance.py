@@ -21,6 +21,7 @@ class Variance(AnomalyKind):
     """
 
     name: ClassVar[str] = "variance"
+    family: ClassVar[str] = "collective"
     min_length: ClassVar[int] = 1
     scale: PositiveSpread = 1.0
 
