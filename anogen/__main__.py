@@ -1,7 +1,8 @@
 """``python -m anogen [overrides]``: the Hydra entry point. It only hands the config to the run job.
 
 Exit codes: 0 done; 2 a user mistake (one line on stderr naming the key and what is valid, and
-nothing written: the run directory, Hydra's files included, is removed); 1 an internal error (a
+nothing written: the run directory, Hydra's files included, is removed); 3 no space left on the
+device (one line naming what could not be written; nothing kept); 1 an internal error (a
 traceback); 130/143 interrupted by SIGINT/SIGTERM (a commit in progress is finished first, a run
 that had not committed leaves nothing).
 
@@ -27,12 +28,16 @@ if __name__ == "__main__":
     # same peak memory (measured), far fewer passes. Only for the command line, not for an
     # importing process.
     gc.set_threshold(10_000, 10, 10)
+    from anogen.outputs.signals import exit_at_once_on_signals
+
+    exit_at_once_on_signals("anogen")  # a Ctrl-C while the libraries load: exit 130, no traceback
 
 import hydra
 from omegaconf import DictConfig
 
 from anogen.callbacks import forget_dirs
-from anogen.outputs.signals import exit_code, exit_process, handle_signals
+from anogen.outputs.files import DISK_FULL_EXIT, disk_full, disk_full_message
+from anogen.outputs.signals import exit_code, exit_process, handle_signals, raise_if_interrupted
 from anogen.paths import CONF_DIR
 from anogen.quick_help import quick_help, wants_quick_help
 from anogen.types import AnogenError
@@ -44,10 +49,14 @@ def main(cfg: DictConfig) -> float:
     """The Hydra task: one run (a sweep calls it once per job)."""
     # lazy: the jobs package imports JAX/flax, scikit-learn and pandas (seconds), not paid by --help
     from anogen.jobs import run
-    from anogen.jobs.hydra import discard_run_dir, in_multirun, record_failure  # lazy: as above
+    from anogen.jobs.hydra import discard_run_dir, in_multirun, job_info, record_failure  # lazy: as above
 
     try:
-        return run(cfg).objective
+        try:
+            return run(cfg).objective
+        except Exception as e:  # an interrupt wrapped in another exception (an import's __set_name__) is one
+            raise_if_interrupted(e)
+            raise
     except Exception as e:  # noqa: BLE001
         if in_multirun():
             record_failure(e)
@@ -56,6 +65,10 @@ def main(cfg: DictConfig) -> float:
         if isinstance(e, AnogenError):  # reported here: Hydra would add a line of its own
             _report(str(e))
             sys.exit(2)
+        full = disk_full(e)
+        if full is not None:  # the machine's problem: one line, its own exit code, nothing kept
+            _report(disk_full_message(full, job_info().run_dir))
+            sys.exit(DISK_FULL_EXIT)
         raise
     except KeyboardInterrupt as e:  # Interrupted (SIGTERM) included
         if getattr(e, "committed", False):  # the signal came during the commit, which finished
@@ -80,7 +93,7 @@ def cli(argv: list[str] | None = None) -> int:
         print(quick_help(), end="")
         return 0
     # lazy: the jobs package imports JAX/flax, scikit-learn and pandas (seconds), not paid by --help
-    from anogen.jobs.hydra import discard_empty_sweep, hydra_error_message, output_dir_problem
+    from anogen.jobs.hydra import discard_created_dirs, discard_empty_sweep, hydra_error_message, output_dir_problem
     saved = _State(sys.argv)
     if argv is not None:
         sys.argv = [sys.argv[0], *argv]
@@ -100,7 +113,12 @@ def cli(argv: list[str] | None = None) -> int:
         discard_empty_sweep()
         _report(hydra_error_message(e, overrides))
         return 2
-    except OSError:  # Hydra could not create the run/sweep folder (anything else: a traceback)
+    except OSError as e:  # Hydra could not create the run/sweep folder or write its files (else: a traceback)
+        full = disk_full(e)
+        if full is not None:
+            discard_created_dirs()
+            _report(disk_full_message(full))
+            return DISK_FULL_EXIT
         problem = output_dir_problem()
         if problem is None:
             raise

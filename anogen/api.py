@@ -276,8 +276,6 @@ def evaluate(targets: Any, candidates: Any, k: int = 0) -> dict:
     try:
         return evaluate_pairs(t, c, k)
     except AnogenError as e:
-        if e.key is None and e.problem.startswith("range "):  # transitional: until seed_eval keys its errors
-            e = e.replace(problem=e.problem[len("range "):], key="range", sep=" ")
         raise e.rekeyed({"range": "k"}) from None  # the seed's ``range`` is ``k`` here
 
 

@@ -36,6 +36,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from anogen.metrics.suite import compute_metrics
+from anogen.outputs.signals import raise_if_interrupted
 from anogen.thresholds import predict
 from anogen.tuning import tune_threshold
 from anogen.types import Injected
@@ -142,6 +143,7 @@ def fit_detectors(detectors: Mapping[str, Any], x_train: np.ndarray, segments: n
 
     fitted, errors, seconds = {}, {}, {}
     for name, det in detectors.items():
+        raise_if_interrupted()  # a safe point (an interrupt swallowed in a callback ends the run here)
         t0 = time.perf_counter()
         try:
             if isinstance(det, BaseDetector):
@@ -152,6 +154,7 @@ def fit_detectors(detectors: Mapping[str, Any], x_train: np.ndarray, segments: n
                 raise RuntimeError("train scores contain NaN or inf")
             fitted[name] = det
         except Exception as e:  # noqa: BLE001 - recorded; the other detectors go on
+            raise_if_interrupted(e)   # not a detector's failure: an interrupt wrapped in another exception
             errors[name] = _message(e)
             log.warning("detector %s failed to fit: %s", name, errors[name])
             log.debug("%s", traceback.format_exc())
@@ -275,6 +278,7 @@ def measure(name: str, det: Any, case: Case, threshold: Any, metrics: Mapping[st
         run.scores, run.predictions, run.threshold = scores, pred, thr
         run.recall_by_kind = event_recall_by_kind(case.injected, pred)
     except Exception as e:  # noqa: BLE001 - recorded; the other detectors go on
+        raise_if_interrupted(e)
         run.error = _message(e)
         log.warning("detector %s failed on %s: %s", name, case.name or "the test fold", run.error)
         log.debug("%s", traceback.format_exc())
@@ -297,6 +301,7 @@ def score_cases(fitted: Mapping[str, Any], cases: Sequence[Case], threshold: Any
     refs = _References(cases, incremental)
     runs = []
     for case in cases:
+        raise_if_interrupted()  # a safe point
         for name in names:
             if name in fitted:
                 det = fitted[name]

@@ -350,9 +350,9 @@ def _check_edit(e: Edit, d: int, n: int, pos: int) -> np.ndarray:
     """The edit's ``(L, d)`` values, checked for shape, finiteness and overlap with what came before."""
     v = np.asarray(e.values, dtype=np.float64)
     if v.ndim != 2 or v.shape[1] != d:
-        raise AnogenError(f"sampler {e.source!r} produced rows of shape {v.shape}, expected (L, {d})")
+        raise AnogenError(f"{e.source!r} produced rows of shape {v.shape}, expected (L, {d})", key="sampler", sep=" ")
     if not np.isfinite(v).all():
-        raise AnogenError(f"sampler {e.source!r} produced non-finite values")
+        raise AnogenError(f"{e.source!r} produced non-finite values", key="sampler", sep=" ")
     if e.start < pos or e.start > n or (e.mode == "replace" and e.start + e.length > n):
         raise AnogenError(f"anomalies overlap or leave the fold at row {e.start} (sampler {e.source!r})")
     return v
@@ -398,8 +398,8 @@ def apply_edits(fold: Fold, edits: Sequence[Edit]) -> Injected:
         changed = (v != clean[pos:pos + L]).any(axis=1)
         if not changed.any():
             raise AnogenError(
-                f"sampler {e.source!r} produced a {e.kind!r} anomaly at row {e.start} that changes "
-                "nothing (e.g. a relative change of zeros, or a zero magnitude)")
+                f"{e.source!r} produced a {e.kind!r} anomaly at row {e.start} that changes "
+                "nothing (e.g. a relative change of zeros, or a zero magnitude)", key="sampler", sep=" ")
         out.add(v, clean[pos:pos + L], changed, index_out[pos:pos + L], e, tuple(fold.columns))
         pos += L
     out.add_clean(clean, pos, n)

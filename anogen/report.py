@@ -11,6 +11,11 @@ line per detector (mean over the other parameters). The files are staged and app
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # a Ctrl-C while the libraries load: exit 130, no traceback
+    from anogen.outputs.signals import exit_at_once_on_signals
+
+    exit_at_once_on_signals("anogen.report")
+
 import argparse
 import json
 import sys

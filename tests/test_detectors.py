@@ -640,6 +640,61 @@ def test_invalid_nested_estimator_config_fails_at_build():
         det.build_detector("zscore_rolling", window=5, min_periods=9)  # a cross-parameter rule, at build
 
 
+def test_sklearn_estimator_with_two_bad_parameters_names_the_first_by_key():
+    """scikit-learn's order (``get_params``, by name): ``max_samples`` before ``n_estimators``; the
+    error carries the key (``.key``), not a message to parse."""
+    from anogen.config import build
+
+    node = OmegaConf.merge(_node("iforest"), {"estimator": {"n_estimators": 0, "max_samples": -1}})
+    with pytest.raises(AnogenError) as info:
+        build(node, "detectors.iforest")
+    assert info.value.key == "detectors.iforest.estimator.max_samples"
+    assert str(info.value) == ("detectors.iforest.estimator.max_samples: must be a str among {'auto'}, an int in "
+                               "the range [1, inf) or a float in the range (0.0, 1.0], got -1")
+
+
+def _strict_constraints():
+    from numbers import Integral
+
+    from sklearn.utils._param_validation import Hidden, Interval, StrOptions
+
+    return {"mode": [StrOptions({"a", "b"}, deprecated={"b"}), Hidden(None)],
+            "size": [Interval(Integral, 1, None, closed="left")], "free": "no_validation"}
+
+
+class _Strict(BaseEstimator):
+    """A scikit-learn style estimator with parameter constraints (a hidden one, a deprecated option)."""
+
+    _parameter_constraints = _strict_constraints()
+
+    def __init__(self, mode="a", size=1, free=None):
+        self.mode, self.size, self.free = mode, size, free
+
+    def fit(self, X, y=None):
+        return self
+
+
+def test_sklearn_constraints_are_checked_without_parsing_their_message():
+    """Bug: check_sklearn parsed scikit-learn's wording with a regex, so a message it did not expect (a
+    class name that is no word, a value whose repr reads ". Got ... instead") lost its key or its
+    words. Each case is one line naming ``key.param``, with scikit-learn's valid values and the value."""
+    from anogen.config import check_sklearn
+
+    odd = type("Odd-Name", (_Strict,), {})  # "The 'size' parameter of Odd-Name ..." did not match \w+
+    with pytest.raises(AnogenError) as info:
+        check_sklearn(odd(size=0), "detectors.e.estimator")
+    assert (info.value.key, str(info.value)) == (
+        "detectors.e.estimator.size", "detectors.e.estimator.size: must be an int in the range [1, inf), got 0")
+    value = "a. Got b instead."
+    with pytest.raises(AnogenError) as info:
+        check_sklearn(_Strict(mode=value), "e")
+    assert str(info.value) == f"e.mode: must be a str among {{'a', 'b' (deprecated)}}, got {value!r}" or \
+        str(info.value) == f"e.mode: must be a str among {{'b' (deprecated), 'a'}}, got {value!r}"
+    assert "\n" not in str(info.value) and "Hidden" not in str(info.value)
+    for ok in (_Strict(), _Strict(mode=None), _Strict(mode="b", free=object())):  # hidden, deprecated, unchecked
+        check_sklearn(ok, "e")
+
+
 def test_hydra_multiselect_merges_detectors_keyed_by_name():
     from hydra import compose, initialize_config_dir
     from hydra.utils import instantiate

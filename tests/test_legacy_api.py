@@ -191,15 +191,36 @@ def test_legacy_same_ratio_under_both_spellings_is_fine(tmp_path):
 
 
 def test_legacy_errors_found_late_name_the_seed_keys(tmp_path, capsys):
-    """Bug: errors of the seed CLI named Hydra keys (sampler.ratio) instead of the JSON keys."""
-    from anogen.legacy import _in_seed_keys
+    """Bug: errors of the seed CLI named Hydra keys (sampler.ratio) instead of the JSON keys. They are
+    re-keyed by the error's key and refs (the raise sites found late give them), never by their text."""
+    import anogen.legacy as legacy
+    from anogen.legacy import TrainParams, _seed_errors, _TRAIN_NAMES
 
-    assert _in_seed_keys("sampler.ratio: must be > 0, got 0; data.columns: x; set data.nan=drop", "noise_params",
-                         {"sampler.ratio": "anomaly_normal_ratio"}) == (
-        "noise_params.anomaly_normal_ratio: must be > 0, got 0; noise_params.columns: x; set noise_params.nan=drop")
-    assert _in_seed_keys("model.seq_len (9) is longer; trainer.epochs", "train_params",
-                         {"model.seq_len": "sequence_length", "trainer.epochs": "epochs"}) == (
-        "train_params.sequence_length (9) is longer; train_params.epochs")
+    assert not hasattr(legacy, "_in_seed_keys") and not hasattr(legacy, "re")
+    fields = tuple(TrainParams.model_fields)
+    late = [(AnogenError("(9) is longer than the test fold (5 rows)", key="model.seq_len", sep=" "),
+             "train_params.sequence_length (9) is longer than the test fold (5 rows)"),
+            (AnogenError("training diverged: the loss is nan in the first epoch", refs=("trainer.learning_rate",),
+                         hint="lower trainer.learning_rate (now 0.1) or check the data scaling"),
+             "training diverged: the loss is nan in the first epoch; lower train_params.learning_rate (now 0.1) "
+             "or check the data scaling"),
+            (AnogenError("model.x and trainer.y are words here"), "model.x and trainer.y are words here")]
+    for raised, seen in late:
+        with pytest.raises(AnogenError) as info, _seed_errors("train_params", _TRAIN_NAMES, fields):
+            raise raised
+        assert str(info.value) == seen
+    from anogen.metrics.seed_eval import evaluate_pairs
+    from anogen.samplers.base import resolve_columns
+
+    with pytest.raises(AnogenError) as info:
+        resolve_columns(["model.x"], ("a",))
+    assert (info.value.key, str(info.value)) == (
+        "sampler.columns", "sampler.columns: unknown column 'model.x'; valid columns: ['a']")
+    with pytest.raises(AnogenError) as info:
+        evaluate_pairs([[0, 1]], [[0, 1]], -1)
+    assert (info.value.key, str(info.value)) == ("range", "range must be a non-negative integer, got -1")
+    with pytest.raises(AnogenError, match=r"^k must be a non-negative integer, got -1$"):
+        anogen.evaluate([0, 1], [0, 1], k=-1)
     data = _occupancy_copy(tmp_path)
     p = _write(tmp_path, {"noise_params": {"anomaly_normal_ratio": 0.5, "noise": 0.1, "wave": True, "wave_length": 300,
                                            "path": str(data), "key": "date"}})

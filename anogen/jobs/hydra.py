@@ -78,9 +78,12 @@ def record_failure(e: BaseException, status: str = "failed") -> None:
                "overrides": info.overrides}
         if not isinstance(e, (AnogenError, KeyboardInterrupt)):
             rec["traceback"] = traceback.format_exc()
-        write_json(Path(info.run_dir) / "metrics.json", rec)
-        if info.overrides:
-            write_json(Path(info.run_dir) / "overrides.json", info.overrides)
+        try:
+            write_json(Path(info.run_dir) / "metrics.json", rec)
+            if info.overrides:
+                write_json(Path(info.run_dir) / "overrides.json", info.overrides)
+        except OSError as w:  # a full disk: the job stays without metrics.json (the report lists it as incomplete)
+            log.error("could not record the job's status in %s: %s", info.run_dir, w)
 
 
 # ---- a failed single run leaves nothing ----------------------------------------------------------
@@ -122,6 +125,19 @@ def discard_empty_sweep() -> None:
         made = created_dirs(sweep)
         if made and sweep.is_dir() and {p.name for p in sweep.iterdir()} <= {"multirun.yaml"}:
             shutil.rmtree(sweep, ignore_errors=True)
+            _remove_empty(made[1:])
+
+
+def discard_created_dirs() -> None:
+    """After a failure outside the job (Hydra could not write its own files, e.g. on a full disk):
+    remove every run or sweep folder this process created, with the parents made for it."""
+    import shutil
+
+    for _, folder in recorded_dirs():
+        made = created_dirs(folder)
+        if made and folder.exists():
+            _close_log_files(folder)
+            shutil.rmtree(folder, ignore_errors=True)
             _remove_empty(made[1:])
 
 

@@ -68,9 +68,9 @@ def check_eval_input(targets: Any, candidates: Any, k: Any) -> tuple[list[np.nda
         or not isinstance(k, numbers.Real)
         or (isinstance(k, float) and not k.is_integer())
     ):
-        raise AnogenError(f"range must be a non-negative integer, got {k!r}")
+        raise AnogenError(f"must be a non-negative integer, got {k!r}", key="range", sep=" ")
     if k < 0:
-        raise AnogenError(f"range must be a non-negative integer, got {k!r}")
+        raise AnogenError(f"must be a non-negative integer, got {k!r}", key="range", sep=" ")
     k = int(k)
     for key, v in (("targets", targets), ("candidates", candidates)):
         if isinstance(v, (str, bytes, dict)) or not isinstance(v, (list, tuple, np.ndarray)):

@@ -33,6 +33,7 @@ the job's ``metrics.json`` with that status is written by the entry point.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -41,10 +42,12 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from anogen.outputs import plots as plots_module
-from anogen.outputs.files import apply_mode, file_mode, write_csv, write_json, write_text
-from anogen.outputs.signals import deferred
+from anogen.outputs.files import apply_mode, file_mode, pid_alive, write_csv, write_json, write_text
+from anogen.outputs.signals import deferred, raise_if_interrupted
 
 __all__ = ["RunOutputs", "STAGING", "commit_all"]
+
+log = logging.getLogger("anogen")
 
 #: prefix of the hidden staging folders
 STAGING = ".staging"
@@ -83,6 +86,11 @@ class RunOutputs:
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc is None:
+            try:
+                raise_if_interrupted()  # a signal whose exception was swallowed: nothing is committed
+            except KeyboardInterrupt as e:
+                self.discard(e)
+                raise
             commit_all([self])
             return False
         self.discard(exc)
@@ -102,14 +110,21 @@ class RunOutputs:
                 self._run_loggers(status, {"error": f"{type(exc).__name__}: {exc}"}, images=False)
 
     def _staging_root(self) -> Path:
-        """The hidden staging folder, made on first use (see the module docstring)."""
+        """The hidden staging folder, made on first use (see the module docstring). Its name carries
+        the process id, so the staging folders that a killed process left (SIGKILL: no clean-up ran)
+        are recognised and removed by the next run into the same folder."""
         if self._staging is None:
             assert self.out_dir is not None
+            pid = os.getpid()
             if self.out_dir.is_dir():
-                root = Path(tempfile.mkdtemp(prefix=f"{STAGING}-", dir=self.out_dir))
+                folder, prefix = self.out_dir, STAGING
             else:
                 self._make_parents(self.out_dir.parent)
-                root = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}{STAGING}-", dir=self.out_dir.parent))
+                folder, prefix = self.out_dir.parent, f".{self.out_dir.name}{STAGING}"
+            _remove_stale_staging(self.out_dir.parent, f".{self.out_dir.name}{STAGING}")  # either place
+            if self.out_dir.is_dir():
+                _remove_stale_staging(self.out_dir, STAGING)
+            root = Path(tempfile.mkdtemp(prefix=f"{prefix}-{pid}-", dir=folder))
             apply_mode(root)
             self._staging = root
         return self._staging
@@ -234,6 +249,15 @@ def _warm_up(loggers: Sequence[Any], plots: bool) -> threading.Thread | None:
     thread = threading.Thread(target=work, name="anogen-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def _remove_stale_staging(folder: Path, prefix: str) -> None:
+    """Remove ``{prefix}-{pid}-*`` staging folders in ``folder`` whose process no longer exists."""
+    for p in folder.glob(f"{prefix}-*"):
+        parts = p.name[len(prefix) + 1:].split("-", 1)
+        if len(parts) == 2 and parts[0].isdigit() and p.is_dir() and not pid_alive(int(parts[0])):
+            shutil.rmtree(p, ignore_errors=True)
+            log.warning("removed %s: the staging folder of a run that was killed before it could clean up", p)
 
 
 def commit_all(outputs: Sequence[RunOutputs]) -> None:

@@ -19,7 +19,12 @@ import numpy as np
 from anogen.types import AnogenError
 
 __all__ = ["atomic_write", "write_json", "write_text", "write_csv", "to_jsonable", "umask", "file_mode",
-           "dir_mode", "apply_mode", "check_output_dir"]
+           "dir_mode", "apply_mode", "check_output_dir", "disk_full", "disk_full_message", "DISK_FULL_EXIT",
+           "pid_alive"]
+
+#: the exit code of every entry point when the disk (or the user's quota) is full: the machine's
+#: problem, not the user's config (2) nor a bug (1)
+DISK_FULL_EXIT = 3
 
 
 def umask() -> int:
@@ -80,6 +85,10 @@ def check_output_dir(path: str | Path, key: str) -> Path:
             is not writable.
     """
     p = Path(path).expanduser().absolute()
+    for link in (p, *p.parents):
+        if link.is_symlink() and not link.exists():  # Hydra's mkdir would fail with FileExistsError
+            raise AnogenError(f"{key}: {link} is a symbolic link to {os.readlink(link)}, which does not exist; "
+                              "give a folder (or create the link's target)")
     probe = p
     while not probe.exists():
         if probe.parent == probe:
@@ -144,3 +153,35 @@ def write_csv(path: str | Path, df) -> Path:
     (``24.8566666666667`` stays ``24.8566666666667``), and the same data give the same bytes.
     """
     return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, float_format=None))
+
+
+def disk_full(e: BaseException | None) -> OSError | None:
+    """The "no space left on device" / "disk quota exceeded" error in ``e`` or its causes, else ``None``."""
+    import errno
+
+    seen = set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            return e
+        e = e.__cause__ or e.__context__
+    return None
+
+
+def disk_full_message(e: OSError, where: str | Path | None = None) -> str:
+    """One line for a full disk: what could not be written, where, and what to do."""
+    what = f" while writing {e.filename}" if getattr(e, "filename", None) else ""
+    place = f" under {where}" if where else ""
+    return (f"no space left on the device{what}{place} ({os.strerror(e.errno)}); nothing was kept: free some "
+            "space or write the results to another disk")
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (a process of another user counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -10,19 +10,31 @@ interruption leaves either nothing or the complete result set, never a part of i
 Library code installs nothing: outside :func:`handle_signals`, :func:`deferred` still holds a
 signal during a commit and then hands it to whatever handler was there before (Python's
 ``KeyboardInterrupt`` for SIGINT, the default action for SIGTERM).
+
+An interrupt is never swallowed. The handler records the signal before it raises, because Python
+prints and drops an exception raised inside a garbage-collection callback (JAX registers one) and
+a class body's ``__set_name__`` wraps it in a ``RuntimeError`` that a config error would then
+report. The record stays until :func:`handle_signals` ends: :func:`raise_if_interrupted` raises it
+again at the safe points (before a commit, between detectors and cases, between epochs), and
+:func:`handle_signals` raises it at its end, in place of whatever exception it was wrapped in.
 """
 
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-__all__ = ["Interrupted", "handle_signals", "deferred", "exit_code", "exit_process"]
+__all__ = ["Interrupted", "handle_signals", "deferred", "exit_code", "exit_process", "raise_if_interrupted",
+           "interrupted", "exit_at_once_on_signals"]
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _state = threading.local()
+#: the signals that :func:`handle_signals`' handler raised as :class:`Interrupted`, first first (main
+#: thread only: Python runs signal handlers there); cleared when :func:`handle_signals` ends
+_raised: list[int] = []
 
 
 class Interrupted(KeyboardInterrupt):
@@ -42,12 +54,41 @@ def exit_code(e: BaseException) -> int:
     return 128 + (e.signum if isinstance(e, Interrupted) else int(signal.SIGINT))
 
 
+def exit_at_once_on_signals(prog: str) -> None:
+    """For a command line's start-up (``python -m anogen`` and the other entry points), before it
+    imports its libraries: SIGINT/SIGTERM print one line and end the process at once with 130/143
+    (nothing has been written yet). :func:`handle_signals` takes over when the work starts."""
+    import os
+
+    def leave(signum: int, frame) -> None:  # noqa: ANN001 - a signal handler
+        os.write(2, f"{prog}: interrupted by {signal.Signals(signum).name} while starting; nothing was written\n".encode())
+        os._exit(128 + int(signum))
+
+    if _main_thread():
+        for s in _SIGNALS:
+            signal.signal(s, leave)
+
+
 def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
 def _raise(signum: int, frame) -> None:  # noqa: ANN001 - a signal handler
+    _raised.append(int(signum))  # recorded first: the exception itself may be swallowed or wrapped
     raise Interrupted(signum)
+
+
+def interrupted() -> int | None:
+    """The signal that interrupted the run inside :func:`handle_signals` (``None`` if none did)."""
+    return _raised[0] if _raised else None
+
+
+def raise_if_interrupted(cause: BaseException | None = None) -> None:
+    """A safe point: raise :class:`Interrupted` again when a signal interrupted the run but its
+    exception was swallowed (a garbage-collection callback) or wrapped in another one (``cause``).
+    A no-op outside :func:`handle_signals` and when no signal came."""
+    if _raised:
+        raise Interrupted(_raised[0]) from cause
 
 
 @contextmanager
@@ -57,13 +98,30 @@ def handle_signals() -> Iterator[None]:
         yield
         return
     old = {s: signal.getsignal(s) for s in _SIGNALS}
+    _raised.clear()
     for s in _SIGNALS:
         signal.signal(s, _raise)
+    old_hook = sys.unraisablehook
+
+    def quiet(unraisable) -> None:  # noqa: ANN001 - sys.UnraisableHookArgs
+        # an Interrupted that Python dropped (a GC callback): recorded, raised again later; no traceback
+        if not isinstance(unraisable.exc_value, Interrupted):
+            old_hook(unraisable)
+    sys.unraisablehook = quiet
     try:
         yield
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # an interrupt wrapped in another exception, or a failure after one
+        raise_if_interrupted(e)
+        raise
+    else:
+        raise_if_interrupted()  # swallowed on the way: it still ends the run with 130/143
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+        sys.unraisablehook = old_hook
+        _raised.clear()
 
 
 @contextmanager
@@ -132,7 +190,6 @@ def exit_process(code: int) -> None:
     """
     import atexit
     import os
-    import sys
 
     if code not in (130, 143) and (sys.getprofile() is not None or sys.gettrace() is not None):
         sys.exit(code)  # under a profiler or debugger (cProfile writes its file at the normal exit)

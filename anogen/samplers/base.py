@@ -117,7 +117,7 @@ def resolve_columns(requested: list[str] | tuple[str, ...] | None, available: tu
     idx = []
     for c in requested:
         if c not in available:
-            raise AnogenError(f"{key}: unknown column {c!r}; valid columns: {list(available)}")
+            raise AnogenError(f"unknown column {c!r}; valid columns: {list(available)}", key=key)
         idx.append(available.index(c))
     return idx, tuple(requested)
 

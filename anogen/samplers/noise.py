@@ -63,7 +63,8 @@ class Noise(Sampler):
         if not self.wave:
             return [1] * total
         if self.wave_length > n:
-            raise AnogenError(f"sampler.wave_length ({self.wave_length}) is longer than the test fold ({n} rows)")
+            raise AnogenError(f"({self.wave_length}) is longer than the test fold ({n} rows)", key="sampler.wave_length",
+                              sep=" ")
         full, rest = divmod(total, self.wave_length)
         return [self.wave_length] * full + ([rest] if rest else [])
 
@@ -83,8 +84,8 @@ class Noise(Sampler):
                 m[m] = (csum[ends[m]] - csum[np.arange(n)[m]]) == 0
                 if m.sum() == 0:
                     raise AnogenError(
-                        f"sampler: relative noise needs non-zero values, but no {L}-row segment of the "
-                        f"test fold has them in columns {[ctx.fold.columns[c] for c in cols]}")
+                        f"relative noise needs non-zero values, but no {L}-row segment of the "
+                        f"test fold has them in columns {[ctx.fold.columns[c] for c in cols]}", key="sampler")
                 masks[L] = m
         else:
             masks = {L: None for L in set(lengths)}

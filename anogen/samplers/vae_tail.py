@@ -90,7 +90,7 @@ class VAETail(Sampler):
         latent = int(getattr(ctx.model, "latent_dim"))
         bad = [d for d in self.dims if not 0 <= d < latent]
         if bad:
-            raise AnogenError(f"sampler.dims: {bad} out of range for the model's latent_dim {latent}")
+            raise AnogenError(f"{bad} out of range for the model's latent_dim {latent}", key="sampler.dims")
         return list(self.dims) or list(range(latent))
 
     def plan(self, ctx: SampleContext, rng: np.random.Generator) -> list[SlotRequest]:
@@ -101,7 +101,7 @@ class VAETail(Sampler):
         L = self._L(ctx)
         if L > ctx.n_test:
             key = "sampler.window" if self.window else "model.seq_len"
-            raise AnogenError(f"{key} ({L}) is longer than the test fold ({ctx.n_test} rows)")
+            raise AnogenError(f"({L}) is longer than the test fold ({ctx.n_test} rows)", key=key, sep=" ")
         self._dims(ctx)
         k = max(1, int(round(anomaly_count(ctx.n_test, self.ratio) / L)))
         return [SlotRequest(L) for _ in range(k)]

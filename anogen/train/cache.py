@@ -128,8 +128,8 @@ def _train(model_cfg: dict, tcfg: Any, fold: Fold, scaler: Any, seed: int):
     if window is not None:
         longest = int((fold.train_segments[:, 1] - fold.train_segments[:, 0]).max())
         if window > longest:
-            raise AnogenError(f"model.seq_len ({window}) is longer than the longest contiguous train "
-                              f"segment ({longest} rows)")
+            raise AnogenError(f"({window}) is longer than the longest contiguous train segment ({longest} rows)",
+                              key="model.seq_len", sep=" ")
     return loop.fit(model, x, config=tcfg, seed=seed, window=window,
                segments=fold.train_segments if window is not None else None)
 
@@ -166,6 +166,7 @@ def _check_meta(meta: dict) -> None:
 
 def _store_entry(entry: Path, key: str, model: Any, meta: dict, ckpt_meta: dict) -> None:
     """Write the entry to a temporary folder and move it into place (a failure only logs a warning)."""
+    tmp = None
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=entry.parent))
@@ -178,7 +179,9 @@ def _store_entry(entry: Path, key: str, model: Any, meta: dict, ckpt_meta: dict)
         if entry.exists():
             shutil.rmtree(entry, ignore_errors=True)
         os.replace(tmp, entry)
-    except OSError as e:
+    except OSError as e:  # a full disk, say: the run goes on without caching, and leaves no partial entry
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         log.warning("could not write the model cache entry %s: %s", key, e)
 
 

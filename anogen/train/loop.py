@@ -22,6 +22,7 @@ import numpy as np
 from flax import nnx
 from flax.training.early_stopping import EarlyStopping
 
+from anogen.outputs.signals import raise_if_interrupted
 from anogen.train.config import TrainConfig, as_train_config
 from anogen.train.inference import eval_diagnostics, map_chunks
 from anogen.train.optim import optimizer_spec, shared_optimizer
@@ -211,8 +212,9 @@ def fit(
     best, hist = _train(state, run, config, jax.random.key(int(seed)), type(model).__name__)
     if best is None:
         raise AnogenError(
-            f"training diverged: the loss is {hist.train_loss[-1]} in the first epoch; "
-            f"lower trainer.learning_rate (now {config.learning_rate}) or check the data scaling"
+            f"training diverged: the loss is {hist.train_loss[-1]} in the first epoch",
+            hint=f"lower trainer.learning_rate (now {config.learning_rate}) or check the data scaling",
+            refs=("trainer.learning_rate",),
         )
     nnx.update(model, best)
     hist.seconds = time.perf_counter() - t_start
@@ -241,6 +243,7 @@ def _train(state: TrainState, run: _Run, config: TrainConfig, key: jax.Array, la
     bar = tqdm(total=config.epochs, desc=f"train {label}", unit="epoch", disable=not config.progress)
     with bar:
         for e in range(config.epochs):
+            raise_if_interrupted()  # a safe point: an interrupt swallowed in JAX's GC callback ends the run here
             t_epoch = time.perf_counter()
             state, tl, tr = train_epoch(state, run.data, run.train, jax.random.fold_in(key, e),
                                         _hyper(config, e, run.recon_weight), batch_size=config.batch_size,

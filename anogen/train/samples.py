@@ -151,7 +151,8 @@ def split_samples(
     n_val = max(1, int(round(val_split * n))) if val_split > 0 else 0
     if n - n_val < 1:
         raise AnogenError(
-            f"trainer.val_split={val_split} leaves no training samples out of {n}: lower it or provide more data"
+            f"{val_split} leaves no training samples out of {n}: lower it or provide more data",
+            key="trainer.val_split", sep="=",
         )
     train, val = starts[: n - n_val], starts[n - n_val :]
     if n_val and window is not None:
@@ -162,6 +163,7 @@ def split_samples(
         train = train[covered[train + window] - covered[train] == 0]
         if len(train) == 0:
             raise AnogenError(
-                f"trainer.val_split={val_split} leaves no training window that does not overlap the validation windows"
+                f"{val_split} leaves no training window that does not overlap the validation windows",
+                key="trainer.val_split", sep="=",
             )
     return train, val
