@@ -35,10 +35,11 @@ def _mount(folder: Path, size: str) -> bool:
 
 @pytest.fixture
 def small_disk(tmp_path, monkeypatch):
-    """``small_disk(size, full=False)`` -> a folder on a device of ``size`` (``full``: no byte left)."""
+    """``small_disk(size, full=False, free=0)`` -> a folder on a device of ``size`` (``full``: only
+    ``free`` bytes left)."""
     mounted = []
 
-    def make(size: str = "96k", full: bool = False) -> Path:
+    def make(size: str = "96k", full: bool = False, free: int = 0) -> Path:
         disk = tmp_path / f"disk{len(mounted)}"
         if _mount(disk, size):
             mounted.append(disk)
@@ -49,9 +50,11 @@ def small_disk(tmp_path, monkeypatch):
                             f.write(b"\0" * 4096)
                     except OSError as e:
                         assert e.errno == errno.ENOSPC
+                filler = disk / "filler"
+                os.truncate(filler, max(0, filler.stat().st_size - free))
             return disk
         disk.mkdir(parents=True, exist_ok=True)     # no mount allowed: a simulated device
-        budget = [0 if full else {"k": 1024, "m": 1024 ** 2}[size[-1]] * int(size[:-1])]
+        budget = [free if full else {"k": 1024, "m": 1024 ** 2}[size[-1]] * int(size[:-1])]
         real_write = os.write
 
         def write(fd, data):
@@ -91,11 +94,12 @@ def test_a_full_disk_is_one_line_exit_3_and_leaves_nothing(small_disk, tmp_path,
 
 def test_a_model_cache_on_a_full_disk_leaves_no_partial_entry(small_disk, tmp_path, monkeypatch, capsys):
     """Regression: the run succeeded but left a partial cache entry (``.KEY.XXXX``) never cleaned."""
-    disk = small_disk("64k")
+    disk = small_disk("1m", full=True, free=4096)   # the entry's folder can be made, its model cannot
     monkeypatch.chdir(tmp_path)
-    rc = _cli(["+experiment=quickstart", "logger=[local]", "plots=false", "trainer.progress=false",
-               "trainer.epochs=2", "cache.enabled=true", f"cache.dir={disk}/cache", "cache.jax=false",
-               f"hydra.run.dir={tmp_path}/run"])
+    rc = _cli(["data=synthetic", "data.n=600", "model=vae_mlp", "sampler=latent_uniform", "filters=[]",
+               "model.latent_dim=2", "model.hidden=8", "trainer.batch_size=64", "trainer.epochs=2",
+               "detectors=[zscore]", "logger=[local]", "plots=false", "trainer.progress=false", "cache.enabled=true",
+               f"cache.dir={disk}/cache", "cache.jax=false", f"hydra.run.dir={tmp_path}/run"])
     assert rc == 0, capsys.readouterr().err
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())["status"] == "ok"
     assert [p for p in _files(disk) if "/." in f"/{p}" or p.startswith(".")] == [], _files(disk)
