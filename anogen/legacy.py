@@ -20,6 +20,11 @@ spellings of ``anomally_normal_ratio`` accepted.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # a Ctrl-C while the libraries load: exit 130, no traceback
+    from anogen.outputs.signals import exit_at_once_on_signals
+
+    exit_at_once_on_signals("anogen.legacy")
+
 import argparse
 import json
 import sys
@@ -31,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from anogen.metrics.seed_eval import evaluate_pairs
 from anogen.outputs.context import RunOutputs, commit_all
-from anogen.outputs.files import check_output_dir, write_json
+from anogen.outputs.files import DISK_FULL_EXIT, check_output_dir, disk_full, disk_full_message, write_json
 from anogen.outputs.plots import plot_clean, plot_series
 from anogen.outputs.signals import deferred, exit_code, exit_process, handle_signals
 from anogen.params import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, Ratio, format_error
@@ -323,7 +328,7 @@ def _read_spec(path: Path) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the seed's command line; returns the exit code (0, 2 user error, 130/143 interrupted)."""
+    """Run the seed's command line; returns the exit code (0, 2 user error, 3 disk full, 130/143 interrupted)."""
     parser = _Parser(prog="python -m anogen.legacy",
                      description="Generate anomalous data or evaluate anomaly detection output")
     parser.add_argument("-t", "--task", required=True, choices=["ano", "eval"], help='Task to perform, "ano" or "eval"')
@@ -337,6 +342,12 @@ def main(argv: list[str] | None = None) -> int:
     except AnogenError as e:
         print(f"anogen.legacy: error: {' '.join(str(e).split())}", file=sys.stderr)
         return 2
+    except OSError as e:
+        full = disk_full(e)
+        if full is None:
+            raise
+        print(f"anogen.legacy: error: {disk_full_message(full, args.outdir)}", file=sys.stderr)
+        return DISK_FULL_EXIT
     except KeyboardInterrupt as e:
         kept = "the result files were complete and are kept" if getattr(e, "committed", False) else "nothing was written"
         print(f"anogen.legacy: {e or 'interrupted by SIGINT'}; {kept}", file=sys.stderr)

@@ -154,3 +154,22 @@ def test_disk_full_is_found_through_wrapping_exceptions():
     assert disk_full(OSError(errno.EACCES, "denied")) is None and disk_full(None) is None
     msg = disk_full_message(inner, "/x")
     assert msg.startswith("no space left on the device while writing /x/metrics.json under /x") and "\n" not in msg
+
+
+def test_the_seed_cli_on_a_full_disk_is_one_line_exit_3_and_leaves_nothing(small_disk, tmp_path, capsys):
+    import anogen
+    from anogen.legacy import main as legacy_main
+
+    data = tmp_path / "occ.csv"
+    data.write_bytes((Path(anogen.__file__).parent / "data" / "embedded" / "occupancy.csv").read_bytes())
+    spec = {"noise_params": {"anomally_normal_ratio": 0.05, "noise": 0.1, "wave": False, "wave_length": 3,
+                             "columns": ["Temperature"], "noise_direction": "p", "path": str(data),
+                             "csv_mode": "single", "key": "date", "dates": [["2015-02-05 00:00:00", "2015-02-06 00:00:00"]]},
+            "imdir": ""}
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(json.dumps(spec))
+    disk = small_disk("64k", full=True)
+    rc = legacy_main(["-t", "ano", "-f", str(spec_file), "-d", str(disk / "out")])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert rc == 3 and len(err) == 1 and "no space left on the device" in err[0], err
+    assert _files(disk) == []
