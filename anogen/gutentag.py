@@ -22,10 +22,16 @@ fails on import, not in a user's run.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # a Ctrl-C while the libraries load: exit 130, no traceback
+    from anogen.outputs.signals import exit_at_once_on_signals
+
+    exit_at_once_on_signals("anogen.gutentag")
+
 import argparse
 import inspect
 import json
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +43,9 @@ import pandas as pd
 from anogen.config import build
 from anogen.data.gutentag import TRAIN_FILES, Oscillations
 from anogen.data.synthetic import OSCILLATIONS, check_oscillation, oscillation
-from anogen.outputs.files import write_csv, write_json
+from anogen.outputs.context import RunOutputs
+from anogen.outputs.files import DISK_FULL_EXIT, check_output_dir, disk_full, disk_full_message, safe_name
+from anogen.outputs.signals import exit_code, exit_process, handle_signals
 from anogen.samplers import SampleContext, generate_fold
 from anogen.samplers.base import config_node
 from anogen.samplers.compose import Compose
@@ -155,7 +163,7 @@ def _load(src: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     try:
         doc = yaml.safe_load(Path(src).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
-        raise AnogenError(f"gutentag: cannot read {src}: {e}") from None
+        raise AnogenError(f"cannot read {src}: {' '.join(str(e).split())}", key="gutentag") from None
     if not isinstance(doc, Mapping) or not isinstance(doc.get("timeseries"), list):
         raise AnogenError(f"gutentag: {src} has no 'timeseries' list (GutenTAG's configuration format)")
     return dict(doc)
@@ -175,11 +183,17 @@ def read_gutentag(src: str | Path | Mapping[str, Any], seed: int = 0) -> list[Im
     Raises:
         AnogenError: not a GutenTAG configuration.
     """
+    if not isinstance(src, (str, Path, Mapping)):
+        raise AnogenError(f"must be a YAML file's path or a GutenTAG configuration (a dict), got {type(src).__name__}",
+                          key="src")
     out, lost = [], []
     for i, ts in enumerate(_load(src)["timeseries"]):
+        if not isinstance(ts, Mapping):
+            raise AnogenError(f"must be a mapping of the series' settings (name, length, base-oscillation, anomalies), "
+                              f"got {ts!r}", key=f"timeseries[{i}]")
         name = str(ts.get("name") or f"series{i}")
         try:
-            out.append(_import_series(ts, name, seed))
+            out.append(_import_series(ts, name, seed, name))
         except _Unmappable as e:
             lost.append(f"timeseries {name!r}: {e} (series left out)")
     if lost and out:
@@ -224,9 +238,24 @@ def _oscillation(bo: Mapping[str, Any], where: str, notes: list[str]) -> dict[st
         raise _Unmappable(str(e)) from None
 
 
-def _import_series(ts: Mapping[str, Any], name: str, seed: int) -> ImportedSeries:
-    length = int(ts.get("length", 10000))
+def _int(d: Mapping[str, Any], name: str, default: int, key: str, minimum: int | None = None) -> int:
+    """GutenTAG's integer setting ``name`` of ``d`` (one line naming ``key`` when it is not one)."""
+    v = d.get(name, default)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and not v.is_integer()):
+        raise AnogenError(f"must be an integer, got {v!r}", key=key)
+    if minimum is not None and v < minimum:
+        raise AnogenError(f"must be >= {minimum}, got {v!r}", key=key)
+    return int(v)
+
+
+def _import_series(ts: Mapping[str, Any], name: str, seed: int, at: str) -> ImportedSeries:
+    """One GutenTAG time series; ``at`` names it in messages (its name, as the report does)."""
+    length = _int(ts, "length", 10000, f"{at}.length", minimum=1)
     notes: list[str] = []
+    safe = safe_name(name)
+    if safe != name:  # the name becomes a folder: it must stay one name inside --out
+        notes.append(f"{at}.name {name!r} is written as the folder {safe!r}")
+        name = safe
     if ts.get("base-oscillations"):
         specs = [_oscillation(bo, f"{name}.base-oscillations[{j}]", notes)
                  for j, bo in enumerate(ts["base-oscillations"])]
@@ -241,7 +270,10 @@ def _import_series(ts: Mapping[str, Any], name: str, seed: int) -> ImportedSerie
                        supervised=bool(ts.get("supervised", False)),
                        semi_supervised=bool(ts.get("semi-supervised", False)))
     series = ImportedSeries(name, length, data, None, data["supervised"], data["semi_supervised"], notes)
-    fold = _build_data(data).folds()[0]
+    try:
+        fold = _build_data(data).folds()[0]
+    except AnogenError as e:  # the data node's keys are GutenTAG's settings of this series
+        raise e.rekeyed({"data.n": f"{at}.length", "data": at}) from None
     injects = {}
     for i, an in enumerate(ts.get("anomalies") or []):
         node = _anomaly(an, f"{name}.anomalies[{i}]", fold, specs, series)
@@ -258,8 +290,8 @@ def _build_data(node: Mapping[str, Any]) -> Oscillations:
 
 def _anomaly(an: Mapping[str, Any], where: str, fold: Fold, specs: list[dict], series: ImportedSeries) -> dict | None:
     """One GutenTAG anomaly as an ``inject`` node (``None`` when none of its kinds maps)."""
-    L = int(an.get("length", 200))
-    ch = int(an.get("channel", 0))
+    L = _int(an, "length", 200, f"{where}.length", minimum=1)
+    ch = _int(an, "channel", 0, f"{where}.channel")
     if not 0 <= ch < len(specs):
         series.skipped.append(f"{where}: channel {ch} does not exist ({len(specs)} channels)")
         return None
@@ -430,20 +462,36 @@ def _gutentag_frame(values: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
     return df
 
 
+def _event(e: Any) -> dict[str, Any]:
+    """An event as ``anomalies.json`` writes it: its columns named as in ``test.csv`` (``value-0``)."""
+    d = e.to_dict()
+    d["columns"] = [f"value-{c[1:]}" if str(c).startswith("x") and str(c)[1:].isdigit() else c for c in d["columns"]]
+    return d
+
+
 def write(series: Sequence[ImportedSeries], out_dir: str | Path, seed: int = 0) -> list[Path]:
-    """GutenTAG's layout: ``out_dir/<name>/test.csv`` (+ train files, ``anomalies.json``)."""
-    written = []
-    for s in series:
-        files, test = generate(s, seed=seed)
-        for fname, df in files.items():
-            written.append(write_csv(Path(out_dir) / s.name / fname, df))
-        written.append(write_json(Path(out_dir) / s.name / "anomalies.json", {
-            "events": [e.to_dict() for e in test.events], "approximated": s.approximated, "not_mapped": s.skipped}))
-    return written
+    """GutenTAG's layout: ``out_dir/<name>/test.csv`` (+ train files, ``anomalies.json``).
+
+    All or nothing: the files are staged and appear together (:class:`~anogen.outputs.context.RunOutputs`);
+    a failure (a full disk) or an interruption leaves no partial series folder."""
+    rels = []
+    with RunOutputs(Path(out_dir)) as out:
+        for s in series:
+            name = safe_name(s.name)
+            files, test = generate(s, seed=seed)
+            for fname, df in files.items():
+                out.write_csv(f"{name}/{fname}", df)
+                rels.append(f"{name}/{fname}")
+            out.write_json(f"{name}/anomalies.json", {"events": [_event(e) for e in test.events],
+                                                       "approximated": s.approximated, "not_mapped": s.skipped})
+            rels.append(f"{name}/anomalies.json")
+    return [Path(out_dir) / r for r in rels]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m anogen.gutentag config.yaml [--out DIR] [--seed N] [--print-config]``."""
+    """``python -m anogen.gutentag config.yaml [--out DIR] [--seed N] [--print-config]``; returns the
+    exit code: 0 done, 2 a mistake (one line on stderr naming GutenTAG's key; nothing written), 3 no
+    space left on the device (nothing written), 130/143 interrupted (nothing written)."""
     ap = argparse.ArgumentParser(prog="python -m anogen.gutentag",
                                  description="Generate GutenTAG time series with anogen's kinds and placement.")
     ap.add_argument("config", help="a GutenTAG configuration (YAML)")
@@ -452,18 +500,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--print-config", action="store_true", help="print the anogen data/sampler nodes, write nothing")
     a = ap.parse_args(argv)
     try:
-        series = read_gutentag(a.config, seed=a.seed)
-        for s in series:
-            print(s.report())
-            if a.print_config:
-                print(json.dumps(s.config(), indent=2))
-        if not a.print_config:
-            print(f"wrote {len(write(series, a.out, seed=a.seed))} files to {a.out}")
+        with handle_signals():
+            if not a.print_config:
+                check_output_dir(a.out, "--out")
+            series = read_gutentag(a.config, seed=a.seed)
+            for s in series:
+                print(s.report())
+                if a.print_config:
+                    print(json.dumps(s.config(), indent=2))
+            if not a.print_config:
+                print(f"wrote {len(write(series, a.out, seed=a.seed))} files to {a.out}")
     except AnogenError as e:
-        print(f"error: {e}")
-        return 1
+        print(f"anogen.gutentag: error: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        full = disk_full(e)
+        if full is None:
+            raise
+        print(f"anogen.gutentag: error: {disk_full_message(full, a.out)}", file=sys.stderr)
+        return DISK_FULL_EXIT
+    except KeyboardInterrupt as e:
+        print(f"anogen.gutentag: {e or 'interrupted by SIGINT'}; nothing was written", file=sys.stderr)
+        return exit_code(e)
     return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    exit_process(main())

@@ -173,3 +173,15 @@ def test_the_seed_cli_on_a_full_disk_is_one_line_exit_3_and_leaves_nothing(small
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert rc == 3 and len(err) == 1 and "no space left on the device" in err[0], err
     assert _files(disk) == []
+
+
+def test_the_gutentag_importer_on_a_full_disk_leaves_no_partial_series_folder(small_disk, capsys):
+    """Regression: a disk that filled after ``test.csv`` left a partial series folder."""
+    from anogen.gutentag import main as gutentag_main
+
+    fixture = Path(__file__).parent / "fixtures" / "gutentag" / "docs-examples.yaml"
+    disk = small_disk("48k")
+    rc = gutentag_main([str(fixture), "--out", str(disk / "series")])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert rc == 3 and len(err) == 1 and "no space left on the device" in err[0], err
+    assert _files(disk) == []

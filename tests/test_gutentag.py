@@ -202,4 +202,88 @@ def test_main_prints_the_report_and_the_config(capsys, tmp_path):
     assert '"_target_": "anogen.data.gutentag.Oscillations"' in out and not (tmp_path / "demo").exists()
     bad = tmp_path / "bad.yaml"
     bad.write_text("series: []\n")
-    assert main([str(bad)]) == 1 and "no 'timeseries' list" in capsys.readouterr().out
+    assert main([str(bad)]) == 2 and "no 'timeseries' list" in capsys.readouterr().err
+
+
+# ---- the importer keeps every entry point's promises (issue 23) ---------------------------------------
+ONE = "timeseries:\n  - name: s\n    length: {length}\n    base-oscillation: {{kind: sine}}\n"
+BAD_CONFIGS = {  # what the file says -> what the one line must name
+    "malformed YAML": ("timeseries: [\n  - name: a\n  length: : 3\n", "cannot read"),
+    "length not a number": (ONE.format(length="abc"), "s.length: must be an integer, got 'abc'"),
+    "length 0": (ONE.format(length=0), "s.length: must be >= 1, got 0"),
+    "a series that is not a mapping": ("timeseries: [5]\n", "timeseries[0]: must be a mapping"),
+    "no timeseries list": ("series: []\n", "no 'timeseries' list"),
+    "anomaly length not a number": (ONE.format(length=500) + "    anomalies:\n      - {length: x, kinds: [{kind: mean, offset: 1}]}\n",
+                                    "s.anomalies[0].length: must be an integer"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CONFIGS))
+def test_the_importer_cli_reports_a_bad_config_in_one_line_exit_2_and_writes_nothing(case, tmp_path, capsys):
+    """Regressions: a malformed YAML gave exit 1 and a multi-line message on stdout; ``length: abc``
+    and ``timeseries: [5]`` gave tracebacks; ``length: 0`` named ``data.n``."""
+    text, expected = BAD_CONFIGS[case]
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(text)
+    out = tmp_path / "out"
+    rc = main([str(cfg), "--out", str(out)])
+    cap = capsys.readouterr()
+    err = [ln for ln in cap.err.splitlines() if ln.strip()]
+    assert rc == 2 and len(err) == 1 and err[0].startswith("anogen.gutentag: error: ") and expected in err[0], err
+    assert "data.n" not in err[0] and not out.exists()
+
+
+def test_the_importer_cli_refuses_a_read_only_out_in_one_line(tmp_path, capsys):
+    import subprocess
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=16k", "tmpfs", str(ro)],
+                             capture_output=True).returncode == 0
+    if not mounted:
+        ro.chmod(0o500)      # not root: the permission bits are enough
+    try:
+        rc = main([str(FIXTURE), "--out", str(ro / "series")])
+        left = list(ro.iterdir())
+    finally:
+        if mounted:
+            subprocess.run(["umount", "-l", str(ro)], capture_output=True)
+        ro.chmod(0o700)
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert rc == 2 and len(err) == 1 and "--out" in err[0] and "not writable" in err[0], err
+    assert left == []
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "a/b", "..", "/etc/x"])
+def test_a_series_name_never_leaves_the_out_folder(name, tmp_path, capsys):
+    """Regression: a series named ``../../escaped`` was written outside ``--out`` while the importer
+    said it wrote it inside."""
+    cfg = tmp_path / "deep" / "er" / "cfg.yaml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text(ONE.format(length=300).replace("name: s", f"name: '{name}'"))
+    out = tmp_path / "deep" / "er" / "out"
+    assert main([str(cfg), "--out", str(out)]) == 0, capsys.readouterr().err
+    written = sorted(p for p in tmp_path.rglob("*") if p.is_file() and p != cfg)
+    assert written and all(out in p.parents for p in written), written
+
+
+@pytest.mark.parametrize("src", [{"timeseries": [5]}, 42, {"timeseries": [{"name": "a", "length": "abc",
+                                                                              "base-oscillation": {"kind": "sine"}}]}])
+def test_read_gutentag_raises_anogen_error_naming_the_argument(src):
+    """Regression: ``read_gutentag({'timeseries': [5]})`` raised AttributeError."""
+    with pytest.raises(AnogenError) as info:
+        read_gutentag(src)
+    assert info.value.key in ("src", "timeseries[0]", "a.length")
+
+
+def test_anomalies_json_names_columns_as_test_csv(tmp_path):
+    """Regression (issue 21): ``test.csv`` named its columns ``value-0`` and ``anomalies.json`` ``x0``."""
+    import json
+
+    import pandas as pd
+
+    write(read_gutentag(FIXTURE), tmp_path)
+    for folder in [p for p in tmp_path.iterdir() if p.is_dir()]:
+        cols = set(pd.read_csv(folder / "test.csv").columns)
+        for ev in json.loads((folder / "anomalies.json").read_text())["events"]:
+            assert set(ev["columns"]) <= cols, (ev["columns"], cols)

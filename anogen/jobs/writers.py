@@ -9,6 +9,7 @@ import pandas as pd
 
 from anogen.outputs import plots
 from anogen.outputs.context import RunOutputs
+from anogen.outputs.files import safe_name
 
 if TYPE_CHECKING:
     from anogen.jobs.steps import FoldResult
@@ -33,7 +34,8 @@ def write_fold(out: RunOutputs, res: "FoldResult") -> None:
     for name, det in res.detectors.items():
         _save_detector_model(out, f"fold{i}/{name}.ckpt", det, name)
     for j, col in enumerate(inj.columns):
-        out.plot(f"fold{i}/{col}", f"plots/fold{i}_{col}.png", plots.plot_series, inj, j, title=f"fold {i}: {col}")
+        out.plot(f"fold{i}/{col}", f"plots/fold{i}_{safe_name(col)}.png", plots.plot_series, inj, j,
+                 title=f"fold {i}: {col}")
     if res.latent is not None:
         out.plot(f"fold{i}/latent", f"plots/fold{i}_latent.png", plots.plot_latent, res.latent)
     if getattr(res, "gallery", None):

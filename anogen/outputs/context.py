@@ -44,6 +44,7 @@ from typing import Any, Callable, Mapping, Sequence
 from anogen.outputs import plots as plots_module
 from anogen.outputs.files import apply_mode, file_mode, pid_alive, write_csv, write_json, write_text
 from anogen.outputs.signals import deferred, raise_if_interrupted
+from anogen.types import AnogenError
 
 __all__ = ["RunOutputs", "STAGING", "commit_all"]
 
@@ -197,7 +198,10 @@ class RunOutputs:
         """Where to write ``rel`` now (inside the staging folder); ``None`` when writing nothing."""
         if self.out_dir is None:
             return None
-        path = self._staging_root() / rel
+        root = self._staging_root()
+        path = root / rel
+        if not os.path.normpath(path).startswith(os.path.normpath(root) + os.sep):  # a name from the data
+            raise AnogenError(f"output file {str(rel)!r} would be written outside the run folder")
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 

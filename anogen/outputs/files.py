@@ -20,7 +20,7 @@ from anogen.types import AnogenError
 
 __all__ = ["atomic_write", "write_json", "write_text", "write_csv", "to_jsonable", "umask", "file_mode",
            "dir_mode", "apply_mode", "check_output_dir", "disk_full", "disk_full_message", "DISK_FULL_EXIT",
-           "pid_alive"]
+           "pid_alive", "safe_name"]
 
 #: the exit code of every entry point when the disk (or the user's quota) is full: the machine's
 #: problem, not the user's config (2) nor a bug (1)
@@ -185,3 +185,14 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def safe_name(text: Any) -> str:
+    """A file or folder name made from data or config (a column, a series' name): path separators,
+    ``..`` and characters outside letters, digits and ``._-+=@,`` become ``_``, and it never starts
+    with a dot, so it stays one name inside its folder (``../../x`` becomes ``______x``)."""
+    import re
+
+    name = re.sub(r"[^\w.\-+=@,]", "_", str(text), flags=re.ASCII).replace("..", "__")
+    name = name.lstrip(".") or "_"
+    return name[:200]
