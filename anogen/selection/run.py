@@ -157,6 +157,7 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
     detectors, windows = window_variants(detectors, settings.windows, folds[0].train)
     if windows:
         log.info("select.windows: %s", ", ".join(f"{k} = {v} rows" for k, v in windows.items()))
+    _check_lengths(folds, detectors, settings)
     parts = [battery_rows(f, detectors, mets, threshold, settings, scaling=scaling, min_gap=min_gap, seed=seed,
                           labels=y, get_model=get_model) for f, y in zip(folds, labels)]
     rows = pd.concat([p[0] for p in parts], ignore_index=True)
@@ -174,3 +175,21 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
         sel.real = real_comparison(sel, pd.concat([p[1] for p in parts if p[1] is not None], ignore_index=True),
                                    settings.voters)
     return sel
+
+
+def _check_lengths(folds: Sequence[Fold], detectors: Mapping[str, Any], settings: SelectSettings) -> None:
+    """Every part the detectors score must hold their longest window (else every cell would fail,
+    and the selection would end in a tie of failures)."""
+    def window(det: Any) -> int:
+        params = det.get_params(deep=False) if hasattr(det, "get_params") else {}
+        if settings.mode != "series" or params.get("mode", "rolling") == "global":  # a global z-score: any length
+            return 1
+        w = params.get("window", 1)
+        return int(w) if isinstance(w, (int, np.integer)) else 1
+    longest = max((window(d) for d in detectors.values()), default=1)
+    for f in folds:
+        for part, rows in (("train", f.train.shape[0]), ("test", f.test.shape[0])):
+            if rows < max(longest, 2):
+                name = max(detectors, key=lambda n: window(detectors[n]))
+                raise AnogenError(f"the {part} part of fold {f.number} has {rows} rows, fewer than the longest "
+                                  f"detector window ({name}: {longest} rows); give more {part} data", key=part)

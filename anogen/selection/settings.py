@@ -7,12 +7,15 @@ from typing import Any, Literal, Mapping, Optional, Union
 
 from anogen.params import Fraction, NonNegativeFloat, NonNegativeInt, OpenFraction, PositiveFloat, PositiveInt, \
     Probability, Ratio, check_params
+from anogen.config import packaged_option, resolve_target
+from anogen.paths import conf_options
+from anogen.samplers.inject import packaged_catalog
 from anogen.selection.battery import FAMILIES
 from anogen.selection.consensus import SURROGATE
 from anogen.selection.rows import ROW_KINDS
 from anogen.types import AnogenError
 
-__all__ = ["SelectSettings", "check_select"]
+__all__ = ["SelectSettings", "check_select", "learned_samplers"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,16 @@ class SelectSettings:
         return ("pr_auc", "roc_auc") if self.mode == "tabular" else ("vus_pr", "range_f1")
 
 
+def learned_samplers() -> list[str]:
+    """The packaged sampler options whose sampler needs a generative model (``conf/sampler/*.yaml``)."""
+    out = []
+    for name in conf_options("sampler"):
+        target = packaged_option("sampler", name).get("_target_")
+        if target and getattr(resolve_target(target, f"sampler={name}"), "needs_model", False) is True:
+            out.append(name)
+    return out
+
+
 def check_select(node: Mapping[str, Any] | None, key: str = "select") -> SelectSettings:
     """The ``select`` node checked and built (one-line error naming the key)."""
     node = dict(node or {})
@@ -125,6 +138,18 @@ def check_select(node: Mapping[str, Any] | None, key: str = "select") -> SelectS
                           f"valid: {list(known)}")
     if s.family_weights and not any(s.family_weights.get(f, 1.0) > 0 for f in known if f not in (SURROGATE, "learned")):
         raise AnogenError(f"{key}.family_weights: every anomaly family is at 0; nothing would vote")
+    if s.mode == "series":  # names checked now, before any data is loaded or a model trained
+        catalog = list(packaged_catalog())
+        for name in ("kinds", "exclude"):
+            odd = [k for k in (getattr(s, name) or []) if k not in catalog]
+            if odd:
+                raise AnogenError(f"unknown kind(s) {odd}; valid: {catalog}", key=f"{key}.{name}")
+    if s.learned:
+        learned = learned_samplers()
+        odd = [k for k in s.learned if k not in learned]
+        if odd:
+            raise AnogenError(f"{odd} {'is not a learned sampler' if len(odd) == 1 else 'are not learned samplers'}; "
+                              f"valid: {learned}", key=f"{key}.learned")
     if s.kinds is not None and not s.kinds and not s.noise and not s.learned:
         raise AnogenError(f"{key}: the battery is empty (kinds: [], noise: false, learned: [])")
     return s
