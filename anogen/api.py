@@ -460,11 +460,13 @@ def evaluate_detectors(train: Any, test: Any, labels: Any, *,
         test: the labelled data.
         labels: ``(n_test,)`` 0/1 labels of ``test``.
         detectors, metrics, threshold, key, columns: as for :func:`select`.
-        rank_by: the metrics whose Borda count ranks the detectors (as the selection's voters).
+        rank_by: the metrics that rank the detectors (as the selection's voters).
 
     Returns:
-        DataFrame, one row per detector, best first: ``rank`` and ``points`` (Borda over
-        ``rank_by``), every metric, ``error`` (a detector that failed is kept, ranked last).
+        DataFrame, one row per detector, best first: ``rank`` and ``points`` (the mean of the
+        ``rank_by`` metrics' values, as the selection's ``aggregate: mean``; a Borda count of ranks
+        would tie a detector far behind on one metric with one barely ahead on another), every
+        metric, ``error`` (a detector that failed is kept, ranked last; a missing metric counts 0).
     """
     import pandas as pd
 
@@ -472,7 +474,7 @@ def evaluate_detectors(train: Any, test: Any, labels: Any, *,
     from anogen.data.scaling import Scaler
     from anogen.evaluation import evaluate_detectors as run_eval
     from anogen.selection.cases import labelled_case
-    from anogen.selection.aggregation import borda, ranks
+    from anogen.selection.aggregation import ranks
 
     fold, y = _labelled_fold(train, test, labels, key, columns)
     if y is None:
@@ -490,7 +492,9 @@ def evaluate_detectors(train: Any, test: Any, labels: Any, *,
     voters = [m for m in _list_arg(rank_by, "rank_by") if m in df.columns]
     if not voters:
         raise AnogenError(f"rank_by: none of {list(rank_by)} among the metrics {list(mets)}")
-    df["points"] = borda(ranks(df[voters].to_numpy(np.float64).T))
+    values = df[voters].to_numpy(np.float64)
+    df["points"] = np.where(np.isnan(values), 0.0, values).mean(axis=1)
+    df.loc[df["error"].notna(), "points"] = np.nan  # a detector that failed ranks last
     df["rank"] = ranks(df["points"].to_numpy()[None, :])[0]
     cols = ["rank", "detector", "points", *voters, *[m for m in mets if m in df.columns and m not in voters], "error"]
     return df.sort_values("rank", kind="stable").reset_index(drop=True)[cols]

@@ -1,10 +1,14 @@
 """Aggregate runs: ``python -m anogen.report PATH [PATH ...] [-o OUT] [--metric M ...]``.
 
 Every folder under the given paths that holds a ``metrics.json`` is one job; a ``metrics.json``
-without a job's shape is listed as ``malformed`` with the reason. Writes
-``report.csv`` and ``report.md`` (one row per job: its overrides, status, error and mean metrics)
-and, for each swept parameter with more than one value, ``plots/{metric}_vs_{param}.png`` with one
-line per detector (mean over the other parameters). The files are staged and appear together;
+without a job's shape is listed as ``malformed`` with the reason. Writes ``report.csv`` (one row per
+job: its overrides, status, error, fewest anomalous rows in a fold and mean metrics), ``report.md``
+(first a summary per metric: a row per combination of the swept parameters, a column per detector,
+each cell the mean and ``[min, max]`` over the seeds (``seed`` swept) or repeated jobs, with the
+fewest anomalous rows beside it and a warning when a figure rests on fewer than
+:data:`FEW_ANOMALOUS_ROWS`; then the list of jobs) and, for each swept parameter but ``seed`` with
+more than one value, ``plots/{metric}_vs_{param}.png`` with one line per detector (mean over the
+other parameters and seeds). The files are staged and appear together;
 ``-o`` must be (or be creatable as) a writable folder. Exit codes: 0, 2 a mistake (one line),
 130/143 interrupted (nothing written).
 """
@@ -32,7 +36,14 @@ from anogen.outputs.plots import _plt, save_fig
 from anogen.outputs.signals import exit_code, exit_process, handle_signals
 from anogen.types import AnogenError
 
-__all__ = ["collect", "report", "main", "check_job", "default_out"]
+__all__ = ["collect", "report", "main", "check_job", "default_out", "summary_markdown", "FEW_ANOMALOUS_ROWS"]
+
+#: a job whose test fold holds fewer anomalous rows than this is flagged in the report: with 2
+#: anomalous rows (``sampler.ratio=0.02`` on a 125-row fold) one row more or less moves recall by
+#: 0.5 and ROC AUC ranks two points, so detectors land above or below random by chance
+FEW_ANOMALOUS_ROWS = 10
+#: columns of a job's row that are neither parameters nor metrics
+_META = ("job", "status", "error", "objective", "n_anomalous_rows")
 
 
 def _parse_override(o: str) -> tuple[str, str] | None:
@@ -96,11 +107,14 @@ def _read_job(f: Path) -> dict:
            ("; ".join(f"{k}: {v}" for k, v in (m.get("errors") or {}).items()) or None)}
     for o in overrides or []:
         kv = _parse_override(str(o))
-        if kv and not kv[0].startswith("hydra.") and kv[0] not in ("job", "status", "error", "objective"):
+        if kv and not kv[0].startswith("hydra.") and kv[0] not in _META:
             row[kv[0]] = _value(kv[1])
     row.update({k: v for k, v in (m.get("mean") or {}).items() if "/" in k})
     if m.get("objective") is not None:
         row["objective"] = m["objective"]
+    rows = m.get("n_anomalous_rows")
+    if isinstance(rows, list) and rows and all(_number(v) and v is not None for v in rows):
+        row["n_anomalous_rows"] = min(rows)   # the fold with the fewest
     return row
 
 
@@ -138,7 +152,7 @@ def collect(paths: Sequence[str | Path]) -> pd.DataFrame:
 
 
 def _param_columns(df: pd.DataFrame) -> list[str]:
-    return [c for c in df.columns if c not in ("job", "status", "error", "objective") and "/" not in c]
+    return [c for c in df.columns if c not in _META and "/" not in c]
 
 
 def default_out(paths: Sequence[str | Path]) -> Path:
@@ -160,28 +174,110 @@ def report(paths: Sequence[str | Path], out: str | Path | None = None, metrics: 
     df = collect(paths)
     params = _param_columns(df)
     metric_cols = [c for c in df.columns if "/" in c]
-    df = df[["job", *params, "status", "error", *(c for c in ["objective"] if c in df.columns), *metric_cols]]
+    df = df[["job", *params, "status", "error", *(c for c in ["objective", "n_anomalous_rows"] if c in df.columns),
+             *metric_cols]]
+    chosen = list(metrics) if metrics else [m for m in HEADLINE if any(c.endswith("/" + m) for c in metric_cols)][:3]
     with RunOutputs(out) as staged:
         staged.write_csv("report.csv", df)
-        staged.write_text("report.md", _markdown(df))
+        staged.write_text("report.md", summary_markdown(df, chosen) + "\n" + _jobs_markdown(df))
         if plots:
-            chosen = list(metrics) if metrics else [m for m in HEADLINE
-                                                     if any(c.endswith("/" + m) for c in metric_cols)][:3]
-            _plots(df, params, chosen, staged)
+            _plots(df, [p for p in params if p != "seed"], chosen, staged)
     return df
 
 
-def _markdown(df: pd.DataFrame) -> str:
-    def fmt(v):
-        if isinstance(v, float):
-            return "" if np.isnan(v) else f"{v:.4g}"
-        return "" if v is None else str(v).replace("|", "\\|")
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return "" if np.isnan(v) else f"{v:.4g}"
+    return "" if v is None else str(v).replace("|", "\\|")
 
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for _, r in df.iterrows():
-        lines.append("| " + " | ".join(fmt(r[c]) for c in cols) + " |")
-    return "\n".join(lines) + "\n"
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in rows]
+
+
+def _sort_key(v: Any) -> tuple:
+    return (0, float(v), "") if isinstance(v, (int, float)) and not isinstance(v, bool) else (1, 0.0, str(v))
+
+
+def summary_markdown(df: pd.DataFrame, metrics: Sequence[str]) -> str:
+    """The readable head of ``report.md``: what was swept, then per metric a table with a row per
+    combination of the swept parameters (``seed`` excepted) and a column per detector, each cell
+    ``mean [min, max]`` over the row's jobs (its seeds); the fewest anomalous rows in a test fold of
+    those jobs beside the figures, ``⚠`` and a note under the table when below
+    :data:`FEW_ANOMALOUS_ROWS`.
+
+    Args:
+        df: :func:`collect`'s rows.
+        metrics: metric names (``roc_auc``); each gets a table when some job has it.
+    """
+    ok = df[df["status"] == "ok"]
+    params = _param_columns(df)
+    seeds = "seed" in params
+    swept = [p for p in params if p != "seed" and ok[p].map(str).nunique() > 1]
+    fixed = [p for p in params if p != "seed" and p not in swept]
+    n_bad = len(df) - len(ok)
+    lines = ["# Sweep report", "",
+             f"{len(df)} jobs ({len(ok)} ok{f', {n_bad} not: see Jobs below' if n_bad else ''}). "
+             + ("Swept: " + "; ".join(f"{p} ({', '.join(_fmt(v) for v in sorted(ok[p].dropna().unique(), key=_sort_key))})"
+                                      for p in swept) + ". " if swept else "Nothing swept but the seed. ")
+             + (f"Seeds: {', '.join(_fmt(v) for v in sorted(ok['seed'].dropna().unique(), key=_sort_key))}. "
+                if seeds and len(ok) else "")
+             + ("Fixed: " + ", ".join(f"{p}={_fmt(ok[p].iloc[0])}" for p in fixed if len(ok)) + "." if fixed else ""),
+             "",
+             "Each cell: the mean of a detector's figure over the row's jobs (its seeds), and [min, max] over them "
+             "when there are several; `anomalous rows`: the fewest anomalous rows in a test fold among those jobs. "
+             "Every job's figures: report.csv.", ""]
+    if ok.empty:
+        return "\n".join(lines + ["No job finished: nothing to summarise.", ""])
+    groups = list(ok.groupby([ok[p].map(str) for p in swept], sort=False)) if swept else [((), ok)]
+    groups.sort(key=lambda kg: tuple(_sort_key(kg[1][p].iloc[0]) for p in swept))
+    rows_col = "n_anomalous_rows" in ok.columns
+    order: list[str] = []     # the detectors, best first by the first metric (the same order in every table)
+    for metric in metrics:
+        cols = [c for c in ok.columns if c.endswith("/" + metric) and ok[c].notna().any()]
+        if not cols:
+            continue
+        if not order:
+            order = [c.split("/")[0] for c in sorted(cols, key=lambda c: -float(ok[c].mean()))]
+        cols.sort(key=lambda c: order.index(c.split("/")[0]) if c.split("/")[0] in order else len(order))
+        body, few, below = [], [], set()
+        for _, g in groups:
+            n_rows = g["n_anomalous_rows"].min() if rows_col else np.nan
+            thin = pd.notna(n_rows) and n_rows < FEW_ANOMALOUS_ROWS
+            cells = [_fmt(g[p].iloc[0]) for p in swept] + [str(len(g))]
+            if rows_col:
+                cells.append("" if pd.isna(n_rows) else f"{int(n_rows)}{' ⚠ few' if thin else ''}")
+            for c in cols:
+                v = pd.to_numeric(g[c], errors="coerce").dropna()
+                if v.empty:
+                    cells.append("")
+                    continue
+                cell = f"{v.mean():.3f}" + (f" [{v.min():.3f}, {v.max():.3f}]" if len(v) > 1 else "")
+                if thin and metric in ("roc_auc", "vus_roc") and v.mean() < 0.5:
+                    cell += " ⚠"
+                    below.add(c.split("/")[0])
+                cells.append(cell)
+            if thin:
+                few.append(int(n_rows))
+            body.append(cells)
+        head = [*swept, "seeds" if seeds else "jobs", *(["anomalous rows"] if rows_col else []),
+                *(c.split("/")[0] for c in cols)]
+        lines += [f"## {metric}", "", *_table(head, body), ""]
+        if few:
+            lines += [f"⚠ few: {len(few)} of {len(body)} rows rest on fewer than {FEW_ANOMALOUS_ROWS} anomalous rows "
+                      f"in a test fold (as few as {min(few)}): one row detected more or less moves their figures a "
+                      "lot, and a detector can land below random by chance"
+                      + (f" (here {', '.join(sorted(below))} below 0.5, marked ⚠)" if below else "")
+                      + ". Read them as noise, or raise the anomaly ratio or the fold length.", ""]
+    return "\n".join(lines)
+
+
+def _jobs_markdown(df: pd.DataFrame) -> str:
+    """Every job in one line: its parameters, status, error and fewest anomalous rows (figures: report.csv)."""
+    params = _param_columns(df)
+    varying = [p for p in params if df[p].map(str).nunique() > 1]
+    cols = ["job", *varying, "status", "error", *(["n_anomalous_rows"] if "n_anomalous_rows" in df.columns else [])]
+    return "\n".join(["## Jobs", "", *_table(cols, [[_fmt(r[c]) for c in cols] for _, r in df.iterrows()]), ""])
 
 
 def _plots(df: pd.DataFrame, params: list[str], metrics: list[str], out: Any) -> None:

@@ -300,6 +300,28 @@ class RunResult:
     leaderboard: Any = None
     rows: Any = None
 
+    def __repr__(self) -> str:
+        return f"RunResult({self})"
+
+    def __str__(self) -> str:
+        """One line (``print(res)``; the fields hold the rest): a selection's best detector, P(best)
+        and trust; else the folds, the best detector by the first headline metric, the run folder."""
+        where = f", run_dir={self.run_dir}" if self.run_dir else ""
+        if isinstance(self.results, dict) and self.results.get("summary"):  # +experiment=select
+            return f"{self.results['summary']}{where}"
+        names = sorted({k.split("/", 1)[0] for k in self.metrics if "/" in k and not k.startswith("generator/")})
+        head = next((m for m in ("f1", "pr_auc", "roc_auc", "vus_pr") if any(k.endswith("/" + m) for k in self.metrics)),
+                    None)
+        best = ""
+        if head:
+            scored = {d: self.metrics[f"{d}/{head}"] for d in names if f"{d}/{head}" in self.metrics}
+            if scored:
+                d = max(scored, key=scored.get)
+                best = f", best {head}: {d} {scored[d]:.3f}"
+        n = len(self.folds) or len(self.injected)
+        err = f", {len(self.errors)} errors" if self.errors else ""
+        return f"{n} fold(s), {len(names)} detector(s){best}{err}{where}"
+
 
 @dataclass(frozen=True)
 class Frame:

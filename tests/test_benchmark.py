@@ -173,3 +173,85 @@ def test_evaluation_settings_reach_the_benchmark_and_give_the_same_leaderboard(t
 
     with pytest.raises(AnogenError, match=r"^evaluation\.train_scores: must be > 0"):
         run(compose(base + ["evaluation.train_scores=0"]), run_dir=None)
+
+
+# ---- issue 21: thresholds on drifting data, what a figure rests on ---------------------------------
+def test_thresholds_name_the_false_positive_rate_they_aim_at():
+    from anogen.benchmarking import expected_fpr, fpr_limit
+    from anogen.thresholds import BestF1, Contamination, Fixed
+
+    assert expected_fpr(Percentile(99.0)) == pytest.approx(0.01)
+    assert expected_fpr(Contamination(ratio=0.05)) == pytest.approx(0.05)
+    assert expected_fpr(Fixed(3.0)) is None and expected_fpr(BestF1()) is None
+    assert expected_fpr(Percentile(99.0), {"objective": "recall_at_fpr", "max_fpr": 0.02}) == pytest.approx(0.02)
+    assert expected_fpr(Percentile(99.0), {"objective": "f1"}) is None
+    # warned above 3x the aim and above 0.1
+    assert fpr_limit(0.01) == pytest.approx(0.1) and fpr_limit(0.05) == pytest.approx(0.15)
+    assert fpr_limit(None) == pytest.approx(0.1)
+
+
+def test_fpr_warnings_name_the_detector_and_its_fpr():
+    from anogen.benchmarking import fpr_warnings
+
+    lb = pd.DataFrame({"detector": ["knn", "lof", "random"], "fpr": [0.71, 0.12, 0.011]})
+    warned = fpr_warnings(lb, 0.01)
+    assert list(warned) == ["knn", "lof"]
+    assert "knn" in warned["knn"] and "0.71" in warned["knn"]
+    assert list(fpr_warnings(lb, 0.05)) == ["knn"]          # 0.12 is below 3 x 0.05
+
+
+def test_leaderboard_says_how_many_events_a_kind_recall_rests_on():
+    """Bug: a single event's recall printed as ``1.000 ± 0.000``; and precision/FPR were missing
+    from the leaderboard when the metrics did not include them."""
+    from anogen.benchmarking import leaderboard_markdown
+    from anogen.detectors.baselines import ZScore
+
+    fold = _fold(n=4000)
+    one = Inject(count=1, kinds=["spike"], catalog={"spike": {"magnitude": 8.0}})
+    res = run_benchmark([fold], {"one": one}, {"zscore": ZScore()}, METRICS, Percentile(99.0), seeds=[0])
+    lb = leaderboard(res.rows)
+    assert lb.loc[0, "events[spike]"] == 1
+    assert {"precision", "fpr"} <= set(lb.columns)          # not among METRICS, recorded anyway
+    md = leaderboard_markdown(lb)
+    head, _, row = md.splitlines()
+    cells = dict(zip(head.strip("| ").split(" | "), row.strip("| ").split(" | ")))
+    assert cells["recall[spike]"] == f"{lb.loc[0, 'recall[spike]']:.3f} (1 event)"
+    assert "fpr" in cells and "precision" in cells
+    two = leaderboard(pd.concat([res.rows, res.rows.assign(seed=1)]))
+    assert "(2 events)" in leaderboard_markdown(two)
+
+
+def _drifting_csv(path, n=1200):
+    t = np.arange(n)
+    a = np.sin(t / 8.0) + 0.1 * np.random.default_rng(0).normal(size=n) + 4.0 * t / n   # a slow drift
+    pd.DataFrame({"a": a, "b": np.cos(t / 11.0) + 3.0 * t / n}).to_csv(path, index=False)
+    return path
+
+
+def test_benchmark_on_drifting_data_warns_about_false_positives(tmp_path, caplog):
+    """Bug: on drifting data the train-percentile threshold flagged half the normal test rows, recall
+    read 1.00 almost everywhere, and nothing said so."""
+    import json
+    import logging
+
+    from anogen.jobs import run
+
+    csv = _drifting_csv(tmp_path / "drift.csv")
+    cfg = compose(TINY + ["+experiment=benchmark", "data=csv", f"data.path={csv}", "data.columns=[a,b]",
+                          "data.dates=[]", "benchmark.seeds=[0]", "detectors=[zscore,random]", "plots=false",
+                          "logger=[local]"])
+    with caplog.at_level(logging.WARNING, logger="anogen"):
+        res = run(cfg, run_dir=tmp_path / "run")
+    fpr = res.leaderboard.set_index("detector")["fpr"]
+    assert fpr["zscore"] > 0.3 and fpr["random"] < 0.1
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("zscore" in m and f"{fpr['zscore']:.2f}" in m for m in warned), warned
+    assert not any("detector random" in m for m in warned)
+    m = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert len(m["warnings"]) == 1 and "zscore" in m["warnings"][0]
+    assert m["fpr_warnings"]["detectors"]["zscore"] == pytest.approx(fpr["zscore"])
+    assert m["fpr_warnings"]["expected_fpr"] == pytest.approx(0.01)
+    md = (tmp_path / "run" / "leaderboard.md").read_text()
+    assert "Warning" in md and f"zscore FPR {fpr['zscore']:.2f}" in md
+    lb = pd.read_csv(tmp_path / "run" / "leaderboard.csv").set_index("detector")
+    assert "zscore" in lb.loc["zscore", "warning"] and pd.isna(lb.loc["random", "warning"])

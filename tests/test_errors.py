@@ -128,8 +128,8 @@ def test_build_places_constructor_errors_by_their_key(how, message, key):
 
 def test_build_errors_of_its_own_are_keyed():
     with pytest.raises(AnogenError) as info:
-        build({"_target_": f"{__name__}._Raises", "nope": 1}, "detectors.x")
-    assert info.value.key == "detectors.x" and info.value.problem.startswith("unknown parameter 'nope'")
+        build({"_target_": f"{__name__}._Raises", "nope": 1}, "thing.x")
+    assert info.value.key == "thing.x" and info.value.problem.startswith("unknown parameter 'nope'")
     with pytest.raises(AnogenError) as info:
         build({"_target_": "no.such.Thing"}, "sampler")
     assert info.value.key == "sampler._target_"

@@ -49,3 +49,36 @@ def test_a_column_named_like_a_path_plots_inside_the_run_folder(tmp_path, monkey
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and run not in p.parents and p != csv]
     assert outside == []
     assert any("ESCAPED" in p.name for p in (run / "plots").iterdir())
+
+
+# ---- a _target_ is checked before it is called -----------------------------------------------------------
+@pytest.mark.parametrize("node, key", [
+    ({"_target_": "os.system", "command": "touch PWNED"}, "sampler"),
+    ({"_target_": "subprocess.Popen", "args": ["touch", "PWNED"]}, "sampler"),
+    ({"_target_": "subprocess.Popen", "args": ["touch", "PWNED"]}, "detectors.x"),
+    ({"_target_": "subprocess.Popen", "args": ["touch", "PWNED"]}, "detectors.x.estimator"),
+    ({"_target_": "subprocess.run", "args": ["touch", "PWNED"]}, "data"),
+    ({"_target_": "builtins.exec", "source": "open('PWNED', 'w')"}, "threshold"),
+])
+def test_a_target_that_is_not_a_component_of_its_place_is_refused_and_never_called(node, key, tmp_path,
+                                                                                    monkeypatch):
+    from anogen.config import build
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(AnogenError) as info:
+        build(node, key)
+    assert info.value.key == f"{key}._target_"
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_the_command_line_refuses_os_system_as_a_sampler_before_running_it(tmp_path, monkeypatch, capsys):
+    """Regression: ``'+sampler={_target_: os.system, command: "touch PWNED"}'`` ran the command and
+    only then failed with ``sampler: int is not a sampler``."""
+    from anogen.__main__ import cli
+
+    monkeypatch.chdir(tmp_path)
+    rc = cli(['+sampler={_target_: os.system, command: "touch PWNED"}', "data=synthetic", "data.n=300",
+              "detectors=[zscore]", "logger=[local]", f"hydra.run.dir={tmp_path}/run"])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert rc == 2 and len(err) == 1 and "sampler._target_" in err[0], err
+    assert not (tmp_path / "PWNED").exists() and not (tmp_path / "run").exists()

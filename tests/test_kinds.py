@@ -396,3 +396,23 @@ def test_a_kind_without_a_family_is_refused_not_filed_under_other(monkeypatch):
     with pytest.raises(AnogenError, match="unknown kind 'nope'"):
         battery.family_of("nope")
     assert battery.family_of("anonymous", declared="custom") == "custom"
+
+
+def test_count_spreads_the_listed_kinds_by_their_weights(fold):
+    """Issue 21 9b: ``kinds=[combine,pattern_shift,correlation_break] count=3`` wrote three
+    correlation_break events (the kinds were independent draws: one kind only, 1 time in 9; seed 0
+    of the CLI did it). The kinds' shares now follow their weights in every fold."""
+    from collections import Counter
+
+    for seed in range(6):
+        inj, _, _ = run(Inject(count=3, kinds=["combine", "pattern_shift", "correlation_break"], min_length=8),
+                        fold, seed=seed)
+        assert Counter(e.kind for e in inj.events) == {"level_shift+variance": 1, "pattern_shift": 1,
+                                                      "correlation_break": 1}, seed
+    inj, _, _ = run(Inject(count=6, kinds={"spike": 2, "level_shift": 1}), fold, seed=0)
+    assert Counter(e.kind for e in inj.events) == {"spike": 4, "level_shift": 2}
+    seen = Counter()  # a remainder goes to the kinds by their weights
+    for seed in range(40):
+        inj, _, _ = run(Inject(count=1, kinds=["spike", "level_shift"]), fold, seed=seed)
+        seen.update(e.kind for e in inj.events)
+    assert min(seen.values()) >= 10 and sum(seen.values()) == 40

@@ -45,7 +45,10 @@ def test_2x2_multirun_and_report(tmp_path, launcher):
     df = report([sweep], out=tmp_path / "rep")
     assert len(df) == 4
     assert set(df["sampler.magnitude"]) == {0.5, 2} and set(df["sampler.ratio"]) == {0.02, 0.05}
-    assert (tmp_path / "rep" / "report.md").read_text().count("\n") == 6
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert md.startswith("# Sweep report") and "| sampler.magnitude | sampler.ratio | jobs | anomalous rows | " \
+        "zscore |" in md
+    assert md.count("/sweep/") == 4                          # every job listed once, under ## Jobs
     assert (tmp_path / "rep" / "plots" / "f1_vs_sampler.magnitude.png").is_file()
 
 
@@ -173,3 +176,70 @@ def test_report_files_appear_together(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         report([tmp_path / "s"])
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["0", "1"]
+
+
+# ---- issue 21: a readable report, seeds, thin figures ----------------------------------------------
+def _seeded_sweep(root):
+    """3 ratios x 3 seeds; at ratio 0.02 a fold holds 2 anomalous rows and iforest scores below random."""
+    rng = np.random.default_rng(0)
+    for i, (ratio, seed) in enumerate((r, s) for r in (0.02, 0.05, 0.1) for s in (0, 1, 2)):
+        low = ratio == 0.02
+        mean = {"iforest/roc_auc": (0.30 if low else 0.80) + 0.01 * seed, "zscore/roc_auc": 0.70 + 0.02 * seed,
+                "iforest/f1": 0.1, "zscore/f1": 0.2 + 0.01 * seed,
+                **{f"iforest/m{j}": float(rng.random()) for j in range(60)}}
+        _job(root / str(i), {"mean": mean, "status": "ok", "n_anomalous_rows": [2 if low else int(125 * ratio)],
+                             "overrides": [f"sampler.ratio={ratio}", f"seed={seed}", "+experiment=sweep_noise"]})
+
+
+def test_report_starts_with_a_readable_summary_over_seeds_and_warns_about_thin_figures(tmp_path):
+    """Bug: report.md was one 130-column table, a row per job, with nothing about seeds or about
+    figures resting on 2 anomalous rows."""
+    _seeded_sweep(tmp_path / "s")
+    df = report([tmp_path / "s"], out=tmp_path / "rep", plots=False)
+    md = (tmp_path / "rep" / "report.md").read_text()
+    lines = md.splitlines()
+    assert lines[0] == "# Sweep report"
+    assert "Swept: sampler.ratio (0.02, 0.05, 0.1)" in md and "Seeds: 0, 1, 2" in md
+    i = lines.index("## roc_auc")
+    head, rows = lines[i + 2], lines[i + 4:i + 7]
+    assert head == "| sampler.ratio | seeds | anomalous rows | zscore | iforest |"
+    assert rows[0] == "| 0.02 | 3 | 2 ⚠ few | 0.720 [0.700, 0.740] | 0.310 [0.300, 0.320] ⚠ |"
+    assert rows[2] == "| 0.1 | 3 | 12 | 0.720 [0.700, 0.740] | 0.810 [0.800, 0.820] |"
+    note = lines[i + 8]
+    assert note.startswith("⚠ few: 2 of 3 rows rest on fewer than 10 anomalous rows") and "iforest below 0.5" in note
+    assert max(len(ln.split("|")) for ln in lines[: lines.index("## Jobs")]) <= 8   # no 130-column table first
+    # every job's figures are kept
+    full = pd.read_csv(tmp_path / "rep" / "report.csv")
+    assert len(full) == 9 and "iforest/m59" in full.columns and set(full["n_anomalous_rows"]) == {2, 6, 12}
+    assert "iforest/m59" not in md and md.count(str(tmp_path / "s")) == 9
+    assert len(df) == 9
+
+
+def test_report_plots_do_not_sweep_the_seed(tmp_path):
+    _seeded_sweep(tmp_path / "s")
+    report([tmp_path / "s"], out=tmp_path / "rep")
+    names = sorted(p.name for p in (tmp_path / "rep" / "plots").iterdir())
+    assert "roc_auc_vs_sampler.ratio.png" in names and not any("seed" in n for n in names), names
+
+
+@pytest.mark.parametrize("name", ["sweep_noise", "sweep_latent"])
+def test_sweep_experiments_sweep_three_seeds(name):
+    import yaml
+
+    from anogen.paths import CONF_DIR
+
+    conf = yaml.safe_load((CONF_DIR / "experiment" / f"{name}.yaml").read_text())
+    assert str(conf["hydra"]["sweeper"]["params"]["seed"]).split(",") == ["0", "1", "2"]
+
+
+@pytest.mark.slow
+def test_sweep_noise_with_seeds_reports_mean_interval_and_thin_ratio(tmp_path):
+    sweep = _multirun(["+experiment=sweep_noise", "logger=[local]", "detectors=[zscore,iforest]",
+                       "sampler.magnitude=4", "sampler.ratio=0.02,0.1", "seed=0,1"], tmp_path)
+    jobs = _jobs(sweep)
+    assert len(jobs) == 4 and all(j["status"] == "ok" for j in jobs)
+    report([sweep], out=tmp_path / "rep", plots=False)
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "Seeds: 0, 1" in md and "| sampler.ratio | seeds | anomalous rows |" in md
+    thin = next(ln for ln in md.splitlines() if ln.startswith("| 0.02 | 2 | "))
+    assert "⚠ few" in thin and " [" in thin

@@ -6,6 +6,7 @@ Every parameter is typed (:mod:`anogen.params`), so :func:`anogen.config.build` 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from anogen.data import real
-from anogen.data.loaders import EMBEDDED, CsvMode, NanPolicy, frame_from_dataframe, load_table
+from anogen.data.loaders import EMBEDDED, CsvMode, NanPolicy, TableReport, frame_and_report, load_table, read_table
 from anogen.data.scaling import ScalingKind
 from anogen.data.split import Dates, TrainMode, make_folds
 from anogen.data.synthetic import MinRows, Period, synthetic_frame
@@ -21,6 +22,8 @@ from anogen.params import FiniteFloat, NonNegativeFloat, NonNegativeInt, OpenFra
 from anogen.types import AnogenError, Fold, Frame
 
 __all__ = ["CSVSource", "Occupancy", "Synthetic", "RealSource", "DataSource"]
+
+log = logging.getLogger("anogen")
 
 
 class DataSource:
@@ -32,9 +35,14 @@ class DataSource:
         test_fraction: test share when ``dates`` is empty, in (0, 1).
         scaling: ``standard``, ``minmax`` or ``none`` (the scaler fitted on each train part).
         nan: ``error``, ``interpolate`` or ``drop``.
+
+    Attributes:
+        report: what the last ``load()`` did with the table's columns (used, skipped and why;
+            :class:`~anogen.data.loaders.TableReport`), also in the run log; ``None`` before.
     """
 
     name = "data"
+    report: TableReport | None = None
 
     def __init__(self, dates: Dates | None = None, train: TrainMode = "rest", test_fraction: OpenFraction = 0.25,
                  scaling: ScalingKind = "standard", nan: NanPolicy = "error") -> None:
@@ -47,6 +55,13 @@ class DataSource:
     def load(self) -> Frame:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _reported(self, loaded: tuple[Frame, TableReport]) -> Frame:
+        """Keep the loader's report (``self.report``), write it to the run log, and return the frame."""
+        frame, self.report = loaded
+        for line in self.report.lines():
+            log.info("%s", line)
+        return frame
+
     def folds(self, frame: Frame | None = None) -> list[Fold]:
         """Load (unless given) and split into folds."""
         frame = frame if frame is not None else self.load()
@@ -58,7 +73,8 @@ class CSVSource(DataSource):
 
     ``labels``: a 0/1 column of real anomaly labels (bring your own labels). It is never a feature;
     :meth:`labels_for` gives its values at a fold's test rows (the selection job compares its
-    synthetic ranking with the ranking on these labels).
+    synthetic ranking with the ranking on these labels). ``date_format``: the ``strftime`` format of
+    the ``key`` column (``"%d/%m/%Y %H:%M"``), ``None`` = inferred.
     """
 
     name = "csv"
@@ -66,9 +82,10 @@ class CSVSource(DataSource):
     def __init__(self, path: str, key: str | None = None, columns: list[str] | None = None,
                  nrows: PositiveInt | None = None, csv_mode: CsvMode = "single", dates: Dates | None = None,
                  train: TrainMode = "rest", test_fraction: OpenFraction = 0.25, scaling: ScalingKind = "standard",
-                 nan: NanPolicy = "error", labels: str | None = None) -> None:
+                 nan: NanPolicy = "error", labels: str | None = None, date_format: str | None = None) -> None:
         super().__init__(dates=dates, train=train, test_fraction=test_fraction, scaling=scaling, nan=nan)
         self.path = str(path)
+        self.date_format = date_format
         self.labels = labels
         if labels is not None and labels in (columns or []):
             raise AnogenError(f"{labels!r} is also in data.columns; a label column is not a feature", key="data.labels",
@@ -79,14 +96,17 @@ class CSVSource(DataSource):
         self.csv_mode = csv_mode
 
     def load(self) -> Frame:
-        frame = load_table(self.path, key=self.key, columns=self.columns, nrows=self.nrows,
-                           csv_mode=self.csv_mode, nan=self.nan)
+        frame, report = read_table(self.path, key=self.key, columns=self.columns, nrows=self.nrows,
+                                   csv_mode=self.csv_mode, nan=self.nan, date_format=self.date_format)
         if self.labels is None or self.labels not in frame.columns:
-            return frame
+            return self._reported((frame, report))
         keep = [j for j, c in enumerate(frame.columns) if c != self.labels]
         if not keep:
             raise AnogenError(f"{self.labels!r} is the only numeric column; no features are left", key="data.labels")
-        return replace(frame, values=frame.values[:, keep], columns=tuple(frame.columns[j] for j in keep))
+        report.used = [c for c in report.used if c != self.labels]
+        report.skipped[self.labels] = "the label column (data.labels)"
+        return self._reported((replace(frame, values=frame.values[:, keep], columns=tuple(frame.columns[j] for j in keep)),
+                               report))
 
     def labels_for(self, fold: Fold, part: str = "test") -> np.ndarray:
         """``(n,)`` bool: the ``labels`` column at the fold's ``part`` rows (``test`` or ``train``).
@@ -100,7 +120,7 @@ class CSVSource(DataSource):
         vals = getattr(self, "_label_values", None)
         if vals is None:  # read the column once (the selection asks per fold, for train and test rows)
             lab = load_table(self.path, key=self.key, columns=[self.labels], nrows=self.nrows,
-                             csv_mode=self.csv_mode, nan="error")
+                             csv_mode=self.csv_mode, nan="error", date_format=self.date_format)
             vals = self._label_values = pd.Series(lab.values[:, 0], index=lab.index).groupby(level=0).max()
         y = vals.reindex(fold.test_index if part == "test" else fold.train_index).to_numpy()
         if np.isnan(y).any() or not np.isin(y, (0.0, 1.0)).all():
@@ -135,8 +155,8 @@ class Synthetic(DataSource):
         self.params = dict(n=n, d=d, seed=seed, period=period, trend=trend, noise=noise, correlation=correlation)
 
     def load(self) -> Frame:
-        return frame_from_dataframe(synthetic_frame(**self.params), key="date", columns=self.columns, nan=self.nan,
-                                    source="synthetic")
+        return self._reported(frame_and_report(synthetic_frame(**self.params), key="date", columns=self.columns,
+                                               nan=self.nan, source="synthetic"))
 
 
 class RealSource(DataSource):
@@ -171,7 +191,7 @@ class RealSource(DataSource):
 
     def load(self) -> Frame:
         df = pd.DataFrame(self._data.values, columns=list(self._data.columns))
-        return frame_from_dataframe(df, columns=list(self._data.columns), nan=self.nan, source=self.series)
+        return self._reported(frame_and_report(df, columns=list(self._data.columns), nan=self.nan, source=self.series))
 
     def labels_for(self, fold: Fold, part: str = "test") -> np.ndarray:
         """``(n,)`` bool: the series' labels at the fold's ``part`` rows (``test`` or ``train``)."""

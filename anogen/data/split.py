@@ -75,7 +75,10 @@ def make_folds(frame: Frame, dates: Dates | None = None, train: TrainMode = "res
     min_rows = check_value(min_rows, PositiveInt, "data.min_rows")
     n = frame.n_rows
     if not pairs:
-        cut = n - max(1, int(round(n * check_value(test_fraction, OpenFraction, "data.test_fraction"))))
+        test_fraction = check_value(test_fraction, OpenFraction, "data.test_fraction")
+        cut = n - _n_test(n, test_fraction)
+        if cut < min_rows or n - cut < min_rows:
+            raise _too_short(n, test_fraction, min_rows)
         masks, starts = [np.arange(n) >= cut], [cut]
     else:
         masks = [_test_mask(frame, i, pair) for i, pair in enumerate(pairs)]
@@ -97,6 +100,26 @@ def make_folds(frame: Frame, dates: Dates | None = None, train: TrainMode = "res
             train_index=frame.index[train_mask].copy(), test_index=frame.index[mask].copy(),
             train_segments=segments_of(train_mask), key=frame.key))
     return folds
+
+
+def _n_test(n: int, test_fraction: float) -> int:
+    """Test rows of ``n`` rows without ``data.dates``: the last ``test_fraction`` of them, at least one."""
+    return max(1, int(round(n * test_fraction)))
+
+
+def _too_short(n: int, test_fraction: float, min_rows: int) -> AnogenError:
+    """The error for data too short to split by ``test_fraction``: what the user can change."""
+    n_test = _n_test(n, test_fraction)
+    need = next(m for m in range(2 * min_rows, 2 * min_rows + int(min_rows / min(test_fraction, 1 - test_fraction)) + 2)
+                if min(_n_test(m, test_fraction), m - _n_test(m, test_fraction)) >= min_rows)
+    got = f"{n} rows: the last {test_fraction:g} of them gives {n_test} test and {n - n_test} train rows"
+    if n < 2 * min_rows:
+        return AnogenError(f"the data has {got} (need >= {min_rows} each); the data is too short: at least "
+                           f"{need} rows are needed (with data.test_fraction={test_fraction:g})", key="data.path",
+                           hint="give a longer file", refs=("data.test_fraction",))
+    return AnogenError(f"the data has {got} (need >= {min_rows} each); at least {need} rows are needed with "
+                       f"data.test_fraction={test_fraction:g}", key="data.path",
+                       hint="give a longer file or change data.test_fraction", refs=("data.test_fraction",))
 
 
 def _test_mask(frame: Frame, i: int, pair: Sequence) -> np.ndarray:

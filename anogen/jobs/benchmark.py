@@ -7,7 +7,8 @@ import logging
 import time
 from typing import Any, Callable, Sequence
 
-from anogen.benchmarking import flat_mean, leaderboard, leaderboard_line, run_benchmark, write_benchmark
+from anogen.benchmarking import (flat_mean, fpr_limit, fpr_warnings, leaderboard, leaderboard_line, run_benchmark,
+                                 write_benchmark)
 from anogen.evaluation import DetectorRun, all_failed_message
 from anogen.jobs.spec import Job
 from anogen.jobs.steps import train_generator
@@ -39,11 +40,17 @@ def run_benchmark_job(job: Job, folds: Sequence[Fold], out: RunOutputs, override
     if msg:
         raise AnogenError(msg)
     lb = write_benchmark(out, res) if out.writes else leaderboard(res.rows)
+    warnings = fpr_warnings(lb, res.expected_fpr)
+    for message in warnings.values():
+        log.warning("%s", message)
     mean = flat_mean(lb)
     errors = {f"fold{r.fold}/{r.sampler}/{r.detector}": r.error for r in res.rows.itertuples() if isinstance(r.error, str)}
     errors.update(res.skipped)
     results = {"mean": mean, "status": "ok", "errors": errors, "seconds": time.perf_counter() - t0,
-               "threshold_oracle": res.oracle, "objective": float("nan"), "overrides": overrides}
+               "threshold_oracle": res.oracle, "objective": float("nan"), "overrides": overrides,
+               "warnings": list(warnings.values()),
+               "fpr_warnings": {"expected_fpr": res.expected_fpr, "limit": fpr_limit(res.expected_fpr),
+                                "detectors": {d: mean.get(f"{d}/fpr") for d in warnings}}}
     out.write_json("metrics.json", results)
     write_config(out, job.config, overrides)
     out.log_metrics(mean, prefix="mean/")

@@ -20,7 +20,16 @@ from anogen.types import AnogenError, Fold, RunResult
 
 log = logging.getLogger("anogen")
 
-__all__ = ["run_experiment_job"]
+__all__ = ["run_experiment_job", "data_entry"]
+
+
+def data_entry(source: object, columns: Sequence[str]) -> dict:
+    """``metrics.json``'s ``data`` entry: the columns used, the columns skipped and why (the loader's
+    report, :class:`anogen.data.loaders.TableReport`; a source without one: the columns only)."""
+    report = getattr(source, "report", None)
+    if report is not None:
+        return report.to_dict()
+    return {"source": getattr(source, "name", "data"), "columns": list(columns), "skipped": {}, "notes": []}
 
 
 def run_experiment_job(job: Job, folds: Sequence[Fold], out: RunOutputs, overrides: list[str], t0: float) -> RunResult:
@@ -57,7 +66,8 @@ def _finish(job: Job, results: list[FoldResult], out: RunOutputs, overrides: lis
         "n_anomalous_rows": [int(r.injected.labels.sum()) for r in results], "overrides": overrides,
         "model_cached": [r.model_cached for r in results if r.model_cached is not None],
         "generator": {f"fold{r.fold.number}": {k: g.to_dict() for k, g in r.generator.items()}
-                      for r in results if r.generator}}
+                      for r in results if r.generator},
+        "data": data_entry(job.source, results[0].fold.columns if results else ())}
     out.write_json("metrics.json", results_json)
     write_config(out, job.config, overrides)
     out.log_metrics(mean, prefix="mean/")

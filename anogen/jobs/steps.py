@@ -124,7 +124,7 @@ def run_fold(job: Job, fold: Fold, out: RunOutputs) -> FoldResult:
         win = getattr(model, "seq_len", None) if getattr(model, "kind", "row") == "window" else None
         objective = heldout_objective(model, model_scaler.transform(fold.test), win)
     inj, extra = inject_fold(job.sampler, fold, model, model_scaler, stage_seed(job.seed, i, 1), stage_seed(job.seed, i, 2),
-                             job.min_gap)
+                             job.min_gap, history=histories.get("generator"))
     if extra.get("filter_report"):
         log.info("fold %d filters: %s", i, extra["filter_report"])
     if inj.report:

@@ -44,13 +44,25 @@ def column_events(inj: Injected, column: int) -> list:
 
 def plot_series(inj: Injected, column: int, path: str | Path, title: str = "") -> Path:
     """Clean vs anomalous series of one column; the spans of the events that changed this column
-    shaded and coloured by kind (events on other columns are not shaded here)."""
+    shaded and coloured by kind (events on other columns are not shaded here).
+
+    The clean line is drawn over the anomalous one, except where the anomalous values differ from
+    it: there they are drawn again on top (with the rows either side, so the segments join), so a
+    flatline in a noisy column is not hidden under the clean noise."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(11, 3.6))
     x = _x(inj.index)
     clean = inj.clean[:, column]
-    ax.plot(x, inj.values[:, column], color="tab:red", lw=1.0, label="anomalous")
+    values = inj.values[:, column]
+    ax.plot(x, values, color="tab:red", lw=1.0, label="anomalous")
     ax.plot(x, clean, color="tab:blue", lw=1.0, label="clean")
+    with np.errstate(invalid="ignore"):
+        changed = ~((values == clean) | (np.isnan(values) & np.isnan(clean)))
+    if changed.any():
+        near = changed.copy()
+        near[1:] |= changed[:-1]
+        near[:-1] |= changed[1:]
+        ax.plot(x, np.where(near, values, np.nan), color="tab:red", lw=1.0, zorder=2.5)
     events = column_events(inj, column)
     kinds = sorted({e.kind for e in events})
     colors = {k: KIND_COLORS[i % len(KIND_COLORS)] for i, k in enumerate(kinds)}
@@ -177,21 +189,57 @@ def plot_latent(latent: dict, path: str | Path, max_points: int = 5000) -> Path:
     return save_fig(fig, path)
 
 
-def plot_kind_heatmap(table, path: str | Path) -> Path:
-    """Detector x anomaly-kind heatmap of event recall (``table``: DataFrame, index = detectors)."""
+def plot_kind_heatmap(table, path: str | Path, side=None, events: dict | None = None,
+                      expected_fpr: float | None = None) -> Path:
+    """Detector x anomaly-kind heatmap of event recall (``table``: DataFrame, index = detectors).
+
+    Args:
+        side: optional DataFrame (same index) of ``precision`` and/or ``fpr`` at the threshold, drawn
+            in a panel beside the recall: a recall of 1.00 from a detector that flags a third of the
+            normal rows says little.
+        events: ``{recall column: number of events}`` the recall of each kind rests on (in the column
+            labels, ``drift (n=1)``).
+        expected_fpr: the false-positive rate the threshold aims at (in the FPR column's label).
+    """
     plt = _plt()
     vals = table.to_numpy(dtype=float)
-    fig, ax = plt.subplots(figsize=(1.2 + 1.1 * vals.shape[1], 0.8 + 0.5 * vals.shape[0]))
+    side_cols = [c for c in ("precision", "fpr") if side is not None and c in getattr(side, "columns", ())]
+    labels = [c.removeprefix("recall[").removesuffix("]") for c in table.columns]
+    if events:
+        labels = [f"{lab} (n={events[c]})" if c in events else lab for lab, c in zip(labels, table.columns)]
+    if not side_cols:
+        fig, ax = plt.subplots(figsize=(1.2 + 1.1 * vals.shape[1], 0.8 + 0.5 * vals.shape[0]))
+    else:
+        fig, (ax, sx) = plt.subplots(1, 2, figsize=(2.4 + 1.1 * (vals.shape[1] + len(side_cols)),
+                                                    0.8 + 0.5 * vals.shape[0]),
+                                     gridspec_kw={"width_ratios": [vals.shape[1], len(side_cols)], "wspace": 0.05})
     im = ax.imshow(vals, vmin=0, vmax=1, cmap="viridis", aspect="auto")
-    ax.set_xticks(range(vals.shape[1]), [c.removeprefix("recall[").removesuffix("]") for c in table.columns],
-                  rotation=40, ha="right")
+    ax.set_xticks(range(vals.shape[1]), labels, rotation=40, ha="right")
     ax.set_yticks(range(vals.shape[0]), list(table.index))
     for i in range(vals.shape[0]):
         for j in range(vals.shape[1]):
             if np.isfinite(vals[i, j]):
                 ax.text(j, i, f"{vals[i, j]:.2f}", ha="center", va="center",
                         color="white" if vals[i, j] < 0.6 else "black", fontsize=8)
-    fig.colorbar(im, ax=ax, label="event recall")
+    if side_cols:
+        sv = side.reindex(table.index)[side_cols].to_numpy(dtype=float)
+        import matplotlib
+
+        maps = {"precision": matplotlib.colormaps["viridis"], "fpr": matplotlib.colormaps["Reds"]}
+        rgba = np.stack([maps[c](np.nan_to_num(sv[:, j], nan=0.0)) for j, c in enumerate(side_cols)], axis=1)
+        rgba[~np.isfinite(sv)] = (1.0, 1.0, 1.0, 1.0)
+        sx.imshow(rgba, aspect="auto")
+        names = {"precision": "precision", "fpr": "FPR" if expected_fpr is None else f"FPR (aim {expected_fpr:.2g})"}
+        sx.set_xticks(range(len(side_cols)), [names[c] for c in side_cols], rotation=40, ha="right")
+        sx.set_yticks([])
+        for i in range(sv.shape[0]):
+            for j in range(sv.shape[1]):
+                if np.isfinite(sv[i, j]):
+                    dark = sv[i, j] > 0.6 if side_cols[j] == "fpr" else sv[i, j] < 0.6
+                    sx.text(j, i, f"{sv[i, j]:.2f}", ha="center", va="center",
+                            color="white" if dark else "black", fontsize=8)
+        sx.set_title("at the threshold", fontsize=8)
+    fig.colorbar(im, ax=[ax, sx] if side_cols else ax, label="event recall")
     ax.set_title("Which detector finds which anomalies")
     return save_fig(fig, path)
 

@@ -16,7 +16,7 @@ __all__ = ["inject_fold"]
 
 
 def inject_fold(sampler: Any, fold: Fold, model: Any, model_scaler: Any, ctx_seed: int, rng_seed: int,
-                min_gap: int) -> tuple[Injected, dict]:
+                min_gap: int, history: Any = None) -> tuple[Injected, dict]:
     """One sampler on one fold: ``(injected, context extras)``; learned samplers' generator report
     rides on ``injected.report``.
 
@@ -27,8 +27,10 @@ def inject_fold(sampler: Any, fold: Fold, model: Any, model_scaler: Any, ctx_see
         ctx_seed: seed of the sampling context (and of the generator report).
         rng_seed: seed of the sampler's random generator.
         min_gap: minimum clean rows between two anomalies.
+        history: the generative model's training history, for the generator report's over-fitting
+            check (``None``: not checked).
     """
     ctx = SampleContext.from_fold(fold, model=model, scaler=model_scaler, seed=ctx_seed)
     inj = generate_fold(sampler, ctx, np.random.default_rng(rng_seed), min_gap=min_gap)
-    reports = generator_report(ctx, inj, seed=ctx_seed) if ctx.extra.get("generator") else {}
+    reports = generator_report(ctx, inj, seed=ctx_seed, history=history) if ctx.extra.get("generator") else {}
     return (replace(inj, report=reports) if reports else inj), ctx.extra

@@ -116,6 +116,23 @@ def _parse_kinds(kinds: Any, catalog: dict[str, AnomalyKind]) -> dict[str, float
     return {k: w for k, w in out.items() if w > 0}
 
 
+def _spread(count: int, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``count`` kind indices in random order, each kind ``floor(count * p)`` times and the rest
+    given to distinct kinds drawn by the leftover fractions: the kinds' shares follow their weights
+    in every fold (independent draws gave ``count=3`` over three kinds one kind only, 1 time in 9).
+    """
+    want = count * np.asarray(p, dtype=np.float64)
+    base = np.floor(want + 1e-9).astype(int)
+    rest = count - int(base.sum())
+    if rest > 0:
+        frac = np.clip(want - base, 0.0, None)
+        pool = np.flatnonzero(frac > 0)
+        extra = rng.choice(pool, size=rest, replace=False, p=frac[pool] / frac[pool].sum()) if len(pool) >= rest \
+            else rng.choice(len(p), size=rest, p=p)
+        np.add.at(base, extra, 1)
+    return rng.permutation(np.repeat(np.arange(len(p)), base))
+
+
 def _force_change(new: np.ndarray, old: np.ndarray, sd: float, label: str, start: int,
                   column: str) -> tuple[np.ndarray, int]:
     """Rows ``new`` leaves equal to ``old`` moved by ``NUDGE * sd`` (the mean change's direction).
@@ -272,7 +289,7 @@ class Inject(Sampler):
                      p: np.ndarray) -> list[tuple[str, int]]:
         """``(label, length)`` of every event: ``count`` of them, or as many as cover the ratio."""
         if self.count is not None:
-            ks = rng.choice(len(names), size=self.count, p=p)
+            ks = rng.choice(len(names), size=self.count, p=p) if len(names) == 1 else _spread(self.count, p, rng)
             return [(names[k], self._length(names[k], rng)) for k in ks.tolist()]
         target = anomaly_count(n, self.ratio)
         fillers = [k for k in names if self.catalog[k].length is not None]  # e.g. one-row spikes

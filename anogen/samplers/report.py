@@ -16,22 +16,28 @@ deviation of each column ("std units"):
   anyway (with ``direct`` decoding the label then marks mostly reconstruction error).
 * ``diversity``: mean pairwise distance among the anomalies / among normal samples (train).
 * ``roughness``: RMS step-to-step change inside the anomalous windows / inside normal windows
-  (windows only; ``nan`` for rows, which have no time axis of their own).
+  (windows only; ``nan`` for rows, which have no time axis of their own: the summary says "n/a").
 * ``active_dims``: latent dimensions whose posterior means vary over the normal data
   (variance > 0.01, Burda et al. 2016); ``latent_coverage``: mean over dimensions of the std of the
   anomalies' codes / the std of the normal codes; ``latent_distance``: median distance from an
   anomaly's code to the nearest normal code, in normal-code std units.
 * ``auc_zscore``, ``auc_rolling``, ``auc_knn``: row-level ROC-AUC on the injected test fold (this
-  sampler's anomalous rows against the normal rows) of three simple detectors: the largest absolute
+  sampler's anomalous rows against the normal rows) of simple detectors: the largest absolute
   z-score against the train mean and std; the same against the mean and std of the 50 previous rows
-  (contextual anomalies); the distance of each ``L``-row window to the nearest train window (unusual
-  shapes or combinations of values; ``L`` = the anomalies' length, 1 for rows).
-  ``auc_best`` is the largest of the three; below 0.5 even the best simple detector ranks the
-  anomalies as *more* normal than normal data.
+  (contextual anomalies; windows only: rows are tabular, a time-order detector is the wrong judge of
+  them, so it is ``nan`` for rows); the distance of each ``L``-row window to the nearest train window
+  (unusual shapes or combinations of values; ``L`` = the anomalies' length, 1 for rows).
+  ``auc_best`` is the largest of them and ``auc_best_by`` names it; below 0.5 even the best simple
+  detector ranks the anomalies as *more* normal than normal data.
+* ``val_share``, ``overfit``: from the generative model's training history (when the job passes it):
+  over the second half of the epochs run, the validation loss' drop / the train loss' drop;
+  ``overfit`` when the train loss still fell by at least ``overfit_train_drop`` of its whole range
+  while the validation loss fell by less than ``overfit_val_share`` of that (flat or rising).
 
 The verdict (thresholds in :data:`THRESHOLDS`, documented in ``docs/generators.md``) is ``ok``,
 ``weak`` (a quality target missed) or ``degenerate`` (near-identical anomalies, deviation below the
-reconstruction error, anomalies much smoother than the data, or no active latent dimension).
+reconstruction error, anomalies much smoother than the data, or no active latent dimension); an
+over-fitted generator is ``weak``.
 """
 
 from __future__ import annotations
@@ -47,8 +53,8 @@ from anogen.metrics.curves import roc_auc
 from anogen.samplers.base import SampleContext
 from anogen.types import AnogenError
 
-__all__ = ["THRESHOLDS", "GeneratorReport", "OnDegenerate", "check_verdict", "detector_aucs", "generator_metrics",
-           "generator_report", "mean_pairwise_distance", "quality", "record_pairs", "roughness_of", "verdict"]
+__all__ = ["THRESHOLDS", "DETECTOR_NAMES", "GeneratorReport", "OnDegenerate", "check_verdict", "detector_aucs", "generator_metrics",
+           "generator_report", "mean_pairwise_distance", "overfitting", "quality", "record_pairs", "roughness_of", "verdict"]
 
 #: ``generator.on_degenerate``: log a warning (default) or stop the run with an error
 OnDegenerate = Literal["warn", "error"]
@@ -63,7 +69,11 @@ THRESHOLDS: dict[str, float] = {
     "roughness_degenerate": 0.25, "roughness_ok": 0.5, "roughness_high": 2.0,
     "auc_ok": 0.7, "active_var": 0.01,
     "diversity_min_n": 5, "diversity_identical": 0.02,
+    "overfit_train_drop": 0.2, "overfit_val_share": 0.5, "overfit_min_epochs": 10,
 }
+
+#: the simple detectors behind ``auc_*``: the name the summary prints
+DETECTOR_NAMES = {"auc_zscore": "zscore", "auc_rolling": "zscore_rolling", "auc_knn": "knn"}
 
 _MAX_NORMAL = 1024  # normal samples used for diversity, roughness, reconstruction error, kNN
 
@@ -80,6 +90,10 @@ class GeneratorReport:
         acceptance: ``{filter: kept / seen}`` plus ``total`` (accepted / drawn); empty without filters.
         deviation, recon_error, deviation_ratio, diversity, roughness, active_dims, latent_dim,
         latent_coverage, latent_distance, auc_zscore, auc_rolling, auc_knn, auc_best: the figures.
+        auc_best_by: the detector behind ``auc_best`` (``zscore``, ``zscore_rolling``, ``knn``).
+        val_share: validation loss' drop / train loss' drop over the second half of training
+            (``nan`` without a training history).
+        overfit: whether the training history shows over-fitting (see :func:`overfitting`).
         verdict: ``ok``, ``weak`` or ``degenerate``.
         reasons: one phrase per threshold missed.
         notes: remarks of the filters (e.g. a bounds filter that can reject nothing).
@@ -103,12 +117,16 @@ class GeneratorReport:
     auc_rolling: float = math.nan
     auc_knn: float = math.nan
     auc_best: float = math.nan
+    auc_best_by: str = ""
+    val_share: float = math.nan
+    overfit: bool = False
     verdict: str = "ok"
     reasons: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     _FIGURES = ("n", "deviation", "recon_error", "deviation_ratio", "diversity", "roughness", "active_dims",
-                "latent_coverage", "latent_distance", "auc_zscore", "auc_rolling", "auc_knn", "auc_best")
+                "latent_coverage", "latent_distance", "auc_zscore", "auc_rolling", "auc_knn", "auc_best",
+                "val_share")
 
     def metrics(self, prefix: str = "generator/") -> dict[str, float]:
         """Flat numbers for ``metrics.json`` and the loggers: ``{prefix + name: value}``.
@@ -117,6 +135,7 @@ class GeneratorReport:
         """
         out = {f"{prefix}{k}": float(getattr(self, k)) for k in self._FIGURES}
         out.update({f"{prefix}acceptance/{k}": float(v) for k, v in self.acceptance.items()})
+        out[f"{prefix}overfit"] = float(self.overfit) if math.isfinite(self.val_share) else math.nan
         out[f"{prefix}degenerate"] = float(self.verdict == "degenerate")
         out[f"{prefix}ok"] = float(self.verdict == "ok")
         return out
@@ -126,13 +145,32 @@ class GeneratorReport:
         return {k: (float(v) if isinstance(v, float) else v) for k, v in asdict(self).items()}
 
     def summary(self) -> str:
-        """One line for the run log."""
+        """One line for the run log: every figure names what it is (the detector behind each AUC),
+        a figure that does not apply says ``n/a`` and why, never ``nan``."""
         acc = ", ".join(f"{k} {100 * v:.0f}%" for k, v in self.acceptance.items())
         why = f" ({'; '.join(self.reasons)})" if self.reasons else ""
-        return (f"generator {self.sampler}: {self.verdict}{why} | {self.n} anomalies, deviation "
-                f"{self.deviation:.2f} std = {self.deviation_ratio:.1f}x reconstruction error, diversity "
-                f"{self.diversity:.2f}, roughness {self.roughness:.2f}, best simple detector AUC {self.auc_best:.2f}, "
-                f"active latent dims {self.active_dims}/{self.latent_dim}" + (f" | acceptance {acc}" if acc else ""))
+        judged = "rows" if self.length == 1 else f"{self.length}-row windows"
+        aucs = ", ".join(f"{DETECTOR_NAMES[k]} {getattr(self, k):.2f}" for k in DETECTOR_NAMES
+                         if math.isfinite(getattr(self, k)))
+        found = (f"simple {'row' if self.length == 1 else 'window'} detectors' ROC-AUC: {aucs} (best "
+                 f"{self.auc_best_by} {self.auc_best:.2f})" if aucs else "detector AUC n/a (no injected fold)")
+        rough = (f"roughness {self.roughness:.2f}" if math.isfinite(self.roughness)
+                 else "roughness n/a (rows have no time axis)" if self.length == 1 else "roughness n/a")
+        parts = [f"{self.n} anomalies ({judged})", f"deviation {_fmt(self.deviation)} std = "
+                 f"{_fmt(self.deviation_ratio, '.1f')}x reconstruction error", f"diversity {_fmt(self.diversity)}",
+                 rough, found]
+        if self.latent_dim:
+            parts.append(f"active latent dims {self.active_dims}/{self.latent_dim}")
+        if math.isfinite(self.val_share):
+            parts.append(f"training: validation loss fell {_fmt(self.val_share)}x as much as train loss in the "
+                         f"second half" + (" (over-fitting)" if self.overfit else ""))
+        return (f"generator {self.sampler}: {self.verdict}{why} | " + ", ".join(parts)
+                + (f" | acceptance {acc}" if acc else ""))
+
+
+def _fmt(value: float, spec: str = ".2f") -> str:
+    """A figure, or ``n/a`` when it could not be measured."""
+    return format(value, spec) if math.isfinite(value) else "n/a"
 
 
 # ------------------------------------------------------------------------------ array measures
@@ -201,7 +239,8 @@ def detector_aucs(values: np.ndarray, labels: np.ndarray, train: np.ndarray, tra
         ``auc_zscore`` (:class:`~anogen.detectors.ZScore`: largest |z| against the train mean/std),
         ``auc_rolling`` (``ZScore(mode="rolling")``: against the mean/std of the ``window`` previous
         rows, at least ``window // 2`` of them, else the train statistics; the std floored at 0.1
-        train stds), ``auc_knn`` (:class:`~anogen.detectors.KNNDistance`: distance of the ``L``-row
+        train stds; ``nan`` for rows, ``L == 1``: row anomalies are tabular, judged by row detectors
+        only), ``auc_knn (:class:`~anogen.detectors.KNNDistance`: distance of the ``L``-row
         windows to the nearest train window, in train std units, averaged over the windows covering
         a row) and ``auc_best``.
     """
@@ -209,11 +248,13 @@ def detector_aucs(values: np.ndarray, labels: np.ndarray, train: np.ndarray, tra
     from anogen.detectors import ZScore
 
     zscore = ZScore(mode="global").fit(train)
-    rolling = ZScore(mode="rolling", window=window, min_periods=max(2, window // 2), min_std=0.1).fit(train)
     mean, std = zscore.mean_, zscore.scale_
     ref = (_samples(train, train_segments, L, 4096, seed) - mean) / std
-    out = {"auc_zscore": _auc(zscore.decision_function(values), labels),
-           "auc_rolling": _auc(rolling.decision_function(values), labels),
+    rolling = math.nan
+    if L > 1:  # rows carry no time order of their own: no time-order detector judges them
+        roll = ZScore(mode="rolling", window=window, min_periods=max(2, window // 2), min_std=0.1).fit(train)
+        rolling = _auc(roll.decision_function(values), labels)
+    out = {"auc_zscore": _auc(zscore.decision_function(values), labels), "auc_rolling": rolling,
            "auc_knn": _auc(_knn_rows((values - mean) / std, ref.reshape(len(ref), -1), L), labels)}
     finite = [v for v in out.values() if np.isfinite(v)]
     out["auc_best"] = max(finite) if finite else math.nan
@@ -332,7 +373,39 @@ def _rows_of(injected: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     return injected.values[~other], own[~other]
 
 
-def _one(ctx: SampleContext, name: str, rec: dict, seed: int, injected: Any = None) -> GeneratorReport:
+def overfitting(history: Any) -> tuple[float, bool]:
+    """``(val_share, overfit)`` from a training history (``{"train_loss": [...], "val_loss": [...]}``).
+
+    Over the second half of the epochs run (the KL warm-up is over by then), with the median of 5
+    epochs at each end: ``val_share`` = the validation loss' drop / the train loss' drop;
+    ``overfit`` when the train loss fell by at least ``overfit_train_drop`` of its range over the
+    whole run while the validation loss fell by less than ``overfit_val_share`` of the train loss'
+    drop (flat or rising). Differences, not ratios: a Gaussian likelihood's loss can be negative.
+    ``(nan, False)`` without a validation curve or with fewer than ``overfit_min_epochs`` epochs.
+    """
+    t = THRESHOLDS
+    h = history if isinstance(history, dict) else dict(getattr(history, "__dict__", {}) or {})
+    tr = np.asarray([np.nan if v is None else v for v in h.get("train_loss") or []], dtype=np.float64)
+    va = np.asarray([np.nan if v is None else v for v in h.get("val_loss") or []], dtype=np.float64)
+    n = min(len(tr), len(va))
+    if n < t["overfit_min_epochs"] or not (np.isfinite(tr[:n]).all() and np.isfinite(va[:n]).all()):
+        return math.nan, False
+    tr, va = tr[:n], va[:n]
+    half, k = n // 2, max(1, min(5, n // 4))
+
+    def drop(x: np.ndarray) -> float:
+        return float(np.median(x[half:half + k]) - np.median(x[n - k:]))
+
+    d_train, d_val = drop(tr), drop(va)
+    span = float(tr.max() - tr.min())
+    if d_train <= 0 or span <= 0:
+        return math.nan, False
+    share = d_val / d_train
+    return share, bool(d_train >= t["overfit_train_drop"] * span and share < t["overfit_val_share"])
+
+
+def _one(ctx: SampleContext, name: str, rec: dict, seed: int, injected: Any = None,
+         history: Any = None) -> GeneratorReport:
     a, c = rec["anomaly"], rec["clean"]
     L = int(a.shape[1])
     fold = ctx.fold
@@ -349,6 +422,10 @@ def _one(ctx: SampleContext, name: str, rec: dict, seed: int, injected: Any = No
         figures.update(detector_aucs(*_rows_of(injected, name), fold.train, fold.train_segments, L, seed=seed))
     for k, v in figures.items():
         setattr(report, k, v)
+    finite = {k: getattr(report, k) for k in DETECTOR_NAMES if math.isfinite(getattr(report, k))}
+    report.auc_best_by = DETECTOR_NAMES[max(finite, key=finite.get)] if finite else ""
+    if history is not None:
+        report.val_share, report.overfit = overfitting(history)
     _latent(rec, report)
     report.verdict, report.reasons = verdict(report)
     return report
@@ -375,13 +452,19 @@ def verdict(r: GeneratorReport) -> tuple[str, list[str]]:
     if r.roughness > t["roughness_high"]:
         weak.append(f"rougher than the data: roughness {r.roughness:.2f} > {t['roughness_high']:.2f}")
     if r.auc_best < t["auc_ok"]:
-        weak.append(f"no simple detector finds them: best AUC {r.auc_best:.2f} < {t['auc_ok']:.2f}")
+        judge = "row" if r.length == 1 else "window"
+        by = f" ({r.auc_best_by})" if r.auc_best_by else ""
+        weak.append(f"no simple {judge} detector finds them: best AUC{by} {r.auc_best:.2f} < {t['auc_ok']:.2f}")
+    if r.overfit:
+        weak.append(f"the generator over-fits: validation loss fell {r.val_share:.2f}x as much as train loss "
+                    f"in the second half of training (< {t['overfit_val_share']:.2f})")
     if bad:
         return "degenerate", bad + weak
     return ("weak", weak) if weak else ("ok", [])
 
 
-def generator_report(ctx: SampleContext, injected: Any = None, seed: int = 0) -> dict[str, GeneratorReport]:
+def generator_report(ctx: SampleContext, injected: Any = None, seed: int = 0,
+                     history: Any = None) -> dict[str, GeneratorReport]:
     """One :class:`GeneratorReport` per learned sampler that ran on this context (empty if none did).
 
     Args:
@@ -389,9 +472,11 @@ def generator_report(ctx: SampleContext, injected: Any = None, seed: int = 0) ->
         injected: the :class:`~anogen.types.Injected` fold they produced, for the detector AUCs
             (``None``: those stay ``nan``).
         seed: seed of the subsets of normal samples.
+        history: the generative model's training history (``{"train_loss": [...], "val_loss":
+            [...]}``), for the over-fitting check (``None``: not checked).
     """
     recs = ctx.extra.get("generator") or {}
-    return {name: _one(ctx, name, rec, seed, injected) for name, rec in recs.items() if len(rec["anomaly"])}
+    return {name: _one(ctx, name, rec, seed, injected, history) for name, rec in recs.items() if len(rec["anomaly"])}
 
 
 def check_verdict(reports: dict[str, GeneratorReport], on_degenerate: OnDegenerate, where: str = "") -> None:

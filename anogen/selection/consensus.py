@@ -16,8 +16,10 @@ import pandas as pd
 from anogen.selection.aggregation import bootstrap, borda, kendalls_w, ranks, trimmed_borda
 from anogen.selection.battery import family_weights as balanced_weights
 from anogen.selection.prior import Prior, mix, prior_points
+from anogen.selection.rows import ROW_KINDS
 
-__all__ = ["Selection", "summarize", "voters", "surrogate_voters", "trust_label", "CELL_COLUMNS", "SURROGATE"]
+__all__ = ["Selection", "summarize", "voters", "surrogate_voters", "trust_label", "detector_settings", "CELL_COLUMNS",
+           "SURROGATE"]
 
 #: the columns that identify a battery cell in the rows
 CELL_COLUMNS = ("cell", "kind", "family", "level", "seed", "cluster")
@@ -54,6 +56,8 @@ class Selection:
             column per detector, higher = better), ``None`` when none was asked for.
         windows: the window-length variants added as candidates (``select.windows``):
             ``{variant name: window rows}``.
+        params: each candidate's settings (``{detector: {"window": 10, ...}}``, see
+            :func:`detector_settings`) when the caller knows them; the report shows the chosen one's.
     """
 
     ranking: pd.DataFrame
@@ -70,21 +74,135 @@ class Selection:
     skipped: dict[str, str] = field(default_factory=dict)
     surrogates: pd.DataFrame | None = None
     windows: dict[str, int] = field(default_factory=dict)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def best(self) -> str:
+        """The recommended detector (the ranking's first)."""
         return str(self.ranking["detector"].iloc[0])
 
-    def recommendation_line(self) -> str:
+    def __repr__(self) -> str:
+        return f"Selection({self.summary_line()})"
+
+    def __str__(self) -> str:
+        return self.summary_line()
+
+    def summary_line(self) -> str:
+        """One line: the best detector, its P(best) (within the battery) and the trust label."""
         r = self.ranking.iloc[0]
-        return (f"recommendation: {r['detector']} (P(best) = {r['p_best']:.2f}, rank interval "
-                f"{r['rank_lo']:g}-{r['rank_hi']:g} of {len(self.ranking)}); runner-up: "
-                + (str(self.ranking['detector'].iloc[1]) if len(self.ranking) > 1 else "none"))
+        p = f"P(best) {r['p_best']:.2f} within the battery" if np.isfinite(r["p_best"]) else "no bootstrap"
+        q = self.quality(self.best)
+        mean = "".join(f", mean {_metric_name(m)} {v:.2f}" for m, v in list(q.items())[:1] if np.isfinite(v))
+        return f"best: {self.best} ({p}{mean}); trust: {self.trust.get('label', 'n/a')}"
+
+    @property
+    def certain(self) -> bool:
+        """Whether the trust label lets the report state P(best) plainly (``high`` or ``moderate``)."""
+        return str(self.trust.get("label", "")).split(":")[0] in ("high", "moderate")
+
+    def quality(self, detector: str | None = None) -> dict[str, float]:
+        """Absolute quality: ``{metric: mean over the battery's cells}`` of a detector (default: the
+        best) for each voting metric (the battery's cells, not the surrogates; failed cells count as
+        missing)."""
+        detector = self.best if detector is None else detector
+        metrics = list(dict.fromkeys(self.voters.loc[self.voters["family"] != SURROGATE, "metric"])) \
+            if len(self.voters) and "metric" in self.voters else []
+        mine = self.rows[self.rows["detector"] == detector] if "detector" in self.rows else self.rows.iloc[:0]
+        return {m: float(pd.to_numeric(mine[m], errors="coerce").mean()) if m in mine and len(mine) else float("nan")
+                for m in metrics}
+
+    def subtlest(self, detector: str | None = None) -> dict[str, Any] | None:
+        """How a detector (default: the best) ranks on the subtlest difficulty level (the lowest one):
+        ``{"level", "rank", "of", "best", "best_rank"}``; ``None`` without levels."""
+        detector = self.best if detector is None else detector
+        by = self.by_level
+        if by is None or not len(by) or detector not in by.columns:
+            return None
+        levels = pd.to_numeric(pd.Series(by.index), errors="coerce")
+        if not levels.notna().any():
+            return None
+        row = by.iloc[int(levels.idxmin())]
+        return {"level": float(levels.min()), "rank": float(row[detector]), "of": int(by.shape[1]),
+                "best": str(row.idxmin()), "best_rank": float(row.min())}
+
+    def settings_text(self, detector: str | None = None, full: bool = False) -> str:
+        """The detector's window (``window 10 rows``; ``no window`` for a row-wise detector) and, with
+        ``full``, its other scalar settings; ``""`` when nothing is known (no ``params``)."""
+        detector = self.best if detector is None else detector
+        params = dict(self.params.get(detector) or self.params.get(detector.split("@")[0]) or {})
+        if detector in self.windows:
+            params["window"] = self.windows[detector]
+        if not params:
+            return ""
+        tabular = "kind" in self.rows and len(self.rows) and self.rows["kind"].isin(ROW_KINDS).all()
+        if tabular and "stride" in params:  # the tabular battery runs windowed candidates on single rows
+            params.update(window=1, stride=1)
+        w = params.get("window")
+        head = f"window {w} rows" if isinstance(w, (int, np.integer)) and not isinstance(w, bool) \
+            else "no window: scores each row on its own"
+        rest = ", ".join(f"{k}={v}" for k, v in params.items() if k != "window")
+        return head + (f"; {rest}" if rest and full else "")
+
+    def recommendation_line(self) -> str:
+        """The headline: the recommended detector, its absolute quality on the battery, its window,
+        P(best) and rank interval (stated as within the battery and, when trust is not at least
+        moderate, with the cells' disagreement beside it), and its rank on the subtlest level."""
+        r = self.ranking.iloc[0]
+        m = len(self.ranking)
+        runner = str(self.ranking["detector"].iloc[1]) if m > 1 else "none"
+        q = ", ".join(f"{_metric_name(k)} {v:.2f}" for k, v in self.quality().items() if np.isfinite(v))
+        what = [f"mean {q} on the battery"] if q else []
+        settings = self.settings_text()
+        head = f"recommendation: {r['detector']} ({'; '.join(what + ([settings] if settings else [])) or 'no score'})"
+        if np.isfinite(r["p_best"]):
+            boot = (f"P(best) = {r['p_best']:.2f} within this battery, rank interval {r['rank_lo']:g}-{r['rank_hi']:g}"
+                    f" of {m}")
+        else:
+            boot = f"rank 1 of {m} (no bootstrap)"
+        if self.certain:
+            out = f"{head}; {boot}; runner-up: {runner}"
+        else:
+            w = self.trust.get("kendalls_w", float("nan"))
+            wtxt = f"Kendall's W = {w:.2f}" if np.isfinite(w) else "too few informative cells"
+            out = (f"{head}; not a certain choice: {boot}, but the battery's cells disagree ({wtxt}), "
+                   f"so compare it with the runner-up {runner} on labelled data")
+        sub = self.subtlest()
+        if sub is not None:
+            out += (f"; on the subtlest level ({sub['level']:.2f}) its mean rank is {sub['rank']:.2f} of {sub['of']}"
+                    f" (best there: {sub['best']}, {sub['best_rank']:.2f})")
+        return out
 
     def trust_line(self) -> str:
         t = self.trust
         return (f"trust: {t['label']} (Kendall's W = {t['kendalls_w']:.2f} over {t['voters']} informative cells x "
                 f"metrics; {t['uninformative']} left out as saturated or hopeless)")
+
+
+def _metric_name(metric: str) -> str:
+    """``vus_pr`` -> ``VUS-PR``, ``range_f1`` -> ``range-F1`` (the names the docs use)."""
+    return {"vus_pr": "VUS-PR", "vus_roc": "VUS-ROC", "range_f1": "range-F1", "pr_auc": "PR-AUC",
+            "roc_auc": "ROC-AUC"}.get(metric, metric)
+
+
+def detector_settings(detectors: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{name: {setting: value}}`` of candidates: the scalar ``get_params(deep=False)`` of built
+    detectors, or the keys of config nodes (``_target_``, ``name`` and nested nodes left out);
+    ``window`` is ``None`` for a detector without one."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, det in detectors.items():
+        if isinstance(det, Mapping):
+            p = dict(det)
+        elif hasattr(det, "get_params"):
+            try:
+                p = dict(det.get_params(deep=False))
+            except Exception:  # noqa: BLE001 - a candidate that cannot list its settings shows none
+                p = {}
+        else:
+            p = {}
+        keep = {k: v for k, v in p.items() if k not in ("_target_", "name") and not k.startswith("_")
+                and (v is None or isinstance(v, (bool, int, float, str, np.integer, np.floating)))}
+        out[str(name)] = {"window": keep.pop("window", None), **keep}
+    return out
 
 
 def voters(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[str],

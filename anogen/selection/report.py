@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from anogen.selection import plots
-from anogen.selection.consensus import Selection
+from anogen.selection.consensus import Selection, detector_settings
 
 __all__ = ["selection_markdown", "selection_json", "write_selection", "CITATION"]
 
@@ -46,7 +46,8 @@ def selection_json(sel: Selection) -> dict[str, Any]:
         "cells": int(sel.voters["cell"].nunique()), "voters": int(len(sel.voters)), "skipped": sel.skipped,
         "real": sel.real, "method": f"{sel.trust.get('method', 'trimmed Borda')} over battery cells x metrics; {CITATION}",
         "surrogates": sel.surrogates.to_dict(orient="records") if sel.surrogates is not None else None,
-        "windows": sel.windows,
+        "windows": sel.windows, "summary": sel.summary_line(), "quality": sel.quality(),
+        "settings": sel.params.get(sel.best), "subtlest": sel.subtlest(),
     })
 
 
@@ -107,6 +108,28 @@ CAVEAT = ("The ranking says which detector finds anogen's synthetic anomalies in
           "when it would hold: test the top two or three on a few labelled incidents before deploying one.")
 
 
+def _recommended_section(sel: Selection) -> list[str]:
+    """The recommended detector's absolute quality, settings and rank per difficulty level, beside
+    the runner-up's, so the headline's probability is read with what it is about."""
+    dets = list(sel.ranking["detector"])[:2]
+    rows = []
+    for d in dets:
+        row: dict[str, Any] = {"detector": d}
+        row.update({f"mean {m}": v for m, v in sel.quality(d).items()})
+        if sel.by_level is not None and len(sel.by_level) and d in sel.by_level.columns:
+            row.update({f"rank at level {lv:.2f}" if isinstance(lv, (int, float, np.number)) else f"rank at {lv}": r
+                        for lv, r in sel.by_level[d].items()})
+        row["settings"] = sel.settings_text(d, full=True) or "(not known)"
+        rows.append(row)
+    out = ["## The recommended detector", "",
+           f"Absolute quality (mean over the battery's cells), settings and mean rank (of {len(sel.ranking)}) at "
+           "each difficulty level, lowest = subtlest; the runner-up beside it:", "", _table(pd.DataFrame(rows), "{:.2f}")]
+    if not sel.certain:
+        out += ["P(best) is measured within this battery (a bootstrap over its kind x level clusters); the trust "
+                "figure says its cells disagree, so a P(best) near 1 here is not certainty about your data.", ""]
+    return out
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -121,7 +144,7 @@ def selection_markdown(sel: Selection) -> str:
     prior = (f"on, weight {sel.prior['weight']:.2f} (chosen by leave-one-source-out on the shipped labelled series)"
              if sel.prior["used"] else "off")
     out = ["# Which detector for this data", "", sel.recommendation_line(), "", sel.trust_line(), "",
-           "## Ranking", "",
+           *_recommended_section(sel), "## Ranking", "",
            f"{_capital(sel.trust.get('method', 'trimmed Borda'))}, over the battery's cells x metrics; `p_best` and the "
            "rank interval (5th-95th percentile) come from a bootstrap over kind x level clusters; "
            f"`points_synthetic` / `p_best_synthetic` leave the real-data prior out (prior: {prior}).", "",
@@ -144,7 +167,16 @@ def selection_markdown(sel: Selection) -> str:
 
 
 def write_selection(out: Any, sel: Selection, results: dict[str, Any]) -> None:
-    """``selection.md``, ``selection.json``, ``selection_ranking.csv``, ``selection_cells.csv`` and plots."""
+    """``selection.md``, ``selection.json``, ``selection_ranking.csv``, ``selection_cells.csv`` and plots.
+
+    Without ``sel.params``, the candidates' settings come from the run's resolved config
+    (``out.config["detectors"]``); ``results`` (the job's ``selection.json`` content) is then
+    updated in place with the lines that name them."""
+    dets = (getattr(out, "config", None) or {}).get("detectors")
+    if not sel.params and isinstance(dets, dict):
+        sel.params = detector_settings({k: v for k, v in dets.items() if isinstance(v, dict)})
+        results.update({k: v for k, v in selection_json(sel).items() if k in results or k in
+                        ("recommendation_line", "summary", "settings")})
     out.write_text("selection.md", selection_markdown(sel))
     out.write_json("selection.json", results)
     out.write_csv("selection_ranking.csv", sel.ranking)
