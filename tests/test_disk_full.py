@@ -92,6 +92,7 @@ def test_a_full_disk_is_one_line_exit_3_and_leaves_nothing(small_disk, tmp_path,
     assert _files(disk) == []
 
 
+@pytest.mark.slow
 def test_a_model_cache_on_a_full_disk_leaves_no_partial_entry(small_disk, tmp_path, monkeypatch, capsys):
     """Regression: the run succeeded but left a partial cache entry (``.KEY.XXXX``) never cleaned."""
     disk = small_disk("1m", full=True, free=4096)   # the entry's folder can be made, its model cannot

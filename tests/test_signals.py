@@ -121,8 +121,15 @@ POINTS = {  # where the signal is delivered inside a GC callback: (module, funct
 }
 
 
-@pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
-@pytest.mark.parametrize("point", list(POINTS))
+def _points() -> list:
+    """Every point x both signals; the fast suite runs SIGINT while a case is scored and SIGTERM
+    before the fold, the slow run all of them."""
+    fast = {("while a case is scored", signal.SIGINT), ("before the fold", signal.SIGTERM)}
+    return [pytest.param(p, s, marks=() if (p, s) in fast else pytest.mark.slow,
+                         id=f"{p}-{signal.Signals(s).name}") for p in POINTS for s in SIGNALS]
+
+
+@pytest.mark.parametrize("point, signum", _points())
 def test_a_run_interrupted_in_a_gc_callback_exits_with_the_signal_and_leaves_nothing(
         tmp_path, monkeypatch, capsys, point, signum):
     import importlib
