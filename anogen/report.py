@@ -31,7 +31,7 @@ import pandas as pd
 
 from anogen.metrics import HEADLINE
 from anogen.outputs.context import RunOutputs
-from anogen.outputs.files import check_output_dir
+from anogen.outputs.files import DISK_FULL_EXIT, check_output_dir, disk_full, disk_full_message
 from anogen.outputs.plots import _plt, save_fig
 from anogen.outputs.signals import exit_code, exit_process, handle_signals
 from anogen.types import AnogenError
@@ -118,6 +118,24 @@ def _read_job(f: Path) -> dict:
     return row
 
 
+def status_counts(df: pd.DataFrame) -> str:
+    """``"3 ok, 1 failed, 1 incomplete"``: how many jobs have each status (ok first)."""
+    counts = df["status"].value_counts()
+    order = ["ok", *sorted(s for s in counts.index if s != "ok")]
+    return ", ".join(f"{int(counts[s])} {s}" for s in order if s in counts) or "none"
+
+
+def _incomplete(folder: Path) -> dict:
+    """The row of a job folder without ``metrics.json`` (status ``incomplete``)."""
+    row = {"job": str(folder), "status": "incomplete",
+           "error": "no metrics.json: the job was killed (e.g. kill -9, out of memory) or is still running"}
+    for o in _hydra_overrides(folder / ".hydra" / "overrides.yaml"):
+        kv = _parse_override(str(o))
+        if kv and not kv[0].startswith("hydra.") and kv[0] not in _META:
+            row[kv[0]] = _value(kv[1])
+    return row
+
+
 def _hydra_overrides(path: Path) -> list:
     if not path.is_file():
         return []
@@ -146,6 +164,9 @@ def collect(paths: Sequence[str | Path]) -> pd.DataFrame:
             raise AnogenError(f"report: path not found: {p}")
         files = [p] if p.is_file() else sorted(p.rglob("metrics.json"))
         rows += [_read_job(f) for f in files]
+        if p.is_dir():  # a job folder Hydra made (its .hydra/) without a result: killed, or still running
+            done = {f.parent for f in files}
+            rows += [_incomplete(h.parent) for h in sorted(p.rglob(".hydra")) if h.is_dir() and h.parent not in done]
     if not rows:
         raise AnogenError(f"report: no metrics.json under {', '.join(map(str, paths))}")
     return pd.DataFrame(rows)
@@ -217,7 +238,7 @@ def summary_markdown(df: pd.DataFrame, metrics: Sequence[str]) -> str:
     fixed = [p for p in params if p != "seed" and p not in swept]
     n_bad = len(df) - len(ok)
     lines = ["# Sweep report", "",
-             f"{len(df)} jobs ({len(ok)} ok{f', {n_bad} not: see Jobs below' if n_bad else ''}). "
+             f"{len(df)} jobs ({status_counts(df)}{': see Jobs below' if n_bad else ''}). "
              + ("Swept: " + "; ".join(f"{p} ({', '.join(_fmt(v) for v in sorted(ok[p].dropna().unique(), key=_sort_key))})"
                                       for p in swept) + ". " if swept else "Nothing swept but the seed. ")
              + (f"Seeds: {', '.join(_fmt(v) for v in sorted(ok['seed'].dropna().unique(), key=_sort_key))}. "
@@ -320,13 +341,17 @@ def main(argv: list[str] | None = None) -> int:
     except AnogenError as e:
         print(f"anogen.report: error: {' '.join(str(e).split())}", file=sys.stderr)
         return 2
+    except OSError as e:
+        full = disk_full(e)
+        if full is None:
+            raise
+        print(f"anogen.report: error: {disk_full_message(full, a.out)}", file=sys.stderr)
+        return DISK_FULL_EXIT
     except KeyboardInterrupt as e:
         kept = "the report was complete and is kept" if getattr(e, "committed", False) else "nothing was written"
         print(f"anogen.report: {e or 'interrupted by SIGINT'}; {kept}", file=sys.stderr)
         return exit_code(e)
-    bad = int(df["status"].isin(["malformed", "unreadable"]).sum())
-    print(f"{len(df)} jobs ({int((df['status'] == 'ok').sum())} ok{f', {bad} malformed' if bad else ''}) -> "
-          f"{Path(a.out) if a.out else default_out(a.paths)}/report.csv")
+    print(f"{len(df)} jobs ({status_counts(df)}) -> {Path(a.out) if a.out else default_out(a.paths)}/report.csv")
     return 0
 
 

@@ -186,3 +186,26 @@ def test_the_gutentag_importer_on_a_full_disk_leaves_no_partial_series_folder(sm
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert rc == 3 and len(err) == 1 and "no space left on the device" in err[0], err
     assert _files(disk) == []
+
+
+def test_a_sweep_job_killed_before_its_result_is_listed_as_incomplete(tmp_path, capsys):
+    """Regression: a sweep whose job 1 was killed (kill -9) reported ``1 jobs (1 ok)``: the killed
+    job vanished from the report."""
+    import yaml
+
+    from anogen.report import main as report_main
+
+    sweep = tmp_path / "sweep"
+    for job, seed in (("0", 0), ("1", 1)):
+        (sweep / job / ".hydra").mkdir(parents=True)
+        (sweep / job / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump([f"seed={seed}"]))
+    (sweep / "0" / "metrics.json").write_text(json.dumps({"mean": {"zscore/roc_auc": 0.7}, "status": "ok",
+                                                          "overrides": ["seed=0"]}))
+    assert report_main([str(sweep), "--no-plots"]) == 0
+    out = capsys.readouterr().out
+    assert "2 jobs (1 ok, 1 incomplete)" in out, out
+    import pandas as pd
+
+    rows = pd.read_csv(sweep / "report.csv").set_index("job")
+    assert rows.loc[str(sweep / "1"), "status"] == "incomplete" and rows.loc[str(sweep / "1"), "seed"] == 1
+    assert "incomplete" in (sweep / "report.md").read_text()

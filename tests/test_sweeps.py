@@ -143,7 +143,7 @@ def test_report_cli_counts_malformed_jobs_and_keeps_interrupted_ones(tmp_path, c
     _job(tmp_path / "s" / "1", {"mean": {}, "status": "interrupted", "error": "Interrupted: interrupted by SIGTERM"})
     _job(tmp_path / "s" / "2", [])
     assert main([str(tmp_path / "s"), "--no-plots"]) == 0
-    assert "3 jobs (1 ok, 1 malformed)" in capsys.readouterr().out
+    assert "3 jobs (1 ok, 1 interrupted, 1 malformed)" in capsys.readouterr().out
     df = pd.read_csv(tmp_path / "s" / "report.csv")
     assert sorted(df["status"]) == ["interrupted", "malformed", "ok"]
 
