@@ -58,3 +58,73 @@ def test_a_test_part_shorter_than_the_windows_is_one_error():
     with pytest.raises(anogen.AnogenError) as info:
         anogen.select(x, x[:3])
     assert info.value.key == "test" and "3 rows" in str(info.value) and "window" in str(info.value)
+
+
+# ---- data.labels: the key is named, True/False is a label, a job that does not use it says so ---------
+def _labelled_csv(tmp_path, labels):
+    import pandas as pd
+
+    n = 900
+    rng = np.random.default_rng(0)
+    x = np.sin(np.arange(n) / 12)[:, None] * [1.0, 0.5] + rng.normal(0, 0.1, (n, 2))
+    y = np.zeros(n, bool)
+    y[700:720] = True
+    x[700:720, 0] += 3
+    df = pd.DataFrame({"t": pd.date_range("2024-01-01", periods=n, freq="min"), "a": x[:, 0], "b": x[:, 1],
+                       "anomaly": labels(y)})
+    path = tmp_path / "labelled.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("experiment", [[], ["+experiment=select"]], ids=["plain run", "select"])
+def test_an_unknown_label_column_names_data_labels(experiment, tmp_path, monkeypatch, capsys):
+    """Regression: with select it said ``data.columns: unknown column 'nope'`` (a key the user did not
+    set); on a plain run it was accepted silently."""
+    from anogen.__main__ import cli
+
+    csv = _labelled_csv(tmp_path, lambda y: y.astype(int))
+    monkeypatch.chdir(tmp_path)
+    rc = cli([*experiment, "data=csv", f"data.path={csv}", "data.key=t", "data.labels=nope", "detectors=[zscore,iforest]",
+              "logger=[local]", "plots=false", f"hydra.run.dir={tmp_path}/run"])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert rc == 2 and len(err) == 1 and "data.labels: unknown column 'nope'" in err[0], err
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("labels", [lambda y: y, lambda y: np.where(y, "True", "False")], ids=["bool", "words"])
+def test_a_true_false_label_column_is_a_label_column(labels, tmp_path):
+    """Regression: a True/False label column was refused as 'not numeric (dtype bool)'."""
+    from anogen.data.sources import CSVSource
+    from anogen.types import Fold  # noqa: F401
+
+    src = CSVSource(path=str(_labelled_csv(tmp_path, labels)), key="t", labels="anomaly", test_fraction=0.3)
+    frame = src.load()
+    assert "anomaly" not in frame.columns
+    fold = src.folds(frame)[0]
+    y = src.labels_for(fold)
+    assert y.dtype == bool and y.sum() == 20
+
+
+def test_a_plain_run_says_it_does_not_use_the_labels(tmp_path, monkeypatch, capsys):
+    from anogen.__main__ import cli
+
+    csv = _labelled_csv(tmp_path, lambda y: y.astype(int))
+    monkeypatch.chdir(tmp_path)
+    rc = cli(["data=csv", f"data.path={csv}", "data.key=t", "data.labels=anomaly", "detectors=[zscore]",
+              "logger=[local]", "plots=false", f"hydra.run.dir={tmp_path}/run"])
+    cap = capsys.readouterr()
+    assert rc == 0, cap.err
+    log = (tmp_path / "run" / "__main__.log").read_text() + cap.out + cap.err
+    assert "data.labels=anomaly: this job generates its own anomalies and does not use real labels" in log, log[-2000:]
+
+
+def test_no_bootstrap_prints_no_nan(tmp_path):
+    """Regression: ``select.bootstrap=0`` printed ``P(best) = nan, rank interval nan-nan``."""
+    from anogen.selection.report import selection_markdown
+
+    x = np.sin(np.arange(900) / 12)[:, None] + np.random.default_rng(1).normal(0, 0.1, (900, 1))
+    sel = anogen.select(x, detectors=["zscore", "zscore_rolling"], bootstrap=0, steps=2, seeds=[0],
+                        kinds=["spike", "level_shift"], noise=False)
+    text = selection_markdown(sel) + sel.recommendation_line() + sel.trust_line()
+    assert "nan" not in text and "no bootstrap" in text

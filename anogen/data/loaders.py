@@ -13,7 +13,7 @@ import pandas as pd
 from anogen.params import PositiveInt, check_value
 from anogen.types import AnogenError, Frame
 
-__all__ = ["load_table", "read_table", "frame_from_dataframe", "frame_and_report", "TableReport", "check_magnitude",
+__all__ = ["load_table", "read_table", "read_labels", "frame_from_dataframe", "frame_and_report", "TableReport", "check_magnitude",
            "MAX_ABS", "EMBEDDED", "NanPolicy", "CsvMode"]
 
 EMBEDDED = Path(__file__).parent / "embedded"
@@ -116,6 +116,33 @@ def read_table(path: str | Path, key: str | None = None, columns: Sequence[str] 
     else:
         df = _read_folder(p, key, nrows)
     return frame_and_report(df, key=key, columns=columns, nan=nan, source=str(p), date_format=date_format)
+
+
+def read_labels(path: str | Path, label: str, key: str | None = None, nrows: PositiveInt | None = None,
+                csv_mode: CsvMode = "single", date_format: str | None = None) -> Frame:
+    """The 0/1 label column ``label`` of a table as a one-column :class:`Frame` (rows in the order
+    :func:`load_table` gives them). ``True``/``False`` (a bool column, or the words in any case) count
+    as 1/0.
+
+    Raises:
+        AnogenError: naming ``data.labels``: no such column, or values other than 0/1/True/False.
+    """
+    p = Path(str(path)).expanduser()
+    df = _read_one(p, nrows) if csv_mode == "single" else _read_folder(p, key, nrows)
+    if label not in df.columns:
+        raise AnogenError(f"unknown column {label!r}; available: {[str(c) for c in df.columns if c != key]}",
+                          key="data.labels")
+    col = df[label]
+    if col.dtype == bool or col.dtype == object:
+        words = col.map(lambda v: {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0}.get(str(v).strip().lower(), v)
+                        if isinstance(v, (str, bool, np.bool_)) else v)
+        col = pd.to_numeric(words, errors="coerce").where(col.notna())
+        if col.isna().any() and not df[label].isna().any():
+            bad = df[label][col.isna()].iloc[0]
+            raise AnogenError(f"column {label!r} must hold 0/1 or True/False, found {bad!r}", key="data.labels")
+    df = df.copy()
+    df[label] = col.astype(np.float64)
+    return frame_and_report(df, key=key, columns=[label], nan="error", source=str(p), date_format=date_format)[0]
 
 
 def _read_folder(p: Path, key: str | None, nrows: int | None) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from anogen.data import real
-from anogen.data.loaders import EMBEDDED, CsvMode, NanPolicy, TableReport, frame_and_report, load_table, read_table
+from anogen.data.loaders import EMBEDDED, CsvMode, NanPolicy, TableReport, frame_and_report, read_labels, read_table
 from anogen.data.scaling import ScalingKind
 from anogen.data.split import Dates, TrainMode, make_folds
 from anogen.data.synthetic import MinRows, Period, synthetic_frame
@@ -98,6 +98,11 @@ class CSVSource(DataSource):
     def load(self) -> Frame:
         frame, report = read_table(self.path, key=self.key, columns=self.columns, nrows=self.nrows,
                                    csv_mode=self.csv_mode, nan=self.nan, date_format=self.date_format)
+        if self.labels is not None and self.labels not in frame.columns and self.labels not in report.skipped:
+            raise AnogenError(f"unknown column {self.labels!r}; available: {[*report.used, *report.skipped]}",
+                              key="data.labels")
+        if self.labels is not None and self.labels in report.skipped:  # not numeric (True/False): not a feature
+            report.skipped[self.labels] = "the label column (data.labels)"
         if self.labels is None or self.labels not in frame.columns:
             return self._reported((frame, report))
         keep = [j for j, c in enumerate(frame.columns) if c != self.labels]
@@ -119,8 +124,8 @@ class CSVSource(DataSource):
                               refs=("data.labels",))
         vals = getattr(self, "_label_values", None)
         if vals is None:  # read the column once (the selection asks per fold, for train and test rows)
-            lab = load_table(self.path, key=self.key, columns=[self.labels], nrows=self.nrows,
-                             csv_mode=self.csv_mode, nan="error", date_format=self.date_format)
+            lab = read_labels(self.path, self.labels, key=self.key, nrows=self.nrows, csv_mode=self.csv_mode,
+                              date_format=self.date_format)
             vals = self._label_values = pd.Series(lab.values[:, 0], index=lab.index).groupby(level=0).max()
         y = vals.reindex(fold.test_index if part == "test" else fold.train_index).to_numpy()
         if np.isnan(y).any() or not np.isin(y, (0.0, 1.0)).all():

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from anogen.data.sources import CSVSource
 from anogen.jobs.benchmark import run_benchmark_job
 from anogen.jobs.experiment import run_experiment_job
 from anogen.jobs.hydra import in_multirun, job_info
@@ -20,6 +21,8 @@ from anogen.outputs.files import check_output_dir
 from anogen.types import RunResult
 
 __all__ = ["run"]
+
+log = logging.getLogger("anogen")
 
 
 def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
@@ -51,6 +54,10 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
         check_output_dir(out_dir, "hydra.run.dir" if info.run_dir and run_dir == "auto" else "run_dir")
     frame = job.source.load()
     folds = job.source.folds(frame)
+    labels = getattr(job.source, "labels", None)
+    if labels and job.select is None and isinstance(job.source, CSVSource):   # the user's own label column
+        log.warning("data.labels=%s: this job generates its own anomalies and does not use real labels (they "
+                    "rank the detectors in +experiment=select)", labels)
     outputs = RunOutputs(out_dir, job.loggers, job.config, run_name=info.name, group=info.group, plots=job.plots,
                          record_failures=in_multirun())
     with outputs as out:

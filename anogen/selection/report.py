@@ -137,7 +137,8 @@ def _capital(text: str) -> str:
 def selection_markdown(sel: Selection) -> str:
     """The human-readable report."""
     rk = sel.ranking.copy()
-    rk["rank interval"] = [f"{a:g}-{b:g}" for a, b in zip(rk["rank_lo"], rk["rank_hi"])]
+    rk["rank interval"] = [f"{a:g}-{b:g}" if np.isfinite(a) and np.isfinite(b) else "n/a (no bootstrap)"
+                           for a, b in zip(rk["rank_lo"], rk["rank_hi"])]
     rk = rk[["rank", "detector", "points", "p_best", "rank interval", "points_synthetic", "p_best_synthetic",
              "points_prior"]]
     fam = sel.families.copy()
@@ -146,7 +147,10 @@ def selection_markdown(sel: Selection) -> str:
     out = ["# Which detector for this data", "", sel.recommendation_line(), "", sel.trust_line(), "",
            *_recommended_section(sel), "## Ranking", "",
            f"{_capital(sel.trust.get('method', 'trimmed Borda'))}, over the battery's cells x metrics; `p_best` and the "
-           "rank interval (5th-95th percentile) come from a bootstrap over kind x level clusters; "
+           + ("rank interval (5th-95th percentile) come from a bootstrap over kind x level clusters; "
+              if sel.trust.get("bootstrap", 1) else "rank interval would come from a bootstrap (select.bootstrap=0: "
+              "none was run); ")
+           + 
            f"`points_synthetic` / `p_best_synthetic` leave the real-data prior out (prior: {prior}).", "",
            _table(rk), *_window_lines(sel), "## Per-kind strengths", "", *_strength_lines(sel), "",
            "Borda points within each kind:", "", _table(sel.by_kind.reset_index()),
