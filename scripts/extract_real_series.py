@@ -13,7 +13,7 @@ recorded (so the committed extracts can be re-derived and checked byte for byte)
 
 Three more real series of the UCR Anomaly Archive (InternalBleeding17-19) are in no PyPI wheel we
 could find (see ``docs/selection.md``); they come from a public GitHub repository that
-redistributes them (``ssarfraz/QuoVadisTAD``, MIT, at a fixed commit, min-max scaled ``.npy``
+redistributes them (``ssarfraz/QuoVadisTAD``, CC BY-NC-SA 4.0 at that commit: non-commercial use only, at a fixed commit, min-max scaled ``.npy``
 files), read from a clone of it with ``git show`` and checked by each blob's SHA-256. The same
 repository's copy of InternalBleeding16 is checked against aeon's (an exact affine map) before
 anything is written, which ties the repository's files to the archive::
@@ -108,7 +108,7 @@ SERIES = {
 }
 
 
-QUOVADIS = {"repository": "https://github.com/ssarfraz/QuoVadisTAD", "repository_licence": "MIT",
+QUOVADIS = {"repository": "https://github.com/ssarfraz/QuoVadisTAD", "repository_licence": "CC BY-NC-SA 4.0 (the repository's LICENSE.txt at this commit; it became MIT later, in commits that no longer hold these files)",
             "commit": "136c79d4699660105204a52928cfc721c9c109e9", "folder": "resources/processed_datasets/UCR"}
 
 #: UCR Anomaly Archive series from the QuoVadisTAD repository: archive number -> (name, train rows, anomaly)
@@ -292,7 +292,8 @@ def extract_git(repo: Path, aeon_wheel: Path) -> dict[str, dict]:
                           "patient's physiological record, min-max scaled, as redistributed by "
                           f"{QUOVADIS['repository']} (QuoVadisTAD, Sarfraz et al., ICML 2024)",
                 "data_licence": "no licence of its own is stated by the archive (free for research use, cite Wu & "
-                                "Keogh 2021); redistributed in an MIT-licensed repository",
+                                "Keogh 2021); redistributed in a repository licensed CC BY-NC-SA 4.0 at this commit "
+                                "(non-commercial use only)",
                 "labels": f"1 on the single anomaly the archive's curators annotated (rows {lo}-{hi - 1}); every "
                           f"other row 0. The first {train_rows} rows are the archive's anomaly-free training part."}
         meta = _write(name, {**spec, "wheel": ("", ""), "paths": {}}, x, y, train_rows)
