@@ -42,6 +42,7 @@ import pandas as pd
 
 from anogen.config import build
 from anogen.data.gutentag import TRAIN_FILES, Oscillations
+from anogen.data.sources import DataSource
 from anogen.data.synthetic import OSCILLATIONS, check_oscillation, oscillation
 from anogen.outputs.context import RunOutputs
 from anogen.outputs.files import DISK_FULL_EXIT, check_output_dir, disk_full, disk_full_message, safe_name
@@ -64,7 +65,8 @@ from anogen.samplers.kinds.pattern_shift import PatternShift
 from anogen.samplers.kinds.spike import Spike
 from anogen.samplers.kinds.variance import Variance
 from anogen.seeding import stage_seed
-from anogen.types import AnogenError, Fold, Injected
+from anogen.params import NonNegativeInt
+from anogen.types import AnogenError, Fold, Frame, Injected
 
 __all__ = ["train_frames", "ImportedSeries", "read_gutentag", "generate", "write", "main", "TRAIN_FILES"]
 
@@ -153,6 +155,47 @@ class ImportedSeries:
         lines += [f"  approximated: {m}" for m in self.approximated]
         lines += [f"  not mapped: {m}" for m in self.skipped]
         return "\n".join(lines)
+
+
+class GutenTAGSource(DataSource):
+    """``data=gutentag data.path=config.yaml [data.series=NAME]``: one time series of a GutenTAG
+    configuration, from the command line. Its base oscillations are the data (train part, then the
+    test part), and its anomalies, mapped to anogen's kinds, replace the run's sampler
+    (:attr:`sampler_node`; the job builds it in place of ``sampler``), so a run is what
+    ``anogen.jobs.run(series.into(cfg))`` does in Python.
+
+    Args:
+        path: the GutenTAG YAML.
+        series: the series' name (``None``: the first series of the file).
+        seed: seed of the generated series.
+    """
+
+    name = "gutentag"
+
+    def __init__(self, *, path: str, series: str | None = None, seed: NonNegativeInt = 0) -> None:
+        if not Path(str(path)).expanduser().is_file():
+            raise AnogenError(f"file not found: {path}", key="data.path")
+        try:
+            found = read_gutentag(Path(str(path)).expanduser(), seed=int(seed))
+        except AnogenError as e:
+            raise e.under("data.path") if e.key in (None, "gutentag") else e from None
+        names = [s.name for s in found]
+        if series is not None and str(series) not in names:
+            raise AnogenError(f"unknown series {series!r}; the file's series: {names}", key="data.series")
+        chosen = found[names.index(str(series))] if series is not None else found[0]
+        self.path, self.series, self.seed = str(path), chosen.name, int(seed)
+        self.imported = chosen
+        self.source = build(dict(chosen.data), "data")
+        self.sampler_node = dict(chosen.sampler) if chosen.sampler else None
+        super().__init__(train="before", test_fraction=0.5, scaling=self.source.scaling)
+        self.supervised = bool(getattr(self.source, "supervised", False))
+        self.semi_supervised = bool(getattr(self.source, "semi_supervised", False))
+
+    def load(self) -> Frame:
+        return self.source.load()
+
+    def folds(self, frame: Frame | None = None) -> list[Fold]:
+        return self.source.folds(frame)
 
 
 def _load(src: str | Path | Mapping[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,8 @@ def test_option_composes_and_instantiates(group, option):
     if group == "data" and option == "csv":
         ov.append(f"data.path={Path(CONF_DIR).parent / 'data' / 'embedded' / 'occupancy.csv'}")
         ov.append("data.key=date")
+    if group == "data" and option == "gutentag":
+        ov.append(f"data.path={Path(__file__).parent / 'fixtures' / 'gutentag' / 'docs-examples.yaml'}")
     cfg = compose(ov)
     node = cfg[group]
     if group in MULTI:

@@ -287,3 +287,39 @@ def test_anomalies_json_names_columns_as_test_csv(tmp_path):
         cols = set(pd.read_csv(folder / "test.csv").columns)
         for ev in json.loads((folder / "anomalies.json").read_text())["events"]:
             assert set(ev["columns"]) <= cols, (ev["columns"], cols)
+
+
+# ---- data=gutentag: the command-line path (issue 21) -----------------------------------------------------
+def test_data_gutentag_runs_a_gutentag_series_from_the_command_line_as_series_into_does(tmp_path, monkeypatch,
+                                                                                         capsys):
+    """Regression: running detectors on a GutenTAG YAML needed Python (``series.into(cfg)``)."""
+    import json
+
+    from anogen.__main__ import cli
+    from anogen.jobs import run
+    from tests.conftest import compose
+
+    monkeypatch.chdir(tmp_path)
+    rc = cli(["data=gutentag", f"data.path={FIXTURE}", "detectors=[zscore]", "logger=[local]", "plots=false",
+              f"hydra.run.dir={tmp_path}/cli"])
+    assert rc == 0, capsys.readouterr().err
+    events = json.loads((tmp_path / "cli" / "fold0" / "anomalies.json").read_text())["events"]
+    series = read_gutentag(FIXTURE)[0]
+    res = run(series.into(compose(["detectors=[zscore]", "logger=[local]", "plots=false"])), run_dir=None)
+    assert [(e["start"], e["end"], e["kind"]) for e in events] == \
+           [(e.start, e.end, e.kind) for e in res.injected[0].events]
+    assert len(events) == len(series.sampler["samplers"])
+
+
+@pytest.mark.parametrize("args, words", [
+    (["data.path=/no/such.yaml"], "data.path: file not found"),
+    ([f"data.path={FIXTURE}", "data.series=nope"], "data.series: unknown series 'nope'"),
+])
+def test_data_gutentag_mistakes_are_one_line(args, words, tmp_path, monkeypatch, capsys):
+    from anogen.__main__ import cli
+
+    monkeypatch.chdir(tmp_path)
+    rc = cli(["data=gutentag", *args, "detectors=[zscore]", "logger=[local]", f"hydra.run.dir={tmp_path}/run"])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert rc == 2 and len(err) == 1 and words in err[0], err
+    assert not (tmp_path / "run").exists()

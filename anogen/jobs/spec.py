@@ -220,6 +220,9 @@ def build_job(cfg: Any) -> Job:
     on_degenerate = _on_degenerate(cfg.get("generator"))
     source = build(cfg.data, "data")
     sampler, bench_seeds, tuning, sampler_model_cfgs = _build_sampler(cfg)
+    own = getattr(source, "sampler_node", None)   # a data source that brings its anomalies (data=gutentag)
+    if own is not None and bench_seeds is None:
+        sampler = build(own, "data (its anomalies)")
     _attach_filters(sampler, build_group(cfg.get("filters") or {}, "filters"))
     model_cfg = check_model(cfg.get("model"))
     children = getattr(sampler, "by_name", None) or {getattr(sampler, "name", "?"): sampler}
