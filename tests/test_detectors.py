@@ -532,7 +532,7 @@ NN_OVERRIDES = {"epochs": 1, "hidden": [4], "latent_dim": 2, "window": 4, "batch
 
 
 def test_config_set_is_complete():
-    expected = {"lstm_ae", "vae", "iforest", "lof", "ocsvm", "knn", "pca", "zscore", "zscore_rolling", "random", "pyod_ecod"}
+    expected = {"lstm_ae", "vae", "iforest", "lof", "ocsvm", "knn", "pca", "zscore", "zscore_rolling", "random", "pyod_ecod", "ensemble"}
     assert set(ALL_CONFIGS) == expected
     assert set(det.builtin_detectors()) == expected
 

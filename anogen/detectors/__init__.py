@@ -19,7 +19,12 @@ Built-in detectors and their configs (``anogen/conf/detectors/*.yaml``):
 ``zscore``         :class:`ZScore` (global), ``zscore_rolling``: :class:`ZScore` (rolling)
 ``random``         :class:`RandomScore`, sanity baseline
 ``pyod_ecod``      :class:`Estimator` around ``pyod.models.ecod.ECOD`` (optional extra ``pyod``)
+``ensemble``       :class:`Ensemble`, the mean of its members' robustly normalised scores
 =================  =====================================================================
+
+A windowed detector's ``window`` may be ``auto`` (the train part's dominant period, resolved at fit
+time and kept as ``window_``; see :mod:`anogen.detectors.windows`), and ``build_detector("knn@50")``
+/ ``"knn@period"`` / ``"knn@2period"`` builds a window variant by name.
 
 The reconstruction detectors import JAX only when first used (``from anogen.detectors import
 LSTMAEDetector`` triggers it), so the other detectors stay light.
@@ -29,13 +34,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from anogen.config import build
-from anogen.detectors.base import BaseDetector, Detector, NotFittedError
+from anogen.detectors.base import BaseDetector, Detector, NotFittedError, build_detector, detector_variants, window_variant
 from anogen.detectors.baselines import RandomScore, ZScore
+from anogen.detectors.ensemble import Ensemble
 from anogen.detectors.estimator import LOF, Estimator, KNNDistance, PCAReconstruction, instantiate_estimator
 from anogen.detectors.windows import aggregate_window_scores, sliding_windows, window_features, window_starts
-from anogen.paths import conf_file, conf_options
-from anogen.types import AnogenError
+from anogen.paths import conf_options
 
 if TYPE_CHECKING:
     from anogen.detectors.reconstruction import LSTMAEDetector, VAEDetector
@@ -59,6 +63,9 @@ __all__ = [
     "aggregate_window_scores",
     "builtin_detectors",
     "build_detector",
+    "window_variant",
+    "detector_variants",
+    "Ensemble",
 ]
 
 _LAZY = {"LSTMAEDetector", "VAEDetector"}
@@ -76,31 +83,3 @@ def __getattr__(name: str) -> Any:
 def builtin_detectors() -> list[str]:
     """Names of the packaged detector configs (``anogen/conf/detectors/*.yaml``), sorted."""
     return conf_options("detectors")
-
-
-def build_detector(name: str, **overrides: Any) -> BaseDetector:
-    """Build a packaged detector by name, for library use (no Hydra run needed).
-
-    Args:
-        name: one of :func:`builtin_detectors`, e.g. ``"iforest"``.
-        **overrides: top-level constructor arguments replacing the config's values, e.g.
-            ``window=5`` or ``epochs=2`` (nested ones afterwards with ``set_params``, e.g.
-            ``set_params(estimator__n_estimators=50)``).
-
-    Returns:
-        The unfitted detector, its parameters checked.
-
-    Raises:
-        AnogenError: unknown name, unknown parameter, or an invalid value (one line naming
-            ``detectors.<name>.<param>``).
-    """
-    from omegaconf import OmegaConf
-
-    names = builtin_detectors()
-    if name not in names:
-        raise AnogenError(f"detectors: unknown detector {name!r}; valid: {', '.join(names)}")
-    path = conf_file("detectors", name)
-    node = OmegaConf.create(path.read_text())[name]
-    for key, value in overrides.items():
-        node[key] = value
-    return build(node, f"detectors.{name}")  # unknown or invalid parameters: one line naming the key

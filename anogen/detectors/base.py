@@ -22,6 +22,11 @@ the two abstract methods (a subclass without them cannot be instantiated: ``Type
         def _decision_function(self, X):       # X (n, d) float64 -> (n,)
             return np.abs(X - self.mean_).max(axis=1)
 
+Detectors by name (:func:`build_detector`): a packaged config (``"iforest"``) or a window variant
+of one, ``NAME@WINDOW`` (``"knn@50"``, ``"knn@period"``, ``"knn@2period"``: :func:`window_variant`,
+the one variant mechanism of the plain run's ``detector_variants``, the API's ``detectors=[...]``
+lists and the selection's ``select.windows``).
+
 Note: unlike scikit-learn's outlier detectors (higher = more normal, ``predict`` in {-1, +1}),
 anogen and PyOD score higher = more anomalous and ``predict`` returns 1 for an anomaly.
 """
@@ -29,18 +34,20 @@ anogen and PyOD score higher = more anomalous and ``predict`` returns 1 for an a
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Mapping, Protocol, runtime_checkable
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 from anogen.detectors.incremental import ReceptiveField, ScoredReference, interval_rows, sample_cores, score_cores, splice
-from anogen.detectors.windows import check_data, check_scores, check_segments
+from anogen.config import build
+from anogen.detectors.windows import check_data, check_scores, check_segments, split_variant
 from anogen.params import check_params as check_annotated
+from anogen.paths import conf_file, conf_options
 from anogen.types import AnogenError
 
-__all__ = ["BaseDetector", "Detector", "NotFittedError"]
+__all__ = ["BaseDetector", "Detector", "NotFittedError", "build_detector", "window_variant", "detector_variants"]
 
 
 class NotFittedError(AnogenError, _SklearnNotFittedError):
@@ -265,3 +272,87 @@ class BaseDetector(BaseEstimator, ABC):
     def _check_fitted(self) -> None:
         if not hasattr(self, "decision_scores_"):
             raise NotFittedError(f"{self._owner()}: decision_function() called before fit(); call fit(X) first")
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        """scikit-learn's repr, plus the window resolved at fit time when it differs from the
+        ``window`` parameter (``window='auto'``: ``Estimator(...)[window_=37]``)."""
+        text = super().__repr__(N_CHAR_MAX)
+        resolved = getattr(self, "window_", None)
+        if resolved is not None and "window" in self.get_params(deep=False) and self.window != resolved:
+            text += f"[window_={resolved}]"
+        return text
+
+
+def build_detector(name: str, **overrides: Any) -> BaseDetector:
+    """Build a packaged detector, or a window variant of one, by name (no Hydra run needed).
+
+    Args:
+        name: one of the packaged configs (``anogen/conf/detectors/*.yaml``), e.g. ``"iforest"``, or
+            ``NAME@WINDOW``: ``"knn@50"`` (window 50 rows), ``"knn@period"`` / ``"knn@2period"``
+            (one / two periods of the train part, resolved at fit time), named so.
+        **overrides: top-level constructor arguments replacing the config's values, e.g.
+            ``window=5`` or ``epochs=2`` (nested ones afterwards with ``set_params``, e.g.
+            ``set_params(estimator__n_estimators=50)``).
+
+    Returns:
+        The unfitted detector, its parameters checked.
+
+    Raises:
+        AnogenError: unknown name, unknown parameter, or an invalid value (one line naming
+            ``detectors.<name>.<param>``).
+    """
+    from omegaconf import OmegaConf
+
+    base, window = split_variant(name)
+    names = conf_options("detectors")
+    if base not in names:
+        raise AnogenError(f"detectors: unknown detector {base!r}; valid: {', '.join(names)} "
+                          "(a window variant: NAME@N or NAME@period)")
+    node = OmegaConf.create(conf_file("detectors", base).read_text())[base]
+    for key, value in overrides.items():
+        node[key] = value
+    det = build(node, f"detectors.{base}")  # unknown or invalid parameters: one line naming the key
+    return det if window is None else window_variant(det, window, name)
+
+
+def window_variant(detector: Any, window: int | str, name: str) -> Any:
+    """An unfitted copy of a windowed detector with another ``window`` (rows, ``"period"``,
+    ``"2period"``, ``"auto"``) and ``name`` (its result key, e.g. ``"knn@50"``); ``detector`` is
+    left unchanged.
+
+    Raises:
+        AnogenError: the detector has no ``window`` parameter, or does not take this window.
+    """
+    params = detector.get_params(deep=False) if hasattr(detector, "get_params") else {}
+    if "window" not in params:
+        raise AnogenError(f"{name}: {type(detector).__name__} has no window parameter; variants NAME@WINDOW "
+                          "are for windowed detectors (knn, iforest, lof, pca, ocsvm, lstm_ae, vae)", key="detectors")
+    det = clone(detector)
+    det.set_params(window=window, **({"name": name} if "name" in params else {}))
+    if hasattr(det, "check_params"):
+        det.check_params()
+    return det
+
+
+def detector_variants(names: Any, detectors: Mapping[str, Any], key: str = "detector_variants") -> dict[str, Any]:
+    """``{variant name: detector}`` for ``NAME@WINDOW`` names (the plain run's and the benchmark's
+    ``detector_variants``): a variant of ``detectors[NAME]`` when it is one of them (with its
+    overrides), else of the packaged ``NAME``.
+
+    Raises:
+        AnogenError: a name that is not ``NAME@WINDOW``, one already among ``detectors``, or a
+            detector without a window.
+    """
+    names = list(names or [])
+    out: dict[str, Any] = {}
+    for i, n in enumerate(names):
+        if not isinstance(n, str) or "@" not in n:
+            raise AnogenError(f"must be NAME@WINDOW, e.g. knn@50 or knn@period, got {n!r}", key=f"{key}[{i}]")
+        if n in detectors or n in out:
+            raise AnogenError(f"{n!r} is listed twice", key=f"{key}[{i}]")
+        base, window = split_variant(n)
+        if base in detectors:
+            out[n] = window_variant(detectors[base], window, n)  # type: ignore[arg-type]
+        else:
+            out[n] = build_detector(n)
+    return out

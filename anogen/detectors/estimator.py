@@ -44,8 +44,8 @@ from anogen.config import build, check_sklearn, to_plain
 from anogen.detectors.base import BaseDetector
 from anogen.detectors.incremental import ScoredReference
 from anogen.detectors.neighbors import Index, NeighborIndex
-from anogen.detectors.windows import (aggregate_window_scores, check_scores, window_features, window_features_at,
-                                      window_starts, windows_touching)
+from anogen.detectors.windows import (Window, aggregate_window_scores, check_scores, resolve_window, window_features,
+                                      window_features_at, window_starts, windows_touching)
 from anogen.params import PositiveInt, Ratio, check_params
 from anogen.types import AnogenError
 
@@ -135,7 +135,9 @@ class Estimator(BaseDetector):
         estimator: an unfitted estimator instance (a clone is fitted; it is never modified), or a
             mapping with ``_target_`` and constructor arguments (built with
             :func:`anogen.config.build`).
-        window: rows per window (``1`` = plain rows).
+        window: rows per window (``1`` = plain rows), or ``"auto"`` / ``"period"`` / ``"2period"``:
+            one (two) dominant periods of the train part, resolved at fit time (``window_``; bounds
+            and fallback: :func:`anogen.data.period.period_window`).
         stride: step between window starts, for fitting and scoring (every row stays covered: a
             last window is aligned to the end of each segment).
         aggregate: how a row's score combines the scores of the windows that cover it:
@@ -154,6 +156,7 @@ class Estimator(BaseDetector):
             against itself).
 
     Attributes:
+        window_: the window in rows (``window`` itself, or resolved from the train part's period).
         estimator_: the fitted clone.
         convention_: ``"sklearn"`` or ``"pyod"``, the convention in use.
         n_windows_: number of train windows the estimator was fitted on.
@@ -164,7 +167,7 @@ class Estimator(BaseDetector):
         self,
         *,
         estimator: Any,
-        window: PositiveInt = 1,
+        window: Window = 1,
         stride: PositiveInt = 1,
         aggregate: Literal["mean", "max"] = "mean",
         convention: Literal["auto", "sklearn", "pyod"] = "auto",
@@ -194,7 +197,8 @@ class Estimator(BaseDetector):
 
     def _fit(self, X: np.ndarray, segments: np.ndarray) -> None:
         """Fit a clone of the estimator on the (at most ``max_train``) train windows."""
-        features, _ = window_features(X, self.window, self.stride, segments, owner=self.name)
+        self.window_ = resolve_window(self.window, X, owner=self.name)
+        features, _ = window_features(X, self.window_, self.stride, segments, owner=self.name)
         if self.max_train is not None and features.shape[0] > self.max_train:
             # kernel and neighbour methods scale quadratically: fit on evenly spaced train windows
             keep = np.linspace(0, features.shape[0] - 1, int(self.max_train)).round().astype(np.int64)
@@ -226,9 +230,9 @@ class Estimator(BaseDetector):
 
     def _score_with_state(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Row scores ``(n,)`` and the window scores ``(m,)`` they were spread from."""
-        features, starts = window_features(X, self.window, self.stride, None, owner=self.name)
+        features, starts = window_features(X, self.window_, self.stride, None, owner=self.name)
         raw = self._window_scores(features)
-        return aggregate_window_scores(raw, starts, int(self.window), X.shape[0], self.aggregate), raw
+        return aggregate_window_scores(raw, starts, int(self.window_), X.shape[0], self.aggregate), raw
 
     def _is_pointwise(self) -> bool:
         if self.pointwise is not None:
@@ -239,7 +243,7 @@ class Estimator(BaseDetector):
         """Windows of ``L`` rows at stride 1 and a pointwise estimator: ``(L - 1, L - 1)``."""
         if not self._is_pointwise() or int(self.stride) != 1:
             return None
-        return int(self.window) - 1, int(self.window) - 1
+        return int(self.window_) - 1, int(self.window_) - 1
 
     def _rescore(self, X: np.ndarray, reference: ScoredReference) -> np.ndarray | None:
         """Rescore only the windows that contain a changed row (any stride), then spread again."""
@@ -248,7 +252,7 @@ class Estimator(BaseDetector):
         changed = np.flatnonzero(np.any(X != reference.x, axis=1))
         if changed.size == 0:
             return reference.scores.copy()
-        n, window = X.shape[0], int(self.window)
+        n, window = X.shape[0], int(self.window_)
         starts = window_starts(n, window, None, int(self.stride))
         hit = np.flatnonzero(windows_touching(changed, starts, window, n))
         raw = np.array(reference.state, dtype=np.float64, copy=True)

@@ -31,7 +31,7 @@ from flax import nnx
 
 from anogen.data.windows import window_starts
 from anogen.detectors.base import BaseDetector
-from anogen.detectors.windows import aggregate_window_scores
+from anogen.detectors.windows import Window, aggregate_window_scores, resolve_window
 from anogen.models import LSTMAE, LSTMVAE
 from anogen.models.vae import Hidden
 from anogen.params import Fraction, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, Ratio
@@ -57,7 +57,7 @@ class _ReconstructionDetector(BaseDetector):
 
     @abstractmethod
     def _build_model(self, n_features: int) -> Any:
-        """The untrained model for ``n_features`` columns."""
+        """The untrained model for ``n_features`` columns (window: ``self.window_``, set before)."""
 
     def _train_fields(self) -> dict[str, Any]:
         """TrainConfig fields from the detector's parameters (``train_kwargs`` last)."""
@@ -83,7 +83,7 @@ class _ReconstructionDetector(BaseDetector):
             window = int(self.model.seq_len) if getattr(self.model, "kind", "window") == "window" else None
             self.model_, self.history_, self.window_ = self.model, None, window
             return
-        window = int(self.window)
+        window = resolve_window(self.window, X, owner=self._owner())
         if window_starts(X.shape[0], window, segments).size == 0:
             longest = int((segments[:, 1] - segments[:, 0]).max())
             raise AnogenError(
@@ -91,6 +91,7 @@ class _ReconstructionDetector(BaseDetector):
                 f"(the longest has {longest} rows); use a smaller window"
             )
         config = self._train_config(f"detectors.{self._owner()}")
+        self.window_ = window  # _build_model reads it
         model = self._build_model(d)
         self.model_, self.history_ = loop.fit(
             model, X.astype(np.float32), config=config, seed=int(self.seed), window=window, segments=segments
@@ -133,7 +134,8 @@ class LSTMAEDetector(_ReconstructionDetector):
     """LSTM autoencoder, scored by per-step reconstruction error (seed 000's LSTM-AE).
 
     Args:
-        window: window length ``L`` (stride-1 windows).
+        window: window length ``L`` (stride-1 windows), or ``"auto"`` / ``"period"`` / ``"2period"``
+            (periods of the train part, resolved at fit time as ``window_``).
         latent_dim: size of the latent code.
         hidden: encoder LSTM sizes (the decoder mirrors them).
         epochs: maximum training epochs.
@@ -159,7 +161,7 @@ class LSTMAEDetector(_ReconstructionDetector):
     def __init__(
         self,
         *,
-        window: PositiveInt = 10,
+        window: Window = 10,
         latent_dim: PositiveInt = 16,
         hidden: Hidden = (128, 64, 32),
         epochs: PositiveInt = 20,
@@ -194,7 +196,7 @@ class LSTMAEDetector(_ReconstructionDetector):
         self.contamination = contamination
 
     def _build_model(self, n_features: int) -> Any:
-        return LSTMAE(n_features, int(self.window), int(self.latent_dim), tuple(self.hidden),
+        return LSTMAE(n_features, int(self.window_), int(self.latent_dim), tuple(self.hidden),
                       rngs=nnx.Rngs(int(self.seed)))  # fmt: skip
 
 
@@ -202,7 +204,8 @@ class VAEDetector(_ReconstructionDetector):
     """LSTM-VAE, scored by reconstruction error or by negative ELBO (seed 000's LSTM-VAE).
 
     Args:
-        window: window length ``L`` (stride-1 windows).
+        window: window length ``L`` (stride-1 windows), or ``"auto"`` / ``"period"`` / ``"2period"``
+            (periods of the train part, resolved at fit time as ``window_``).
         latent_dim: size of the latent code.
         hidden: encoder LSTM sizes (the decoder mirrors them).
         dense: size of the dense layer before the latent code.
@@ -233,7 +236,7 @@ class VAEDetector(_ReconstructionDetector):
     def __init__(
         self,
         *,
-        window: PositiveInt = 10,
+        window: Window = 10,
         latent_dim: PositiveInt = 8,
         hidden: Hidden = (64, 32),
         dense: PositiveInt = 32,
@@ -280,5 +283,5 @@ class VAEDetector(_ReconstructionDetector):
                 **dict(self.train_kwargs or {})}  # fmt: skip
 
     def _build_model(self, n_features: int) -> Any:
-        return LSTMVAE(n_features, int(self.window), int(self.latent_dim), tuple(self.hidden), int(self.dense),
+        return LSTMVAE(n_features, int(self.window_), int(self.latent_dim), tuple(self.hidden), int(self.dense),
                        rngs=nnx.Rngs(int(self.seed)))  # fmt: skip

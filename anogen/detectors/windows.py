@@ -21,16 +21,28 @@ Rules (shared by every windowed detector):
 Everything is vectorised: windows are views from :func:`numpy.lib.stride_tricks.sliding_window_view`,
 the mean aggregation uses a cumulative-sum difference array and the max aggregation a single
 ``np.maximum.at`` scatter; there is no Python loop over time steps (only over segments).
+
+Window lengths as a choice (:data:`Window`): a windowed detector's ``window`` is a number of rows,
+or ``"auto"`` / ``"period"`` (the dominant period of the train part), or ``"<K>period"`` (``K``
+periods, e.g. ``"2period"``), resolved at fit time by :func:`resolve_window` with
+:func:`anogen.data.period.period_window` (bounds ``4 <= window <= min(500, n_train // 4)``; no clear
+cycle: a period of 10 rows, logged) and stored as the fitted detector's ``window_``.
+:func:`split_variant` reads the variant names ``NAME@N``, ``NAME@wN``, ``NAME@period``,
+``NAME@Kperiod`` and ``NAME@auto``.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal, Union
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from pydantic import AfterValidator
 
+from anogen.data.period import period_window
 from anogen.data.windows import check_segments, window_starts
+from anogen.params import PositiveInt
 from anogen.types import AnogenError
 
 __all__ = [
@@ -44,7 +56,63 @@ __all__ = [
     "aggregate_window_scores",
     "check_scores",
     "check_fitted",
+    "Window",
+    "resolve_window",
+    "split_variant",
 ]
+
+_PERIOD = re.compile(r"(?P<k>\d+(?:\.\d+)?)?period")
+
+
+def _window_spec(value: object) -> object:
+    """A window: an int >= 1 (digits in a string too), ``"auto"``, ``"period"`` or ``"<K>period"``."""
+    if not isinstance(value, str):
+        return value
+    s = value.strip()
+    if s.isdigit() and int(s) >= 1:
+        return int(s)
+    m = _PERIOD.fullmatch(s)
+    if s == "auto" or (m and float(m.group("k") or 1) > 0):
+        return s
+    raise ValueError("must be an integer >= 1, 'auto', 'period' or K periods such as '2period'")
+
+
+#: a window length in rows, or one taken from the train part's period at fit time: ``"auto"`` =
+#: ``"period"`` (one period), ``"2period"`` (two periods), ``"0.5period"``
+Window = Annotated[Union[PositiveInt, str], AfterValidator(_window_spec)]
+
+
+def resolve_window(window: object, X: np.ndarray, *, owner: str | None = None) -> int:
+    """The window length in rows of a :data:`Window` for the ``(n_train, d)`` train rows ``X``
+    (a period-based one through :func:`anogen.data.period.period_window`, logged)."""
+    spec = _window_spec(window)
+    if not isinstance(spec, str):
+        return int(spec)  # type: ignore[call-overload]
+    m = _PERIOD.fullmatch(spec)
+    factor = float(m.group("k") or 1) if m else 1.0
+    return period_window(X, factor, owner=owner)
+
+
+def split_variant(name: str) -> tuple[str, int | str | None]:
+    """``"knn@50"`` -> ``("knn", 50)``; ``"knn@w50"`` -> ``("knn", 50)`` (the selection's spelling);
+    ``"knn@period"``, ``"knn@2period"``, ``"knn@auto"`` -> ``("knn", "period")``... ; ``"knn"`` ->
+    ``("knn", None)``.
+
+    Raises:
+        AnogenError: a suffix that is not a window.
+    """
+    base, at, suffix = str(name).partition("@")
+    if not at:
+        return base, None
+    raw = suffix[1:] if suffix[:1] == "w" and suffix[1:].isdigit() else suffix
+    try:
+        spec = _window_spec(raw)
+    except ValueError:
+        spec = None
+    if not base or spec is None or isinstance(spec, bool):
+        raise AnogenError(f"{name!r}: a variant is NAME@N (window N rows), NAME@period or NAME@Kperiod "
+                          "(K periods of the train part, e.g. knn@2period)", key="detectors")
+    return base, spec  # type: ignore[return-value]
 
 Aggregate = Literal["mean", "max"]
 

@@ -14,6 +14,7 @@ from typing import Any, Literal, Mapping
 
 from anogen.config import build, build_group, packaged_option, resolve_target, to_plain
 from anogen.data.scaling import ScalingKind
+from anogen.detectors.base import detector_variants
 from anogen.params import NonNegativeInt, PositiveInt, Probability, check_params, check_value
 from anogen.samplers.compose import Compose
 from anogen.samplers.report import OnDegenerate
@@ -231,6 +232,8 @@ def build_job(cfg: Any) -> Job:
         raise AnogenError(f"sampler={modelless[0] if bench_seeds is not None else getattr(sampler, 'name', '?')} "
                           "needs a generative model: add model=vae (windows) or model=vae_mlp (rows)")
     detectors = build_group(cfg.get("detectors") or {}, "detectors")
+    # window variants by name (+detector_variants=[knn@50,knn@period]): Hydra's detectors=[...] takes config files only
+    detectors.update(detector_variants(to_plain(cfg.get("detector_variants")), detectors))
     threshold = build(cfg.threshold, "threshold") if cfg.get("threshold") is not None else None
     if detectors and threshold is None:
         raise AnogenError("threshold: a threshold strategy is required when detectors are configured")

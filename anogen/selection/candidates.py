@@ -1,5 +1,8 @@
 """The candidates as the selection sees them: window variants of the windowed detectors (at the
-data's dominant period or given lengths) and, in tabular mode, every windowed detector on single rows."""
+data's dominant period or given lengths) and, in tabular mode, every windowed detector on single rows.
+
+The variants are made by :func:`anogen.detectors.base.window_variant`, the one variant mechanism of
+the plain run (``detector_variants``), the API's ``detectors=[...]`` lists and ``select.windows``."""
 
 from __future__ import annotations
 
@@ -7,8 +10,10 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from anogen.data.period import data_period, period_window
+from anogen.detectors.base import window_variant
+from anogen.detectors.windows import resolve_window
 from anogen.evaluation import fresh_detectors
-from anogen.samplers.kinds.signal import dominant_period
 from anogen.types import AnogenError
 
 __all__ = ["for_rows", "data_period", "window_variants"]
@@ -25,33 +30,34 @@ def for_rows(detectors: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def data_period(train: np.ndarray) -> int | None:
-    """The dominant period of ``(n, d)`` rows: the median of the columns' periods (``None``
-    when no column has a clear cycle, :func:`anogen.samplers.kinds.signal.dominant_period`)."""
-    found = [p for p in (dominant_period(np.asarray(train)[:, j]) for j in range(np.shape(train)[1])) if p]
-    return int(np.median(found)) if found else None
-
-
 def window_variants(detectors: Mapping[str, Any], windows: Sequence[Any],
                     train: np.ndarray) -> tuple[dict[str, Any], dict[str, int]]:
     """The candidates plus a variant of every windowed one (``window`` and ``stride`` parameters)
     per entry of ``windows`` (an int or ``"period"``): ``({name: detector}, {variant: window})``.
-    A variant whose window equals its candidate's is left out."""
+    A variant whose window equals its candidate's is left out. ``period`` is the dominant period of
+    ``train`` within the bounds of :func:`anogen.data.period.period_window`; data without a clear
+    cycle are an error here (the variant would copy the fallback window).
+
+    The windows mapping also holds, for every candidate whose own ``window`` is taken from the
+    period (``auto``, ``period``, ``2period``: :func:`anogen.detectors.windows.resolve_window`), the
+    length it resolves to on ``train``, so the report names it."""
     out, sizes = dict(detectors), {}
+    for name, det in detectors.items():
+        w = det.get_params(deep=False).get("window") if hasattr(det, "get_params") else None
+        if isinstance(w, str):
+            sizes[name] = resolve_window(w, train, owner=name)
     for w in windows:
         if w == "period":
-            size = data_period(train)
-            if size is None:
+            if data_period(train) is None:
                 raise AnogenError("select.windows: period: the train data have no clear cycle (no autocorrelation "
                                   "peak above 0.2 in any column); give window lengths instead, e.g. [10, 50]")
-            label = "period"
+            size, label = period_window(train), "period"
         else:
             size, label = int(w), f"w{int(w)}"
-        for name, det in fresh_detectors(detectors).items():
+        for name, det in detectors.items():
             params = det.get_params(deep=False) if hasattr(det, "get_params") else {}
             if "window" not in params or "stride" not in params or params["window"] == size:
                 continue
-            det.set_params(window=size, **({"name": f"{name}@{label}"} if "name" in params else {}))
-            out[f"{name}@{label}"] = det
+            out[f"{name}@{label}"] = window_variant(det, size, f"{name}@{label}")
             sizes[f"{name}@{label}"] = size
     return out, sizes

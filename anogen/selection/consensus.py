@@ -187,7 +187,8 @@ def _metric_name(metric: str) -> str:
 def detector_settings(detectors: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """``{name: {setting: value}}`` of candidates: the scalar ``get_params(deep=False)`` of built
     detectors, or the keys of config nodes (``_target_``, ``name`` and nested nodes left out);
-    ``window`` is ``None`` for a detector without one."""
+    ``window`` is ``None`` for a detector without one, and a fitted detector's resolved window
+    (``window_``, e.g. of ``window: auto``) replaces its ``window`` parameter."""
     out: dict[str, dict[str, Any]] = {}
     for name, det in detectors.items():
         if isinstance(det, Mapping):
@@ -201,7 +202,9 @@ def detector_settings(detectors: Mapping[str, Any]) -> dict[str, dict[str, Any]]
             p = {}
         keep = {k: v for k, v in p.items() if k not in ("_target_", "name") and not k.startswith("_")
                 and (v is None or isinstance(v, (bool, int, float, str, np.integer, np.floating)))}
-        out[str(name)] = {"window": keep.pop("window", None), **keep}
+        window = keep.pop("window", None)
+        resolved = getattr(det, "window_", None) if not isinstance(det, Mapping) else None
+        out[str(name)] = {"window": resolved if isinstance(resolved, (int, np.integer)) else window, **keep}
     return out
 
 

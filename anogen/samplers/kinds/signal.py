@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from anogen.data.period import dominant_period  # moved there: the detectors (a lower floor) use it too
 from anogen.types import AnogenError
 
 __all__ = ["interp_at", "reflect", "dominant_period", "column_period", "train_windows", "source_windows"]
@@ -24,26 +25,6 @@ def reflect(pos: np.ndarray, n: int) -> np.ndarray:
     period = 2.0 * (n - 1)
     p = np.mod(pos, period)
     return np.where(p > n - 1, period - p, p)
-
-
-def dominant_period(x: np.ndarray, max_rows: int = 1 << 17) -> int | None:
-    """Dominant period in rows of a 1-D series (first autocorrelation peak after the first zero
-    crossing, if it is above 0.2), or ``None`` for a series without a clear cycle."""
-    x = np.asarray(x[:max_rows], dtype=np.float64)
-    n = x.shape[0]
-    if n < 8:
-        return None
-    x = x - x.mean()
-    if not (x != 0).any():
-        return None
-    f = np.fft.rfft(x, 2 * n)
-    acf = np.fft.irfft(f * np.conj(f))[:n]
-    acf = acf / acf[0]
-    neg = np.flatnonzero(acf[: n // 2] < 0)
-    if neg.size == 0:
-        return None
-    lag = int(neg[0] + np.argmax(acf[neg[0]: n // 2]))
-    return lag if acf[lag] > 0.2 else None
 
 
 def column_period(seg) -> int | None:

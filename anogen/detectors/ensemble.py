@@ -1,0 +1,194 @@
+"""An ensemble of detectors: every member scores, the normalised scores are combined.
+
+:class:`Ensemble` fits every member on the train part, normalises each member's scores by that
+member's own train scores and combines the normalised scores per row:
+
+- **normalise** ``"robust"`` (default): ``(s - median) / (IQR / 1.349)`` of the member's train scores
+  (``decision_scores_``), a z-score that a few extreme train scores do not move (anomaly scores are
+  skewed: one outlier in the train part would shrink a mean/std z-score of every other row);
+  ``"standard"``: ``(s - mean) / std``. A zero spread falls back to the standard deviation, then 1.
+- **combine** ``"mean"`` (default), ``"max"`` (a row flagged by any member), or ``"trimmed_mean"``
+  (the mean after dropping the ``int(trim * m)`` lowest and highest of the ``m`` members' values per
+  row: one member's outlying opinion cannot carry a row).
+
+Members are packaged names (window variants too: ``"knn@period"``), configs with ``_target_``, or
+detector objects (cloned, never fitted in place), as a list (result keys: the names, the configs'
+``name``) or a ``{name: member}`` mapping. The ensemble is local when every member is: its receptive
+field is the widest of theirs, and incremental scoring rescores each member against its own
+reference (the same scores as scoring whole).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import Field
+from sklearn.base import BaseEstimator, clone
+
+from anogen.config import build, to_plain
+from anogen.detectors.base import BaseDetector, build_detector
+from anogen.detectors.incremental import ReceptiveField, ScoredReference
+from anogen.params import Ratio
+from anogen.types import AnogenError
+
+__all__ = ["Ensemble", "normaliser", "combine_scores"]
+
+#: the share of members dropped at each end by ``combine="trimmed_mean"``
+Trim = Annotated[float, Field(ge=0, lt=0.5)]
+
+#: IQR of a standard normal distribution: IQR / 1.349 estimates the standard deviation
+_IQR_SIGMA = 1.349
+
+
+def normaliser(train_scores: np.ndarray, how: str = "robust") -> tuple[float, float]:
+    """``(center, scale)`` of a member's train scores: median and IQR / 1.349 (``"robust"``) or mean
+    and standard deviation (``"standard"``); a zero spread falls back to the std, then 1."""
+    s = np.asarray(train_scores, dtype=np.float64)
+    if how == "robust":
+        q1, center, q3 = np.percentile(s, [25.0, 50.0, 75.0])
+        scale = (q3 - q1) / _IQR_SIGMA
+    else:
+        center, scale = float(s.mean()), float(s.std())
+    if not np.isfinite(scale) or scale <= 0:
+        scale = float(s.std())
+    if not np.isfinite(scale) or scale <= 0:
+        scale = 1.0
+    return float(center), float(scale)
+
+
+def combine_scores(z: np.ndarray, how: str = "mean", trim: float = 0.2) -> np.ndarray:
+    """``(m, n)`` normalised member scores -> ``(n,)``: their mean, max or trimmed mean per row."""
+    z = np.asarray(z, dtype=np.float64)
+    if how == "max":
+        return z.max(axis=0)
+    if how == "trimmed_mean":
+        m = z.shape[0]
+        cut = int(trim * m)
+        if cut > 0 and m - 2 * cut > 0:
+            return np.sort(z, axis=0)[cut: m - cut].mean(axis=0)
+    return z.mean(axis=0)
+
+
+class Ensemble(BaseDetector):
+    """Combination of several detectors' scores, each normalised by its own train scores.
+
+    Args:
+        members: the candidates: a list of packaged names (``"knn"``, ``"knn@period"``), configs
+            with ``_target_`` or detector objects, or a ``{name: member}`` mapping (at least one).
+        combine: ``"mean"``, ``"max"`` or ``"trimmed_mean"`` of the normalised scores per row.
+        trim: share of members dropped at each end by ``"trimmed_mean"`` (``int(trim * m)`` each).
+        normalise: ``"robust"`` (median/IQR z-score) or ``"standard"`` (mean/std z-score) of each
+            member's train scores.
+        name: result key.
+        contamination: expected fraction of anomalies (sets ``threshold_``).
+
+    Attributes:
+        members_: ``{name: fitted member}``.
+        centers_, scales_: ``{name: float}`` each member's normalisation.
+        n_features_in_, decision_scores_, threshold_, labels_, receptive_field_: see
+            :class:`~anogen.detectors.base.BaseDetector`.
+    """
+
+    def __init__(
+        self,
+        *,
+        members: Any = ("zscore_rolling", "iforest", "knn", "lof", "pca"),
+        combine: Literal["mean", "max", "trimmed_mean"] = "mean",
+        trim: Trim = 0.2,
+        normalise: Literal["robust", "standard"] = "robust",
+        name: str = "ensemble",
+        contamination: Ratio = 0.1,
+    ) -> None:
+        self.members = members
+        self.combine = combine
+        self.trim = trim
+        self.normalise = normalise
+        self.name = name
+        self.contamination = contamination
+
+    # ------------------------------------------------------------------ members
+
+    def _built(self, key: str) -> dict[str, Any]:
+        """``{name: unfitted member}`` from ``members`` (names, configs or objects)."""
+        spec = to_plain(self.members)
+        items = list(spec.items()) if isinstance(spec, Mapping) else \
+            [(None, v) for v in (spec if isinstance(spec, (list, tuple)) else [spec])]
+        if not items or spec is None or isinstance(spec, (str, bytes)):
+            raise AnogenError("give at least one member: a list of detector names, configs or objects, "
+                              "e.g. [zscore_rolling, iforest, knn]", key=f"{key}.members")
+        out: dict[str, Any] = {}
+        for i, (label, member) in enumerate(items):
+            where = f"{key}.members.{label}" if label is not None else f"{key}.members[{i}]"
+            if isinstance(member, str):
+                det, name = build_detector(member), member
+            elif isinstance(member, Mapping):
+                det = build(member, where)
+                name = str(member.get("name") or f"member{i}")
+            elif hasattr(member, "fit") and hasattr(member, "decision_function"):
+                det = clone(member) if isinstance(member, BaseEstimator) else member
+                name = str(getattr(member, "name", None) or f"member{i}")
+            else:
+                raise AnogenError(f"must be a detector name, a config with _target_ or a detector, got {member!r}",
+                                  key=where)
+            name = str(label) if label is not None else name
+            if name in out:
+                raise AnogenError(f"member {name!r} is listed twice", key=f"{key}.members")
+            if not hasattr(det, "fit") or not hasattr(det, "decision_function"):
+                raise AnogenError(f"{type(det).__name__} is not a detector (no fit/decision_function)", key=where)
+            out[name] = det
+        return out
+
+    def _check_rules(self, key: str) -> None:
+        self._built(key)
+
+    # ------------------------------------------------------------------ fit and score
+
+    def _fit(self, X: np.ndarray, segments: np.ndarray) -> None:
+        """Fit every member on the train rows and normalise it by its own train scores."""
+        self.members_, self.centers_, self.scales_ = {}, {}, {}
+        for name, det in self._built(f"detectors.{self._owner()}").items():
+            try:
+                det.fit(X, segments=segments)
+            except AnogenError as e:
+                raise AnogenError(f"member {name}: {e}", key=self._owner()) from None
+            train = getattr(det, "decision_scores_", None)
+            if train is None:
+                train = det.decision_function(X)
+            self.centers_[name], self.scales_[name] = normaliser(train, self.normalise)
+            self.members_[name] = det
+
+    def _normalised(self, name: str, scores: np.ndarray) -> np.ndarray:
+        return (np.asarray(scores, dtype=np.float64) - self.centers_[name]) / self.scales_[name]
+
+    def _combined(self, member_scores: Mapping[str, np.ndarray]) -> np.ndarray:
+        z = np.stack([self._normalised(n, s) for n, s in member_scores.items()])
+        return combine_scores(z, self.combine, float(self.trim))
+
+    def _decision_function(self, X: np.ndarray) -> np.ndarray:
+        return self._combined({n: d.decision_function(X) for n, d in self.members_.items()})
+
+    def _receptive_field(self) -> ReceptiveField | None:
+        """The widest of the members' receptive fields; ``None`` when one member is not local."""
+        fields = [getattr(d, "receptive_field_", None) for d in self.members_.values()]
+        if any(f is None for f in fields):
+            return None
+        return max(int(f[0]) for f in fields), max(int(f[1]) for f in fields)  # type: ignore[index]
+
+    def _score_with_state(self, X: np.ndarray) -> tuple[np.ndarray, Any]:
+        """Scores of ``X`` and every member's own reference (members that can keep one)."""
+        refs = {n: d.score_reference(X) if hasattr(d, "score_reference") else None for n, d in self.members_.items()}
+        scores = {n: r.scores if r is not None else self.members_[n].decision_function(X) for n, r in refs.items()}
+        return self._combined(scores), refs
+
+    def _rescore(self, X: np.ndarray, reference: ScoredReference) -> np.ndarray | None:
+        """Each member rescores against its own reference (only the rows it needs), then combine."""
+        refs = reference.state
+        if not isinstance(refs, Mapping):
+            return None
+        scores = {}
+        for n, d in self.members_.items():
+            r = refs.get(n)
+            scores[n] = d.decision_function(X, reference=r) if r is not None else d.decision_function(X)
+        return self._combined(scores)
