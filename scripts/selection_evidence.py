@@ -18,6 +18,9 @@ only (nested), so no series' own labels choose its weight; the weight written to
 
     python scripts/selection_evidence.py            # all series, writes docs/selection_evidence.json
     python scripts/selection_evidence.py --quick    # 1 seed, 2 levels, 50 bootstrap resamples (a smoke run)
+    python scripts/selection_evidence.py --corpus corpus/ --no-prior-file --out /tmp/x.json
+        # also the evidence corpus (``corpus/provenance.json``: train part = its first ``train_rows``
+        # rows, test part the rest with its labels); ``scripts/advice_evidence.py`` judges the advice
 """
 
 from __future__ import annotations
@@ -37,6 +40,59 @@ DETECTORS = ["zscore", "zscore_rolling", "iforest", "lof", "knn", "pca", "ocsvm"
 METRICS = ("vus_pr", "range_f1")
 BENCH_SAMPLERS = ("noise_points", "noise_waves", "typed")
 ROWS_DIR: Path | None = None
+#: the evidence corpus outside the package (``--corpus``): ``{name: provenance record}``, and its folder
+CORPUS: dict[str, dict] = {}
+CORPUS_DIR: Path | None = None
+#: the source family of a shipped series without a ``source_family`` record, by its group's name:
+#: NAB's categories are one source, and the shipped UCR InternalBleeding records come from the
+#: same archive as the corpus' UCR series (``corpus/README.md``)
+FAMILY_OF_GROUP = (("NAB", "NAB"), ("UCR", "UCR Anomaly Archive"))
+
+
+def load_corpus(folder: Path) -> list[str]:
+    """Register the labelled series of an evidence corpus (its ``provenance.json``); returns their names."""
+    global CORPUS_DIR
+    CORPUS_DIR = Path(folder)
+    prov = json.loads((CORPUS_DIR / "provenance.json").read_text())
+    CORPUS.update({n: {**m, "name": n} for n, m in prov.items() if m.get("mode", "series") == "series"})
+    return [n for n in prov if n in CORPUS]
+
+
+def meta_of(name: str) -> dict:
+    """A series' provenance record (the corpus' or the shipped one)."""
+    from anogen.data import real
+
+    return dict(CORPUS[name]) if name in CORPUS else real.provenance(name)
+
+
+def source_family(name: str) -> str:
+    """The held-out unit of leave-one-source-out: ``source_family`` when recorded, else the group
+    (NAB's categories as one source, UCR as the UCR Anomaly Archive)."""
+    m = meta_of(name)
+    if m.get("source_family"):
+        return str(m["source_family"])
+    group = str(m.get("group", name))
+    return next((fam for prefix, fam in FAMILY_OF_GROUP if group.startswith(prefix)), group)
+
+
+def load_series(name: str):
+    """A shipped series (:func:`anogen.data.real.load`) or a corpus series as a
+    :class:`~anogen.data.real.RealSeries` (columns ``value``, labels ``is_anomaly``)."""
+    from anogen.data import real
+
+    if name not in CORPUS:
+        return real.load(name)
+    import pandas as pd
+
+    from anogen.types import AnogenError
+
+    meta = CORPUS[name]
+    df = pd.read_csv(CORPUS_DIR / meta["file"])
+    labels = df["is_anomaly"].to_numpy().astype(bool)
+    n_train = int(meta["train_rows"])
+    if labels[:n_train].any() or not labels[n_train:].any():
+        raise AnogenError(f"{meta['file']}: labels must lie in the test part (rows >= {n_train})")
+    return real.RealSeries(name, ("value",), df[["value"]].to_numpy(np.float64), labels, n_train, meta)
 
 
 def _components(metrics=METRICS):
@@ -77,7 +133,6 @@ def _leaderboard(fold, dets, mets, thr, settings, metrics=METRICS) -> dict[str, 
 
 
 def run_series(name: str, settings, quick: bool) -> dict:
-    from anogen.data import real
     from anogen.selection.candidates import for_rows
     from anogen.selection.run import run_selection
 
@@ -87,7 +142,7 @@ def run_series(name: str, settings, quick: bool) -> dict:
 
     from anogen.selection.candidates import window_variants
 
-    s = real.load(name)
+    s = load_series(name)
     dets, mets, thr = _components(settings.voters)
     fold = _fold(s)
     # window variants are candidates of the selection *and* of the leaderboard baseline
@@ -123,6 +178,9 @@ def run_series(name: str, settings, quick: bool) -> dict:
            f"synthetic_{'borda' if settings.aggregate == 'mean' else 'mean'}": _points(other),
            "battery_mean": dict(zip(dets, map(float, battery_mean))),
            "p_best": _points(sel, "p_best_synthetic"),
+           # the 90% bootstrap interval of each detector's rank (1 = best), prior off
+           "rank_lo": _points(sel, "rank_lo"), "rank_hi": _points(sel, "rank_hi"),
+           "group": str(s.meta.get("group", name)), "source_family": source_family(name),
            "real_points": sel.real["points"], "real_scores": sel.real["scores"], "trust": sel.trust,
            "agreement_by_metric": sel.real["agreement_by_metric"], "families": sel.families.to_dict("records"),
            "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
@@ -218,20 +276,23 @@ def tabular(quick: bool) -> dict:
     return out
 
 
-def evaluate(results: dict[str, dict]) -> dict:
-    """Agreement of every method with the real ranking, per series, with nested LOSO for the prior."""
+def evaluate(results: dict[str, dict], groups: dict[str, str] | None = None, predictions: bool = False) -> dict:
+    """Agreement of every method with the real ranking, per series, with nested LOSO for the prior.
+
+    ``groups``: ``{series: held-out unit}`` (default: each series' provenance group);
+    ``predictions``: also return the learned baselines' scores per series (``predicted``: the
+    fixed ranking and the selection with the prior on, nested)."""
     from anogen.selection.agreement import agreement
     from anogen.selection.prior import choose_weight, mix, prior_points
 
-    from anogen.data import real
     from anogen.selection.prior import same_group
 
     names = list(results)
-    groups = {n: real.provenance(n).get("group", n) for n in names}
+    groups = dict(groups) if groups is not None else {n: meta_of(n).get("group", n) for n in names}
     real_pts = {n: results[n]["real_points"] for n in names}
     pool = {n: p for n, p in real_pts.items() if results[n]["real"]}   # the prior: real recordings only
     syn = {n: results[n]["synthetic"] for n in names}
-    rows = {}
+    rows, predicted = {}, {}
     for n in names:
         dets = list(syn[n])
         held = same_group(n, groups, names)          # the held-out series' whole group leaves the prior
@@ -241,6 +302,7 @@ def evaluate(results: dict[str, dict]) -> dict:
         w, _ = choose_weight({o: syn[o] for o in others}, {o: real_pts[o] for o in others}, inner, groups=groups) \
             if len({groups[o] for o in others}) >= 2 else (0.0, {})
         with_prior = dict(zip(dets, mix(np.array([syn[n][d] for d in dets]), np.array([fixed[d] for d in dets]), w)))
+        predicted[n] = {"fixed ranking": fixed, "selection (prior on)": with_prior, "weight": w}
         rows[n] = {"selection (prior off)": agreement(syn[n], real_pts[n]),
                    **{f"selection, {LABEL[how]}": agreement(results[n][f"synthetic_{how}"], real_pts[n])
                       for how in ("mean", "borda") if f"synthetic_{how}" in results[n]},
@@ -260,7 +322,8 @@ def evaluate(results: dict[str, dict]) -> dict:
     w_all, table = choose_weight(syn, real_pts, pool, groups=groups)
     return {"per_series": rows, "weight_all": w_all, "loso_all": table, "prior_series": list(pool),
             "groups": {n: groups[n] for n in names},
-            "chosen_by_group": {groups[n]: m for n, (m, _) in chosen.items()}}
+            "chosen_by_group": {groups[n]: m for n, (m, _) in chosen.items()},
+            **({"predicted": predicted} if predictions else {})}
 
 
 #: the label-free methods a default could be chosen from (the prior needs labels of other series;
@@ -437,7 +500,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="with --from-json/--merge: recompute the synthetic rankings from the battery rows saved "
                          "in this folder by --rows (nothing refitted)")
     ap.add_argument("--aggregate", choices=["mean", "borda"], default=None, help="select.aggregate for the run")
+    ap.add_argument("--corpus", type=Path, default=None,
+                    help="also the labelled series of this evidence corpus (its provenance.json); without --series: "
+                         "every real shipped series and every corpus series (no control, no tables)")
+    ap.add_argument("--detectors", nargs="*", default=None,
+                    help=f"candidates (default: {' '.join(DETECTORS)}), e.g. add ensemble")
     args = ap.parse_args(argv)
+    corpus = load_corpus(args.corpus) if args.corpus is not None else []
+    if args.detectors:
+        DETECTORS[:] = list(args.detectors)
     global ROWS_DIR
     ROWS_DIR = args.rows
     if ROWS_DIR is not None:
@@ -446,7 +517,8 @@ def main(argv: list[str] | None = None) -> int:
         merged: dict = {}
         for part in args.merge:
             merged.update(json.loads(part.read_text())["results"])
-        order = [n for n in real.names() if n in merged]
+        shipped = real.names()
+        order = [n for n in shipped if n in merged] + [n for n in merged if n not in shipped]
         saved = json.loads(args.out.read_text()) if args.out.is_file() else {}
         settings = json.loads(args.merge[0].read_text()).get("settings", {})
         args.out.write_text(json.dumps(_clean({**saved, "results": {n: merged[n] for n in order},
@@ -482,11 +554,15 @@ def main(argv: list[str] | None = None) -> int:
 
     results = {}
     with threadpool_limits(1):
-        for name in args.series or real.names():
+        series = args.series or (real.names(real_only=True) + corpus if corpus else real.names())
+        for name in series:
             results[name] = run_series(name, settings, args.quick)
             print(f"{name}: {results[name]['seconds']:.0f} s wall, {results[name]['cpu_seconds']:.0f} CPU-s",
                   flush=True)
-        tab = tabular(args.quick) if args.series is None else {}
+            if corpus:   # a long run: keep what finished (``--merge`` / advice_evidence.py read it)
+                args.out.with_suffix(".partial.json").write_text(
+                    json.dumps(_clean({"results": results, "settings": settings.__dict__}), indent=1) + "\n")
+        tab = tabular(args.quick) if args.series is None and not corpus else {}
     ev = evaluate(results)
     print(markdown(ev, results))
     print(by_group(ev, results))

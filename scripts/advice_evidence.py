@@ -1,0 +1,450 @@
+#!/usr/bin/env python
+"""Judge the selection's advice as a predictor on real labelled data, by leave-one-source-out.
+
+The per-series results come from ``scripts/selection_evidence.py`` (the selection, the real
+ranking, the leaderboard, each detector's real VUS-PR and the selection's P(best) and 90% rank
+intervals), run on the shipped real series and the evidence corpus (``--corpus corpus/``). This
+script asks what a user would get by following each method's **recommended detector** (its top-1):
+
+* its real VUS-PR on the labelled test part, its **% of oracle** (its VUS-PR over the best
+  detector's VUS-PR on that series) and its **regret** (best minus its VUS-PR);
+* Spearman with the real ranking (Borda over VUS-PR and range-F1, as in ``docs/selection.md``),
+  top-1 hit (the recommendation is the real ranking's best) and top-3 hit (the real best is in
+  the method's top three).
+
+Methods: the selection (prior off, the default), the selection with the prior on (its weight chosen
+nested on the other source families), the **global best** (the detector with the best mean real
+VUS-PR over the other source families' series), the **fixed ranking** (mean real Borda points over
+the other source families), today's benchmark **leaderboard**, **random** (expected values over a
+uniformly random detector), and **OE** (always the ``ensemble`` detector) when the candidates
+hold one. Everything learned from labels leaves the held-out series' whole source family out
+(SMAP and MSL leave together; NAB's categories are one source).
+
+    # the per-series runs, two halves side by side (about 20 s per series each)
+    python scripts/selection_evidence.py --corpus corpus/ --series <half 1> --out /tmp/advice_a.json --no-prior-file
+    python scripts/selection_evidence.py --corpus corpus/ --series <half 2> --out /tmp/advice_b.json --no-prior-file
+    # the evaluation (seconds): docs/advice_evidence.json and docs/advice_evidence.md
+    python scripts/advice_evidence.py --corpus corpus/ --results /tmp/advice_a.json /tmp/advice_b.json
+    python scripts/advice_evidence.py --corpus corpus/ --halves    # prints the two --series halves
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from math import comb
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
+
+import selection_evidence as se  # noqa: E402
+
+SEL, PRIOR, GLOBAL, FIXED, BOARD, RANDOM, OE = ("selection (prior off)", "selection (prior on, nested)",
+                                                "global best", "fixed ranking", "leaderboard",
+                                                "random (expected)", "OE (always ensemble)")
+ENSEMBLE = "ensemble"
+KEYS = ("pct_oracle", "regret", "spearman", "top1", "top3", "top1_vus")
+
+
+def _finite(x) -> bool:
+    return x is not None and np.isfinite(x)
+
+
+def vus_of(r: dict) -> dict[str, float]:
+    """``{detector: real VUS-PR on the labelled test part}``."""
+    return {row["detector"]: float(row["vus_pr"]) if _finite(row.get("vus_pr")) else float("nan")
+            for row in r["real_scores"]}
+
+
+def top_of(scores: dict[str, float], among: list[str]) -> str | None:
+    """The recommended detector: the highest score (first in the method's order on ties)."""
+    names = [d for d in scores if d in among and _finite(scores[d])]
+    if not names:
+        return None
+    return names[int(np.argmax(np.array([scores[d] for d in names])))]   # argmax keeps the first on ties
+
+
+def global_best_scores(results: dict, family: dict, held: str) -> dict[str, float]:
+    """Each detector's mean real VUS-PR over the series of the other source families (pooled)."""
+    pool: dict[str, list[float]] = {}
+    for n, r in results.items():
+        if family[n] == held:
+            continue
+        for d, v in vus_of(r).items():
+            if _finite(v):
+                pool.setdefault(d, []).append(v)
+    return {d: float(np.mean(v)) for d, v in pool.items()}
+
+
+def judge(scores: dict[str, float] | None, rec: str | None, r: dict) -> dict:
+    """A method's recommendation on one series: real VUS-PR, % of oracle, regret, agreement."""
+    from anogen.selection.agreement import agreement
+
+    vus = vus_of(r)
+    oracle = np.nanmax(list(vus.values()))
+    v = vus.get(rec, float("nan")) if rec else float("nan")
+    ag = agreement(scores, r["real_points"]) if scores is not None else \
+        {"spearman": float("nan"), "top1": float("nan"), "top3": float("nan")}
+    if scores is None and rec is not None:   # a rule without a ranking: top-1 / top-3 of its one choice
+        pts = {d: p for d, p in r["real_points"].items() if _finite(p)}
+        if pts and np.ptp(list(pts.values())) > 0:
+            best = max(pts.values())
+            ag["top1"] = ag["top3"] = float(pts.get(rec, -np.inf) == best)
+    best_vus = {d for d, x in vus.items() if _finite(x) and x == oracle}
+    return {"recommended": rec, "vus_pr": v, "oracle_vus_pr": float(oracle),
+            "pct_oracle": float(v / oracle) if oracle > 0 and _finite(v) else float("nan"),
+            "regret": float(oracle - v) if _finite(v) else float("nan"),
+            "spearman": ag["spearman"], "top1": ag["top1"], "top3": ag["top3"],
+            "top1_vus": float(rec in best_vus) if rec and _finite(v) else float("nan")}
+
+
+def random_expected(r: dict) -> dict:
+    """Expected values over a uniformly random detector (and a random ranking: Spearman 0)."""
+    vus = {d: x for d, x in vus_of(r).items() if _finite(x)}
+    oracle = max(vus.values())
+    vals = np.array(list(vus.values()))
+    pts = {d: p for d, p in r["real_points"].items() if _finite(p) and d in vus}
+    ranked = bool(pts) and np.ptp(list(pts.values())) > 0
+    b = sum(1 for p in pts.values() if p == max(pts.values())) if ranked else 0
+    m = len(pts)
+    return {"recommended": None, "vus_pr": float(vals.mean()), "oracle_vus_pr": float(oracle),
+            "pct_oracle": float(np.mean(vals / oracle)) if oracle > 0 else float("nan"),
+            "regret": float(oracle - vals.mean()),
+            "spearman": 0.0 if ranked else float("nan"),
+            "top1": b / m if ranked else float("nan"),                                   # 1/k with one best
+            "top3": 1 - comb(m - b, 3) / comb(m, 3) if ranked and m >= 3 else float("nan"),  # 3/k with one best
+            "top1_vus": float(np.mean(vals == oracle))}
+
+
+def per_series(results: dict, family: dict) -> tuple[dict, dict]:
+    """``{series: {method: judge(...)}}`` and the nested evaluation of ``selection_evidence``."""
+    ev = se.evaluate(results, groups=family, predictions=True)
+    out = {}
+    for n, r in results.items():
+        dets = [d for d, x in vus_of(r).items() if _finite(x)]
+        if not dets:   # no real VUS-PR (e.g. a test part labelled anomalous throughout): nothing to judge
+            continue
+        gb = global_best_scores(results, family, family[n])
+        pred = ev["predicted"][n]
+        methods = {SEL: r["synthetic"], PRIOR: pred["selection (prior on)"], GLOBAL: gb,
+                   FIXED: pred["fixed ranking"], BOARD: r["leaderboard"]}
+        row = {m: judge(s, top_of(s, dets), r) for m, s in methods.items()}
+        row[RANDOM] = random_expected(r)
+        if ENSEMBLE in dets:
+            row[OE] = judge(None, ENSEMBLE, r)
+        rec = row[SEL]["recommended"]
+        row[SEL]["p_best"] = float(r["p_best"].get(rec, np.nan)) if rec else float("nan")
+        row[PRIOR]["weight"] = pred["weight"]
+        out[n] = {"group": r.get("group") or se.meta_of(n).get("group", n), "family": family[n],
+                  "detectors": len(dets), "methods": row}
+    return out, ev
+
+
+def summary(rows: dict, methods: list[str], names: list[str]) -> dict:
+    """Per method over ``names``: mean / median % of oracle, mean regret, median Spearman, top-1, top-3."""
+    out = {}
+    for m in methods:
+        col = {k: np.array([rows[n]["methods"][m][k] for n in names], np.float64) for k in KEYS}
+        f = {k: v[np.isfinite(v)] for k, v in col.items()}
+        out[m] = {"series": len(names), "with_oracle": int(len(f["pct_oracle"])), "ranked": int(len(f["top1"])),
+                  "mean_pct_oracle": _m(f["pct_oracle"], np.mean), "median_pct_oracle": _m(f["pct_oracle"], np.median),
+                  "mean_regret": _m(f["regret"], np.mean), "median_spearman": _m(f["spearman"], np.median),
+                  "top1": _m(f["top1"], np.mean), "top3": _m(f["top3"], np.mean),
+                  "top1_vus": _m(f["top1_vus"], np.mean)}
+    return out
+
+
+def _m(v: np.ndarray, how) -> float:
+    return float(how(v)) if len(v) else float("nan")
+
+
+def paired(rows: dict, a: str, b: str, names: list[str], key: str = "pct_oracle") -> dict:
+    """Paired Wilcoxon signed-rank test of ``a`` vs ``b`` on ``key`` (zero differences dropped)."""
+    from scipy.stats import wilcoxon
+
+    d = np.array([rows[n]["methods"][a][key] - rows[n]["methods"][b][key] for n in names], np.float64)
+    d = d[np.isfinite(d)]
+    res = {"a": a, "b": b, "metric": key, "pairs": int(len(d)), "a_better": int((d > 0).sum()),
+           "ties": int((d == 0).sum()), "b_better": int((d < 0).sum()),
+           "mean_difference": _m(d, np.mean), "median_difference": _m(d, np.median),
+           "statistic": float("nan"), "p_value": float("nan")}
+    if np.any(d != 0):
+        w = wilcoxon(d)
+        res.update(statistic=float(w.statistic), p_value=float(w.pvalue))
+    return res
+
+
+def calibration(rows: dict, names: list[str]) -> dict:
+    """P(best) of the selection's recommendation against its hit rate, in ten equal-width bins."""
+    p = np.array([rows[n]["methods"][SEL]["p_best"] for n in names], np.float64)
+    hit = np.array([rows[n]["methods"][SEL]["top1"] for n in names], np.float64)
+    hit_v = np.array([rows[n]["methods"][SEL]["top1_vus"] for n in names], np.float64)
+    ok = np.isfinite(p) & np.isfinite(hit)
+    p, hit, hit_v = p[ok], hit[ok], hit_v[ok]
+    b = np.minimum((p * 10).astype(int), 9)
+    bins = [{"bin": f"{i / 10:.1f}-{(i + 1) / 10:.1f}", "count": int((b == i).sum()),
+             "mean_p_best": _m(p[b == i], np.mean), "hit_rate": _m(hit[b == i], np.mean),
+             "hit_rate_vus_pr_best": _m(hit_v[b == i], np.mean)} for i in range(10)]
+    return {"bins": bins, "series": int(ok.sum()), "mean_p_best": _m(p, np.mean), "hit_rate": _m(hit, np.mean),
+            "brier": _m((p - hit) ** 2, np.mean)}
+
+
+def coverage(results: dict, names: list[str]) -> dict:
+    """How often the selection's 90% rank interval holds the detector's real rank (ties: the
+    interval meets the tied ranks), over (series, detector) pairs and for the recommendation."""
+    pairs = covered = rec_pairs = rec_cov = 0
+    width = []
+    for n in names:
+        r = results[n]
+        if "rank_lo" not in r:
+            continue
+        pts = {d: p for d, p in r["real_points"].items() if _finite(p)}
+        if not pts or np.ptp(list(pts.values())) == 0:
+            continue
+        rec = top_of(r["synthetic"], list(pts))
+        for d, p in pts.items():
+            lo, hi = r["rank_lo"].get(d), r["rank_hi"].get(d)
+            if not (_finite(lo) and _finite(hi)):
+                continue
+            best_rank = 1 + sum(q > p for q in pts.values())
+            worst_rank = sum(q >= p for q in pts.values())
+            c = lo <= worst_rank and hi >= best_rank
+            pairs, covered, width = pairs + 1, covered + c, width + [hi - lo + 1]
+            if d == rec:
+                rec_pairs, rec_cov = rec_pairs + 1, rec_cov + c
+    return {"pairs": pairs, "covered": covered, "coverage": covered / pairs if pairs else float("nan"),
+            "recommended_pairs": rec_pairs, "recommended_coverage": rec_cov / rec_pairs if rec_pairs else float("nan"),
+            "mean_interval_ranks": _m(np.array(width, np.float64), np.mean)}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%" if _finite(x) else "n/a"
+
+
+def _f(x: float, nd: int = 2) -> str:
+    return f"{x:.{nd}f}" if _finite(x) else "n/a"
+
+
+def method_table(summ: dict, methods: list[str], label: str = "method") -> list[str]:
+    lines = [f"| {label} | series (with a real ranking) | mean % of oracle VUS-PR | median % of oracle | "
+             "mean regret (VUS-PR) | median Spearman | top-1 | top-3 | top-1 by VUS-PR |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for m in methods:
+        s = summ[m]
+        lines.append(f"| {m} | {s['with_oracle']} ({s['ranked']}) | {_pct(s['mean_pct_oracle'])} | "
+                     f"{_pct(s['median_pct_oracle'])} | {_f(s['mean_regret'], 3)} | {_f(s['median_spearman'])} | "
+                     f"{_f(s['top1'])} | {_f(s['top3'])} | {_f(s['top1_vus'])} |")
+    return lines
+
+
+def reading(out: dict) -> list[str]:
+    """The headline comparisons, in words, from the figures of ``out``."""
+    a, fam = out["summary"]["all"], out["summary"]["by_family"]
+    best = max(out["methods"], key=lambda m: a[m]["mean_pct_oracle"] if _finite(a[m]["mean_pct_oracle"]) else -1)
+    gb = next(t for t in out["wilcoxon"]["selection_vs"] if t["b"] == GLOBAL)
+    lines = [f"* Following the selection's recommendation gives {_pct(a[SEL]['mean_pct_oracle'])} of the oracle's "
+             f"VUS-PR on average (median {_pct(a[SEL]['median_pct_oracle'])}) over {a[SEL]['with_oracle']} series; "
+             f"the global best {_pct(a[GLOBAL]['mean_pct_oracle'])}, the fixed ranking "
+             f"{_pct(a[FIXED]['mean_pct_oracle'])}, the leaderboard {_pct(a[BOARD]['mean_pct_oracle'])}, a random "
+             f"detector {_pct(a[RANDOM]['mean_pct_oracle'])}"
+             + (f", always the ensemble {_pct(a[OE]['mean_pct_oracle'])}" if OE in a else "")
+             + f". Highest mean: {best}.",
+             f"* Selection vs global best, paired on % of oracle: selection better on {gb['a_better']}, tied on "
+             f"{gb['ties']}, worse on {gb['b_better']} series (Wilcoxon p = {gb['p_value']:.2g}).",
+             "* Per source family (mean % of oracle, selection / global best / random): "
+             + "; ".join(f"{f}: {_pct(fam[f][SEL]['mean_pct_oracle'])} / {_pct(fam[f][GLOBAL]['mean_pct_oracle'])} / "
+                         f"{_pct(fam[f][RANDOM]['mean_pct_oracle'])} ({fam[f][SEL]['with_oracle']} series)"
+                         for f in fam) + "."]
+    c = out["calibration"]
+    lines.append(f"* P(best) is {'over' if c['mean_p_best'] > c['hit_rate'] else 'under'}confident on average: "
+                 f"mean P(best) {_f(c['mean_p_best'])} against a top-1 hit rate of {_f(c['hit_rate'])}; the 90% "
+                 f"rank intervals hold the real rank for {_pct(out['rank_interval_coverage']['coverage'])} of "
+                 f"(series, detector) pairs.")
+    return lines
+
+
+def markdown(out: dict) -> str:
+    methods, fams = out["methods"], out["families"]
+    n = out["series"]
+    g = out["groups"]
+    lines = ["# Is the advice worth following? The selection as a predictor on real data",
+             "",
+             "Made by `scripts/advice_evidence.py` from the per-series runs of `scripts/selection_evidence.py`; "
+             "every figure below is in `docs/advice_evidence.json`.",
+             "",
+             f"**Data.** {out['run']} real labelled series were run; {n} of them have a real VUS-PR and are judged "
+             f"here (without one: {', '.join(out['unjudged']) or 'none'}, whose test part no metric can score). "
+             f"The {n}: {out['shipped']} shipped in `anogen/data/real/` (the GutenTAG "
+             f"control and the tables left out) and {out['corpus']} of the evidence corpus `corpus/` "
+             "(`corpus/README.md`). Source families (the held-out unit): "
+             + "; ".join(f"{f} ({c})" for f, c in fams.items()) + ". Groups: "
+             + "; ".join(f"{k} ({v})" for k, v in g.items()) + ".",
+             "",
+             f"**Candidates** ({len(out['detectors'])}): {', '.join(out['detectors'])}. "
+             + ("The OE baseline (always the `ensemble` detector) is included." if out["oe"] else
+                "No `ensemble` detector was in `anogen/conf/detectors/` when this was run, so there is no OE "
+                "(always the ensemble) baseline."),
+             "",
+             "**Held-out test sources never touched:** the reserved sources of issue 19 were not downloaded, read "
+             "or used; only `anogen/data/real/` and `corpus/` were.",
+             "",
+             "**Leave-one-source-out.** Everything learned from labels (the global best, the fixed ranking, the "
+             "prior and its weight) is learned on the *other* source families: the held-out series' whole family "
+             "leaves (NASA SMAP and MSL together; NAB's categories are one source; the shipped UCR "
+             "InternalBleeding records and the corpus' UCR series are one source). The selection and the "
+             "leaderboard use no labels at all.",
+             "",
+             *([f"**Run.** {out['note']}", ""] if out.get("note") else []),
+             "## In short", "", *reading(out), "",
+             "## Per method, all series",
+             "",
+             "A method's *recommendation* is its top-1. *% of oracle*: the recommendation's real VUS-PR over the "
+             "best candidate's on that series; *regret*: the best VUS-PR minus the recommendation's. *Spearman*, "
+             "*top-1* and *top-3* are against the real ranking of `docs/selection.md` (Borda over VUS-PR and "
+             "range-F1); *top-1 by VUS-PR*: the recommendation has the best VUS-PR. Series whose real ranking is "
+             "all ties count for % of oracle and regret but not for Spearman, top-1, top-3 (second count). "
+             "*random (expected)*: the expectation over a uniformly random detector (top-1 = 1/k, top-3 = 3/k "
+             "with one real best; exact with ties; Spearman 0).",
+             "",
+             *method_table(out["summary"]["all"], methods),
+             "",
+             "Mean over families (each family's mean counts once):",
+             "",
+             "| method | mean % of oracle | mean regret | top-1 | top-3 |",
+             "|---|---|---|---|---|"]
+    for m in methods:
+        s = out["summary"]["over_families"][m]
+        lines.append(f"| {m} | {_pct(s['mean_pct_oracle'])} | {_f(s['mean_regret'], 3)} | {_f(s['top1'])} | "
+                     f"{_f(s['top3'])} |")
+    lines += ["", "## Per source family", ""]
+    for f in fams:
+        lines += [f"### {f} ({fams[f]} series)", "", *method_table(out["summary"]["by_family"][f], methods), ""]
+    lines += ["### Per group: mean % of oracle VUS-PR", "",
+              "| group | n | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
+    for grp, s in out["summary"]["by_group"].items():
+        lines.append(f"| {grp} | {g[grp]} | " + " | ".join(_pct(s[m]["mean_pct_oracle"]) for m in methods) + " |")
+    w = out["wilcoxon"]
+    lines += ["", "## Paired tests on % of oracle (Wilcoxon signed-rank, zero differences dropped)", "",
+              "| comparison | series | selection better / tied / worse | mean difference | median difference | "
+              "W | p |", "|---|---|---|---|---|---|---|"]
+    for t in w["selection_vs"]:
+        lines.append(f"| {t['a']} vs {t['b']} | {t['pairs']} | {t['a_better']} / {t['ties']} / {t['b_better']} | "
+                     f"{100 * t['mean_difference']:+.1f} pts | {100 * t['median_difference']:+.1f} pts | "
+                     f"{_f(t['statistic'], 1)} | {t['p_value']:.2g} |")
+    lines += ["", "Selection vs global best within each source family:", "",
+              "| family | series | selection better / tied / worse | mean difference | p |", "|---|---|---|---|---|"]
+    for f, t in w["selection_vs_global_best_by_family"].items():
+        lines.append(f"| {f} | {t['pairs']} | {t['a_better']} / {t['ties']} / {t['b_better']} | "
+                     f"{100 * t['mean_difference']:+.1f} pts | {t['p_value']:.2g} |")
+    big = max(fams, key=fams.get)
+    lines += ["", f"The series are not independent ({fams[big]} of the {n} are from one source family, {big}), so "
+              "the p-values over all series overstate the evidence; the per-family rows are the honest unit.", ""]
+    c = out["calibration"]
+    lines += ["## Calibration of P(best)", "",
+              f"The selection's P(best) of its recommended detector (bootstrap over the battery, prior off) against "
+              f"whether it was the real best (top-1 hit), in ten equal-width bins of P(best); {c['series']} series "
+              f"with a real ranking. Overall: mean P(best) {_f(c['mean_p_best'])}, hit rate {_f(c['hit_rate'])}, "
+              f"Brier score {_f(c['brier'], 3)}.", "",
+              "| P(best) bin | series | mean P(best) | hit rate (real ranking) | hit rate (best VUS-PR) |",
+              "|---|---|---|---|---|"]
+    for b in c["bins"]:
+        if b["count"]:
+            lines.append(f"| {b['bin']} | {b['count']} | {_f(b['mean_p_best'])} | {_f(b['hit_rate'])} | "
+                         f"{_f(b['hit_rate_vus_pr_best'])} |")
+    cv = out["rank_interval_coverage"]
+    lines += ["", "## Coverage of the 90% rank intervals", "",
+              f"The selection's 90% bootstrap rank interval (`rank_lo`-`rank_hi`, prior off) holds the detector's "
+              f"real rank (a tie counts when the interval meets the tied ranks) for **{cv['covered']} of "
+              f"{cv['pairs']}** (series, detector) pairs = {_pct(cv['coverage'])} (nominal 90%; mean interval "
+              f"width {_f(cv['mean_interval_ranks'], 1)} ranks of {len(out['detectors'])}); for the recommended "
+              f"detector alone {_pct(cv['recommended_coverage'])} of {cv['recommended_pairs']} series.", "",
+              "## Regenerate", "", "```",
+              *out["commands"], "```", ""]
+    return "\n".join(lines)
+
+
+def _order(d: str) -> int:
+    """The default candidates in their order, others (e.g. ``ensemble``) after them."""
+    return se.DETECTORS.index(d) if d in se.DETECTORS else len(se.DETECTORS)
+
+
+def halves(names: list[str]) -> tuple[list[str], list[str]]:
+    """Two shards of about equal work (alternating, longest series first)."""
+    size = {n: int(se.meta_of(n).get("train_rows", 0)) for n in names}
+    order = sorted(names, key=lambda n: -size[n])
+    return order[0::2], order[1::2]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from anogen.data import real
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    ap.add_argument("--results", type=Path, nargs="*", default=[], help="selection_evidence.py outputs to merge")
+    ap.add_argument("--json", type=Path, default=ROOT / "docs" / "advice_evidence.json")
+    ap.add_argument("--md", type=Path, default=ROOT / "docs" / "advice_evidence.md")
+    ap.add_argument("--halves", action="store_true", help="print the two --series shards and stop")
+    ap.add_argument("--note", default="", help="a line on how this run was made, for the Markdown")
+    args = ap.parse_args(argv)
+    corpus = se.load_corpus(args.corpus)
+    shipped = real.names(real_only=True)
+    if args.halves:
+        for h in halves(shipped + corpus):
+            print(" ".join(h))
+        return 0
+    results: dict = {}
+    for part in args.results:
+        results.update(se._unclean(json.loads(part.read_text())["results"]))
+    order = [n for n in shipped + corpus if n in results]
+    results = {n: results[n] for n in order if results[n].get("real", True)}
+    if args.results and not results:
+        ap.error("no real series in --results")
+    family = {n: results[n].get("source_family") or se.source_family(n) for n in results}
+    dets = sorted(next(iter(results.values()))["real_points"], key=_order)
+    rows, ev = per_series(results, family)
+    unjudged = [n for n in results if n not in rows]
+    methods = [SEL, PRIOR, GLOBAL, FIXED, BOARD, RANDOM] + ([OE] if ENSEMBLE in dets else [])
+    names = list(rows)
+    fams = {f: sum(1 for n in names if family[n] == f) for f in dict.fromkeys(family[n] for n in names)}
+    groups = {g: sum(1 for n in names if rows[n]["group"] == g) for g in dict.fromkeys(rows[n]["group"] for n in names)}
+    by_family = {f: summary(rows, methods, [n for n in names if family[n] == f]) for f in fams}
+    over = {m: {k: float(np.nanmean([by_family[f][m][k] for f in fams]))
+                for k in ("mean_pct_oracle", "mean_regret", "top1", "top3")} for m in methods}
+    det_arg = "" if dets == se.DETECTORS else f" --detectors {' '.join(dets)}"
+    shards = [f"/tmp/advice_{c}.json" for c in "ab"[:max(len(args.results), 1)]]
+    commands = ["python scripts/advice_evidence.py --corpus corpus/ --halves > /tmp/advice_halves.txt",
+                *[f"nohup python scripts/selection_evidence.py --corpus corpus/{det_arg} --series "
+                  f"$(sed -n {i + 1}p /tmp/advice_halves.txt) --out {o} --no-prior-file > {o[:-5]}.log 2>&1 &"
+                  for i, o in enumerate(shards)],
+                "wait",
+                "python scripts/advice_evidence.py --corpus corpus/ --results " + " ".join(shards)]
+    out = {"series": len(names), "run": len(results), "unjudged": unjudged, "shipped": sum(1 for n in names if n in shipped),
+           "corpus": sum(1 for n in names if n in corpus), "families": fams, "groups": groups,
+           "detectors": dets, "oe": ENSEMBLE in dets, "methods": methods,
+           "summary": {"all": summary(rows, methods, names), "by_family": by_family, "over_families": over,
+                       "by_group": {g: summary(rows, methods, [n for n in names if rows[n]["group"] == g])
+                                    for g in groups}},
+           "wilcoxon": {"selection_vs": [paired(rows, SEL, m, names) for m in methods if m != SEL],
+                        "selection_vs_global_best_by_family": {
+                            f: paired(rows, SEL, GLOBAL, [n for n in names if family[n] == f]) for f in fams}},
+           "calibration": calibration(rows, names),
+           "rank_interval_coverage": coverage(results, names),
+           "per_series": rows,
+           "prior_weight_by_series": {n: ev["predicted"][n]["weight"] for n in names},
+           "commands": commands, "note": args.note,
+           "settings": json.loads(args.results[0].read_text()).get("settings", {}) if args.results else {},
+           "results": results}
+    args.json.write_text(json.dumps(se._clean(out), indent=1) + "\n")
+    md = markdown(out)
+    args.md.write_text(md)
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
