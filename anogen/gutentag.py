@@ -31,7 +31,6 @@ import argparse
 import inspect
 import json
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,8 +44,9 @@ from anogen.data.gutentag import TRAIN_FILES, Oscillations
 from anogen.data.sources import DataSource
 from anogen.data.synthetic import OSCILLATIONS, check_oscillation, oscillation
 from anogen.outputs.context import RunOutputs
-from anogen.outputs.files import DISK_FULL_EXIT, check_output_dir, disk_full, disk_full_message, safe_name
-from anogen.outputs.signals import exit_code, exit_process, handle_signals
+from anogen.outputs.entry import run_command
+from anogen.outputs.files import check_output_dir, safe_name
+from anogen.outputs.signals import exit_process
 from anogen.samplers import SampleContext, generate_fold
 from anogen.samplers.base import config_node
 from anogen.samplers.compose import Compose
@@ -542,30 +542,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--print-config", action="store_true", help="print the anogen data/sampler nodes, write nothing")
     a = ap.parse_args(argv)
-    try:
-        with handle_signals():
-            if not a.print_config:
-                check_output_dir(a.out, "--out")
-            series = read_gutentag(a.config, seed=a.seed)
-            for s in series:
-                print(s.report())
-                if a.print_config:
-                    print(json.dumps(s.config(), indent=2))
-            if not a.print_config:
-                print(f"wrote {len(write(series, a.out, seed=a.seed))} files to {a.out}")
-    except AnogenError as e:
-        print(f"anogen.gutentag: error: {' '.join(str(e).split())}", file=sys.stderr)
-        return 2
-    except OSError as e:
-        full = disk_full(e)
-        if full is None:
-            raise
-        print(f"anogen.gutentag: error: {disk_full_message(full, a.out)}", file=sys.stderr)
-        return DISK_FULL_EXIT
-    except KeyboardInterrupt as e:
-        print(f"anogen.gutentag: {e or 'interrupted by SIGINT'}; nothing was written", file=sys.stderr)
-        return exit_code(e)
-    return 0
+
+    def work() -> None:
+        if not a.print_config:
+            check_output_dir(a.out, "--out")
+        series = read_gutentag(a.config, seed=a.seed)
+        for s in series:
+            print(s.report())
+            if a.print_config:
+                print(json.dumps(s.config(), indent=2))
+        if not a.print_config:
+            print(f"wrote {len(write(series, a.out, seed=a.seed))} files to {a.out}")
+    return run_command("anogen.gutentag", work, out=a.out)[0]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,7 +27,6 @@ if __name__ == "__main__":  # a Ctrl-C while the libraries load: exit 130, no tr
 
 import argparse
 import json
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Iterator, Literal, Mapping
@@ -36,9 +35,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from anogen.metrics.seed_eval import evaluate_pairs
 from anogen.outputs.context import RunOutputs, commit_all
-from anogen.outputs.files import DISK_FULL_EXIT, check_output_dir, disk_full, disk_full_message, write_json
+from anogen.outputs.entry import run_command
+from anogen.outputs.files import check_output_dir, write_json
 from anogen.outputs.plots import plot_clean, plot_series
-from anogen.outputs.signals import deferred, exit_code, exit_process, handle_signals
+from anogen.outputs.signals import deferred, exit_process
 from anogen.params import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, Ratio, format_error
 from anogen.samplers.noise import Noise
 from anogen.seeding import stage_seed
@@ -335,24 +335,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-f", "--input", required=True, help="Input file")
     parser.add_argument("-d", "--outdir", required=True, help="Directory for output")
     args = parser.parse_args(argv)
-    try:
-        with handle_signals():
-            spec = _read_spec(Path(args.input))
-            (run_ano if args.task == "ano" else run_eval)(spec, args.outdir)
-    except AnogenError as e:
-        print(f"anogen.legacy: error: {' '.join(str(e).split())}", file=sys.stderr)
-        return 2
-    except OSError as e:
-        full = disk_full(e)
-        if full is None:
-            raise
-        print(f"anogen.legacy: error: {disk_full_message(full, args.outdir)}", file=sys.stderr)
-        return DISK_FULL_EXIT
-    except KeyboardInterrupt as e:
-        kept = "the result files were complete and are kept" if getattr(e, "committed", False) else "nothing was written"
-        print(f"anogen.legacy: {e or 'interrupted by SIGINT'}; {kept}", file=sys.stderr)
-        return exit_code(e)
-    return 0
+
+    def work() -> None:
+        spec = _read_spec(Path(args.input))
+        (run_ano if args.task == "ano" else run_eval)(spec, args.outdir)
+    return run_command("anogen.legacy", work, out=args.outdir)[0]
 
 
 if __name__ == "__main__":

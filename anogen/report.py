@@ -22,7 +22,6 @@ if __name__ == "__main__":  # a Ctrl-C while the libraries load: exit 130, no tr
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -31,9 +30,10 @@ import pandas as pd
 
 from anogen.metrics import HEADLINE
 from anogen.outputs.context import RunOutputs
-from anogen.outputs.files import DISK_FULL_EXIT, check_output_dir, disk_full, disk_full_message
+from anogen.outputs.entry import run_command
+from anogen.outputs.files import check_output_dir
 from anogen.outputs.plots import _plt, save_fig
-from anogen.outputs.signals import exit_code, exit_process, handle_signals
+from anogen.outputs.signals import exit_process
 from anogen.types import AnogenError
 
 __all__ = ["collect", "report", "main", "check_job", "default_out", "summary_markdown", "FEW_ANOMALOUS_ROWS"]
@@ -335,22 +335,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--metric", action="append", default=None, help="metric to plot (repeatable), e.g. f1")
     ap.add_argument("--no-plots", action="store_true")
     a = ap.parse_args(argv)
-    try:
-        with handle_signals():
-            df = report(a.paths, a.out, a.metric, plots=not a.no_plots)
-    except AnogenError as e:
-        print(f"anogen.report: error: {' '.join(str(e).split())}", file=sys.stderr)
-        return 2
-    except OSError as e:
-        full = disk_full(e)
-        if full is None:
-            raise
-        print(f"anogen.report: error: {disk_full_message(full, a.out)}", file=sys.stderr)
-        return DISK_FULL_EXIT
-    except KeyboardInterrupt as e:
-        kept = "the report was complete and is kept" if getattr(e, "committed", False) else "nothing was written"
-        print(f"anogen.report: {e or 'interrupted by SIGINT'}; {kept}", file=sys.stderr)
-        return exit_code(e)
+    rc, df = run_command("anogen.report", lambda: report(a.paths, a.out, a.metric, plots=not a.no_plots), out=a.out,
+                         kept="the report was complete and is kept")
+    if rc:
+        return rc
     print(f"{len(df)} jobs ({status_counts(df)}) -> {Path(a.out) if a.out else default_out(a.paths)}/report.csv")
     return 0
 
