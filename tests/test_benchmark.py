@@ -121,6 +121,7 @@ def test_benchmark_experiment_ends_with_where_and_what(tmp_path, caplog):
     lb = res.leaderboard
     assert head.startswith("leaderboard by roc_auc (mean of ") and f"{lb.loc[0, 'detector']} " in head, head
     assert f"{lb.loc[0, 'roc_auc']:.3f}" in head and "random" in head
+    assert res.results["data"]["columns"] and "skipped" in res.results["data"]   # every job says what it used
 
 
 def test_leaderboard_line_names_the_metric_the_runs_and_cuts_long_boards():

@@ -4,8 +4,8 @@ written leaves no partial entry; the staging folders of a killed process are rem
 run into the same place; a dangling symbolic link as the run folder is one line, exit 2.
 
 The disks are real: a small tmpfs mounted for the test (root, as on the development machine and in
-CI); where mounting is not allowed, the same cases run against a simulated device whose writes
-fail with ENOSPC once its budget is spent."""
+CI). Where mounting is not allowed the full-disk cases are skipped, saying why: a simulated device
+(a patched ``os.write``) would miss the writes that go through Python's file objects."""
 
 from __future__ import annotations
 
@@ -29,12 +29,15 @@ def _cli(args):
 
 def _mount(folder: Path, size: str) -> bool:
     folder.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                          capture_output=True).returncode == 0
+    try:
+        return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                              capture_output=True).returncode == 0
+    except OSError:  # no mount command
+        return False
 
 
 @pytest.fixture
-def small_disk(tmp_path, monkeypatch):
+def small_disk(tmp_path):
     """``small_disk(size, full=False, free=0)`` -> a folder on a device of ``size`` (``full``: only
     ``free`` bytes left)."""
     mounted = []
@@ -53,22 +56,7 @@ def small_disk(tmp_path, monkeypatch):
                 filler = disk / "filler"
                 os.truncate(filler, max(0, filler.stat().st_size - free))
             return disk
-        disk.mkdir(parents=True, exist_ok=True)     # no mount allowed: a simulated device
-        budget = [free if full else {"k": 1024, "m": 1024 ** 2}[size[-1]] * int(size[:-1])]
-        real_write = os.write
-
-        def write(fd, data):
-            try:
-                on_disk = os.readlink(f"/proc/self/fd/{fd}").startswith(str(disk))
-            except OSError:
-                on_disk = False
-            if on_disk:
-                budget[0] -= len(data)
-                if budget[0] < 0:
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-            return real_write(fd, data)
-        monkeypatch.setattr(os, "write", write)
-        return disk
+        pytest.skip("needs a small file system: mounting a tmpfs needs root (CAP_SYS_ADMIN)")
 
     yield make
     for disk in mounted:

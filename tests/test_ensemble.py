@@ -82,9 +82,14 @@ def test_incremental_scoring_equals_full_scoring_and_train_samples_are_exact():
         x = ref_x.copy()
         x[rows] += 2.5
         np.testing.assert_allclose(ens.decision_function(x, reference=ref), ens.decision_function(x), atol=1e-9)
+    # a bounded train-score sample: the members normalise on the same sample (their train rows are
+    # scored once, not twice), and the ensemble's own train scores are exact for its model
     sampled = build_detector("ensemble").fit(train, train_scores=100)
-    full = ens.decision_function(train)
-    np.testing.assert_allclose(sampled.decision_scores_, full[sampled.train_score_rows_], atol=1e-9)
+    own = sampled.decision_function(train)
+    np.testing.assert_allclose(sampled.decision_scores_, own[sampled.train_score_rows_], atol=1e-9)
+    assert all(len(m.decision_scores_) < len(train) for m in sampled.members_.values())
+    for name in ens.centers_:   # the sample's normalisation is close to the full one's
+        assert abs(sampled.centers_[name] - ens.centers_[name]) < 0.5 * ens.scales_[name]
 
 
 def test_a_member_that_is_not_local_makes_the_ensemble_score_whole():

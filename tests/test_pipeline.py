@@ -92,6 +92,7 @@ def _cli(args, cwd):
                           env=env, timeout=300)
 
 
+@pytest.mark.slow  # a real process; the same errors are checked in process by test_bad_inputs.py (fast)
 def test_cli_user_error_is_one_line(tmp_path):
     r = _cli(["data=csv", f"data.path={tmp_path}/missing.csv", "hydra.run.dir=" + str(tmp_path / "run")], tmp_path)
     assert r.returncode == 2
@@ -100,6 +101,7 @@ def test_cli_user_error_is_one_line(tmp_path):
     assert not (tmp_path / "run" / "metrics.json").exists()
 
 
+@pytest.mark.slow  # a real process; the same errors are checked in process by test_bad_inputs.py (fast)
 def test_cli_missing_mandatory_value(tmp_path):
     # bug: data=csv without data.path ended in an omegaconf traceback
     r = _cli(["data=csv", "hydra.run.dir=" + str(tmp_path / "run")], tmp_path)
@@ -107,6 +109,7 @@ def test_cli_missing_mandatory_value(tmp_path):
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.slow  # a real process; the same errors are checked in process by test_bad_inputs.py (fast)
 def test_cli_unknown_key(tmp_path):
     r = _cli(["nosuchkey=1"], tmp_path)
     assert r.returncode != 0 and "nosuchkey" in r.stderr

@@ -198,6 +198,7 @@ def test_centrality_surrogate_votes_from_the_test_part_and_is_reported(tmp_path)
     cfg = compose(TINY + ["+experiment=select", "select.surrogates=[centrality]"] + SMALL)
     res = run(cfg, run_dir=str(tmp_path / "run"))
     assert res.results["surrogates"][0]["voter"] == "fold0/surrogate:centrality"
+    assert res.results["data"]["columns"] and "skipped" in res.results["data"]   # every job says what it used
     assert "Label-free surrogates" in (tmp_path / "run" / "selection.md").read_text()
 
 

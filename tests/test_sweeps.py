@@ -63,6 +63,7 @@ def test_failed_job_is_recorded_and_siblings_run(tmp_path):
     assert df.loc[df["status"] == "failed", "error"].str.contains("ratio").all()
 
 
+@pytest.mark.slow  # a real process; the report itself is checked in process (fast)
 def test_report_cli(tmp_path):
     sweep = _multirun(["sampler.magnitude=0.5,1"], tmp_path)
     r = subprocess.run([sys.executable, "-m", "anogen.report", str(sweep), "--no-plots"], capture_output=True, text=True)

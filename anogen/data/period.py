@@ -14,6 +14,7 @@ detectors' ``window: auto``:
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 
@@ -58,13 +59,17 @@ def data_period(train: np.ndarray) -> int | None:
     return int(np.median(found)) if found else None
 
 
-def period_window(train: np.ndarray, factor: float = 1.0, *, owner: str | None = None) -> int:
+_UNKNOWN = object()
+
+
+def period_window(train: np.ndarray, factor: float = 1.0, *, owner: str | None = None, period: Any = _UNKNOWN) -> int:
     """A window of ``factor`` dominant periods of the ``(n, d)`` train rows.
 
     Args:
         train: the train part (scaling does not move the period).
         factor: periods per window (``knn@2period``: 2).
         owner: the detector's name for the log line.
+        period: :func:`data_period` of ``train`` when the caller has it already (not estimated again).
 
     Returns:
         ``round(factor * period)`` within ``[MIN_WINDOW, min(MAX_WINDOW, n // 4)]`` (at least 1);
@@ -72,7 +77,7 @@ def period_window(train: np.ndarray, factor: float = 1.0, *, owner: str | None =
     """
     x = np.asarray(train)
     n = int(x.shape[0])
-    period = data_period(x)
+    period = data_period(x) if period is _UNKNOWN else period
     found = period is not None
     size = int(round(float(factor) * (period if found else DEFAULT_WINDOW)))
     hi = max(1, min(MAX_WINDOW, n // 4))

@@ -145,12 +145,23 @@ class Ensemble(BaseDetector):
 
     # ------------------------------------------------------------------ fit and score
 
+    def fit(self, X: np.ndarray, y: Any = None, *, segments: np.ndarray | None = None,
+            train_scores: int | None = None) -> "Ensemble":
+        """As :meth:`BaseDetector.fit`; the members score the same bounded sample of train rows
+        (``train_scores``) for their normalisation, not every train row."""
+        self._member_train_scores = train_scores
+        return super().fit(X, y, segments=segments, train_scores=train_scores)
+
     def _fit(self, X: np.ndarray, segments: np.ndarray) -> None:
         """Fit every member on the train rows and normalise it by its own train scores."""
         self.members_, self.centers_, self.scales_ = {}, {}, {}
+        size = getattr(self, "_member_train_scores", None)
         for name, det in self._built(f"detectors.{self._owner()}").items():
             try:
-                det.fit(X, segments=segments)
+                if isinstance(det, BaseDetector):
+                    det.fit(X, segments=segments, train_scores=size)
+                else:
+                    det.fit(X, segments=segments)
             except AnogenError as e:
                 raise AnogenError(f"member {name}: {e}", key=self._owner()) from None
             train = getattr(det, "decision_scores_", None)

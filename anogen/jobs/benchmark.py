@@ -11,7 +11,7 @@ from anogen.benchmarking import (flat_mean, fpr_limit, fpr_warnings, leaderboard
                                  write_benchmark)
 from anogen.evaluation import DetectorRun, all_failed_message
 from anogen.jobs.spec import Job
-from anogen.jobs.steps import train_generator
+from anogen.jobs.steps import data_entry, train_generator
 from anogen.jobs.writers import write_config
 from anogen.outputs.context import RunOutputs
 from anogen.types import AnogenError, Fold, RunResult
@@ -50,7 +50,8 @@ def run_benchmark_job(job: Job, folds: Sequence[Fold], out: RunOutputs, override
                "threshold_oracle": res.oracle, "objective": float("nan"), "overrides": overrides,
                "warnings": list(warnings.values()),
                "fpr_warnings": {"expected_fpr": res.expected_fpr, "limit": fpr_limit(res.expected_fpr),
-                                "detectors": {d: mean.get(f"{d}/fpr") for d in warnings}}}
+                                "detectors": {d: mean.get(f"{d}/fpr") for d in warnings}},
+               "data": data_entry(job.source, folds[0].columns if folds else ())}
     out.write_json("metrics.json", results)
     write_config(out, job.config, overrides)
     out.log_metrics(mean, prefix="mean/")

@@ -12,7 +12,7 @@ import numpy as np
 
 from anogen.evaluation import all_failed_message
 from anogen.jobs.spec import Job
-from anogen.jobs.steps import FoldResult, mean_metrics, run_fold
+from anogen.jobs.steps import FoldResult, data_entry, mean_metrics, run_fold
 from anogen.jobs.writers import write_config, write_fold, write_histories
 from anogen.metrics import HEADLINE
 from anogen.outputs.context import RunOutputs
@@ -20,16 +20,7 @@ from anogen.types import AnogenError, Fold, RunResult
 
 log = logging.getLogger("anogen")
 
-__all__ = ["run_experiment_job", "data_entry"]
-
-
-def data_entry(source: object, columns: Sequence[str]) -> dict:
-    """``metrics.json``'s ``data`` entry: the columns used, the columns skipped and why (the loader's
-    report, :class:`anogen.data.loaders.TableReport`; a source without one: the columns only)."""
-    report = getattr(source, "report", None)
-    if report is not None:
-        return report.to_dict()
-    return {"source": getattr(source, "name", "data"), "columns": list(columns), "skipped": {}, "notes": []}
+__all__ = ["run_experiment_job"]
 
 
 def run_experiment_job(job: Job, folds: Sequence[Fold], out: RunOutputs, overrides: list[str], t0: float) -> RunResult:

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from anogen.jobs.spec import Job
-from anogen.jobs.steps import train_generator
+from anogen.jobs.steps import data_entry, train_generator
 from anogen.jobs.writers import write_config
 from anogen.outputs.context import RunOutputs
 from anogen.selection.labels import labelled_folds
@@ -48,7 +48,8 @@ def run_select_job(job: Job, folds: Sequence[Fold], out: RunOutputs, overrides: 
     if not sel.ranking["points"].notna().any() or sel.rows["error"].notna().all():
         raise AnogenError("every detector failed: " + "; ".join(sorted(set(sel.rows["error"].dropna()))[:3]))
     seconds = time.perf_counter() - t0
-    results = {**selection_json(sel), "status": "ok", "seconds": seconds, "overrides": overrides}
+    results = {**selection_json(sel), "status": "ok", "seconds": seconds, "overrides": overrides,
+               "data": data_entry(job.source, folds[0].columns if folds else ())}
     write_selection(out, sel, results)
     write_config(out, job.config, overrides)
     flat = {f"{r.detector}/{k}": float(getattr(r, k)) for r in sel.ranking.itertuples() for k in ("points", "p_best")}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from anogen.types import Fold, Injected
 
 log = logging.getLogger("anogen")
 
-__all__ = ["FoldResult", "train_generator", "run_fold", "mean_metrics"]
+__all__ = ["FoldResult", "train_generator", "run_fold", "mean_metrics", "data_entry"]
 
 
 @dataclass
@@ -159,3 +159,12 @@ def mean_metrics(per_fold: list[dict]) -> dict[str, float]:
         if vals:
             out[k] = float(np.mean(vals))
     return out
+
+
+def data_entry(source: object, columns: Sequence[str]) -> dict:
+    """``metrics.json``'s ``data`` entry: the columns used, the columns skipped and why (the loader's
+    report, :class:`anogen.data.loaders.TableReport`; a source without one: the columns only)."""
+    report = getattr(source, "report", None)
+    if report is not None:
+        return report.to_dict()
+    return {"source": getattr(source, "name", "data"), "columns": list(columns), "skipped": {}, "notes": []}

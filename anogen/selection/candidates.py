@@ -48,10 +48,11 @@ def window_variants(detectors: Mapping[str, Any], windows: Sequence[Any],
             sizes[name] = resolve_window(w, train, owner=name)
     for w in windows:
         if w == "period":
-            if data_period(train) is None:
+            period = data_period(train)
+            if period is None:
                 raise AnogenError("select.windows: period: the train data have no clear cycle (no autocorrelation "
                                   "peak above 0.2 in any column); give window lengths instead, e.g. [10, 50]")
-            size, label = period_window(train), "period"
+            size, label = period_window(train, period=period), "period"
         else:
             size, label = int(w), f"w{int(w)}"
         for name, det in detectors.items():
