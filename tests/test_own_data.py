@@ -50,7 +50,8 @@ _FOUR, _ONE = ["Temperature", "Humidity", "Light", "CO2"], [["2015-02-09 00:00:0
 #: each experiment's embedded data (columns, dates): unchanged by moving them into data options
 EMBEDDED = {"quickstart": (_FOUR, _ONE), "latent": (_FOUR, _ONE), "sweep_noise": (_FOUR, _ONE),
             "sweep_latent": (_FOUR, _ONE), "benchmark": (_FOUR, [["2015-02-06 00:00:00", "2015-02-07 12:00:00"], *_ONE]),
-            "vae_tail": (_FOUR[:2], _ONE), "select": (_FOUR[:2], _ONE), "hpo": (_FOUR[:2], _ONE)}
+            "vae_tail": (_FOUR[:2], _ONE), "select": (_FOUR[:2], _ONE), "hpo": (_FOUR[:2], _ONE),
+            "corpus": (_FOUR[:2], _ONE)}   # the corpus job reads its own labelled series, not data
 
 
 def _sweep_jobs(cfg) -> list[list[str]]:
@@ -107,7 +108,8 @@ def _short(name: str) -> list[str]:
             "select": ["select.seeds=[0]", "select.bootstrap=20", "select.steps=2"],
             "vae_tail": ["trainer.epochs=3", "detectors.lstm_ae.epochs=2", "trainer.kl_warmup_epochs=1"],
             "latent": ["trainer.epochs=5", "trainer.kl_warmup_epochs=1"],
-            "sweep_latent": ["trainer.epochs=3"]}.get(name, [])
+            "sweep_latent": ["trainer.epochs=3"],
+            "corpus": ["corpus.series=[nab_adexchange_exchange_3_cpm_results]", "detectors=[zscore,knn]"]}.get(name, [])
 
 
 @pytest.mark.slow

@@ -1,7 +1,8 @@
 """``run(cfg)``: the one door into the jobs. It validates and builds the whole config
 (:func:`~anogen.jobs.spec.build_job`, no I/O), loads the data, opens the staged outputs and hands
 the folds to the job the config asks for: the benchmark (``benchmark``), the detector selection
-(``select``) or the single experiment. The result files are committed when the job succeeded."""
+(``select``) or the single experiment; the corpus job (``corpus``) reads its own labelled series.
+The result files are committed when the job succeeded."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from anogen.data.sources import CSVSource
 from anogen.jobs.benchmark import run_benchmark_job
+from anogen.jobs.corpus import run_corpus_job
 from anogen.jobs.experiment import run_experiment_job
 from anogen.jobs.hydra import in_multirun, job_info
 from anogen.jobs.select import run_select_job
@@ -52,6 +54,10 @@ def run(cfg: Any, run_dir: str | Path | None = "auto") -> RunResult:
     out_dir = (info.run_dir or job.config.get("run_dir")) if run_dir == "auto" else run_dir
     if out_dir:
         check_output_dir(out_dir, "hydra.run.dir" if info.run_dir and run_dir == "auto" else "run_dir")
+    if job.config.get("corpus") is not None:   # many labelled series, not `data`: its own sources
+        with RunOutputs(out_dir, job.loggers, job.config, run_name=info.name, group=info.group, plots=job.plots,
+                        record_failures=in_multirun()) as out:
+            return run_corpus_job(job, out, info, t0)
     frame = job.source.load()
     folds = job.source.folds(frame)
     labels = getattr(job.source, "labels", None)
