@@ -77,7 +77,8 @@ def source_family(name: str) -> str:
 
 def load_series(name: str):
     """A shipped series (:func:`anogen.data.real.load`) or a corpus series as a
-    :class:`~anogen.data.real.RealSeries` (columns ``value``, labels ``is_anomaly``)."""
+    :class:`~anogen.data.real.RealSeries` (every column but ``index`` and ``is_anomaly``: ``value``, or
+    several sensors for a multivariate series; labels ``is_anomaly``)."""
     from anogen.data import real
 
     if name not in CORPUS:
@@ -92,7 +93,8 @@ def load_series(name: str):
     n_train = int(meta["train_rows"])
     if labels[:n_train].any() or not labels[n_train:].any():
         raise AnogenError(f"{meta['file']}: labels must lie in the test part (rows >= {n_train})")
-    return real.RealSeries(name, ("value",), df[["value"]].to_numpy(np.float64), labels, n_train, meta)
+    cols = tuple(c for c in df.columns if c not in ("index", "is_anomaly"))   # ("value",) or several sensors
+    return real.RealSeries(name, cols, df[list(cols)].to_numpy(np.float64), labels, n_train, meta)
 
 
 def _components(metrics=METRICS):
