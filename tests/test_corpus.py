@@ -1,0 +1,48 @@
+"""The evidence corpus in ``corpus/`` (outside the package): every file matches its provenance record,
+its train part is clean, its test part is scorable, and each record names its source family."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+PROV = json.loads((CORPUS / "provenance.json").read_text()) if (CORPUS / "provenance.json").exists() else {}
+RESERVED = ("smd", "machine-", "omni", "asd", "skab", "kpi", "iops", "svdb", "mba")
+
+pytestmark = pytest.mark.skipif(not PROV, reason="no corpus/provenance.json")
+
+
+def test_every_file_has_a_record_and_the_families_are_named():
+    files = {p.name for p in CORPUS.glob("*.csv.gz")}
+    assert files == {m["file"] for m in PROV.values()}
+    families = {m["source_family"] for m in PROV.values()}
+    assert {"NASA telemanom (SMAP+MSL)", "UCR Anomaly Archive", "GECCO 2018 water quality"} <= families
+    for name, m in PROV.items():
+        assert m["name"] == name and m["real"] is True and m["mode"] == "series"
+        for key in ("group", "source", "data_licence", "labels", "paths"):
+            assert m[key], (name, key)
+        c = m["container"]
+        assert c["repository"].startswith("https://github.com/") and len(c["commit"]) == 40 and c["licence"]
+        assert "NC" not in c["licence"] and not any(r in name for r in RESERVED)
+
+
+@pytest.mark.parametrize("name", sorted(PROV))
+def test_series_matches_its_record_and_is_scorable(name):
+    m = PROV[name]
+    path = CORPUS / m["file"]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == m["csv_sha256"]
+    assert gzip.open(path).read(0) == b"" and path.read_bytes()[4:8] == b"\0\0\0\0"   # no gzip timestamp
+    df = pd.read_csv(path)
+    assert df.columns[0] == "index" and df.columns[-1] == "is_anomaly" and df.shape[1] - 2 == m["columns"]
+    x, y, n = df.iloc[:, 1:-1].to_numpy(np.float64), df["is_anomaly"].to_numpy(), m["train_rows"]
+    assert len(df) == m["rows"] and np.isfinite(x).all() and set(np.unique(y)) <= {0, 1}
+    assert int(y.sum()) == m["anomalous_rows"] and int((np.diff(np.r_[0, y, 0]) == 1).sum()) == m["events"]
+    assert not y[:n].any() and n >= max(400, 0.15 * len(y))
+    assert (np.diff(y[n:]) == -1).any()   # at least one event ends before the last row
