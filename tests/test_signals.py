@@ -1,4 +1,6 @@
-"""An interrupt is never swallowed (issue 23): wherever SIGINT/SIGTERM lands under
+"""An interrupt is never swallowed (issue 23), and never raised where it lands: under
+:func:`anogen.outputs.signals.handle_signals` the first signal is raised at the next safe point
+(a second one at once). Wherever SIGINT/SIGTERM lands under
 :func:`anogen.outputs.signals.handle_signals` (inside a garbage-collection callback, where Python
 prints and drops the exception; inside a class body's ``__set_name__``, which wraps it in a
 ``RuntimeError``; in a detector, an epoch, a commit), the run ends with 130/143 and leaves either
@@ -84,6 +86,30 @@ def test_a_safe_point_raises_the_lost_interrupt_and_so_does_the_end_of_the_block
                 with pytest.raises(Interrupted) as info:
                     raise_if_interrupted()
                 assert info.value.signum == signum
+
+
+@pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
+def test_the_first_signal_is_raised_at_the_next_safe_point_not_where_it_lands(signum):
+    """Regression (a cold-cache CI run): a SIGINT raised where it landed, inside JAX's compilation,
+    once ended the process with a segmentation fault. The handler only records the first signal."""
+    steps = []
+    with pytest.raises(Interrupted) as info:
+        with handle_signals():
+            signal.raise_signal(signum)          # lands here (the middle of a library call): recorded only
+            steps.append("the code it landed in finished")
+            raise_if_interrupted()               # the safe point raises it
+            steps.append("unreachable")
+    assert steps == ["the code it landed in finished"] and info.value.signum == signum
+
+
+def test_a_second_signal_raises_at_once():
+    """The user insists (or a scheduler's second SIGTERM): a long step between safe points cannot hold it."""
+    with pytest.raises(Interrupted) as info:
+        with handle_signals():
+            signal.raise_signal(signal.SIGTERM)
+            signal.raise_signal(signal.SIGINT)   # raises here, with the first signal's number
+            pytest.fail("the second signal did not raise")
+    assert info.value.signum == signal.SIGTERM
 
 
 def test_safe_points_are_no_ops_without_handle_signals():
@@ -175,19 +201,29 @@ def test_an_interrupt_during_an_import_is_an_interrupt_not_a_config_error(tmp_pa
     assert not (tmp_path / "run").exists()
 
 
+def _before_anogen_ran(returncode: int, err: str) -> bool:
+    """Python's own KeyboardInterrupt (exit -2): the signal came while the interpreter started, before
+    ``anogen/__main__.py`` installed its first handler (its traceback ends in that file's first
+    imports). On a loaded machine that start-up takes longer than the shortest delays."""
+    frames = [line for line in err.splitlines() if line.strip().startswith("File ")]
+    ours = [f for f in frames if "anogen" in f and "<frozen" not in f]
+    return returncode == -signal.SIGINT and err.rstrip().endswith("KeyboardInterrupt") and \
+        all("__main__.py" in f or "outputs/signals.py" in f for f in ours)
+
+
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="known, open: with a cold JAX cache a SIGINT about 2 s in (while XLA "
-                   "compiles) once ended the process with a segmentation fault (-11) instead of 130")
 @pytest.mark.parametrize("delay", [0.35, 0.7, 1.0, 2.0, 3.0, 4.5, 6.0])
 def test_ctrl_c_at_many_delays_of_a_real_run(tmp_path, delay):
     """A sweep of delays: SIGINT to a real process at each (while the libraries load, while the model
     trains, while detectors score, at the commit); exit 130 and nothing left, or (a signal during the
     commit, or after the run ended) the complete result set and its exit code. The first ~0.2 s
     (Python itself and numpy, before anogen's code runs) keep Python's own KeyboardInterrupt."""
-    env = {**os.environ, "WANDB_MODE": "disabled", "JAX_PLATFORMS": "cpu"}
+    # cold caches, as on a fresh machine (CI): a SIGINT while XLA compiled once crashed the process (-11)
+    env = {**os.environ, "WANDB_MODE": "disabled", "JAX_PLATFORMS": "cpu",
+           "JAX_COMPILATION_CACHE_DIR": str(tmp_path / "jax_cache")}
     run = tmp_path / "run"
     p = subprocess.Popen([sys.executable, "-m", "anogen", "+experiment=quickstart", "logger=[local]", "plots=false",
-                          "trainer.progress=false", f"hydra.run.dir={run}"], cwd=tmp_path, env=env,
+                          "trainer.progress=false", "cache.enabled=false", f"hydra.run.dir={run}"], cwd=tmp_path, env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     time.sleep(delay)
     p.send_signal(signal.SIGINT)
@@ -195,7 +231,10 @@ def test_ctrl_c_at_many_delays_of_a_real_run(tmp_path, delay):
     if p.returncode == 0:         # the run had finished before the signal: a complete result set
         assert json.loads((run / "metrics.json").read_text())["status"] == "ok"
         return
-    assert p.returncode == 130, err[-2000:]
+    assert p.returncode == 130 or _before_anogen_ran(p.returncode, err), err[-2000:]
+    if p.returncode != 130:
+        assert not run.exists()
+        return
     if "complete and are kept" in err:
         assert json.loads((run / "metrics.json").read_text())["status"] == "ok"
     else:

@@ -15,6 +15,7 @@ from anogen.evaluation import Case, DetectorRun, evaluate_detectors, fresh_detec
 from anogen.gutentag import train_frames
 from anogen.jobs.spec import Job
 from anogen.outputs.context import RunOutputs
+from anogen.outputs.signals import raise_if_interrupted
 from anogen.samplers.folds import inject_fold
 from anogen.samplers.report import check_verdict, generator_metrics
 from anogen.seeding import stage_seed
@@ -114,6 +115,7 @@ def run_fold(job: Job, fold: Fold, out: RunOutputs) -> FoldResult:
     i = fold.number
     model = model_scaler = None
     histories, objective, cached = {}, float("nan"), None
+    raise_if_interrupted()  # safe points between the fold's steps (a Ctrl-C is raised at the next one)
     if job.needs_model:
         from anogen.train.cache import heldout_objective  # lazy: anogen.train imports JAX
 
@@ -123,12 +125,14 @@ def run_fold(job: Job, fold: Fold, out: RunOutputs) -> FoldResult:
             histories["generator"] = info["history"]
         win = getattr(model, "seq_len", None) if getattr(model, "kind", "row") == "window" else None
         objective = heldout_objective(model, model_scaler.transform(fold.test), win)
+    raise_if_interrupted()
     inj, extra = inject_fold(job.sampler, fold, model, model_scaler, stage_seed(job.seed, i, 1), stage_seed(job.seed, i, 2),
                              job.min_gap, history=histories.get("generator"))
     if extra.get("filter_report"):
         log.info("fold %d filters: %s", i, extra["filter_report"])
     if inj.report:
         check_verdict(inj.report, job.on_degenerate, where=f"fold {i}: ")
+    raise_if_interrupted()
     scaler = Scaler(getattr(job.source, "scaling", "standard")).fit(fold.train)
     detectors = fresh_detectors(job.detectors)
     runs = evaluate_detectors(detectors, scaler.transform(fold.train), [Case("", inj, scaler.transform(inj.values))],

@@ -87,11 +87,6 @@ class RunOutputs:
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc is None:
-            try:
-                raise_if_interrupted()  # a signal whose exception was swallowed: nothing is committed
-            except KeyboardInterrupt as e:
-                self.discard(e)
-                raise
             commit_all([self])
             return False
         self.discard(exc)
@@ -267,14 +262,24 @@ def _remove_stale_staging(folder: Path, prefix: str) -> None:
 def commit_all(outputs: Sequence[RunOutputs]) -> None:
     """Commit several outputs as one step: a SIGINT/SIGTERM arriving meanwhile waits for the end.
 
+    A signal that came before (recorded by :func:`~anogen.outputs.signals.handle_signals`, not
+    raised yet) is raised first: every output is discarded and nothing is committed.
+
     Raises:
         KeyboardInterrupt: a signal held during the commit, delivered after it, with
             ``committed = True`` (the result sets are complete: the entry point keeps them).
     """
     try:
+        raise_if_interrupted()  # a safe point: a signal before the commit leaves nothing
+    except KeyboardInterrupt as e:
+        for out in outputs:
+            out.discard(e)
+        raise
+    try:
         with deferred():
             for out in outputs:
                 out.commit()
+        raise_if_interrupted()  # held during the commit and recorded by handle_signals' handler
     except KeyboardInterrupt as e:
         e.committed = True  # type: ignore[attr-defined]
         raise

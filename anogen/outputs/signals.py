@@ -11,12 +11,16 @@ Library code installs nothing: outside :func:`handle_signals`, :func:`deferred` 
 signal during a commit and then hands it to whatever handler was there before (Python's
 ``KeyboardInterrupt`` for SIGINT, the default action for SIGTERM).
 
-An interrupt is never swallowed. The handler records the signal before it raises, because Python
-prints and drops an exception raised inside a garbage-collection callback (JAX registers one) and
-a class body's ``__set_name__`` wraps it in a ``RuntimeError`` that a config error would then
-report. The record stays until :func:`handle_signals` ends: :func:`raise_if_interrupted` raises it
-again at the safe points (before a commit, between detectors and cases, between epochs), and
-:func:`handle_signals` raises it at its end, in place of whatever exception it was wrapped in.
+An interrupt is never swallowed, and never raised where it can do harm. Inside
+:func:`handle_signals` the first SIGINT/SIGTERM is only *recorded*; :func:`raise_if_interrupted`
+raises it at the next safe point (between epochs, between detectors and cases, between a job's
+steps, before a commit), and :func:`handle_signals` raises it at its end if no safe point came.
+An exception raised by the handler itself lands wherever the main thread happens to be: inside a
+garbage-collection callback (JAX registers one) Python prints and drops it, inside a class body's
+``__set_name__`` it is wrapped in a ``RuntimeError`` that a config error would then report, and
+inside JAX's compilation or dispatch (Python code called back from XLA's C++) it once ended the
+process with a segmentation fault instead of exit 130. A *second* signal raises at once, wherever
+the run is (the user insists; a long step between two safe points cannot hold them).
 """
 
 from __future__ import annotations
@@ -73,34 +77,39 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _raise(signum: int, frame) -> None:  # noqa: ANN001 - a signal handler
-    _raised.append(int(signum))  # recorded first: the exception itself may be swallowed or wrapped
-    raise Interrupted(signum)
+def _record(signum: int, frame) -> None:  # noqa: ANN001 - a signal handler
+    """The handler inside :func:`handle_signals`: the first signal is recorded and raised at the
+    next safe point; a second one raises here and now."""
+    _raised.append(int(signum))
+    if len(_raised) > 1:
+        raise Interrupted(_raised[0])
 
 
 def interrupted() -> int | None:
-    """The signal that interrupted the run inside :func:`handle_signals` (``None`` if none did)."""
+    """The signal that interrupted the run inside :func:`handle_signals` (``None`` if none did):
+    long loops may check it to stop early; :func:`raise_if_interrupted` raises it."""
     return _raised[0] if _raised else None
 
 
 def raise_if_interrupted(cause: BaseException | None = None) -> None:
-    """A safe point: raise :class:`Interrupted` again when a signal interrupted the run but its
-    exception was swallowed (a garbage-collection callback) or wrapped in another one (``cause``).
-    A no-op outside :func:`handle_signals` and when no signal came."""
+    """A safe point: raise :class:`Interrupted` when a signal came (recorded by the handler of
+    :func:`handle_signals`, or raised there by a second signal and then swallowed or wrapped in another
+    exception, ``cause``). A no-op outside :func:`handle_signals` and when no signal came."""
     if _raised:
         raise Interrupted(_raised[0]) from cause
 
 
 @contextmanager
 def handle_signals() -> Iterator[None]:
-    """Inside: SIGINT and SIGTERM raise :class:`Interrupted` (main thread only; a no-op elsewhere)."""
+    """Inside: SIGINT and SIGTERM end the run with :class:`Interrupted`, raised at the next safe point
+    (a second signal: at once); main thread only, a no-op elsewhere."""
     if not _main_thread():
         yield
         return
     old = {s: signal.getsignal(s) for s in _SIGNALS}
     _raised.clear()
     for s in _SIGNALS:
-        signal.signal(s, _raise)
+        signal.signal(s, _record)
     old_hook = sys.unraisablehook
 
     def quiet(unraisable) -> None:  # noqa: ANN001 - sys.UnraisableHookArgs
