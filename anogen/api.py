@@ -366,12 +366,12 @@ def _named(group: str, key: str, items: Sequence[str] | Mapping[str, Any], attrs
     for i, n in enumerate(items):
         if not isinstance(n, str):
             raise AnogenError(f"{key}[{i}]: must be a packaged name (or pass a dict name -> config/object), got {n!r}")
-    if group == "detectors" and any("@" in n for n in items):
+    if group == "detectors" and any("@" in n or ":" in n for n in items):
         # lazy: scikit-learn, pydantic: `import anogen` stays free of them
         from anogen.detectors.base import build_detector
 
-        # a window variant by name (knn@50, knn@period, knn@2period): docs/detectors.md
-        return {n: build_detector(n) if "@" in n else _component(group, n, f"{group}.{n}") for n in items}
+        # a window variant (knn@50, knn@period) or a library's detector (pyod:COPOD) by name: docs/detectors.md
+        return {n: build_detector(n) if "@" in n or ":" in n else _component(group, n, f"{group}.{n}") for n in items}
     return {n: _component(group, n, f"{group}.{n}") for n in items}
 
 

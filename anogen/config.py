@@ -60,7 +60,7 @@ def to_plain(node: Any) -> Any:
 OPTIONAL_MODULES: dict[str, tuple[str, str | None]] = {
     "pyod": ("pyod", "pyod"), "faiss": ("faiss-cpu", "fast"), "optuna": ("hydra-optuna-sweeper", "sweep"),
     "hydra_plugins": ("hydra-optuna-sweeper", "sweep"), "pyarrow": ("pyarrow", "parquet"), "torch": ("torch", "bench"),
-    "stumpy": ("stumpy", None), "aeon": ("aeon", None), "tslearn": ("tslearn", None), "sktime": ("sktime", None),
+    "stumpy": ("stumpy", "detectors"), "aeon": ("aeon", "aeon"), "tslearn": ("tslearn", None), "sktime": ("sktime", None),
     "wandb": ("wandb", None), "xgboost": ("xgboost", None), "lightgbm": ("lightgbm", None),
 }
 

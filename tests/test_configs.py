@@ -18,8 +18,8 @@ def test_groups_present():
 
 @pytest.mark.parametrize("group, option", OPTIONS, ids=[f"{g}={o}" for g, o in OPTIONS])
 def test_option_composes_and_instantiates(group, option):
-    if option == "pyod_ecod":
-        pytest.importorskip("pyod")
+    if option in ("pyod_ecod", "sr", "mp"):  # optional libraries
+        pytest.importorskip("stumpy" if option == "mp" else "pyod")
     ov = [f"{group}=[{option}]" if group in MULTI else f"{group}={option}"]
     if group == "data" and option == "csv":
         ov.append(f"data.path={Path(CONF_DIR).parent / 'data' / 'embedded' / 'occupancy.csv'}")

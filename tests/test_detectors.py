@@ -29,6 +29,12 @@ from anogen.types import AnogenError
 
 CONF_DIR = Path(det.__file__).resolve().parents[1] / "conf" / "detectors"
 HAS_PYOD = importlib.util.find_spec("pyod") is not None
+#: packaged configs that need an optional library (skipped without it)
+NEEDS = {"pyod_ecod": "pyod", "sr": "pyod", "mp": "stumpy"}
+
+
+def _missing_library(name: str) -> bool:
+    return name in NEEDS and importlib.util.find_spec(NEEDS[name]) is None
 
 
 def _has_trainer() -> bool:
@@ -532,7 +538,8 @@ NN_OVERRIDES = {"epochs": 1, "hidden": [4], "latent_dim": 2, "window": 4, "batch
 
 
 def test_config_set_is_complete():
-    expected = {"lstm_ae", "vae", "iforest", "lof", "ocsvm", "knn", "pca", "zscore", "zscore_rolling", "random", "pyod_ecod", "ensemble"}
+    expected = {"lstm_ae", "vae", "iforest", "lof", "ocsvm", "knn", "pca", "zscore", "zscore_rolling", "random", "pyod_ecod", "ensemble",
+                "mp", "poly", "sr", "kmeans"}
     assert set(ALL_CONFIGS) == expected
     assert set(det.builtin_detectors()) == expected
 
@@ -578,8 +585,8 @@ def fitted_nn():
 
 @pytest.mark.parametrize("name", ALL_CONFIGS)
 def test_every_config_instantiates_fits_and_scores(name, fitted_nn):
-    if name == "pyod_ecod" and not HAS_PYOD:
-        pytest.skip("pyod not installed")
+    if _missing_library(name):
+        pytest.skip(f"{NEEDS[name]} not installed")
     train, test = _config_data()
     if name in ("lstm_ae", "vae"):
         if not HAS_TRAINER:
@@ -610,8 +617,8 @@ def _has_reconstruction_ported() -> bool:
 def test_every_config_builds_and_clones(name):
     from sklearn.base import clone
 
-    if name == "pyod_ecod" and not HAS_PYOD:
-        pytest.skip("pyod not installed")
+    if _missing_library(name):
+        pytest.skip(f"{NEEDS[name]} not installed")
     if name in ("lstm_ae", "vae") and not _has_reconstruction_ported():
         pytest.skip("reconstruction detectors not yet ported to BaseDetector")
     d = _from_config(name)

@@ -44,7 +44,8 @@ def _variants(ref: np.ndarray) -> dict[str, np.ndarray]:
 
 def _configs() -> list[str]:
     names = builtin_detectors()
-    return [n for n in names if n != "pyod_ecod" or HAS_PYOD]
+    needs = {"pyod_ecod": "pyod", "sr": "pyod", "mp": "stumpy"}  # optional libraries
+    return [n for n in names if n not in needs or importlib.util.find_spec(needs[n]) is not None]
 
 
 def _build(name: str) -> BaseDetector:

@@ -20,7 +20,14 @@ Built-in detectors and their configs (``anogen/conf/detectors/*.yaml``):
 ``random``         :class:`RandomScore`, sanity baseline
 ``pyod_ecod``      :class:`Estimator` around ``pyod.models.ecod.ECOD`` (optional extra ``pyod``)
 ``ensemble``       :class:`Ensemble`, the mean of its members' robustly normalised scores
+``mp``             :class:`MatrixProfile`, matrix-profile discords with stumpy (extra ``detectors``)
+``poly``           :class:`POLY`, polynomial-fit error (TSB-AD's POLY)
+``sr``             :class:`SeriesDetector` around PyOD's ``SpectralResidual`` (extra ``detectors``)
+``kmeans``         :class:`Estimator` around :class:`KMeansDistance` (aeon's KMeansAD)
 =================  =====================================================================
+
+Any PyOD or aeon detector by name: ``build_detector("pyod:COPOD")``, ``"aeon:KMeansAD"``
+(:mod:`anogen.detectors.library`; on the command line ``+detector_variants=[pyod:COPOD]``).
 
 A windowed detector's ``window`` may be ``auto`` (the train part's dominant period, resolved at fit
 time and kept as ``window_``; see :mod:`anogen.detectors.windows`), and ``build_detector("knn@50")``
@@ -38,6 +45,10 @@ from anogen.detectors.base import BaseDetector, Detector, NotFittedError, build_
 from anogen.detectors.baselines import RandomScore, ZScore
 from anogen.detectors.ensemble import Ensemble
 from anogen.detectors.estimator import LOF, Estimator, KNNDistance, PCAReconstruction, instantiate_estimator
+from anogen.detectors.kmeans import KMeansDistance
+from anogen.detectors.library import SeriesDetector, library_detector
+from anogen.detectors.matrix_profile import MatrixProfile
+from anogen.detectors.poly import POLY
 from anogen.detectors.windows import aggregate_window_scores, sliding_windows, window_features, window_starts
 from anogen.paths import conf_options
 
@@ -66,6 +77,11 @@ __all__ = [
     "window_variant",
     "detector_variants",
     "Ensemble",
+    "MatrixProfile",
+    "POLY",
+    "KMeansDistance",
+    "SeriesDetector",
+    "library_detector",
 ]
 
 _LAZY = {"LSTMAEDetector", "VAEDetector"}

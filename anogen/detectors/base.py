@@ -22,7 +22,8 @@ the two abstract methods (a subclass without them cannot be instantiated: ``Type
         def _decision_function(self, X):       # X (n, d) float64 -> (n,)
             return np.abs(X - self.mean_).max(axis=1)
 
-Detectors by name (:func:`build_detector`): a packaged config (``"iforest"``) or a window variant
+Detectors by name (:func:`build_detector`): a packaged config (``"iforest"``), a library's detector
+(``"pyod:COPOD"``, ``"aeon:KMeansAD"``: :mod:`anogen.detectors.library`) or a window variant
 of one, ``NAME@WINDOW`` (``"knn@50"``, ``"knn@period"``, ``"knn@2period"``: :func:`window_variant`,
 the one variant mechanism of the plain run's ``detector_variants``, the API's ``detectors=[...]``
 lists and the selection's ``select.windows``).
@@ -34,7 +35,7 @@ anogen and PyOD score higher = more anomalous and ``predict`` returns 1 for an a
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Mapping, Protocol, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
@@ -48,6 +49,11 @@ from anogen.paths import conf_file, conf_options
 from anogen.types import AnogenError
 
 __all__ = ["BaseDetector", "Detector", "NotFittedError", "build_detector", "window_variant", "detector_variants"]
+
+
+#: ``LIBRARY:NAME`` detector names (``pyod:COPOD``, ``aeon:KMeansAD``): library prefix -> a function
+#: ``(spec, *, name, **params) -> detector``, registered by :mod:`anogen.detectors.library`
+NAME_RESOLVERS: dict[str, Callable[..., Any]] = {}
 
 
 class NotFittedError(AnogenError, _SklearnNotFittedError):
@@ -287,7 +293,9 @@ def build_detector(name: str, **overrides: Any) -> BaseDetector:
     """Build a packaged detector, or a window variant of one, by name (no Hydra run needed).
 
     Args:
-        name: one of the packaged configs (``anogen/conf/detectors/*.yaml``), e.g. ``"iforest"``, or
+        name: one of the packaged configs (``anogen/conf/detectors/*.yaml``), e.g. ``"iforest"``,
+            ``LIBRARY:NAME`` (``"pyod:COPOD"``, ``"aeon:KMeansAD"``; ``overrides`` then also take the
+            library class's own parameters, e.g. ``n_neighbors=3``), or
             ``NAME@WINDOW``: ``"knn@50"`` (window 50 rows), ``"knn@period"`` / ``"knn@2period"``
             (one / two periods of the train part, resolved at fit time), named so.
         **overrides: top-level constructor arguments replacing the config's values, e.g.
@@ -304,6 +312,13 @@ def build_detector(name: str, **overrides: Any) -> BaseDetector:
     from omegaconf import OmegaConf
 
     base, window = split_variant(name)
+    if ":" in base:  # a library's detector by name: pyod:COPOD, aeon:KMeansAD@period (anogen.detectors.library)
+        library = base.partition(":")[0]
+        if library not in NAME_RESOLVERS:
+            raise AnogenError(f"{base!r}: a library detector is LIBRARY:NAME with LIBRARY one of "
+                              f"{', '.join(NAME_RESOLVERS) or 'pyod, aeon'} (e.g. pyod:COPOD)", key="detectors")
+        det = NAME_RESOLVERS[library](base, name=base, **overrides)
+        return det if window is None else window_variant(det, window, name)
     names = conf_options("detectors")
     if base not in names:
         raise AnogenError(f"detectors: unknown detector {base!r}; valid: {', '.join(names)} "
@@ -337,22 +352,27 @@ def window_variant(detector: Any, window: int | str, name: str) -> Any:
 def detector_variants(names: Any, detectors: Mapping[str, Any], key: str = "detector_variants") -> dict[str, Any]:
     """``{variant name: detector}`` for ``NAME@WINDOW`` names (the plain run's and the benchmark's
     ``detector_variants``): a variant of ``detectors[NAME]`` when it is one of them (with its
-    overrides), else of the packaged ``NAME``.
+    overrides), else of the packaged ``NAME``; and for ``LIBRARY:NAME`` names (``pyod:COPOD``,
+    ``aeon:KMeansAD``, ``pyod:KNN@10``): a library's detector (:mod:`anogen.detectors.library`).
 
     Raises:
-        AnogenError: a name that is not ``NAME@WINDOW``, one already among ``detectors``, or a
-            detector without a window.
+        AnogenError: a name that is neither, one already among ``detectors``, a detector without a
+            window, or a library name that cannot be built (missing library, unknown class).
     """
     names = list(names or [])
     out: dict[str, Any] = {}
     for i, n in enumerate(names):
-        if not isinstance(n, str) or "@" not in n:
-            raise AnogenError(f"must be NAME@WINDOW, e.g. knn@50 or knn@period, got {n!r}", key=f"{key}[{i}]")
+        if not isinstance(n, str) or ("@" not in n and ":" not in n):
+            raise AnogenError(f"must be NAME@WINDOW (knn@50, knn@period) or LIBRARY:NAME (pyod:COPOD, aeon:KMeansAD), "
+                              f"got {n!r}", key=f"{key}[{i}]")
         if n in detectors or n in out:
             raise AnogenError(f"{n!r} is listed twice", key=f"{key}[{i}]")
         base, window = split_variant(n)
-        if base in detectors:
+        if base in detectors and window is not None:
             out[n] = window_variant(detectors[base], window, n)  # type: ignore[arg-type]
         else:
-            out[n] = build_detector(n)
+            try:
+                out[n] = build_detector(n)
+            except AnogenError as e:  # a library name's problem, at the entry the user wrote
+                raise (e.rekeyed(lambda k: f"{key}[{i}]" if k == "detectors" else None)) from None
     return out
