@@ -151,10 +151,14 @@ def test_folder_format_errors_name_the_file(tmp_path, frame, train_rows, match):
 
 def test_a_series_that_cannot_be_read_is_listed_and_the_others_go_on(folder, tmp_path):
     pd.DataFrame({"value": np.arange(50.0), "label": [0] * 50}).to_csv(folder / "d.csv", index=False)
+    pd.DataFrame({"value": np.sin(np.arange(50.0)), "label": [0] * 40 + [1] * 10}).to_csv(folder / "e.csv", index=False)
     res = _run([f"corpus.folder={folder}"], tmp_path / "run")
-    assert res.errors == {"d": "d.csv: no row is labelled 1 in column 'label': nothing to find"}
+    assert res.errors == {"d": "d.csv: no row is labelled 1 in column 'label': nothing to find",
+                          "e": "every one of the 10 test rows is labelled 1: the threshold-free metrics need normal "
+                               "rows too"}
     assert not (tmp_path / "run" / "series" / "d.json").exists()           # redone on a rerun
-    assert "**1 series could not be evaluated**" in (tmp_path / "run" / "corpus.md").read_text()
+    assert "**2 series could not be evaluated**" in (tmp_path / "run" / "corpus.md").read_text()
+    assert pd.read_csv(tmp_path / "run" / "corpus.csv")["series"].iloc[0] == 3
 
 
 # ---- resume ---------------------------------------------------------------------------------------
@@ -270,11 +274,12 @@ def _snapshot(root: Path) -> dict[str, str]:
     (["corpus.folder={root}/nolabels"], "corpus.label: no column 'label' in "),
     (["corpus.folder={root}/mine", "corpus.shards=2", "corpus.shard=2"], "corpus.shard: must be in 0..1"),
     (["corpus.rank_by=nab_score"], "corpus.rank_by: 'nab_score' is not among the metrics"),
+    (["corpus.train_rows=0"], "corpus.train_rows: must be 'auto' or a number of rows > 0, got 0"),
     pytest.param(["corpus.nope=1"], "corpus.nope: unknown key", marks=pytest.mark.slow),
     (["corpus.folder={root}/mine", "corpus.dir={root}/store", "detectors=[zscore]"],
      "corpus.dir: {root}/store holds 3 series result(s) made with other detectors"),
     (["corpus.folder={root}/mine", "corpus.shards=2"], "corpus.shards: 2 shards merge only in a folder they share"),
-], ids=["unknown-series", "empty-folder", "csv-without-labels", "shard-out-of-range", "rank-by", "unknown-key",
+], ids=["unknown-series", "empty-folder", "csv-without-labels", "shard-out-of-range", "rank-by", "train-rows", "unknown-key",
         "store-of-other-detectors", "shards-without-a-shared-folder"])
 def test_bad_input_is_one_line_exit_2_and_leaves_nothing(overrides, named, folder, tmp_path, monkeypatch, capsys):
     from anogen.__main__ import cli

@@ -107,6 +107,9 @@ def check_corpus(node: Mapping[str, Any] | None, metrics: Sequence[str]) -> Corp
     unknown = sorted(set(node) - set(valid))
     if unknown:
         raise AnogenError(f"unknown key(s) {unknown}; valid: {valid}", key="corpus")
+    rows = node.get("train_rows", "auto")
+    if rows != "auto" and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 1):
+        raise AnogenError(f"must be 'auto' or a number of rows > 0, got {rows!r}", key="corpus.train_rows")
     s = CorpusSettings(**check_params(CorpusSettings, node, "corpus"))
     if s.shard >= s.shards:
         raise AnogenError(f"must be in 0..{s.shards - 1} (corpus.shards={s.shards}), got {s.shard}", key="corpus.shard")
@@ -114,9 +117,11 @@ def check_corpus(node: Mapping[str, Any] | None, metrics: Sequence[str]) -> Corp
         raise AnogenError(f"{s.rank_by!r} is not among the metrics {list(metrics)}; add its group, e.g. "
                           "metrics=[vus,range,threshold_free]", key="corpus.rank_by")
     if s.backend == "ray":
-        import importlib.util
-
-        if importlib.util.find_spec("ray") is None:
+        try:
+            import ray
+        except ImportError:
+            ray = None
+        if not callable(getattr(ray, "init", None)):   # not installed (or a folder named ray in the way)
             raise AnogenError("needs Ray: pip install 'anogen[ray]' (or use corpus.backend=serial with a Hydra "
                               "launcher for parallel shards)", key="corpus.backend=ray", sep=" ")
     return s
@@ -151,14 +156,17 @@ def evaluate_series(ref: SeriesRef, spec: Spec) -> dict[str, Any]:
     s = spec.settings
     try:
         series = load_series(ref, label=s.label, key=s.key, columns=s.columns, train_rows=s.train_rows, nan=s.nan)
+        fold = series_fold(series)
+        y = np.asarray(series.test_labels, dtype=bool)
+        if y.all():
+            raise AnogenError(f"every one of the {len(y)} test rows is labelled 1: the threshold-free metrics "
+                              "need normal rows too")
+        scaler = Scaler(s.scaling).fit(fold.train)
+        runs = evaluate_detectors(fresh_detectors(spec.detectors), scaler.transform(fold.train),
+                                  [labelled_case(fold, y, scaler)], spec.threshold, spec.metrics,
+                                  segments=fold.train_segments, **spec.evaluation)
     except AnogenError as e:
         return {"series": ref.name, "status": "failed", "error": str(e)}
-    fold = series_fold(series)
-    y = np.asarray(series.test_labels, dtype=bool)
-    scaler = Scaler(s.scaling).fit(fold.train)
-    runs = evaluate_detectors(fresh_detectors(spec.detectors), scaler.transform(fold.train),
-                              [labelled_case(fold, y, scaler)], spec.threshold, spec.metrics,
-                              segments=fold.train_segments, **spec.evaluation)
     events = int(np.sum(np.diff(np.r_[0, y.astype(np.int8)]) == 1))
     return {"series": ref.name, "status": "ok", "source": ref.path or "shipped",
             "rows": int(len(series.values)), "train_rows": int(fold.train.shape[0]), "test_rows": int(len(y)),
@@ -357,6 +365,11 @@ def summary_tables(records: Sequence[dict], order: Sequence[str], rank_by: str,
     return table.reset_index(drop=True), per, stats
 
 
+def _p(v: float) -> str:
+    """A p-value: three decimals, or two significant digits below 0.001 (``n/a`` when undefined)."""
+    return "n/a" if not np.isfinite(v) else (f"{v:.2g}" if v < 1e-3 else f"{v:.3f}")
+
+
 def _fmt(v: Any, nd: int = 3) -> str:
     return "" if v is None or (isinstance(v, float) and not np.isfinite(v)) else (
         f"{v:.{nd}f}" if isinstance(v, (float, np.floating)) else str(v))
@@ -380,15 +393,15 @@ def summary_markdown(table: pd.DataFrame, stats: CDStats | None, rank_by: str, n
         verdict = (f"the detectors differ (p < {stats.alpha:g})" if stats.significant else
                    f"no significant difference at {stats.alpha:g}")
         lines += [f"**Friedman test** (Demšar 2006) over {stats.n} series and {stats.k} detectors: chi² = "
-                  f"{stats.chi2:.3f} (p = {stats.p_chi2:.3g}), Iman-Davenport F = {_fmt(stats.f)} "
-                  f"(p = {_fmt(stats.p_f, 3) if np.isfinite(stats.p_f) else 'n/a'}): {verdict}.", "",
+                  f"{stats.chi2:.3f} (p = {_p(stats.p_chi2)}), Iman-Davenport F = {_fmt(stats.f)} "
+                  f"(p = {_p(stats.p_f)}): {verdict}.", "",
                   f"**Nemenyi critical difference** CD = {stats.cd:.3f} (q = {stats.q:.3f}): two detectors whose mean "
                   "ranks differ by less than CD are not significantly different; `plots/cd.png` joins them with a bar."]
         groups = [", ".join(order[c] for c in g) for g in stats.groups]
         lines += ["", "Groups not significantly different: " + ("; ".join(f"[{g}]" for g in groups) if groups
                                                                    else "none (every pair differs)"), ""]
     if failed:
-        lines += [f"**{len(failed)} series could not be evaluated** (not in the table; they are redone on a rerun):", ""]
+        lines += [f"**{len(failed)} series could not be evaluated** (not in the table):", ""]
         lines += [f"- {k}: {v}" for k, v in list(failed.items())[:50]] + [""]
     if wide is not None and 0 < len(wide) <= 60:
         cols = list(wide.columns)
@@ -419,7 +432,7 @@ def write_summary(out: RunOutputs, records: Sequence[dict], order: Sequence[str]
         info["nemenyi"] = {"q": stats.q, "cd": stats.cd, "mean_ranks": dict(zip(order, stats.mean_ranks.tolist())),
                            "groups": [[order[c] for c in g] for g in stats.groups]}
         out.plot("corpus/cd", "plots/cd.png", plot_cd, list(order), stats.mean_ranks, stats.cd, stats.groups,
-                 title=f"{s.rank_by}: {stats.n} series, Friedman p = {_fmt(stats.p_f, 3) or 'n/a'}")
+                 title=f"{s.rank_by}: {stats.n} series, Friedman p = {_p(stats.p_f)}")
     out.write_json("corpus.json", info)
     return table, per, stats
 
@@ -488,15 +501,15 @@ def run_corpus_job(job: Job, out: RunOutputs, info: JobInfo, t0: float) -> RunRe
             log.warning("corpus: interrupted; %d finished series are kept in %s: run the same command with "
                         "corpus.dir=%s to resume", len(store.records), root / SERIES_DIR, root)
         raise
-    ran = [r.name for r in mine if r.name in store.records]
-    if mine and not ran:
+    if mine and not any(r.name in store.records for r in mine):
         raise AnogenError("every series of this job failed: " + "; ".join(f"{k}: {v}" for k, v in
                                                                          list(failed.items())[:3]))
-    return _finish(job, out, s, refs, mine, store, failed, root, skipped, info, t0)
+    ran = sum(r.name in store.records for r in todo)
+    return _finish(job, out, s, refs, mine, store, failed, root, skipped, ran, info, t0)
 
 
 def _finish(job: Job, out: RunOutputs, s: CorpusSettings, refs: Sequence[SeriesRef], mine: Sequence[SeriesRef],
-            store: Store, failed: dict[str, str], root: Path | None, skipped: int, info: JobInfo,
+            store: Store, failed: dict[str, str], root: Path | None, skipped: int, ran: int, info: JobInfo,
             t0: float) -> RunResult:
     order = list(job.detectors)
     others = [r for r in refs if r.name not in store.records and r.name not in failed]
@@ -506,7 +519,11 @@ def _finish(job: Job, out: RunOutputs, s: CorpusSettings, refs: Sequence[SeriesR
             store.records[ref.name] = rec
     finished = [store.records[r.name] for r in refs if r.name in store.records]
     complete = len(finished) + len(failed) == len(refs)
-    mine_recs = [store.records[r.name] for r in mine if r.name in store.records]
+    for rec in finished:                 # stored, but no detector ran on it: listed, not in the table
+        if not any(d.get("error") is None for d in rec["detectors"].values()):
+            failed[rec["series"]] = "every detector failed: " + next(iter(rec["detectors"].values()))["error"]
+    finished = [r for r in finished if r["series"] not in failed]
+    mine_recs = [store.records[r.name] for r in mine if r.name in store.records and r.name not in failed]
     seconds = time.perf_counter() - t0
     table, per, stats = summary_tables(mine_recs if not complete else finished, order, s.rank_by, s.alpha)
     if complete and root is not None:
@@ -520,7 +537,7 @@ def _finish(job: Job, out: RunOutputs, s: CorpusSettings, refs: Sequence[SeriesR
     results = {"mean": mean, "status": "ok", "seconds": seconds, "overrides": info.overrides, "objective": None,
                "errors": {k: v for k, v in failed.items()},
                "corpus": {"series": len(refs), "shard": s.shard, "shards": s.shards, "this_job": len(mine),
-                          "skipped": skipped, "ran": len(mine_recs) - skipped, "failed": len(failed),
+                          "skipped": skipped, "ran": ran, "failed": len(failed),
                           "finished": len(finished), "complete": complete, "store": str(root) if root else None}}
     out.write_json("metrics.json", results)
     write_config(out, job.config, info.overrides)
@@ -536,7 +553,7 @@ def _finish(job: Job, out: RunOutputs, s: CorpusSettings, refs: Sequence[SeriesR
         if best is not None:
             log.info("corpus: best mean rank %s (%.2f, mean %s %s)%s", best["detector"], best["mean_rank"], s.rank_by,
                      _fmt(best[f"mean_{s.rank_by}"]),
-                     f"; Nemenyi CD {stats.cd:.2f}, Friedman p {_fmt(stats.p_f, 3) or 'n/a'}" if stats else "")
+                     f"; Nemenyi CD {stats.cd:.2f}, Friedman p {_p(stats.p_f)}" if stats else "")
     else:
         log.info("corpus: shard %d of %d done in %.1f s; %d of %d series finished in %s: the last shard writes the "
                  "summary (or run without corpus.shard on corpus.dir=%s to merge)", s.shard, s.shards, seconds,
