@@ -99,8 +99,8 @@ class SeriesDetector(BaseDetector):
         est = self._inner(key)
         if self.window is not None:
             if not self.window_param:
-                raise AnogenError(f"{type(est).__name__} has no window here; set window_param (e.g. window_size) "
-                                  "or window: null", key=f"{key}.window")
+                raise AnogenError(f"{type(est).__name__} has no window parameter here (a window variant needs one); "
+                                  "set window_param (e.g. window_size), or window: null", key=f"{key}.window")
             if self.window_param not in _params_of(est):
                 raise AnogenError(f"{type(est).__name__} has no parameter {self.window_param!r}; valid: "
                                   f"{sorted(_params_of(est))}", key=f"{key}.window_param")
