@@ -213,6 +213,29 @@ def test_an_interrupted_run_keeps_its_finished_series_and_the_rerun_resumes(fold
     assert res.results["corpus"]["skipped"] == 1 and (out / "corpus.md").is_file()
 
 
+def test_ctrl_c_in_a_hydra_run_keeps_the_run_folder_with_its_finished_series(folder, tmp_path, monkeypatch, capsys):
+    """A failed single run removes the run folder Hydra made for it; once a series is finished it stays."""
+    import anogen.jobs.corpus as corpus
+    from anogen.__main__ import cli
+
+    real_eval, calls = corpus.evaluate_series, []
+
+    def interrupted(ref, spec):
+        calls.append(ref.name)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_eval(ref, spec)
+
+    monkeypatch.setattr(corpus, "evaluate_series", interrupted)
+    run_dir = tmp_path / "outputs" / "run"
+    rc = cli([*FAST, f"corpus.folder={folder}", f"hydra.run.dir={run_dir}"])
+    assert rc == 130, capsys.readouterr().err
+    assert [p.stem for p in (run_dir / "series").glob("*.json")] == ["a"]
+    monkeypatch.setattr(corpus, "evaluate_series", real_eval)
+    assert cli([*FAST, f"corpus.folder={folder}", f"hydra.run.dir={run_dir}"]) == 0
+    assert (run_dir / "corpus.md").is_file()
+
+
 # ---- shards ---------------------------------------------------------------------------------------
 def test_shards_merge_into_the_same_table_as_one_run(folder, tmp_path):
     store, whole = tmp_path / "store", tmp_path / "whole"
