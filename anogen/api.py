@@ -376,7 +376,7 @@ def _named(group: str, key: str, items: Sequence[str] | Mapping[str, Any], attrs
 
 
 # ---- detector selection (issue 11) ---------------------------------------------------------------
-SELECT_DETECTORS = ("zscore", "zscore_rolling", "iforest", "lof", "knn", "pca", "ocsvm")
+SELECT_DETECTORS = ("zscore", "zscore_rolling", "iforest", "lof", "knn", "pca", "ocsvm", "ensemble")
 
 
 def _metrics_of(groups: Sequence[str]) -> dict[str, Any]:

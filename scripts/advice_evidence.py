@@ -69,8 +69,9 @@ def top_of(scores: dict[str, float], among: list[str]) -> str | None:
     return names[int(np.argmax(np.array([scores[d] for d in names])))]   # argmax keeps the first on ties
 
 
-def global_best_scores(results: dict, family: dict, held: str) -> dict[str, float]:
-    """Each detector's mean real VUS-PR over the series of the other source families (pooled)."""
+def global_best_scores(results: dict, family: dict, held: str | None) -> dict[str, float]:
+    """Each detector's mean real VUS-PR over the series of the other source families (pooled; every
+    series when ``held`` is ``None``)."""
     pool: dict[str, list[float]] = {}
     for n, r in results.items():
         if family[n] == held:
@@ -222,6 +223,129 @@ def coverage(results: dict, names: list[str]) -> dict:
             "mean_interval_ranks": _m(np.array(width, np.float64), np.mean)}
 
 
+LEVEL = 0.9
+#: the methods a default can be: the simplest within SIMPLER_WITHIN of the best mean % of oracle wins
+#: (declared before the 129-series run): always the ensemble, the global best, the selection with the prior
+DEFAULTS = ((OE, "ensemble"), (GLOBAL, "global"), (PRIOR, "ranking"))
+SIMPLER_WITHIN = 0.01
+
+
+def _prior_excluding(results: dict, family: dict, dets: list[str], families: set) -> np.ndarray:
+    """The real-data prior's points of ``dets`` without the series of ``families`` (each family
+    counts once: the mean within a family, then over families), as the shipped prior is used."""
+    from anogen.selection.prior import prior_points
+
+    pool = {n: r["real_points"] for n, r in results.items() if r.get("real", True)}
+    return prior_points(pool, dets, exclude=[n for n in pool if family[n] in families], groups=family)
+
+
+def advice_points(results: dict, family: dict, dets: list[str], n: str, families: set, weight: float) -> np.ndarray:
+    """The selection's points on series ``n`` as ``anogen.select`` computes them with the prior on:
+    ``mix(synthetic, prior, weight)`` (:func:`anogen.selection.prior.mix`), the prior leaving ``families`` out."""
+    from anogen.selection.calibration import mapping_points
+    from anogen.selection.prior import mix
+
+    return mix(mapping_points(results[n]["synthetic"], dets), _prior_excluding(results, family, dets, families), weight)
+
+
+def calibrated(results: dict, family: dict, names: list[str], dets: list[str], ev: dict) -> dict:
+    """P(best) by a softmax whose temperature, and rank intervals whose conformal half-width, are
+    fitted on the *other* source families (their points leave their own family and the held-out one
+    out of the prior), then checked on the held-out family; and the same fitted on every family for
+    the shipped ``advice.json``."""
+    from anogen.selection.calibration import (best_share, conformal_halfwidth, covered, fit_temperature,
+                                              mapping_points, rank_errors, softmax_p_best)
+
+    real = {n: mapping_points(results[n]["real_points"], dets) for n in names}
+    ranked = [n for n in names if best_share(real[n]).sum() > 0]
+    fams = list(dict.fromkeys(family[n] for n in ranked))
+    rec_p, rec_hit, pair_p, pair_hit, cov, rec_cov, per_fam = [], [], [], [], [], [], {}
+    for f in fams:
+        held = [n for n in ranked if family[n] == f]
+        w = float(ev["predicted"][held[0]]["weight"])
+        train = [n for n in ranked if family[n] != f]
+        tp = [advice_points(results, family, dets, n, {f, family[n]}, w) for n in train]
+        t = fit_temperature(tp, [real[n] for n in train])
+        h = conformal_halfwidth(np.concatenate([rank_errors(p, real[n]) for p, n in zip(tp, train)]), LEVEL)
+        per_fam[f] = {"temperature": t, "halfwidth": h, "prior_weight": w, "series": len(held)}
+        for n in held:
+            pts = advice_points(results, family, dets, n, {f}, w)
+            pb, b, c = softmax_p_best(pts, t), best_share(real[n]), covered(pts, real[n], h)
+            i = int(np.argmax(pts))
+            rec_p.append(pb[i]), rec_hit.append(float(b[i] > 0)), rec_cov.append(bool(c[i]))
+            pair_p.extend(pb), pair_hit.extend((b > 0).astype(float)), cov.extend(c)
+    pair_p, pair_hit, rec_p, rec_hit = map(np.asarray, (pair_p, pair_hit, rec_p, rec_hit))
+    w_all = float(ev["weight_all"])
+    ap = [advice_points(results, family, dets, n, {family[n]}, w_all) for n in ranked]
+    t_all = fit_temperature(ap, [real[n] for n in ranked])
+    h_all = conformal_halfwidth(np.concatenate([rank_errors(p, real[n]) for p, n in zip(ap, ranked)]), LEVEL)
+    return {"series": len(ranked), "level": LEVEL, "per_family": per_fam,
+            "recommended": {"mean_p_best": _m(rec_p, np.mean), "hit_rate": _m(rec_hit, np.mean),
+                            "brier": _m((rec_p - rec_hit) ** 2, np.mean), "coverage": _m(np.asarray(rec_cov, float), np.mean)},
+            "pairs": {"count": int(len(pair_p)), "coverage": _m(np.asarray(cov, float), np.mean),
+                      "brier": _m((pair_p - pair_hit) ** 2, np.mean), "bins": _bins(pair_p, pair_hit)},
+            "recommended_bins": _bins(rec_p, rec_hit),
+            "shipped": {"temperature": t_all, "halfwidth": h_all, "prior_weight": w_all}}
+
+
+def _bins(p: np.ndarray, hit: np.ndarray) -> list[dict]:
+    b = np.minimum((p * 10).astype(int), 9)
+    return [{"bin": f"{i / 10:.1f}-{(i + 1) / 10:.1f}", "count": int((b == i).sum()),
+             "mean_p_best": _m(p[b == i], np.mean), "hit_rate": _m(hit[b == i], np.mean)} for i in range(10)]
+
+
+def trust_check(results: dict, rows: dict, names: list[str]) -> dict:
+    """Does the trust figure (Kendall's W of the battery) predict how well the advice agrees with
+    the real ranking? Spearman of W against the per-series Spearman of the selection (prior on)."""
+    from scipy.stats import spearmanr
+
+    w = np.array([results[n].get("trust", {}).get("kendalls_w", np.nan) for n in names], np.float64)
+    a = np.array([rows[n]["methods"][PRIOR]["spearman"] for n in names], np.float64)
+    ok = np.isfinite(w) & np.isfinite(a)
+    if ok.sum() < 5:
+        return {"pairs": int(ok.sum()), "spearman": float("nan"), "p_value": float("nan"), "predicts": False}
+    r = spearmanr(w[ok], a[ok])
+    return {"pairs": int(ok.sum()), "spearman": float(r.statistic), "p_value": float(r.pvalue),
+            "predicts": bool(r.statistic > 0.1 and r.pvalue < 0.05)}
+
+
+def choose_default(summ: dict) -> tuple[str, str]:
+    """``(method, recommend)``: the simplest of :data:`DEFAULTS` within :data:`SIMPLER_WITHIN` of the
+    best mean % of oracle over all judged series."""
+    best = max(summ[m]["mean_pct_oracle"] for m, _ in DEFAULTS if m in summ)
+    for m, rec in DEFAULTS:
+        if m in summ and summ[m]["mean_pct_oracle"] >= best - SIMPLER_WITHIN:
+            return m, rec
+    raise AssertionError("unreachable")
+
+
+def reliability_plot(cal: dict, before: dict, path: Path) -> None:
+    """Reliability diagram: P(best) against the real hit rate, before (the bootstrap's P(best) of
+    the recommendation) and after calibration (every candidate, leave-one-source-out)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.6, 4.2))
+    ax.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", label="perfect")
+    for bins, label, mk in ((before["bins"], "before: bootstrap P(best), recommended", "s"),
+                            (cal["pairs"]["bins"], "after: calibrated, every candidate", "o")):
+        xs = [b["mean_p_best"] for b in bins if b["count"]]
+        ys = [b["hit_rate"] for b in bins if b["count"]]
+        ns = [b["count"] for b in bins if b["count"]]
+        ax.plot(xs, ys, marker=mk, label=label)
+        for x, y, k in zip(xs, ys, ns):
+            ax.annotate(str(k), (x, y), textcoords="offset points", xytext=(3, 3), fontsize=7)
+    ax.set(xlabel="P(best) (bin mean)", ylabel="real hit rate", xlim=(0, 1), ylim=(0, 1),
+           title=f"P(best) on {cal['series']} real series, leave-one-source-out")
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%" if _finite(x) else "n/a"
 
@@ -363,9 +487,74 @@ def markdown(out: dict) -> str:
               f"{cv['pairs']}** (series, detector) pairs = {_pct(cv['coverage'])} (nominal 90%; mean interval "
               f"width {_f(cv['mean_interval_ranks'], 1)} ranks of {len(out['detectors'])}); for the recommended "
               f"detector alone {_pct(cv['recommended_coverage'])} of {cv['recommended_pairs']} series.", "",
+              *calibrated_section(out),
               "## Regenerate", "", "```",
               *out["commands"], "```", ""]
     return "\n".join(lines)
+
+
+def write_shipped(out: dict, ev: dict, results: dict) -> None:
+    """``anogen/data/real/prior.json`` (every real series' points, each source family one group, the
+    weight chosen on all families) and ``advice.json`` (the calibration, the default and the figures
+    the selection's report quotes)."""
+    from anogen.selection.calibration import ADVICE_PATH, Calibration, calibration_dict
+
+    se.write_prior(ev, results)
+    a, c, sh = out["summary"]["all"], out["calibrated"], out["calibrated"]["shipped"]
+    evidence = {"series": out["series"], "families": len(out["families"]),
+                "family_names": list(out["families"]), "default": out["default"], "fixed_rule": out["fixed_rule"],
+                "mean_pct_oracle": {m: a[m]["mean_pct_oracle"] for m in out["methods"]},
+                "median_pct_oracle": {m: a[m]["median_pct_oracle"] for m in out["methods"]},
+                "p_best_recommended": c["recommended"]["mean_p_best"], "hit_rate": c["recommended"]["hit_rate"],
+                "interval_coverage": c["pairs"]["coverage"], "trust_predicts": out["trust_check"]["predicts"],
+                "trust_spearman": out["trust_check"]["spearman"], "made_by": "scripts/advice_evidence.py --write"}
+    cal = Calibration(tuple(out["detectors"]), sh["temperature"], sh["halfwidth"], LEVEL, sh["prior_weight"],
+                      out["recommend"], evidence)
+    ADVICE_PATH.write_text(json.dumps(se._clean(calibration_dict(cal)), indent=1) + "\n")
+
+
+def calibrated_section(out: dict) -> list[str]:
+    """The calibrated P(best) and rank intervals, the trust check and the default chosen."""
+    c, t, a = out["calibrated"], out["trust_check"], out["summary"]["all"]
+    rec, pairs = c["recommended"], c["pairs"]
+    lines = ["## Calibrated P(best) and rank intervals (what `anogen.select` now reports)", "",
+             "P(best) is a softmax of the selection's points (synthetic points mixed with the real-data prior) with "
+             "one temperature, and the rank interval is the predicted rank plus or minus a split-conformal "
+             f"half-width at {c['level']:.0%}; both are fitted on the other source families' series and checked "
+             f"on the held-out family ({c['series']} series with a real ranking; a tie for best counts as a hit). "
+             f"Fitted per held-out family:", "",
+             "| held-out family | series | prior weight | temperature | half-width (ranks) |", "|---|---|---|---|---|"]
+    for f, v in c["per_family"].items():
+        lines.append(f"| {f} | {v['series']} | {_f(v['prior_weight'], 1)} | {_f(v['temperature'])} | "
+                     f"{_f(v['halfwidth'], 1)} |")
+    lines += ["", f"* The recommendation's calibrated P(best) averages **{_f(rec['mean_p_best'])}** against a real "
+              f"hit rate of **{_f(rec['hit_rate'])}** (Brier {_f(rec['brier'], 3)}; before calibration "
+              f"{_f(out['calibration']['mean_p_best'])} against {_f(out['calibration']['hit_rate'])}).",
+              f"* The calibrated {c['level']:.0%} rank intervals hold the real rank for **{_pct(pairs['coverage'])}** "
+              f"of {pairs['count']} (series, detector) pairs (before: "
+              f"{_pct(out['rank_interval_coverage']['coverage'])}), and for the recommendation on "
+              f"{_pct(rec['coverage'])} of the series.",
+              "", "Reliability, every (series, candidate) pair, leave-one-source-out "
+              "(`docs/img/advice_reliability.png`):", "",
+              "| P(best) bin | pairs | mean P(best) | real hit rate |", "|---|---|---|---|"]
+    lines += [f"| {b['bin']} | {b['count']} | {_f(b['mean_p_best'])} | {_f(b['hit_rate'])} |"
+              for b in pairs["bins"] if b["count"]]
+    lines += ["", "![reliability](img/advice_reliability.png)", "",
+              "## Does the trust label predict agreement?", "",
+              f"Kendall's W of the battery against the per-series Spearman of the selection (prior on) with the real "
+              f"ranking: Spearman {_f(t['spearman'])} over {t['pairs']} series (p = {_f(t['p_value'], 2)}). "
+              + ("It predicts agreement, so the report keeps the label." if t["predicts"] else
+                 "It does not predict agreement, so the report no longer prints a trust label beside a calibrated "
+                 "P(best); Kendall's W stays in `selection.json` as a description of the battery."), "",
+              "## The default", "",
+              f"Rule (declared before the 129-series run): of always the ensemble (OE), the global best and the "
+              f"selection with the prior, the simplest whose mean % of oracle is within "
+              f"{100 * SIMPLER_WITHIN:.0f} point of the best wins. Mean % of oracle: "
+              + ", ".join(f"{m} {_pct(a[m]['mean_pct_oracle'])}" for m, _ in DEFAULTS if m in a)
+              + f". **Default: {out['default']}** (`advice.json` `recommend: {out['recommend']}`). The fixed rule "
+              f"(the best mean real VUS-PR over every series) says **{out['fixed_rule']}**; the report shows it "
+              "beside the recommendation when they differ.", ""]
+    return lines
 
 
 def _order(d: str) -> int:
@@ -390,6 +579,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--md", type=Path, default=ROOT / "docs" / "advice_evidence.md")
     ap.add_argument("--halves", action="store_true", help="print the two --series shards and stop")
     ap.add_argument("--note", default="", help="a line on how this run was made, for the Markdown")
+    ap.add_argument("--write", action="store_true",
+                    help="also write the shipped anogen/data/real/advice.json and prior.json (fitted on every series)")
     args = ap.parse_args(argv)
     corpus = se.load_corpus(args.corpus)
     shipped = real.names(real_only=True)
@@ -434,11 +625,19 @@ def main(argv: list[str] | None = None) -> int:
                             f: paired(rows, SEL, GLOBAL, [n for n in names if family[n] == f]) for f in fams}},
            "calibration": calibration(rows, names),
            "rank_interval_coverage": coverage(results, names),
+           "calibrated": calibrated(results, family, names, dets, ev),
+           "trust_check": trust_check(results, rows, names),
            "per_series": rows,
            "prior_weight_by_series": {n: ev["predicted"][n]["weight"] for n in names},
            "commands": commands, "note": args.note,
            "settings": json.loads(args.results[0].read_text()).get("settings", {}) if args.results else {},
            "results": results}
+    out["default"], out["recommend"] = choose_default(out["summary"]["all"])
+    gb_all = global_best_scores(results, family, held=None)
+    out["fixed_rule"] = max(gb_all, key=gb_all.get)
+    reliability_plot(out["calibrated"], out["calibration"], args.md.parent / "img" / "advice_reliability.png")
+    if args.write:
+        write_shipped(out, ev, results)
     args.json.write_text(json.dumps(se._clean(out), indent=1) + "\n")
     md = markdown(out)
     args.md.write_text(md)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from anogen.selection.aggregation import bootstrap, borda, kendalls_w, ranks, trimmed_borda
 from anogen.selection.battery import family_weights as balanced_weights
+from anogen.selection.calibration import Calibration, rank_intervals, softmax_p_best
 from anogen.selection.prior import Prior, mix, prior_points
 from anogen.selection.rows import ROW_KINDS
 
@@ -39,7 +40,9 @@ class Selection:
     Attributes:
         ranking: one row per detector, best first: ``rank``, ``points`` (trimmed Borda, with the
             prior when used), ``p_best``, ``rank_lo``/``rank_hi`` (90% bootstrap interval),
-            ``points_synthetic``, ``p_best_synthetic`` (without the prior), ``points_prior``.
+            ``points_synthetic``, ``p_best_synthetic`` (without the prior), ``points_prior``,
+            ``p_best_battery`` (the bootstrap's P(best) with the prior; ``p_best`` is the same unless
+            the advice is calibrated, see :attr:`calibration`).
         voters: one row per voter (cell x metric): the cell's columns, ``metric``, ``spread``,
             ``informative``, ``weight``, ``kept`` (after trimming), ``distance``.
         cell_ranks: ``(voters, detectors)`` ranks of the informative voters (index = voter name).
@@ -56,6 +59,10 @@ class Selection:
             column per detector, higher = better), ``None`` when none was asked for.
         windows: the window-length variants added as candidates (``select.windows``):
             ``{variant name: window rows}``.
+        calibration: ``{"used": bool, ...}``: whether ``p_best`` and the rank intervals are
+            calibrated on real series (:mod:`anogen.selection.calibration`), with its figures, or why not.
+        recommended: the calibrated default's recommendation when it is not the ranking's first
+            (``recommend: ensemble``); ``None`` = the ranking's first.
         params: each candidate's settings (``{detector: {"window": 10, ...}}``, see
             :func:`detector_settings`) when the caller knows them; the report shows the chosen one's.
     """
@@ -75,11 +82,23 @@ class Selection:
     surrogates: pd.DataFrame | None = None
     windows: dict[str, int] = field(default_factory=dict)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calibration: dict[str, Any] = field(default_factory=lambda: {"used": False})
+    recommended: str | None = None
 
     @property
     def best(self) -> str:
-        """The recommended detector (the ranking's first)."""
-        return str(self.ranking["detector"].iloc[0])
+        """The recommended detector: the ranking's first, or what the calibrated advice's default
+        names (``recommend: ensemble``: the ensemble detector, which won the real-data evaluation)."""
+        return self.recommended or str(self.ranking["detector"].iloc[0])
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether P(best) and the rank intervals are calibrated on real series (``advice.json``)."""
+        return bool(self.calibration.get("used"))
+
+    def _row(self, detector: str | None = None) -> pd.Series:
+        detector = self.best if detector is None else detector
+        return self.ranking.set_index("detector").loc[detector]
 
     def __repr__(self) -> str:
         return f"Selection({self.summary_line()})"
@@ -89,11 +108,18 @@ class Selection:
 
     def summary_line(self) -> str:
         """One line: the best detector, its P(best) (within the battery) and the trust label."""
-        r = self.ranking.iloc[0]
-        p = f"P(best) {r['p_best']:.2f} within the battery" if np.isfinite(r["p_best"]) else "no bootstrap"
+        r = self._row()
+        where = "calibrated on real series" if self.calibrated else "within the battery"
+        p = f"P(best) {r['p_best']:.2f} {where}" if np.isfinite(r["p_best"]) else "no bootstrap"
         q = self.quality(self.best)
         mean = "".join(f", mean {_metric_name(m)} {v:.2f}" for m, v in list(q.items())[:1] if np.isfinite(v))
-        return f"best: {self.best} ({p}{mean}); trust: {self.trust.get('label', 'n/a')}"
+        trust = "" if self._trust_dropped else f"; trust: {self.trust.get('label', 'n/a')}"
+        return f"best: {self.best} ({p}{mean}){trust}"
+
+    @property
+    def _trust_dropped(self) -> bool:
+        """Calibrated advice whose evaluation found that Kendall's W does not predict agreement."""
+        return self.calibrated and not self.calibration.get("evidence", {}).get("trust_predicts", True)
 
     @property
     def certain(self) -> bool:
@@ -147,6 +173,8 @@ class Selection:
         """The headline: the recommended detector, its absolute quality on the battery, its window,
         P(best) and rank interval (stated as within the battery and, when trust is not at least
         moderate, with the cells' disagreement beside it), and its rank on the subtlest level."""
+        if self.calibrated:
+            return self._calibrated_line()
         r = self.ranking.iloc[0]
         m = len(self.ranking)
         runner = str(self.ranking["detector"].iloc[1]) if m > 1 else "none"
@@ -172,8 +200,56 @@ class Selection:
                     f" (best there: {sub['best']}, {sub['best_rank']:.2f})")
         return out
 
+    def runner_ups(self, k: int = 2) -> list[str]:
+        """The ``k`` best-ranked candidates other than the recommendation (worth trying beside it)."""
+        return [d for d in self.ranking["detector"] if d != self.best][:k]
+
+    def _calibrated_line(self) -> str:
+        r, m, ev = self._row(), len(self.ranking), self.calibration.get("evidence", {})
+        q = ", ".join(f"{_metric_name(k)} {v:.2f}" for k, v in self.quality().items() if np.isfinite(v))
+        settings = self.settings_text()
+        what = "; ".join(([f"mean {q} on the battery"] if q else []) + ([settings] if settings else []))
+        out = (f"recommendation: {self.best}" + (f" ({what})" if what else "")
+               + f"; P(best) = {r['p_best']:.2f}, likely rank {r['rank_lo']:g}-{r['rank_hi']:g} of {m} "
+               f"({self.calibration.get('level', 0.9):.0%}), calibrated on {ev.get('series', '?')} real series from "
+               f"{ev.get('families', '?')} source families held out in turn; runner-ups worth trying: "
+               + ", ".join(self.runner_ups()))
+        if self.recommended == "ensemble":
+            out += " (the ensemble is recommended whatever the battery says: always choosing it won the real-data " \
+                   "evaluation; the ranking orders the single detectors)"
+        fixed = ev.get("fixed_rule")
+        if fixed and fixed != self.best and fixed in set(self.ranking["detector"]):
+            out += f"; the fixed rule (best on the real series) says {fixed}"
+        return out
+
+    def evidence_line(self) -> str:
+        """What following the advice gave on real series it had not seen (the calibrated case), or ``""``."""
+        if not self.calibrated:
+            return ""
+        ev = self.calibration.get("evidence", {})
+        pct = ev.get("mean_pct_oracle", {})
+
+        def f(method: str) -> str:
+            v = pct.get(method)
+            return f"{100 * v:.0f}%" if isinstance(v, (int, float)) and np.isfinite(v) else "n/a"
+        return (f"On {ev.get('series', '?')} real labelled series from {ev.get('families', '?')} source families, "
+                f"each held out in turn ({', '.join(ev.get('family_names', []))}), following this advice "
+                f"({ev.get('default', '?')}) gave {f(ev.get('default', ''))} of the best candidate's VUS-PR on average; "
+                f"always the ensemble {f('OE (always ensemble)')}, the detector best on the other sources "
+                f"{f('global best')}, the battery alone {f('selection (prior off)')}, a random candidate "
+                f"{f('random (expected)')}. Its P(best) averaged {ev.get('p_best_recommended', float('nan')):.2f} "
+                f"against a real hit rate of {ev.get('hit_rate', float('nan')):.2f}, and its "
+                f"{self.calibration.get('level', 0.9):.0%} rank intervals held the real rank "
+                f"{100 * ev.get('interval_coverage', float('nan')):.0f}% of the time (docs/selection.md).")
+
     def trust_line(self) -> str:
         t = self.trust
+        if self._trust_dropped:
+            ev = self.calibration.get("evidence", {})
+            w = t.get("kendalls_w", float("nan"))
+            return (f"trust: no label (on {ev.get('series', '?')} real series the battery's agreement, Kendall's W, did "
+                    f"not predict whether the advice held: Spearman {ev.get('trust_spearman', float('nan')):.2f}; "
+                    f"read P(best) and the rank interval instead; W here = {w:.2f})")
         return (f"trust: {t['label']} (Kendall's W = {t['kendalls_w']:.2f} over {t['voters']} informative cells x "
                 f"metrics; {t['uninformative']} left out as saturated or hopeless)")
 
@@ -277,7 +353,8 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
               n_boot: int = 200, balance: bool = True, min_spread: float = 0.01, prior: Prior | None = None,
               prior_weight: float | None = None, seed: int = 0,
               skipped: Mapping[str, str] | None = None, surrogates: pd.DataFrame | None = None,
-              aggregate: str = "mean", family_weights: Mapping[str, float] | None = None) -> Selection:
+              aggregate: str = "mean", family_weights: Mapping[str, float] | None = None,
+              calibration: Calibration | None = None) -> Selection:
     """Aggregate battery rows into a :class:`Selection`.
 
     Args:
@@ -298,6 +375,10 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
         family_weights: ``{family: factor}`` on a family's total weight (unlisted families: 1); a
             family at 0 does not vote: its cells stay in the rows and the family table, but not in
             the consensus, the trust figure or the per-kind strengths.
+        calibration: the real-data calibration (:mod:`anogen.selection.calibration`): used when it
+            holds for these candidates and this prior weight; then ``p_best`` and ``rank_lo``/``rank_hi``
+            are calibrated (the bootstrap's stay as ``p_best_battery``) and its default names the
+            recommendation.
     """
     if aggregate not in AGGREGATES:
         raise ValueError(f"aggregate must be one of {sorted(AGGREGATES)}, got {aggregate!r}")
@@ -332,6 +413,7 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
         if n_boot and used_prior else b_syn
     points = mix(agg.points, pr, w) if used_prior else agg.points
     ranking = _ranking(detectors, points, agg.points, pr, b_all, b_syn)
+    cal_info, recommended = _calibrate(ranking, calibration, detectors, w if used_prior else 0.0, pr)
     cells = (sub["family"] != SURROGATE).to_numpy()  # the battery's voters (not the surrogates)
     battery = info[info["family"] != SURROGATE]
     wk = kendalls_w(r[cells]) if cells.any() and battery["informative"].any() else float("nan")
@@ -345,7 +427,30 @@ def summarize(rows: pd.DataFrame, detectors: Sequence[str], metrics: Sequence[st
                      trust,
                      {"used": used_prior, "weight": w if used_prior else 0.0,
                       "source": prior.source if prior is not None else ""}, rows, skipped=dict(skipped or {}),
-                     surrogates=surrogates if surrogates is not None and len(surrogates) else None)
+                     surrogates=surrogates if surrogates is not None and len(surrogates) else None,
+                     calibration=cal_info, recommended=recommended)
+
+
+def _calibrate(ranking: pd.DataFrame, cal: Calibration | None, detectors: list[str], weight: float,
+               prior: np.ndarray) -> tuple[dict[str, Any], str | None]:
+    """Replace the bootstrap's P(best) and rank intervals in ``ranking`` (in place) by calibrated
+    ones when ``cal`` holds for these candidates and prior weight; the default's recommendation."""
+    if cal is None:
+        return {"used": False, "why": "no calibration file"}, None
+    if not cal.applies(detectors):
+        return {"used": False, "why": f"calibrated for the candidates {list(cal.detectors)}, not these"}, None
+    if abs(weight - cal.prior_weight) > 1e-9:
+        return {"used": False, "why": f"calibrated with the prior at weight {cal.prior_weight:g}, not {weight:g}"}, None
+    pts = ranking["points"].to_numpy(np.float64)
+    ranking["p_best"] = softmax_p_best(pts, cal.temperature)
+    ranking["rank_lo"], ranking["rank_hi"] = rank_intervals(pts, cal.halfwidth)
+    recommended = None
+    if cal.recommend == "ensemble" and "ensemble" in detectors:
+        recommended = "ensemble"
+    elif cal.recommend == "global" and np.isfinite(prior).any():
+        recommended = detectors[int(np.nanargmax(prior))]
+    return {"used": True, "source": cal.source, "temperature": cal.temperature, "halfwidth": cal.halfwidth,
+            "level": cal.level, "recommend": cal.recommend, "evidence": dict(cal.evidence)}, recommended
 
 
 def _ranking(detectors: list[str], points: np.ndarray, syn: np.ndarray, pr: np.ndarray, b_all, b_syn) -> pd.DataFrame:
@@ -354,8 +459,9 @@ def _ranking(detectors: list[str], points: np.ndarray, syn: np.ndarray, pr: np.n
     df = pd.DataFrame({"detector": detectors, "points": points,
                        "p_best": b_all.p_best if b_all else nan, "rank_lo": b_all.rank_lo if b_all else nan,
                        "rank_hi": b_all.rank_hi if b_all else nan, "points_synthetic": syn,
-                       "p_best_synthetic": b_syn.p_best if b_syn else nan, "points_prior": pr})
+                       "p_best_synthetic": b_syn.p_best if b_syn else nan, "points_prior": pr,
+                       "p_best_battery": b_all.p_best if b_all else nan})
     df["rank"] = ranks(points[None, :])[0]
     df = df.sort_values(["rank"], kind="stable").reset_index(drop=True)
     return df[["rank", "detector", "points", "p_best", "rank_lo", "rank_hi", "points_synthetic", "p_best_synthetic",
-               "points_prior"]]
+               "points_prior", "p_best_battery"]]

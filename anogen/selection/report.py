@@ -48,7 +48,16 @@ def selection_json(sel: Selection) -> dict[str, Any]:
         "surrogates": sel.surrogates.to_dict(orient="records") if sel.surrogates is not None else None,
         "windows": sel.windows, "summary": sel.summary_line(), "quality": sel.quality(),
         "settings": sel.params.get(sel.best), "subtlest": sel.subtlest(),
+        "calibration": sel.calibration, "runner_ups": sel.runner_ups(), "evidence_line": sel.evidence_line(),
+        "check_command": check_command(sel),
     })
+
+
+def check_command(sel: Selection) -> str:
+    """The call that ranks the recommendation and its runner-ups on the user's own labelled incidents."""
+    top = [sel.best, *sel.runner_ups()]
+    return (f"anogen.evaluate_detectors(train, labelled_test, labels, detectors={top!r})  "
+            f"# or: python -m anogen +experiment=select data=csv data.labels=COLUMN 'detectors=[{','.join(top)}]'")
 
 
 def _table(df: pd.DataFrame, floats: str = "{:.3f}") -> str:
@@ -124,7 +133,10 @@ def _recommended_section(sel: Selection) -> list[str]:
     out = ["## The recommended detector", "",
            f"Absolute quality (mean over the battery's cells), settings and mean rank (of {len(sel.ranking)}) at "
            "each difficulty level, lowest = subtlest; the runner-up beside it:", "", _table(pd.DataFrame(rows), "{:.2f}")]
-    if not sel.certain:
+    if sel.calibrated:
+        out += ["Before deploying it, rank it and its runner-ups on a few labelled incidents of your own:", "",
+                "```", check_command(sel), "```", ""]
+    elif not sel.certain:
         out += ["P(best) is measured within this battery (a bootstrap over its kind x level clusters); the trust "
                 "figure says its cells disagree, so a P(best) near 1 here is not certainty about your data.", ""]
     return out
@@ -142,12 +154,16 @@ def selection_markdown(sel: Selection) -> str:
     rk = rk[["rank", "detector", "points", "p_best", "rank interval", "points_synthetic", "p_best_synthetic",
              "points_prior"]]
     fam = sel.families.copy()
-    prior = (f"on, weight {sel.prior['weight']:.2f} (chosen by leave-one-source-out on the shipped labelled series)"
+    prior = (f"on, weight {sel.prior['weight']:.2f} (chosen by leave-one-source-out on real labelled series)"
              if sel.prior["used"] else "off")
-    out = ["# Which detector for this data", "", sel.recommendation_line(), "", sel.trust_line(), "",
+    evidence = [sel.evidence_line(), ""] if sel.calibrated else []
+    out = ["# Which detector for this data", "", sel.recommendation_line(), "", *evidence, sel.trust_line(), "",
            *_recommended_section(sel), "## Ranking", "",
            f"{_capital(sel.trust.get('method', 'trimmed Borda'))}, over the battery's cells x metrics; `p_best` and the "
-           + ("rank interval (5th-95th percentile) come from a bootstrap over kind x level clusters; "
+           + ("rank interval are calibrated on real labelled series (a softmax of the points and split-conformal "
+              "intervals, fitted leave-one-source-out; `p_best_battery` is the bootstrap's, within the battery); "
+              if sel.calibrated else
+              "rank interval (5th-95th percentile) come from a bootstrap over kind x level clusters; "
               if sel.trust.get("bootstrap", 1) else "rank interval would come from a bootstrap (select.bootstrap=0: "
               "none was run); ")
            + 
@@ -165,8 +181,15 @@ def selection_markdown(sel: Selection) -> str:
                                                                      list(sel.skipped.items())[:20]] + [""]
     out += _surrogate_section(sel)
     out += _real_section(sel)
+    promise = CAVEAT if not sel.calibrated else (
+        "The ranking says which detector finds anogen's synthetic anomalies in *your* clean data best, mixed with "
+        "how the candidates did on real labelled series from other sources. " + sel.evidence_line()
+        + " A P(best) near 0.2 is the honest figure: no label-free method is known to pick the real best reliably "
+        "(TSB-AutoAD, PVLDB 2025); test the recommendation and its runner-ups on a few labelled incidents.")
+    if not sel.calibrated:
+        promise += f" (P(best) and the rank intervals are not calibrated here: {sel.calibration.get('why', '')}.)"
     out += ["", "## What this can and cannot promise", "",
-            CAVEAT, "", f"Method: {CITATION}"]
+            promise, "", f"Method: {CITATION}"]
     return "\n".join(out) + "\n"
 
 

@@ -23,6 +23,7 @@ from anogen.selection.agreement import agreement
 from anogen.selection.candidates import for_rows, window_variants
 from anogen.selection.cases import battery_split, labelled_case, learned_nodes, series_cases, tabular_cases
 from anogen.selection.consensus import Selection, summarize
+from anogen.selection.calibration import load_calibration
 from anogen.selection.prior import load_prior
 from anogen.selection.settings import SelectSettings
 from anogen.selection.surrogates import SURROGATES
@@ -127,7 +128,7 @@ def real_comparison(sel: Selection, real_rows: pd.DataFrame, metrics: Sequence[s
 def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: Mapping[str, Any], threshold: Any,
                   settings: SelectSettings, *, scaling: str = "standard", min_gap: int = 1, seed: int = 0,
                   labels_for: Callable[[Fold], np.ndarray] | None = None, prior: Any = "default",
-                  get_model: Callable[[Fold], tuple[Any, Any]] | None = None) -> Selection:
+                  get_model: Callable[[Fold], tuple[Any, Any]] | None = None, calibrate: bool = True) -> Selection:
     """The whole selection on clean folds (objects in, a :class:`Selection` out, no files).
 
     Args:
@@ -142,6 +143,8 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
             :class:`~anogen.selection.prior.Prior` / ``None``.
         get_model: ``fold -> (model, scaler)`` for ``settings.learned`` (learned generators join
             the battery only when their generator report's verdict is ``ok``).
+        calibrate: use the shipped real-data calibration (``anogen/data/real/advice.json``) where it
+            holds (the same candidates and prior weight, series data).
     """
     missing = [m for m in settings.voters if m not in metrics]
     if missing:
@@ -166,10 +169,12 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
     use_prior = settings.prior != "off" and (settings.mode == "series" or prior != "default")  # series prior
     pr = (load_prior() if prior == "default" else prior) if use_prior else None
     weight = settings.prior if isinstance(settings.prior, float) else None
+    # the real-data calibration holds for the shipped prior on series data (advice.json says for which pool)
+    cal = load_calibration() if prior == "default" and settings.mode == "series" and calibrate else None
     sel = summarize(rows, list(detectors), settings.voters, trim=settings.trim, n_boot=settings.bootstrap,
                     balance=settings.balance, min_spread=settings.min_spread, prior=pr, prior_weight=weight,
                     seed=seed, skipped=skipped, surrogates=surrogates, aggregate=settings.aggregate,
-                    family_weights=settings.family_weights)
+                    family_weights=settings.family_weights, calibration=cal)
     sel.windows = windows
     if labels_for is not None:
         sel.real = real_comparison(sel, pd.concat([p[1] for p in parts if p[1] is not None], ignore_index=True),
