@@ -487,7 +487,7 @@ def markdown(out: dict) -> str:
               f"{cv['pairs']}** (series, detector) pairs = {_pct(cv['coverage'])} (nominal 90%; mean interval "
               f"width {_f(cv['mean_interval_ranks'], 1)} ranks of {len(out['detectors'])}); for the recommended "
               f"detector alone {_pct(cv['recommended_coverage'])} of {cv['recommended_pairs']} series.", "",
-              *calibrated_section(out),
+              *calibrated_section(out), *default_tests(out),
               "## Regenerate", "", "```",
               *out["commands"], "```", ""]
     return "\n".join(lines)
@@ -555,6 +555,66 @@ def calibrated_section(out: dict) -> list[str]:
               f"(the best mean real VUS-PR over every series) says **{out['fixed_rule']}**; the report shows it "
               "beside the recommendation when they differ.", ""]
     return lines
+
+
+BEGIN, END = "<!-- advice_evidence:begin -->", "<!-- advice_evidence:end -->"
+
+
+def selection_doc_block(out: dict) -> str:
+    """The leave-one-source-out table, the calibration and the default, for ``docs/selection.md``."""
+    a, c = out["summary"]["all"], out["calibrated"]
+    lines = [BEGIN, "", f"*Written by `scripts/advice_evidence.py` from `docs/advice_evidence.json`; the full "
+             f"tables, per family and per group, are in [advice_evidence.md](advice_evidence.md).*", "",
+             f"{out['series']} real labelled series from {len(out['families'])} source families ("
+             + "; ".join(f"{f}: {k}" for f, k in out["families"].items()) + "), each family held out in turn: "
+             "everything learned from labels (the prior, its weight, the global best, the calibration) is learned "
+             f"on the other families. {len(out['detectors'])} candidates: {', '.join(out['detectors'])}. "
+             f"The shipped default is **{out['default']}**.", "",
+             *method_table(a, out["methods"]), "",
+             "Mean over families (each family counts once): "
+             + ", ".join(f"{m} {_pct(out['summary']['over_families'][m]['mean_pct_oracle'])}" for m in out["methods"])
+             + ".", "",
+             f"**Calibration** (leave-one-source-out): the recommendation's P(best) averages "
+             f"{_f(c['recommended']['mean_p_best'])} against a real hit rate of {_f(c['recommended']['hit_rate'])}; "
+             f"the {c['level']:.0%} rank intervals hold the real rank for {_pct(c['pairs']['coverage'])} of "
+             f"{c['pairs']['count']} (series, detector) pairs (before calibration: P(best) "
+             f"{_f(out['calibration']['mean_p_best'])} against {_f(out['calibration']['hit_rate'])}, coverage "
+             f"{_pct(out['rank_interval_coverage']['coverage'])}). Kendall's W did not predict agreement "
+             f"(Spearman {_f(out['trust_check']['spearman'])})" if not out["trust_check"]["predicts"] else
+             f"**Calibration**: see advice_evidence.md", "",
+             "| P(best) bin | pairs | mean P(best) | real hit rate |", "|---|---|---|---|",
+             *[f"| {b['bin']} | {b['count']} | {_f(b['mean_p_best'])} | {_f(b['hit_rate'])} |"
+               for b in c["pairs"]["bins"] if b["count"]], "",
+             "![P(best) reliability, leave-one-source-out](img/advice_reliability.png)", "",
+             *default_tests(out), END]
+    return "\n".join(lines)
+
+
+def default_tests(out: dict) -> list[str]:
+    """Paired Wilcoxon tests of the default against every other method, over all series and per family."""
+    d = out["default"]
+    lines = [f"Paired tests of the default ({d}) on % of oracle (Wilcoxon signed-rank, zero differences dropped):", "",
+             "| against | series | default better / tied / worse | mean difference | p |", "|---|---|---|---|---|"]
+    for t in out["wilcoxon"]["default_vs"]:
+        lines.append(f"| {t['b']} | {t['pairs']} | {t['a_better']} / {t['ties']} / {t['b_better']} | "
+                     f"{100 * t['mean_difference']:+.1f} pts | {t['p_value']:.2g} |")
+    lines += ["", "Per source family (the honest unit: the series of one family are not independent):", "",
+              "| family | against | series | better / tied / worse | mean difference | p |", "|---|---|---|---|---|---|"]
+    for f, tests in out["wilcoxon"]["default_vs_by_family"].items():
+        for m, t in tests.items():
+            lines.append(f"| {f} | {m} | {t['pairs']} | {t['a_better']} / {t['ties']} / {t['b_better']} | "
+                         f"{100 * t['mean_difference']:+.1f} pts | {t['p_value']:.2g} |")
+    return lines + [""]
+
+
+def update_selection_doc(out: dict, path: Path) -> None:
+    """Replace the block between the markers in ``docs/selection.md`` (kept as is without them)."""
+    if not path.is_file():
+        return
+    text = path.read_text()
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        path.write_text(head + selection_doc_block(out) + rest.split(END, 1)[1])
 
 
 def _order(d: str) -> int:
@@ -633,12 +693,17 @@ def main(argv: list[str] | None = None) -> int:
            "settings": json.loads(args.results[0].read_text()).get("settings", {}) if args.results else {},
            "results": results}
     out["default"], out["recommend"] = choose_default(out["summary"]["all"])
+    out["wilcoxon"]["default_vs"] = [paired(rows, out["default"], m, names) for m in methods if m != out["default"]]
+    out["wilcoxon"]["default_vs_by_family"] = {
+        f: {m: paired(rows, out["default"], m, [n for n in names if family[n] == f]) for m in (OE, GLOBAL)
+            if m in methods and m != out["default"]} for f in fams}
     gb_all = global_best_scores(results, family, held=None)
     out["fixed_rule"] = max(gb_all, key=gb_all.get)
     reliability_plot(out["calibrated"], out["calibration"], args.md.parent / "img" / "advice_reliability.png")
     if args.write:
         write_shipped(out, ev, results)
     args.json.write_text(json.dumps(se._clean(out), indent=1) + "\n")
+    update_selection_doc(out, args.md.parent / "selection.md")
     md = markdown(out)
     args.md.write_text(md)
     print(md)
