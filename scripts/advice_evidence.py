@@ -260,6 +260,7 @@ def calibrated(results: dict, family: dict, names: list[str], dets: list[str], e
     ranked = [n for n in names if best_share(real[n]).sum() > 0]
     fams = list(dict.fromkeys(family[n] for n in ranked))
     rec_p, rec_hit, pair_p, pair_hit, cov, rec_cov, per_fam = [], [], [], [], [], [], {}
+    ens_p, ens_hit = [], []   # the ensemble's own P(best) and hits (the default when OE wins)
     for f in fams:
         held = [n for n in ranked if family[n] == f]
         w = float(ev["predicted"][held[0]]["weight"])
@@ -274,6 +275,9 @@ def calibrated(results: dict, family: dict, names: list[str], dets: list[str], e
             i = int(np.argmax(pts))
             rec_p.append(pb[i]), rec_hit.append(float(b[i] > 0)), rec_cov.append(bool(c[i]))
             pair_p.extend(pb), pair_hit.extend((b > 0).astype(float)), cov.extend(c)
+            if ENSEMBLE in dets:
+                j = dets.index(ENSEMBLE)
+                ens_p.append(pb[j]), ens_hit.append(float(b[j] > 0))
     pair_p, pair_hit, rec_p, rec_hit = map(np.asarray, (pair_p, pair_hit, rec_p, rec_hit))
     w_all = float(ev["weight_all"])
     ap = [advice_points(results, family, dets, n, {family[n]}, w_all) for n in ranked]
@@ -285,6 +289,7 @@ def calibrated(results: dict, family: dict, names: list[str], dets: list[str], e
             "pairs": {"count": int(len(pair_p)), "coverage": _m(np.asarray(cov, float), np.mean),
                       "brier": _m((pair_p - pair_hit) ** 2, np.mean), "bins": _bins(pair_p, pair_hit)},
             "recommended_bins": _bins(rec_p, rec_hit),
+            "ensemble": {"mean_p_best": _m(np.asarray(ens_p), np.mean), "hit_rate": _m(np.asarray(ens_hit), np.mean)},
             "shipped": {"temperature": t_all, "halfwidth": h_all, "prior_weight": w_all}}
 
 
@@ -505,7 +510,9 @@ def write_shipped(out: dict, ev: dict, results: dict) -> None:
                 "family_names": list(out["families"]), "default": out["default"], "fixed_rule": out["fixed_rule"],
                 "mean_pct_oracle": {m: a[m]["mean_pct_oracle"] for m in out["methods"]},
                 "median_pct_oracle": {m: a[m]["median_pct_oracle"] for m in out["methods"]},
-                "p_best_recommended": c["recommended"]["mean_p_best"], "hit_rate": c["recommended"]["hit_rate"],
+                **({"p_best_recommended": c["ensemble"]["mean_p_best"], "hit_rate": c["ensemble"]["hit_rate"]}
+                   if out["recommend"] == "ensemble" else
+                   {"p_best_recommended": c["recommended"]["mean_p_best"], "hit_rate": c["recommended"]["hit_rate"]}),
                 "interval_coverage": c["pairs"]["coverage"], "trust_predicts": out["trust_check"]["predicts"],
                 "trust_spearman": out["trust_check"]["spearman"], "made_by": "scripts/advice_evidence.py --write"}
     cal = Calibration(tuple(out["detectors"]), sh["temperature"], sh["halfwidth"], LEVEL, sh["prior_weight"],
@@ -529,7 +536,9 @@ def calibrated_section(out: dict) -> list[str]:
                      f"{_f(v['halfwidth'], 1)} |")
     lines += ["", f"* The recommendation's calibrated P(best) averages **{_f(rec['mean_p_best'])}** against a real "
               f"hit rate of **{_f(rec['hit_rate'])}** (Brier {_f(rec['brier'], 3)}; before calibration "
-              f"{_f(out['calibration']['mean_p_best'])} against {_f(out['calibration']['hit_rate'])}).",
+              f"{_f(out['calibration']['mean_p_best'])} against {_f(out['calibration']['hit_rate'])}). The ensemble's "
+              f"own calibrated P(best) averages {_f(c['ensemble']['mean_p_best'])} against its hit rate of "
+              f"{_f(c['ensemble']['hit_rate'])}.",
               f"* The calibrated {c['level']:.0%} rank intervals hold the real rank for **{_pct(pairs['coverage'])}** "
               f"of {pairs['count']} (series, detector) pairs (before: "
               f"{_pct(out['rank_interval_coverage']['coverage'])}), and for the recommendation on "
@@ -597,14 +606,18 @@ def default_tests(out: dict) -> list[str]:
              "| against | series | default better / tied / worse | mean difference | p |", "|---|---|---|---|---|"]
     for t in out["wilcoxon"]["default_vs"]:
         lines.append(f"| {t['b']} | {t['pairs']} | {t['a_better']} / {t['ties']} / {t['b_better']} | "
-                     f"{100 * t['mean_difference']:+.1f} pts | {t['p_value']:.2g} |")
+                     f"{100 * t['mean_difference']:+.1f} pts | {_p(t)} |")
     lines += ["", "Per source family (the honest unit: the series of one family are not independent):", "",
               "| family | against | series | better / tied / worse | mean difference | p |", "|---|---|---|---|---|---|"]
     for f, tests in out["wilcoxon"]["default_vs_by_family"].items():
         for m, t in tests.items():
             lines.append(f"| {f} | {m} | {t['pairs']} | {t['a_better']} / {t['ties']} / {t['b_better']} | "
-                         f"{100 * t['mean_difference']:+.1f} pts | {t['p_value']:.2g} |")
+                         f"{100 * t['mean_difference']:+.1f} pts | {_p(t)} |")
     return lines + [""]
+
+
+def _p(t: dict) -> str:
+    return f"{t['p_value']:.2g}" if _finite(t["p_value"]) else "n/a (the same picks)"
 
 
 def update_selection_doc(out: dict, path: Path) -> None:

@@ -155,3 +155,21 @@ def test_a_prior_weight_other_than_the_calibrated_one_is_not_calibrated():
     dets = ["a", "b", "c"]
     sel = summarize(_rows(dets, "c"), dets, ["vus_pr"], n_boot=0, calibration=_cal(dets, weight=0.5))
     assert not sel.calibrated and "weight 0.5" in sel.calibration["why"]
+
+
+def test_the_ensembles_settings_name_its_members_not_no_window():
+    """Regression: the recommended ensemble read 'no window: scores each row on its own' although its
+    members (knn, lof, pca, ...) score windows of their own."""
+    from omegaconf import OmegaConf
+
+    from anogen.selection.consensus import detector_settings
+
+    node = OmegaConf.create({"_target_": "anogen.detectors.ensemble.Ensemble", "members": ["knn", "pca"],
+                             "combine": "mean"})
+    params = detector_settings({"ensemble": node})
+    assert params["ensemble"]["members"] == "knn, pca"
+    dets = ["a", "ensemble"]
+    from anogen.selection.consensus import summarize
+    sel = summarize(_rows(dets, "a"), dets, ["vus_pr"], n_boot=0)
+    sel.params = params
+    assert sel.settings_text("ensemble") == "members knn, pca, each with its own window"

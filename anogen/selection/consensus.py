@@ -165,8 +165,9 @@ class Selection:
             params.update(window=1, stride=1)
         w = params.get("window")
         head = f"window {w} rows" if isinstance(w, (int, np.integer)) and not isinstance(w, bool) \
+            else f"members {params['members']}, each with its own window" if params.get("members") \
             else "no window: scores each row on its own"
-        rest = ", ".join(f"{k}={v}" for k, v in params.items() if k != "window")
+        rest = ", ".join(f"{k}={v}" for k, v in params.items() if k not in ("window", "members"))
         return head + (f"; {rest}" if rest and full else "")
 
     def recommendation_line(self) -> str:
@@ -278,6 +279,10 @@ def detector_settings(detectors: Mapping[str, Any]) -> dict[str, dict[str, Any]]
             p = {}
         keep = {k: v for k, v in p.items() if k not in ("_target_", "name") and not k.startswith("_")
                 and (v is None or isinstance(v, (bool, int, float, str, np.integer, np.floating)))}
+        members = p.get("members")
+        if isinstance(members, Sequence) and not isinstance(members, str) and members \
+                and all(isinstance(m, str) for m in members):   # an ensemble of packaged names
+            keep["members"] = ", ".join(members)
         window = keep.pop("window", None)
         resolved = getattr(det, "window_", None) if not isinstance(det, Mapping) else None
         out[str(name)] = {"window": resolved if isinstance(resolved, (int, np.integer)) else window, **keep}
