@@ -407,7 +407,7 @@ def _proc(args: list[str], cwd: Path, timeout: int = 300) -> subprocess.Complete
 
 @pytest.mark.parametrize("args, named", [
     (["sampler=nope"], "sampler: unknown option 'nope'; valid: ["),
-    (["nosuchkey=1"], "nosuchkey: unknown key; valid keys: ["),
+    pytest.param(["nosuchkey=1"], "nosuchkey: unknown key; valid keys: [", marks=pytest.mark.slow),  # in process: the cli() table above
     pytest.param(["model=vae", "sampler=vae_tail", "model.latent_dim=0", "plots=false"],
                  "model.latent_dim: must be > 0, got 0", marks=pytest.mark.slow),
 ])

@@ -16,7 +16,13 @@ def test_groups_present():
     assert {"data", "model", "sampler", "filters", "detectors", "metrics", "logger", "experiment"} <= set(GROUPS) | {"experiment"}
 
 
-@pytest.mark.parametrize("group, option", OPTIONS, ids=[f"{g}={o}" for g, o in OPTIONS])
+#: options whose instantiation pays a library's first compilation (stumpy's numba kernels, ~3 s warm,
+#: ~60 s on a fresh machine): slow suite; tests/test_library_detectors.py covers them in the fast one
+SLOW_OPTIONS = {("detectors", "mp")}
+
+
+@pytest.mark.parametrize("group, option", [pytest.param(g, o, marks=pytest.mark.slow) if (g, o) in SLOW_OPTIONS
+                                           else (g, o) for g, o in OPTIONS], ids=[f"{g}={o}" for g, o in OPTIONS])
 def test_option_composes_and_instantiates(group, option):
     if option in ("pyod_ecod", "sr", "mp"):  # optional libraries
         pytest.importorskip("stumpy" if option == "mp" else "pyod")

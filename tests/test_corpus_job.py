@@ -255,6 +255,7 @@ def test_shards_merge_into_the_same_table_as_one_run(folder, tmp_path):
     assert merged.results["corpus"]["skipped"] == 3 and (store / "corpus.md").is_file()
 
 
+@pytest.mark.slow  # a real Hydra multirun (2.5 s); the in-process shard merge above stays in the fast suite
 def test_a_hydra_multirun_over_the_shard_index_writes_the_summary_in_the_sweep_folder(folder, tmp_path, capsys):
     from anogen.__main__ import cli
 
