@@ -155,3 +155,17 @@ def test_vus_bad_arguments():
         M.vus_pr([0, 0, 0], s)
     with pytest.raises(AnogenError, match="vus needs at least one normal point"):
         M.vus_pr([1, 1, 1], s)
+
+
+@pytest.mark.parametrize("variant", ["reference", "timeeval"])
+def test_vus_is_the_same_whatever_the_block_of_widths_computed_at_once(monkeypatch, variant):
+    """The widths are computed together in blocks (memory bound); any block size gives the same volume."""
+    import anogen.metrics.curves as curves
+
+    rng = np.random.default_rng(3)
+    t = np.zeros(400, bool)
+    t[50:60] = t[200:203] = t[390:] = True
+    s = rng.random(400) + 0.6 * t
+    whole = M.vus(t, s, window=40, variant=variant)
+    monkeypatch.setattr(curves, "_BLOCK_ELEMENTS", 7)    # one width per block
+    assert M.vus(t, s, window=40, variant=variant) == pytest.approx(whole, rel=1e-12)
