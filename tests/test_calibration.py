@@ -136,6 +136,9 @@ def test_a_calibrated_selection_reports_calibrated_figures_and_its_default(recom
     md = selection_markdown(sel)
     assert "trust: no label" in md and "trust: high" not in md and "evaluate_detectors(" in md
     assert "following this advice (x) gave 80%" in md
+    section = md.split("## The recommended detector")[1].split("## Ranking")[0]
+    first_row = [line for line in section.splitlines() if line.startswith("| ") and "detector" not in line][0]
+    assert first_row.startswith(f"| {best} |")   # the recommendation's row, beside its runner-up
 
 
 def test_an_uncalibrated_pool_keeps_the_bootstrap_and_says_why():

@@ -14,11 +14,11 @@ import logging
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from anogen.samplers.report import GeneratorReport, detector_aucs, verdict
 from anogen.types import AnogenError, RunResult
+from tests.test_selection_aggregation import _rows  # the same battery rows: one helper
 
 # ---------------------------------------------------------------------------- generator report
 
@@ -111,23 +111,11 @@ def test_generator_docs_print_the_thresholds():
 # ---------------------------------------------------------------------------- selection report
 
 
-def _cells(winners: list[str], dets=("a", "b", "c")) -> pd.DataFrame:
-    rows = []
-    for i, win in enumerate(winners):
-        kind = ["spike", "level_shift", "contextual", "pattern"][i % 4]
-        fam = {"spike": "point", "level_shift": "collective", "contextual": "contextual", "pattern": "shape"}[kind]
-        for d in dets:
-            v = 0.9 if d == win else (0.5 if d != "c" else 0.1)
-            rows.append({"cell": f"c{i}", "kind": kind, "family": fam, "level": 1.0 + i % 2, "seed": 0,
-                         "cluster": f"{kind}@{1 + i % 2}", "detector": d, "vus_pr": v, "range_f1": v, "error": None})
-    return pd.DataFrame(rows)
-
-
 def _low_trust():
     from anogen.selection.consensus import summarize
 
     # each detector wins a third of the cells: the cells disagree (low trust), yet one is recommended
-    return summarize(_cells(["a", "b", "c"] * 6), ["a", "b", "c"], ["vus_pr", "range_f1"], n_boot=30, trim=0.0)
+    return summarize(_rows(["a", "b", "c"] * 6), ["a", "b", "c"], ["vus_pr", "range_f1"], n_boot=30, trim=0.0)
 
 
 def test_low_trust_headline_does_not_claim_certainty():
@@ -145,7 +133,7 @@ def test_high_trust_headline_and_report_show_quality_window_and_subtle_rank():
     from anogen.selection.consensus import detector_settings, summarize
     from anogen.selection.report import selection_json, selection_markdown
 
-    sel = summarize(_cells(["a"] * 16), ["a", "b", "c"], ["vus_pr", "range_f1"], n_boot=30)
+    sel = summarize(_rows(["a"] * 16), ["a", "b", "c"], ["vus_pr", "range_f1"], n_boot=30)
     assert sel.trust["label"] == "high"
     sel.params = detector_settings({"a": {"_target_": "x.A", "name": "a", "window": 10, "stride": 1},
                                     "b": {"_target_": "x.B", "mode": "global"}})

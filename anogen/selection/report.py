@@ -120,7 +120,7 @@ CAVEAT = ("The ranking says which detector finds anogen's synthetic anomalies in
 def _recommended_section(sel: Selection) -> list[str]:
     """The recommended detector's absolute quality, settings and rank per difficulty level, beside
     the runner-up's, so the headline's probability is read with what it is about."""
-    dets = list(sel.ranking["detector"])[:2]
+    dets = [sel.best, *sel.runner_ups(1)]  # the recommendation (the ensemble by default), not the ranking's first
     rows = []
     for d in dets:
         row: dict[str, Any] = {"detector": d}
