@@ -29,7 +29,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 __all__ = ["Calibration", "load_calibration", "ADVICE_PATH", "softmax_p_best", "predicted_ranks", "rank_intervals",
-           "fit_temperature", "rank_errors", "conformal_halfwidth", "covered"]
+           "fit_temperature", "rank_errors", "conformal_halfwidth", "covered", "best_share", "calibration_dict",
+           "mapping_points"]
 
 ADVICE_PATH = Path(__file__).resolve().parents[1] / "data" / "real" / "advice.json"
 #: the largest temperature tried (points are in [0, 1]: T = 50 already puts ~all mass on the top)
