@@ -61,6 +61,10 @@ class Case:
         validation: an optional second case used only to tune the threshold (its labels are
             synthetic, so tuning on it is legitimate); the results are measured on this case.
         tags: extra columns carried into result rows (``{"sampler": "noise", "seed": 0}``).
+        context: ``(m, d)`` scaled rows that directly precede ``x`` (the end of the train part), or
+            ``None``. Used only for a detector that cannot score ``x`` alone (fewer rows than its
+            ``min_rows_``, e.g. a period-long window on a short test part): it scores the context's
+            last rows and ``x`` together, and only the scores of ``x`` are kept.
     """
 
     name: str
@@ -68,6 +72,7 @@ class Case:
     x: np.ndarray
     validation: "Case | None" = None
     tags: Mapping[str, Any] = field(default_factory=dict)
+    context: np.ndarray | None = None
 
 
 @dataclass
@@ -174,9 +179,29 @@ def event_recall_by_kind(inj: Injected, pred: np.ndarray) -> dict[str, float]:
     return {k: float(hit[kinds == k].mean()) for k in sorted(set(kinds.tolist()))}
 
 
-def scores_of(det: Any, x: np.ndarray, reference: Any = None) -> np.ndarray:
-    """``(n,)`` finite float64 scores of ``x`` by a fitted detector (a wrong shape or NaN raises)."""
-    if reference is None:
+def context_rows(det: Any, n: int, context: np.ndarray | None) -> int:
+    """How many rows of ``context`` a fitted detector needs before ``n`` rows it cannot score alone:
+    0 when it can (``n >= min_rows_``) or there is no context; else enough for its first score and,
+    for a local detector, a whole left receptive field (so every scored row sees as many rows before
+    it as in a long series), at most the context's length."""
+    need = int(getattr(det, "min_rows_", 1))
+    if context is None or n >= need or len(context) == 0:
+        return 0
+    field = getattr(det, "receptive_field_", None)
+    return int(min(len(context), max(need - n, int(field[0]) if field is not None else 0)))
+
+
+def scores_of(det: Any, x: np.ndarray, reference: Any = None, context: np.ndarray | None = None) -> np.ndarray:
+    """``(n,)`` finite float64 scores of ``x`` by a fitted detector (a wrong shape or NaN raises).
+
+    ``context``: rows that directly precede ``x``; used (and ``reference`` ignored) only when ``x``
+    is shorter than the detector can score alone (:func:`context_rows`)."""
+    k = context_rows(det, x.shape[0], context)
+    if k:
+        log.info("%s: the scored part has %d rows, fewer than the %d it needs; scored after the %d train rows "
+                 "before it", getattr(det, "name", type(det).__name__), x.shape[0], int(det.min_rows_), k)
+        s = np.asarray(det.decision_function(np.concatenate([np.asarray(context)[-k:], x])), dtype=np.float64)[k:]
+    elif reference is None:
         s = np.asarray(det.decision_function(x), dtype=np.float64)
     else:
         s = np.asarray(det.decision_function(x, reference=reference), dtype=np.float64)
@@ -239,8 +264,8 @@ class _References:
     def scores(self, name: str, det: Any, case: Case) -> np.ndarray:
         """``(n,)`` scores of ``case.x`` (incrementally when the case has a reference)."""
         key = self._key.get(id(case))
-        if key not in self._x or not hasattr(det, "score_reference"):
-            return scores_of(det, case.x)
+        if key not in self._x or not hasattr(det, "score_reference") or context_rows(det, len(case.x), case.context):
+            return scores_of(det, case.x, context=case.context)
         if (name, key) not in self._scored:
             try:
                 self._scored[(name, key)] = det.score_reference(self._x[key])
@@ -266,7 +291,7 @@ def measure(name: str, det: Any, case: Case, threshold: Any, metrics: Mapping[st
 
     ``score(case) -> (n,)`` scores a case (and a validation case); default: ``decision_function``.
     """
-    score = score or (lambda c: scores_of(det, c.x))
+    score = score or (lambda c: scores_of(det, c.x, context=c.context))
     t0 = time.perf_counter()
     run = DetectorRun(detector=name, case=case.name, tags=dict(case.tags))
     try:

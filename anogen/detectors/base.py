@@ -103,6 +103,8 @@ class BaseDetector(BaseEstimator, ABC):
         n_features_in_: ``d`` seen at fit time.
         receptive_field_: ``(left, right)``: the score of row ``t`` depends only on rows
             ``t - left .. t + right``; ``None`` when it may depend on any row.
+        min_rows_: the fewest rows ``decision_function`` can score (a window detector: its window);
+            the evaluation scores a shorter labelled test part after the train rows that precede it.
     """
 
     name: str
@@ -133,6 +135,10 @@ class BaseDetector(BaseEstimator, ABC):
         when unsure.
         """
         return None
+
+    def _min_rows(self) -> int:
+        """Optional: the fewest rows :meth:`_decision_function` can score after ``_fit`` (default 1)."""
+        return 1
 
     def _score_with_state(self, X: np.ndarray) -> tuple[np.ndarray, Any]:
         """Optional: scores of ``X`` plus private state kept in a :class:`ScoredReference`."""
@@ -182,6 +188,7 @@ class BaseDetector(BaseEstimator, ABC):
         self.n_features_in_ = X.shape[1]
         self._fit(X, seg)
         self.receptive_field_ = self._receptive_field()
+        self.min_rows_ = max(1, int(self._min_rows()))
         rows, scores = self._train_scores(X, train_scores)
         self.train_score_rows_ = rows
         self.decision_scores_ = scores

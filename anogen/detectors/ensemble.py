@@ -180,6 +180,10 @@ class Ensemble(BaseDetector):
     def _decision_function(self, X: np.ndarray) -> np.ndarray:
         return self._combined({n: d.decision_function(X) for n, d in self.members_.items()})
 
+    def _min_rows(self) -> int:
+        """The most rows a member needs."""
+        return max(int(getattr(d, "min_rows_", 1)) for d in self.members_.values())
+
     def _receptive_field(self) -> ReceptiveField | None:
         """The widest of the members' receptive fields; ``None`` when one member is not local."""
         fields = [getattr(d, "receptive_field_", None) for d in self.members_.values()]

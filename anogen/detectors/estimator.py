@@ -239,6 +239,9 @@ class Estimator(BaseDetector):
             return bool(self.pointwise)
         return known_pointwise(self.estimator_)
 
+    def _min_rows(self) -> int:
+        return int(self.window_)
+
     def _receptive_field(self) -> tuple[int, int] | None:
         """Windows of ``L`` rows at stride 1 and a pointwise estimator: ``(L - 1, L - 1)``."""
         if not self._is_pointwise() or int(self.stride) != 1:

@@ -124,6 +124,9 @@ class SeriesDetector(BaseDetector):
                               f"{' '.join(str(exc).split())}") from None
         self.estimator_ = est
 
+    def _min_rows(self) -> int:
+        return int(self.window_) if self.window_ else 1
+
     def _decision_function(self, X: np.ndarray) -> np.ndarray:
         est = self.estimator_
         try:

@@ -124,6 +124,9 @@ class MatrixProfile(BaseDetector):
         train.flags.writeable = False
         self.train_ = train
 
+    def _min_rows(self) -> int:
+        return int(self.window_) if self.mode == "join" else 2 * int(self.window_)
+
     def _receptive_field(self) -> tuple[int, int] | None:
         """A join scores each window on its own: ``(m - 1, m - 1)``; a self-join is not local."""
         return (self.window_ - 1, self.window_ - 1) if self.mode == "join" else None

@@ -120,6 +120,9 @@ class POLY(BaseDetector):
         self.window_ = max(2, resolve_window(self.window, X, owner=self.name))
         self.neighborhood_ = int(self.neighborhood) if self.neighborhood is not None else max(100, 10 * self.window_)
 
+    def _min_rows(self) -> int:
+        return 2 * int(self.window_)
+
     def _decision_function(self, X: np.ndarray) -> np.ndarray:
         """``(n, d)`` -> ``(n,)`` block residual RMS, reduced over the columns."""
         if X.shape[0] < 2 * self.window_:

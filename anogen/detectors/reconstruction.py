@@ -98,6 +98,9 @@ class _ReconstructionDetector(BaseDetector):
         )
         self.window_ = window
 
+    def _min_rows(self) -> int:
+        return 1 if self.window_ is None else int(self.window_)
+
     def _receptive_field(self) -> tuple[int, int] | None:
         """``score="mse"``: a window model's steps see the windows covering them, ``(L - 1, L - 1)``;
         a row model's rows only themselves. ``"elbo"`` draws from keys fixed per chunk of windows,

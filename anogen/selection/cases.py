@@ -11,6 +11,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from anogen.config import build, packaged_option
+from anogen.data.period import MAX_WINDOW
 from anogen.evaluation import Case
 from anogen.samplers import SampleContext, generate_fold
 from anogen.samplers.folds import inject_fold
@@ -22,7 +23,7 @@ from anogen.selection.rows import ROW_KINDS, RowModel, inject_rows
 from anogen.selection.settings import SelectSettings
 from anogen.types import AnogenError, Event, Fold, Injected
 
-__all__ = ["battery_split", "labelled_case", "battery_kinds", "learned_nodes", "make_case", "cell_tags",
+__all__ = ["battery_split", "labelled_case", "preceding_train_rows", "CONTEXT_ROWS", "battery_kinds", "learned_nodes", "make_case", "cell_tags",
            "series_cases", "tabular_cases"]
 
 
@@ -53,7 +54,29 @@ def labelled_case(fold: Fold, labels: np.ndarray, scaler: Any) -> Case:
     events = tuple(Event(int(s), int(e), "real", tuple(fold.columns), "labels") for s, e in zip(starts, ends))
     kinds = np.where(y, "real", "").astype(object)
     inj = Injected(fold.test, y, events, tuple(fold.columns), fold.test_index, fold.test, kinds)
-    return Case("real", inj, scaler.transform(fold.test), tags={"fold": fold.number})
+    return Case("real", inj, scaler.transform(fold.test), tags={"fold": fold.number},
+                context=scaler.transform(preceding_train_rows(fold)))
+
+
+#: the most train rows kept as a labelled case's context (twice the longest period window)
+CONTEXT_ROWS = 2 * MAX_WINDOW
+
+
+def preceding_train_rows(fold: Fold, limit: int = CONTEXT_ROWS) -> np.ndarray:
+    """The last ``limit`` rows of the train segment the test part follows (the latest segment that
+    starts before the test's first time stamp; the last segment when the stamps do not compare)."""
+    seg = np.asarray(fold.train_segments)
+    if seg.shape[0] == 0 or fold.train.shape[0] == 0:
+        return fold.train[:0]
+    a, b = (int(v) for v in seg[-1])
+    if seg.shape[0] > 1 and len(fold.test_index):
+        try:
+            before = [i for i, (s, _) in enumerate(seg) if fold.train_index[int(s)] < fold.test_index[0]]
+        except TypeError:
+            before = []
+        if before:
+            a, b = (int(v) for v in seg[before[-1]])
+    return fold.train[max(a, b - int(limit)):b]
 
 
 def battery_kinds(settings: SelectSettings) -> tuple[list[str], dict[str, int], dict[str, str]]:
