@@ -145,13 +145,20 @@ def fit_detectors(detectors: Mapping[str, Any], x_train: np.ndarray, segments: n
         and the fit time per detector.
     """
     from anogen.detectors.base import BaseDetector  # lazy: scikit-learn, imported when there is something to fit
+    from anogen.detectors.ensemble import Ensemble
 
     fitted, errors, seconds = {}, {}, {}
-    for name, det in detectors.items():
+    # ensembles last: a member configured as another candidate is that fitted candidate (one fit)
+    order = sorted(detectors, key=lambda n: isinstance(detectors[n], Ensemble))
+    for name in order:
+        det = detectors[name]
         raise_if_interrupted()  # a safe point (an interrupt swallowed in a callback ends the run here)
         t0 = time.perf_counter()
         try:
-            if isinstance(det, BaseDetector):
+            if isinstance(det, Ensemble):
+                det.fit(x_train, segments=segments, train_scores=train_scores,
+                        shared={k: d for k, d in fitted.items() if not isinstance(d, Ensemble)})
+            elif isinstance(det, BaseDetector):
                 det.fit(x_train, segments=segments, train_scores=train_scores)
             else:
                 det.fit(x_train, segments=segments)
@@ -164,6 +171,7 @@ def fit_detectors(detectors: Mapping[str, Any], x_train: np.ndarray, segments: n
             log.warning("detector %s failed to fit: %s", name, errors[name])
             log.debug("%s", traceback.format_exc())
         seconds[name] = time.perf_counter() - t0
+    fitted = {n: fitted[n] for n in detectors if n in fitted}
     return fitted, errors, seconds
 
 
@@ -314,28 +322,94 @@ def measure(name: str, det: Any, case: Case, threshold: Any, metrics: Mapping[st
 def score_cases(fitted: Mapping[str, Any], cases: Sequence[Case], threshold: Any, metrics: Mapping[str, Any], *,
                 tuning: Mapping | None = None, fit_errors: Mapping[str, str] | None = None,
                 fit_seconds: Mapping[str, float] | None = None, order: Sequence[str] | None = None,
-                incremental: bool = True) -> list[DetectorRun]:
+                incremental: bool = True, workers: int = 1) -> list[DetectorRun]:
     """Every (case, detector) pair; detectors that failed to fit get a run carrying their fit error.
 
     ``incremental``: score cases that share clean rows against a shared reference (see the module
     docstring; the first case of a group also pays for scoring the reference); ``False`` scores
     every case whole.
+
+    An ensemble whose members are other candidates (``shared_``, :func:`fit_detectors`) combines
+    their scores of each case instead of scoring its members again (the same scores).
+
+    ``workers``: threads that score the detectors side by side (each detector stays in one thread;
+    1 = none). The heavy parts (BLAS, libsvm, faiss, the trees, the metrics' sorts) release the GIL.
+    The runs are the same, in the same order, whatever ``workers``.
     """
     fit_errors, fit_seconds = dict(fit_errors or {}), dict(fit_seconds or {})
     names = list(order) if order is not None else [*fitted, *[n for n in fit_errors if n not in fitted]]
     refs = _References(cases, incremental)
-    runs = []
-    for case in cases:
-        raise_if_interrupted()  # a safe point
-        for name in names:
-            if name in fitted:
-                det = fitted[name]
-                runs.append(measure(name, det, case, threshold, metrics, tuning, fit_seconds.get(name, 0.0),
-                                    score=lambda c, n=name, d=det: refs.scores(n, d, c)))
-            else:
-                runs.append(DetectorRun(detector=name, case=case.name, error=fit_errors.get(name, "not fitted"),
-                                        tags=dict(case.tags)))
-    return runs
+    combined = {n: d for n, d in fitted.items() if _combines(d, fitted)}
+    wanted = {m for d in combined.values() for m in d.shared_.values()}
+    memo: dict[tuple[str, int], np.ndarray] = {}
+
+    def scorer(name: str, det: Any) -> Callable[[Case], np.ndarray]:
+        if name in combined:
+            def from_members(c: Case) -> np.ndarray:
+                got = {m: memo.get((k, id(c))) for m, k in det.shared_.items()}
+                if any(v is None for v in got.values()):   # a member failed on this case: its own error
+                    return refs.scores(name, det, c)
+                return det.combine_members(got)
+            return from_members
+
+        def scored(c: Case) -> np.ndarray:
+            out = refs.scores(name, det, c)
+            if name in wanted:
+                memo[(name, id(c))] = out
+            return out
+        return scored
+
+    def run(name: str, case: Case) -> DetectorRun:
+        if name not in fitted:
+            return DetectorRun(detector=name, case=case.name, error=fit_errors.get(name, "not fitted"),
+                               tags=dict(case.tags))
+        det = fitted[name]
+        return measure(name, det, case, threshold, metrics, tuning, fit_seconds.get(name, 0.0),
+                       score=scorer(name, det))
+
+    first = [n for n in names if n not in combined]      # the ensembles need their members' scores first
+    done: dict[tuple[int, str], DetectorRun] = {}
+    threads = min(max(1, int(workers)), len(first))
+    if threads > 1:
+        import queue
+        from concurrent.futures import ThreadPoolExecutor
+
+        # each detector stays in one thread (its reference, its objects); the costliest to fit go first
+        todo: queue.SimpleQueue[str] = queue.SimpleQueue()
+        for name in sorted(first, key=lambda n: -float(fit_seconds.get(n, 0.0))):
+            todo.put(name)
+
+        def work() -> None:
+            while True:
+                try:
+                    name = todo.get_nowait()
+                except queue.Empty:
+                    return
+                for i, case in enumerate(cases):
+                    raise_if_interrupted()  # a safe point
+                    done[(i, name)] = run(name, case)
+
+        with ThreadPoolExecutor(threads, thread_name_prefix="anogen-score") as pool:
+            for future in [pool.submit(work) for _ in range(threads)]:
+                future.result()
+    else:
+        for i, case in enumerate(cases):
+            raise_if_interrupted()  # a safe point
+            for name in first:
+                done[(i, name)] = run(name, case)
+    for i, case in enumerate(cases):
+        raise_if_interrupted()
+        for name in combined:
+            done[(i, name)] = run(name, case)
+    return [done[(i, name)] for i in range(len(cases)) for name in names]
+
+
+def _combines(det: Any, fitted: Mapping[str, Any]) -> bool:
+    """An ensemble whose every member is another fitted candidate (it can combine their scores)."""
+    shared = getattr(det, "shared_", None)
+    members = getattr(det, "members_", None)
+    return (hasattr(det, "combine_members") and bool(shared) and members is not None
+            and set(shared) == set(members) and all(k in fitted and fitted[k] is members[m] for m, k in shared.items()))
 
 
 def evaluate_detectors(detectors: Mapping[str, Any], x_train: np.ndarray, cases: Sequence[Case], threshold: Any,

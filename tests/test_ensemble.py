@@ -117,3 +117,87 @@ def test_the_ensemble_is_a_selection_candidate():
                         levels=[3.0], seeds=[0], bootstrap=10, prior="off")
     assert set(sel.ranking["detector"]) == {"zscore", "knn", "ensemble"}
     assert sel.rows.loc[sel.rows["detector"] == "ensemble", "vus_pr"].notna().all()
+
+
+def _cases(n_cases: int = 3):
+    """A few labelled cases over the same clean rows (spikes in different places)."""
+    from anogen.evaluation import Case
+    from anogen.types import Event, Injected
+
+    clean = _series(300, seed=5)
+    out = []
+    for i in range(n_cases):
+        x = clean.copy()
+        y = np.zeros(300, bool)
+        y[40 + 70 * i: 44 + 70 * i] = True
+        x[y] += 3.0
+        ev = (Event(40 + 70 * i, 44 + 70 * i, "spike", ("a", "b"), "test"),)
+        inj = Injected(x, y, ev, ("a", "b"), np.arange(300), clean, np.where(y, "spike", "").astype(object))
+        out.append(Case(f"c{i}", inj, x))
+    return out
+
+
+def _fit(pool: dict):
+    from anogen.evaluation import fit_detectors
+
+    return fit_detectors(pool, _series(600, seed=1))
+
+
+def _score(fitted, errors, secs, order, workers: int = 1):
+    from anogen.api import _component, _metrics_of
+    from anogen.evaluation import score_cases
+
+    return score_cases(fitted, _cases(), _component("threshold", "percentile", "threshold"), _metrics_of(["vus"]),
+                       fit_errors=errors, fit_seconds=secs, order=list(order), workers=workers)
+
+
+def _evaluate(pool: dict, workers: int = 1):
+    fitted, errors, secs = _fit(pool)
+    return fitted, _score(fitted, errors, secs, pool, workers)
+
+
+def test_an_ensemble_member_configured_as_a_candidate_is_that_fitted_candidate_and_scores_alike():
+    # before: the ensemble fitted and scored a second copy of every member (a third of select's time)
+    pool = {"zscore": build_detector("zscore"), "knn": build_detector("knn"),
+            "ensemble": Ensemble(members=["zscore", "knn", "pca"])}
+    fitted, runs = _evaluate(pool)
+    ens = fitted["ensemble"]
+    assert ens.shared_ == {"zscore": "zscore", "knn": "knn"}       # pca is no candidate: its own fit
+    assert ens.members_["knn"] is fitted["knn"] and ens.members_["pca"] is not None
+    alone = Ensemble(members=["zscore", "knn", "pca"]).fit(_series(600, seed=1), train_scores=None)
+    for r in runs:
+        if r.detector == "ensemble":
+            case = next(c for c in _cases() if c.name == r.case)
+            np.testing.assert_allclose(r.scores, alone.decision_function(case.x), atol=1e-9)
+
+
+def test_a_member_with_other_parameters_is_not_shared():
+    pool = {"knn": build_detector("knn"), "ensemble": Ensemble(members={"knn": build_detector("knn@20")})}
+    fitted, _ = _evaluate(pool)
+    assert fitted["ensemble"].shared_ == {} and fitted["ensemble"].members_["knn"] is not fitted["knn"]
+
+
+def test_an_ensemble_of_candidates_combines_their_scores_without_scoring_the_members_again(monkeypatch):
+    pool = {"zscore": build_detector("zscore"), "knn": build_detector("knn"),
+            "ensemble": Ensemble(members=["zscore", "knn"])}
+    calls = {"n": 0}
+    real = Ensemble._decision_function
+
+    def counting(self, X):
+        calls["n"] += 1
+        return real(self, X)
+
+    fitted, errors, secs = _fit(pool)
+    monkeypatch.setattr(Ensemble, "_decision_function", counting)
+    runs = _score(fitted, errors, secs, pool)
+    assert calls["n"] == 0 and all(r.ok for r in runs) and len(runs) == 9
+
+
+def test_threads_give_the_same_runs_in_the_same_order():
+    pool = {n: build_detector(n) for n in ["zscore", "zscore_rolling", "iforest", "knn", "pca", "ensemble"]}
+    _, one = _evaluate({k: clone(v) for k, v in pool.items()}, workers=1)
+    _, two = _evaluate({k: clone(v) for k, v in pool.items()}, workers=2)
+    assert [(r.case, r.detector) for r in one] == [(r.case, r.detector) for r in two]
+    for a, b in zip(one, two):
+        assert a.metrics == b.metrics
+        np.testing.assert_array_equal(a.scores, b.scores)

@@ -33,7 +33,7 @@ from anogen.detectors.incremental import ReceptiveField, ScoredReference
 from anogen.params import Ratio
 from anogen.types import AnogenError
 
-__all__ = ["Ensemble", "normaliser", "combine_scores"]
+__all__ = ["Ensemble", "normaliser", "combine_scores", "same_detector"]
 
 #: the share of members dropped at each end by ``combine="trimmed_mean"``
 Trim = Annotated[float, Field(ge=0, lt=0.5)]
@@ -56,6 +56,24 @@ def normaliser(train_scores: np.ndarray, how: str = "robust") -> tuple[float, fl
     if not np.isfinite(scale) or scale <= 0:
         scale = 1.0
     return float(center), float(scale)
+
+
+def _config_key(det: Any) -> str | None:
+    """The class and parameters of a detector (``name`` aside), or ``None`` when they cannot be read."""
+    try:
+        params = {k: v for k, v in det.get_params(deep=False).items() if k != "name"}
+        return f"{type(det).__module__}.{type(det).__qualname__}{sorted(params.items())!r}"
+    except Exception:  # noqa: BLE001 - not a scikit-learn style estimator: never the same
+        return None
+
+
+def same_detector(a: Any, b: Any) -> bool:
+    """Whether two detectors are the same configuration (class and parameters; the name aside):
+    fitted on the same data they score alike."""
+    if type(a) is not type(b):
+        return False
+    key = _config_key(a)
+    return key is not None and key == _config_key(b)
 
 
 def combine_scores(z: np.ndarray, how: str = "mean", trim: float = 0.2) -> np.ndarray:
@@ -146,21 +164,37 @@ class Ensemble(BaseDetector):
     # ------------------------------------------------------------------ fit and score
 
     def fit(self, X: np.ndarray, y: Any = None, *, segments: np.ndarray | None = None,
-            train_scores: int | None = None) -> "Ensemble":
+            train_scores: int | None = None, shared: Mapping[str, Any] | None = None) -> "Ensemble":
         """As :meth:`BaseDetector.fit`; the members score the same bounded sample of train rows
-        (``train_scores``) for their normalisation, not every train row."""
+        (``train_scores``) for their normalisation, not every train row.
+
+        ``shared``: ``{name: detector}`` already fitted on the same ``X``, ``segments`` and
+        ``train_scores`` (the other candidates of an evaluation). A member with the same class and
+        parameters as one of them (the name aside) is that fitted detector, not a second fit of it;
+        ``shared_`` maps such members to the detectors' names, so an evaluation that has their scores
+        can combine them (:meth:`combine_members`) instead of scoring the members again.
+        """
         self._member_train_scores = train_scores
-        return super().fit(X, y, segments=segments, train_scores=train_scores)
+        self._shared_pool = dict(shared or {})
+        try:
+            return super().fit(X, y, segments=segments, train_scores=train_scores)
+        finally:
+            self._shared_pool = {}
 
     def _fit(self, X: np.ndarray, segments: np.ndarray) -> None:
         """Fit every member on the train rows and normalise it by its own train scores."""
-        self.members_, self.centers_, self.scales_ = {}, {}, {}
+        self.members_, self.centers_, self.scales_, self.shared_ = {}, {}, {}, {}
         size = getattr(self, "_member_train_scores", None)
+        pool = getattr(self, "_shared_pool", {})
         for name, det in self._built(f"detectors.{self._owner()}").items():
+            same = next((k for k, d in pool.items() if same_detector(d, det)), None)
+            if same is not None:
+                det = pool[same]
+                self.shared_[name] = same
             try:
-                if isinstance(det, BaseDetector):
+                if same is None and isinstance(det, BaseDetector):
                     det.fit(X, segments=segments, train_scores=size)
-                else:
+                elif same is None:
                     det.fit(X, segments=segments)
             except AnogenError as e:
                 raise AnogenError(f"member {name}: {e}", key=self._owner()) from None
@@ -169,6 +203,15 @@ class Ensemble(BaseDetector):
                 train = det.decision_function(X)
             self.centers_[name], self.scales_[name] = normaliser(train, self.normalise)
             self.members_[name] = det
+
+    def combine_members(self, member_scores: Mapping[str, np.ndarray]) -> np.ndarray:
+        """``(n,)`` ensemble scores from every member's ``(n,)`` scores of the same rows (e.g. the
+        scores an evaluation already has from the candidates in ``shared_``)."""
+        self._check_fitted()
+        missing = [m for m in self.members_ if m not in member_scores]
+        if missing:
+            raise AnogenError(f"{self.name}: no scores of member(s) {missing}")
+        return self._combined({m: member_scores[m] for m in self.members_})
 
     def _normalised(self, name: str, scores: np.ndarray) -> np.ndarray:
         return (np.asarray(scores, dtype=np.float64) - self.centers_[name]) / self.scales_[name]

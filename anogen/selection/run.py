@@ -71,7 +71,7 @@ def battery_rows(fold: Fold, detectors: Mapping[str, Any], metrics: Mapping[str,
     with threadpool_limits(1):  # many small scoring calls: threads only contend (2 shared cores)
         fitted, errors, secs = fit_detectors(dets, scaler.transform(bfold.train), bfold.train_segments)
         runs = score_cases(fitted, cases, threshold, metrics, fit_errors=errors, fit_seconds=secs,
-                           order=list(detectors))
+                           order=list(detectors), workers=settings.threads)
         real, target = None, None
         if labels is not None and labels.any():   # a test part without a labelled row cannot rank anything
             real_runs = score_cases(fitted, [labelled_case(fold, labels, scaler)], threshold, metrics,

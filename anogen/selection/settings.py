@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal, Mapping, Optional, Union
 
@@ -69,6 +71,8 @@ class SelectSettings:
             parameters), as extra candidates named ``{name}@w{n}`` or ``{name}@period``
             (``period``: the train data's dominant period, the median over columns that have one;
             an error when none has). The window can matter more than the detector (docs/selection.md).
+        workers: threads that score the candidates side by side (each candidate in one thread);
+            ``auto`` = the CPU cores this process may use. The result does not depend on it.
     """
 
     kinds: list[str] | None = None
@@ -92,6 +96,17 @@ class SelectSettings:
     row_ratio: Ratio = 0.05
     surrogates: list[Literal["centrality"]] = field(default_factory=list)
     windows: list[Union[PositiveInt, Literal["period"]]] = field(default_factory=list)
+    workers: Union[PositiveInt, Literal["auto"]] = "auto"
+
+    @property
+    def threads(self) -> int:
+        """``workers`` as a number (``auto``: the cores this process may use)."""
+        if self.workers != "auto":
+            return int(self.workers)
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)
 
     @property
     def voters(self) -> tuple[str, ...]:
