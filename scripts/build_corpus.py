@@ -14,7 +14,7 @@ Inputs are local copies of public GitHub repositories (bare mirrors or clones, r
     pip install rdata==1.1.0 xarray   # reads the .RData blobs of the two cefet-rj-dal repositories
     python scripts/build_corpus.py --merlion /tmp/corpus_Merlion --tods /tmp/corpus_tods \
         --dalevents /tmp/corpus_dalevents --event-datasets /tmp/corpus_event_datasets \
-        [--telemanom /tmp/corpus_telemanom] [--tranad /tmp/corpus_TranAD]
+        [--telemanom /tmp/corpus_telemanom] [--tranad /tmp/corpus_TranAD] [--threew /tmp/corpus_dalevents]
 
 Nothing is downloaded here. A blob whose hash differs from the recorded one stops the build.
 
@@ -29,6 +29,10 @@ Sources (see ``corpus/README.md``):
   ``.RData`` file per series by cefet-rj-dal/dalevents (MIT).
 * GECCO Industrial Challenge 2018 drinking-water quality data (Thueringer Fernwasserversorgung;
   Moritz et al. 2018), as redistributed by cefet-rj-dal/event_datasets (MIT) in ``data/gecco.RData``.
+* 3W dataset of Petrobras (Vargas et al. 2019, CC BY 4.0): real oil-well instances with a labelled fault,
+  as redistributed one ``.RData`` file per instance by cefet-rj-dal/dalevents (MIT) in
+  ``original_datasets/3W/data/zip/<class>/`` (``--threew``, a copy of dalevents; usually the same as ``--dalevents``).
+  Unlike every other series here, each 3W event runs to the last row (see ``build_threew``).
 
 ``--tranad`` also checks that the shipped ``anogen/data/real/ucr_internal_bleeding17/18/19.csv``
 equal imperial-qore/TranAD's (BSD-3-Clause) copies of the archive's files, min-max scaled.
@@ -162,6 +166,89 @@ GECCO_LICENCE = ("GECCO Industrial Challenge 2018 dataset (Moritz, Rehbach, Chan
                  "on Zenodo (doi:10.5281/zenodo.3884398) under CC BY 4.0 as recorded there (not re-read offline for "
                  "this build); redistributed by cefet-rj-dal/event_datasets (MIT)")
 
+THREEW = {
+    "repository": DALEVENTS["repository"],
+    "commit": DALEVENTS["commit"],
+    "repository_licence": DALEVENTS["repository_licence"],
+    "folder": "original_datasets/3W/data/zip",
+}
+THREEW_LICENCE = ("3W dataset (Vargas, Munaro, Ciarelli, Medeiros, do Amaral, Barrionuevo, de Araujo, Ribeiro & "
+                  "Magalhaes, 'A realistic and public dataset with rare undesirable real events in oil wells', J. "
+                  "Petroleum Sci. Eng. 181 (2019) 106223; Petrobras), CC BY 4.0: petrobras/3W's dataset/README.md @ "
+                  "428f4b38ae1a3f5f9540681f7b377ea13e171fd6 says 'All 3W dataset data files ... are licensed under the "
+                  "Creative Commons Attribution 4.0 International License'; read here as cefet-rj-dal/dalevents' "
+                  ".RData copies of the 3W 1.0 CSV files (its original_datasets/3W/etl.r: read_csv, then save; MIT)")
+THREEW_FAULTS = {1: "abrupt increase of BSW", 2: "spurious closure of DHSV", 3: "severe slugging", 4: "flow instability",
+                 5: "rapid productivity loss", 6: "quick restriction in PCK", 7: "scaling in PCK",
+                 8: "hydrate in production line"}
+#: 3W's process variables (pressures in Pa, temperatures in degrees C, gas-lift flow in sm3/s) as the CSVs name them
+THREEW_VARIABLES = ("P-PDG", "P-TPT", "T-TPT", "P-MON-CKP", "T-JUS-CKP", "P-JUS-CKGL", "T-JUS-CKGL", "QGL")
+#: at most this many 3W series per fault class (so that no fault type dominates the family)
+THREEW_PER_CLASS = 5
+#: the test part of a 3W series must hold at least this share of normal rows (its event runs to the last row)
+THREEW_MIN_TEST_NORMAL = 0.20
+#: at most this many rows for a 3W series: a longer instance keeps its last THREEW_MAX_ROWS rows (no subsampling)
+THREEW_MAX_ROWS = 25_000
+#: every REAL instance (WELL-*) of a fault class in dalevents' copy of 3W at THREEW["commit"]:
+#: (class, instance, SHA-256 of its .RData blob). The folders 1-8 hold no SIMULATED_/DRAWN_ instance; classes 3
+#: and 4 are absent from them (dalevents has 3 real instances of each only as 3W 2.0 parquet files under
+#: original_datasets/3W/data/grouped/parquet/, whose first 3600 rows are unlabelled and all the rest faulty: no
+#: normal row, so they could not pass the rule anyway; they are not read). ``build_threew`` applies the rule to all.
+THREEW_REAL = [
+    (1, "WELL-00001_20140124213136", "747f4c0da79db5c1440b67e50e7c6613b7cb0ad2786271ad6fcbb3f1c6e2982c"),
+    (1, "WELL-00002_20140126200050", "326dcd2dcdf476df1b56b8ba45919bcfae518f6946e1f1a1b62e02b6d53fec2c"),
+    (1, "WELL-00006_20170801063614", "e78564029dc98a88c52b3b5db23cfaa672d807c744ae48e01a557aa043fe7b46"),
+    (1, "WELL-00006_20170802123000", "f09c44c22ab69a909607831d26ad4e15f40ea77e1167347ba5a6b8a08162b90a"),
+    (1, "WELL-00006_20180618060245", "44d7c2b0cb2957144a6d4795d01daf180c497cdf42c7d4c64cbe583260d9512d"),
+    (2, "WELL-00002_20131104014101", "4d2af56c681f785701f067d3dbad1e460226d0a8ec37d7214cddc55e2b5f0365"),
+    (2, "WELL-00003_20141122214325", "380be1a026ebb14efda714806bde15ae98c62576887cd4f7050b24bec73cb8c2"),
+    (2, "WELL-00003_20170728150240", "35e7cddee2fa40589eb406a2f571165538e9a4e2f82504952f38d47637addf78"),
+    (2, "WELL-00003_20180206182917", "923611c0ca612afdf41df51fdab67c8f5c6173aeec4fe2b839ff8b888e15ec1c"),
+    (2, "WELL-00009_20170313160804", "7af1921eaeafb64f151efe51834b70562c130a64dc966f8730f6c1fa657d236e"),
+    (2, "WELL-00010_20171218200131", "4e1644d815d35caf344f4d740e79e7301eb4a8f01fe0c025e6e788b684863b1b"),
+    (2, "WELL-00011_20140515110134", "cff0c96fa81b221fe13179177d562be5ae96cd141efc314ab254458eeeaf0182"),
+    (2, "WELL-00011_20140530100015", "ea13f11bc634e12f77b492e50c35d88e51b83cf178fe7f4f5a6a5ee8d98fbf88"),
+    (2, "WELL-00011_20140606230115", "57825ea71a94bb5116d3245c81af92b38c0b9d423ceeef91f1749d7e982db676"),
+    (2, "WELL-00011_20140720120102", "eec2b14a5a1eca3814bf0561f4b62e3444e434a69c7212b630867b7c4172beb8"),
+    (2, "WELL-00011_20140726180015", "16cae00f122fde415510b34bedf9fbf777dc62bd56731b9a0088bd930d71d821"),
+    (2, "WELL-00011_20140824000118", "475fc0d31f63062ac3222188afe9366d0cd21074b765c0b35ba796782ca5a5b9"),
+    (2, "WELL-00011_20140916060300", "6c382cea7b0521c05c15e4cc1175e5b32a34086392dd725889b3299017da54d6"),
+    (2, "WELL-00011_20140921200031", "5d662576aa687a6165b4b3a80880c9406e0e11184d6ca46b232b83c26970249c"),
+    (2, "WELL-00011_20140928100056", "307b65983ca3366c2ffc6ecc16d8fe69ecac76ec0cfd284e63bd68a8bd2d9ed8"),
+    (2, "WELL-00011_20140929170028", "17d7fd9c313791c8557bdea518900b4e7464437ff441fd7e9b8f72dacefe3c38"),
+    (2, "WELL-00011_20140929220121", "67b9dce922f8533587d14fdd56e23d64365f462c195e79fdac7e7902d97758d9"),
+    (2, "WELL-00011_20141005170056", "ea75b87d9292b369e0ceed787bd3a5931396444a7d75c33baecad231d8950e69"),
+    (2, "WELL-00011_20141006160121", "8b60000e991c7f59b358b4fa25b8dd4b2400c69e258bc3a6c5a3cf77dbcb3b47"),
+    (2, "WELL-00012_20170320033022", "54b6be46622fb84c6ac9ad2e4b79fc19dcd27516c77e64b1f14c2c5d9937d57b"),
+    (2, "WELL-00012_20170320143144", "a6257f024e7d02ca6a5995752e1f9c076f3cca25284e3d3b546d07e6ebd4c3e6"),
+    (2, "WELL-00013_20170329020229", "2420b2c87c1de169d57cd0e11a51386c270611f467b71fc77ccbc62a32ceeaa6"),
+    (5, "WELL-00015_20170620160349", "07cd9486f06eb83fa533766cc68ebf038d856a5d10e2a9af47fc7395c80b0df3"),
+    (5, "WELL-00015_20171013140047", "b6e346a6c7deadf3d6a089e814b9aae76558e9fb87872f7507f59423e37406da"),
+    (5, "WELL-00016_20180405020345", "31f791a7c5bfc62faa4168d9a1ae0f23e6187b9aee4131652d7c7663589adffe"),
+    (5, "WELL-00016_20180426142005", "7009e0f2fb572e430c21b677856721295bcd13e9fed45f22c6f8f32bb3ddad31"),
+    (5, "WELL-00016_20180426145108", "be4247851faf540694372506114e51dbb94e2dafb99448773c3c2e4ad92708b9"),
+    (5, "WELL-00016_20180517222322", "e7ef0aff7b8cafb49fc18d2fbae8418cdbcbada402335b7efb1e9faf26bff90e"),
+    (5, "WELL-00017_20140314180000", "506ba8314f903a3f185fbebd2449ed30bc4f83eb2f825b2f1a31706fac00f8d9"),
+    (5, "WELL-00017_20140317151743", "7db2e83340d0653c82ce0451ad4d3304b13cbe46c33905bc1c3f46713af4e13f"),
+    (5, "WELL-00017_20140318023141", "95fb66b3458590612f2c4f6d5f6a97bc9484155e0c10fc1c24dedb150d5b3d34"),
+    (5, "WELL-00017_20140318160220", "9087770e3094d4deefa2d57b77f4886dcd5baaddcc24a07fcb0b0a5a35efcbc2"),
+    (5, "WELL-00017_20140319040453", "04ea087fc1bd9b08f93818f7c51a3bdb6f046d505d8522617f5aa88876528813"),
+    (5, "WELL-00017_20140319141450", "799d097a08f141f20df948ad7eae5fa1ba8911fa54964e64ab181e28d2b05a84"),
+    (6, "WELL-00002_20140212170333", "bb1527581130473afe7f16d03842b969a01a05cd056d0561f665ed0617915e92"),
+    (6, "WELL-00002_20140301151700", "e1bfd53e937b0c9cc43640a365327e5af84f7d55e6c271ea4aae1c0adb2d32ad"),
+    (6, "WELL-00002_20140325170304", "007e24879d49c84f30f3d051b1c0d3a7d7b5a8bfcf2d55ac15543b64a3967c8b"),
+    (6, "WELL-00004_20171031181509", "26de9045a3b6add6432725ecc0f4ab37983a2319251b0e43a676321e1a12af84"),
+    (6, "WELL-00004_20171031193025", "b3aa26cd3f3aef00b4c9560b2c7c6f2e0142cfacbdcdc1596bcbb3626c66e712"),
+    (6, "WELL-00004_20171031200059", "4fbded6485e91c5ca26d30e92e6112703c0744688c0fe5f49503eb4e6d14f95a"),
+    (7, "WELL-00001_20170226220309", "4868b0fe3e323a7e14146c4f1c9fe1ae58bc681fd56e2304c9dacc6c84d655f5"),
+    (7, "WELL-00006_20180618110721", "e70f28c1d65fd5876480f0cab1f99bac64d6256609df10e282c40ce4854d28b5"),
+    (7, "WELL-00006_20180620181348", "047d914d0a475e4336383d7ce15dff4eb6ce87a544d655553e388de9872e92e0"),
+    (7, "WELL-00018_20180611040207", "29e92b9ef0f95bd33042aeae9c18c61ec17e2db0306b8dda381ef042219a3324"),
+    (8, "WELL-00019_20170301182317", "b819e4540a755300bc7737a58bae78239bb71e54fdbd76f7f4526b96e97b763c"),
+    (8, "WELL-00020_20120410192326", "211f1fb150930eb68b38126f4212f36f5e9c6d3a0019eb3ec59658ce2a4dfb9e"),
+    (8, "WELL-00021_20170509013517", "e9d311a759e38b677ce41ece1bc0964c9ce86e46ee1f3195c9dacac91f2b7796"),
+]
+
 TRANAD = {
     "repository": "https://github.com/imperial-qore/TranAD",
     "commit": "7ffb98d0c18189cc3d9ab732b4cb0278200a0af0",
@@ -211,19 +298,28 @@ def scorable(y: np.ndarray, train_rows: int) -> bool:
                 and (np.diff(test) == -1).any())
 
 
-def write_series(name: str, values: pd.DataFrame, y: np.ndarray, train_rows: int, meta: dict) -> dict:
-    """Write ``corpus/<name>.csv.gz`` (index, values, is_anomaly) and return its provenance record."""
+def scorable_to_end(y: np.ndarray, train_rows: int) -> bool:
+    """3W's rule: the test part has anomalous rows and at least THREEW_MIN_TEST_NORMAL normal rows (its one
+    event may run to the last row; the normal rows come first)."""
+    test = y[train_rows:]
+    return bool(test.any() and (test == 0).mean() >= THREEW_MIN_TEST_NORMAL)
+
+
+def write_series(name: str, values: pd.DataFrame, y: np.ndarray, train_rows: int, meta: dict,
+                 float_format: str = "%.6g", event_to_end: bool = False) -> dict:
+    """Write ``corpus/<name>.csv.gz`` (index, values, is_anomaly) and return its provenance record.
+    ``event_to_end`` (3W only): the scorable rule is ``scorable_to_end`` instead of ``scorable``."""
     if y[:train_rows].any():
         raise SystemExit(f"{name}: labelled anomalies inside the train part")
     if not y[train_rows:].any():
         raise SystemExit(f"{name}: no labelled anomaly in the test part")
-    if not scorable(y, train_rows):
-        raise SystemExit(f"{name}: every labelled event runs to the last row (no metric can score it)")
+    if not (scorable_to_end if event_to_end else scorable)(y, train_rows):
+        raise SystemExit(f"{name}: the test part cannot be scored (see scorable / scorable_to_end)")
     frame = values.copy()
     frame.insert(0, "index", np.arange(len(frame)))
     frame["is_anomaly"] = y.astype(np.int64)
     path = OUT / f"{name}.csv.gz"
-    frame.to_csv(path, index=False, float_format="%.6g", compression={"method": "gzip", "mtime": 0})
+    frame.to_csv(path, index=False, float_format=float_format, compression={"method": "gzip", "mtime": 0})
     record = {"name": name, "file": path.name, "mode": "series", "real": True, **meta,
               "rows": int(len(frame)), "columns": int(values.shape[1]), "train_rows": int(train_rows),
               "anomalous_rows": int(y.sum()), "events": events(y), "csv_sha256": sha256_file(path)}
@@ -430,6 +526,109 @@ def build_gecco(event_datasets: Path) -> tuple[dict, dict]:
     return out, skipped
 
 
+def build_threew(dalevents: Path) -> tuple[dict, dict]:
+    """3W's real instances with a fault (classes 1-8), one series per instance, multivariate.
+
+    * Values: the instance's process variables (``THREEW_VARIABLES``); a variable that is missing on every row or
+      constant over the instance is dropped, then every row with a missing value in a kept variable (as for GECCO).
+      The timestamp is dropped (1 Hz). An instance longer than ``THREEW_MAX_ROWS`` keeps its last rows.
+    * Labels: 1 on every row whose class is not 0 (normal): faulty transient (1xx), faulty steady state (x), and
+      the few rows 3W left unlabelled (class missing) between the normal period and the fault. 3W's instances end
+      while the fault is still on, so the event runs to the last row: the task is to detect the onset of a fault
+      that persists.
+    * Split: the rows before the first row whose class is not 0 are normal; the train part is their first half
+      (clean), the test part the second half and the fault to the end. Rule: train part >= ``MIN_TRAIN`` rows and
+      >= ``MIN_TRAIN_SHARE`` of the series, the test part >= ``THREEW_MIN_TEST_NORMAL`` normal and >= 1 anomalous row.
+    * Choice: per fault class, at most ``THREEW_PER_CLASS`` eligible instances, taken round-robin over the wells
+      (wells by number, each well's instances by start time: every well's first, then every well's second, ...)."""
+    eligible, skipped = [], {}
+    for cls, inst, digest in THREEW_REAL:
+        path = f"{THREEW['folder']}/{cls}/{inst}.RData"
+        frame = read_rdata(git_blob(dalevents, THREEW["commit"], path, digest))["series"]
+        # one instance (class 2 WELL-00003_20141122214325) also carries dalevents' own 'event' and 'value'
+        # (a row number) columns after 3W's: not 3W variables, ignored
+        if tuple(frame.columns[:10]) != ("timestamp",) + THREEW_VARIABLES + ("class",) \
+                or not set(frame.columns[10:]) <= {"event", "value"}:
+            raise SystemExit(f"{path}: not the 3W columns expected")
+        stamp = frame["timestamp"].to_numpy(np.float64)
+        klass = frame["class"].to_numpy(np.float64, na_value=np.nan)
+        raw = {c: frame[c].to_numpy(np.float64, na_value=np.nan) for c in THREEW_VARIABLES}
+        kept = [c for c in THREEW_VARIABLES if np.isfinite(raw[c]).any() and np.unique(raw[c][np.isfinite(raw[c])]).size > 1]
+        x = pd.DataFrame({c: raw[c] for c in kept})
+        ok = np.isfinite(x.to_numpy()).all(axis=1)
+        n_instance, n_missing = len(x), int((~ok).sum())
+        x, klass, stamp = x[ok].reset_index(drop=True), klass[ok], stamp[ok]
+        start = max(0, len(x) - THREEW_MAX_ROWS)
+        x, klass, stamp = x.iloc[start:].reset_index(drop=True), klass[start:], stamp[start:]
+        y = (klass != 0).astype(np.int64)   # NaN (unlabelled) != 0 too
+        n = len(y)
+        n_normal = int(np.argmax(y)) if y.any() else n
+        n_train = n_normal // 2
+        fault = {int(c) for c in np.unique(klass[np.isfinite(klass)]) if c != 0}
+        if not fault <= {cls, 100 + cls} or not y[n_normal:].all():
+            raise SystemExit(f"{path}: labels other than normal, then class {cls} to the end")
+        why = None
+        if n_train < max(MIN_TRAIN, MIN_TRAIN_SHARE * n):
+            why = (f"{n_normal} normal rows before the fault: the train half ({n_train}) is shorter than {MIN_TRAIN} "
+                   f"rows or {MIN_TRAIN_SHARE:.0%} of the {n} rows")
+        elif not scorable_to_end(y, n_train):
+            why = (f"the test part holds {n_normal - n_train} normal rows of {n - n_train}: fewer than "
+                   f"{THREEW_MIN_TEST_NORMAL:.0%}")
+        if why:
+            skipped[f"3W class {cls} {inst}"] = why + (f" (last {THREEW_MAX_ROWS} of {len(ok) - n_missing} rows)"
+                                                      if start else "")
+            continue
+        if (x.nunique() < 2).any() or not (np.diff(stamp) > 0).all():
+            raise SystemExit(f"{path}: a constant variable in the kept rows, or timestamps out of order")
+        eligible.append({"cls": cls, "inst": inst, "path": path, "digest": digest, "x": x, "y": y, "n_train": n_train,
+                         "n_normal": n_normal, "n_instance": n_instance, "n_missing": n_missing, "start": start,
+                         "dropped": [c for c in THREEW_VARIABLES if c not in kept], "stamp": stamp,
+                         "unlabelled": int(np.isnan(klass).sum()), "steady": cls in fault})
+    out = {}
+    for cls in sorted({e["cls"] for e in eligible}):
+        wells: dict[str, list] = {}
+        for e in sorted((e for e in eligible if e["cls"] == cls), key=lambda e: e["inst"]):
+            wells.setdefault(e["inst"].split("_")[0], []).append(e)
+        order = [w[i] for i in range(max(len(w) for w in wells.values())) for w in wells.values() if i < len(w)]
+        for e in order[THREEW_PER_CLASS:]:
+            skipped[f"3W class {cls} {e['inst']}"] = f"eligible, not among the {THREEW_PER_CLASS} of its class " \
+                                                     "taken round-robin over the wells"
+        for e in sorted(order[:THREEW_PER_CLASS], key=lambda e: e["inst"]):
+            well, when = e["inst"].split("_")
+            name = f"threew_c{cls}_w{int(well.split('-')[1]):02d}_{when}"
+            n, n_train, n_normal = len(e["y"]), e["n_train"], e["n_normal"]
+            t0 = pd.Timestamp(e["stamp"][0], unit="s").isoformat()
+            meta = {
+                "group": "3W oil wells (Petrobras)", "source_family": "3W",
+                "source": f"3W dataset (Petrobras), real instance {e['inst']} of class {cls} ({THREEW_FAULTS[cls]}): "
+                          f"offshore oil well {well}'s sensors at 1 Hz from {t0} (its first timestamp), as "
+                          "redistributed one .RData file per instance by cefet-rj-dal/dalevents. Values: the process "
+                          f"variables {', '.join(e['x'].columns)}" + (f" ({', '.join(e['dropped'])} dropped: missing "
+                          "on every row or constant)" if e["dropped"] else "") + "; "
+                          + (f"{e['n_missing']} rows with a missing value dropped; " if e["n_missing"] else
+                             "no missing value in the kept variables; ")
+                          + (f"the last {THREEW_MAX_ROWS} rows of {e['n_instance'] - e['n_missing']} kept"
+                             if e["start"] else f"all {e['n_instance']} rows"),
+                "data_licence": THREEW_LICENCE,
+                "container": {"repository": THREEW["repository"], "commit": THREEW["commit"],
+                              "licence": THREEW["repository_licence"], "blob": e["path"], "blob_sha256": e["digest"]},
+                "paths": {"all": e["path"]}, "member_sha256": {"all": e["digest"]},
+                "fault_class": cls, "fault": THREEW_FAULTS[cls],
+                "labels": f"1 on every row whose 3W class is not 0 (normal): the faulty transient (class {100 + cls}), "
+                          f"the faulty steady state (class {cls}; {'present' if e['steady'] else 'absent'} in this "
+                          f"instance) and the {e['unlabelled']} rows 3W left unlabelled "
+                          "(class missing, 'due to the used tool limitations'), which lie between the normal period "
+                          "and the transient or between transient and steady state; 0 on the class-0 rows. "
+                          f"The {n_normal} rows before row {n_normal} are normal (class 0); the fault runs from row "
+                          f"{n_normal} to the last row, as every 3W fault instance ends in the fault (the event "
+                          "is the onset of a fault that persists). The first half of the normal rows "
+                          f"({n_train}) is the train part; the test part holds the other {n_normal - n_train} normal "
+                          f"rows ({(n_normal - n_train) / (n - n_train):.0%} of it) and the fault.",
+            }
+            out[name] = write_series(name, e["x"], e["y"], n_train, meta, float_format="%.7g", event_to_end=True)
+    return out, skipped
+
+
 def check_tranad(tranad: Path) -> str:
     """The shipped InternalBleeding17-19 (QuoVadisTAD's min-max scaled copies) against TranAD's copies of the
     archive's files (BSD-3-Clause): the same series, min-max scaled over the whole series, to the CSV's 6
@@ -458,6 +657,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dalevents", type=Path, required=True, help="a clone/mirror of github.com/cefet-rj-dal/dalevents")
     ap.add_argument("--event-datasets", type=Path, required=True,
                     help="a clone/mirror of github.com/cefet-rj-dal/event_datasets")
+    ap.add_argument("--threew", type=Path, default=None,
+                    help="a clone/mirror of github.com/cefet-rj-dal/dalevents (its copy of the 3W dataset's real "
+                         "instances; usually the same as --dalevents); without it the 3W series are not built")
     ap.add_argument("--tranad", type=Path, default=None,
                     help="a clone/mirror of github.com/imperial-qore/TranAD (checks the shipped UCR InternalBleeding17-19)")
     args = ap.parse_args(argv)
@@ -470,6 +672,10 @@ def main(argv: list[str] | None = None) -> int:
     gecco, gecco_skipped = build_gecco(args.event_datasets)
     prov.update(gecco)
     skipped.update(gecco_skipped)
+    if args.threew is not None:
+        threew, threew_skipped = build_threew(args.threew)
+        prov.update(threew)
+        skipped.update(threew_skipped)
     (OUT / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
     for key, why in skipped.items():
         print(f"left out {key}: {why}")

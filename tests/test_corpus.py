@@ -1,5 +1,7 @@
 """The evidence corpus in ``corpus/`` (outside the package): every file matches its provenance record,
-its train part is clean, its test part is scorable, and each record names its source family."""
+its train part is clean, its test part is scorable (normal and anomalous rows; an event that ends before the
+last row, except 3W's, whose one fault runs to the last row after enough normal rows), and each record names
+its source family."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ def test_every_file_has_a_record_and_the_families_are_named():
     files = {p.name for p in CORPUS.glob("*.csv.gz")}
     assert files == {m["file"] for m in PROV.values()}
     families = {m["source_family"] for m in PROV.values()}
-    assert {"NASA telemanom (SMAP+MSL)", "UCR Anomaly Archive", "GECCO 2018 water quality"} <= families
+    assert {"NASA telemanom (SMAP+MSL)", "UCR Anomaly Archive", "GECCO 2018 water quality", "3W"} <= families
     for name, m in PROV.items():
         assert m["name"] == name and m["real"] is True and m["mode"] == "series"
         for key in ("group", "source", "data_licence", "labels", "paths"):
@@ -45,4 +47,11 @@ def test_series_matches_its_record_and_is_scorable(name):
     assert len(df) == m["rows"] and np.isfinite(x).all() and set(np.unique(y)) <= {0, 1}
     assert int(y.sum()) == m["anomalous_rows"] and int((np.diff(np.r_[0, y, 0]) == 1).sum()) == m["events"]
     assert not y[:n].any() and n >= max(400, 0.15 * len(y))
-    assert (np.diff(y[n:]) == -1).any()   # at least one event ends before the last row
+    test = y[n:]
+    assert test.any() and not test.all()   # the test part has normal and anomalous rows
+    if m["source_family"] == "3W":
+        # one fault from its onset to the last row, after the second half of the normal rows (>= 20% of the test)
+        assert m["events"] == 1 and test[-1] == 1 and (test == 0).mean() >= 0.2 and m["fault_class"] in range(1, 9)
+        assert "SIMULATED" not in m["paths"]["all"] and "DRAWN" not in m["paths"]["all"]
+    else:
+        assert (np.diff(test) == -1).any()   # at least one event ends before the last row
