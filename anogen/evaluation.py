@@ -130,7 +130,8 @@ def fresh_detectors(prototypes: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def fit_detectors(detectors: Mapping[str, Any], x_train: np.ndarray, segments: np.ndarray | None = None, *,
-                  train_scores: int | None = TRAIN_SCORES) -> tuple[dict[str, Any], dict[str, str], dict[str, float]]:
+                  train_scores: int | None = TRAIN_SCORES,
+                  workers: int = 1) -> tuple[dict[str, Any], dict[str, str], dict[str, float]]:
     """Fit every detector on the scaled clean train rows.
 
     Args:
@@ -139,18 +140,20 @@ def fit_detectors(detectors: Mapping[str, Any], x_train: np.ndarray, segments: n
         segments: ``(k, 2)`` half-open ranges of contiguous train rows.
         train_scores: score about this many train rows for the threshold (anogen detectors that are
             local; see :meth:`anogen.detectors.BaseDetector.fit`); ``None`` = every row.
+        workers: threads fitting detectors side by side (1 = one after the other). Ensembles are
+            fitted last, after every other detector: a member configured as another candidate is that
+            fitted candidate (one fit, :meth:`anogen.detectors.Ensemble.fit`'s ``shared``).
 
     Returns:
         ``(fitted, errors, seconds)``: the detectors that fitted, ``{name: message}`` for the others,
-        and the fit time per detector.
+        and the fit time per detector (all in the order of ``detectors``).
     """
     from anogen.detectors.base import BaseDetector  # lazy: scikit-learn, imported when there is something to fit
     from anogen.detectors.ensemble import Ensemble
 
     fitted, errors, seconds = {}, {}, {}
-    # ensembles last: a member configured as another candidate is that fitted candidate (one fit)
-    order = sorted(detectors, key=lambda n: isinstance(detectors[n], Ensemble))
-    for name in order:
+
+    def fit_one(name: str) -> None:
         det = detectors[name]
         raise_if_interrupted()  # a safe point (an interrupt swallowed in a callback ends the run here)
         t0 = time.perf_counter()
@@ -171,8 +174,30 @@ def fit_detectors(detectors: Mapping[str, Any], x_train: np.ndarray, segments: n
             log.warning("detector %s failed to fit: %s", name, errors[name])
             log.debug("%s", traceback.format_exc())
         seconds[name] = time.perf_counter() - t0
-    fitted = {n: fitted[n] for n in detectors if n in fitted}
-    return fitted, errors, seconds
+
+    plain = [n for n in detectors if not isinstance(detectors[n], Ensemble)]
+    side = [n for n in plain if _threads_ok(detectors[n])]
+    threads = min(max(1, int(workers)), len(side))
+    if threads > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads, thread_name_prefix="anogen-fit") as pool:
+            for future in [pool.submit(fit_one, n) for n in side]:
+                future.result()
+    for name in plain:
+        if threads <= 1 or name not in side:
+            fit_one(name)
+    for name in detectors:
+        if isinstance(detectors[name], Ensemble):
+            fit_one(name)
+    order = list(detectors)
+    return ({n: fitted[n] for n in order if n in fitted}, {n: errors[n] for n in order if n in errors},
+            {n: seconds[n] for n in order if n in seconds})
+
+
+def _threads_ok(det: Any) -> bool:
+    """Whether a detector may run in a thread beside others (anogen detectors say so; others may not)."""
+    return bool(getattr(det, "threads_ok", False))
 
 
 def event_recall_by_kind(inj: Injected, pred: np.ndarray) -> dict[str, float]:
@@ -368,15 +393,16 @@ def score_cases(fitted: Mapping[str, Any], cases: Sequence[Case], threshold: Any
                        score=scorer(name, det))
 
     first = [n for n in names if n not in combined]      # the ensembles need their members' scores first
+    side = [n for n in first if n in fitted and _threads_ok(fitted[n])]
     done: dict[tuple[int, str], DetectorRun] = {}
-    threads = min(max(1, int(workers)), len(first))
+    threads = min(max(1, int(workers)), len(side))
     if threads > 1:
         import queue
         from concurrent.futures import ThreadPoolExecutor
 
         # each detector stays in one thread (its reference, its objects); the costliest to fit go first
         todo: queue.SimpleQueue[str] = queue.SimpleQueue()
-        for name in sorted(first, key=lambda n: -float(fit_seconds.get(n, 0.0))):
+        for name in sorted(side, key=lambda n: -float(fit_seconds.get(n, 0.0))):
             todo.put(name)
 
         def work() -> None:
@@ -392,11 +418,11 @@ def score_cases(fitted: Mapping[str, Any], cases: Sequence[Case], threshold: Any
         with ThreadPoolExecutor(threads, thread_name_prefix="anogen-score") as pool:
             for future in [pool.submit(work) for _ in range(threads)]:
                 future.result()
-    else:
-        for i, case in enumerate(cases):
-            raise_if_interrupted()  # a safe point
-            for name in first:
-                done[(i, name)] = run(name, case)
+    rest = [n for n in first if threads <= 1 or n not in side]
+    for i, case in enumerate(cases):
+        raise_if_interrupted()  # a safe point
+        for name in rest:
+            done[(i, name)] = run(name, case)
     for i, case in enumerate(cases):
         raise_if_interrupted()
         for name in combined:

@@ -109,6 +109,9 @@ class BaseDetector(BaseEstimator, ABC):
 
     name: str
     contamination: float
+    #: whether an evaluation may fit and score this detector in a thread beside other detectors
+    #: (each detector object stays in one thread); ``False`` for the JAX models (one trainer at a time)
+    threads_ok: bool = True
 
     # ------------------------------------------------------------------ to implement
 

@@ -204,6 +204,17 @@ class Ensemble(BaseDetector):
             self.centers_[name], self.scales_[name] = normaliser(train, self.normalise)
             self.members_[name] = det
 
+    @property
+    def threads_ok(self) -> bool:  # type: ignore[override]
+        """Whether every member may run in a thread (before ``fit``: whether the built members may)."""
+        members = getattr(self, "members_", None)
+        if members is None:
+            try:
+                members = self._built(f"detectors.{self._owner()}")
+            except AnogenError:
+                return False
+        return all(bool(getattr(m, "threads_ok", False)) for m in members.values())
+
     def combine_members(self, member_scores: Mapping[str, np.ndarray]) -> np.ndarray:
         """``(n,)`` ensemble scores from every member's ``(n,)`` scores of the same rows (e.g. the
         scores an evaluation already has from the candidates in ``shared_``)."""

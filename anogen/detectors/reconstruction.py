@@ -54,6 +54,7 @@ class _ReconstructionDetector(BaseDetector):
     window: int
     seed: int
     model: Any
+    threads_ok = False  # the trainer and its compiled functions run in the main thread
 
     @abstractmethod
     def _build_model(self, n_features: int) -> Any:

@@ -69,7 +69,8 @@ def battery_rows(fold: Fold, detectors: Mapping[str, Any], metrics: Mapping[str,
             f"{k}: {v}" for k, v in list(skipped.items())[:3]))
     dets = for_rows(detectors) if settings.mode == "tabular" else fresh_detectors(detectors)
     with threadpool_limits(1):  # many small scoring calls: threads only contend (2 shared cores)
-        fitted, errors, secs = fit_detectors(dets, scaler.transform(bfold.train), bfold.train_segments)
+        fitted, errors, secs = fit_detectors(dets, scaler.transform(bfold.train), bfold.train_segments,
+                                             workers=settings.threads)
         runs = score_cases(fitted, cases, threshold, metrics, fit_errors=errors, fit_seconds=secs,
                            order=list(detectors), workers=settings.threads)
         real, target = None, None

@@ -1,0 +1,46 @@
+"""Detectors fitted and scored side by side in threads (``workers``): the same results in the same
+order, and detectors that must not run in a thread (the JAX models) stay in the main thread."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from anogen.detectors import build_detector
+from anogen.detectors.baselines import ZScore
+from anogen.evaluation import fit_detectors
+
+
+class _Recorder(ZScore):
+    """A z-score that records the thread it was fitted in."""
+
+    seen: list = []
+
+    def _fit(self, X, segments):
+        type(self).seen.append((self.name, threading.current_thread().name))
+        super()._fit(X, segments)
+
+
+class _MainOnly(_Recorder):
+    threads_ok = False
+
+
+def test_detectors_that_are_not_thread_safe_are_fitted_in_the_main_thread():
+    _Recorder.seen = []
+    x = np.random.default_rng(0).normal(size=(400, 2))
+    pool = {"a": _Recorder(name="a"), "b": _Recorder(name="b"), "main": _MainOnly(name="main"),
+            "knn": build_detector("knn")}
+    fitted, errors, secs = fit_detectors(pool, x, workers=2)
+    assert list(fitted) == ["a", "b", "main", "knn"] and not errors and list(secs) == list(pool)
+    where = dict(_Recorder.seen)
+    assert where["main"] == threading.main_thread().name
+    assert where["a"].startswith("anogen-fit") and where["b"].startswith("anogen-fit")
+
+
+def test_the_reconstruction_detectors_say_they_stay_in_the_main_thread():
+    from anogen.detectors import LSTMAEDetector, VAEDetector
+
+    assert LSTMAEDetector.threads_ok is False and VAEDetector.threads_ok is False
+    assert build_detector("knn").threads_ok is True
+    assert build_detector("ensemble").threads_ok is True
