@@ -535,11 +535,15 @@ def test_knn_and_pca_parameters_checked():
 
 ALL_CONFIGS = sorted(p.stem for p in CONF_DIR.glob("*.yaml"))
 NN_OVERRIDES = {"epochs": 1, "hidden": [4], "latent_dim": 2, "window": 4, "batch_size": 16}
+#: the forecasters and USAD shrunk the same way (their own size parameters)
+TRAINED_OVERRIDES = {"cnn": {"epochs": 1, "channels": [4], "window": 4, "batch_size": 16},
+                     "lstmad": {"epochs": 1, "hidden": [4], "window": 4, "batch_size": 16},
+                     "usad": {"epochs": 1, "hidden": [4], "latent_dim": 2, "window": 4, "batch_size": 16}}
 
 
 def test_config_set_is_complete():
     expected = {"lstm_ae", "vae", "iforest", "lof", "ocsvm", "knn", "pca", "zscore", "zscore_rolling", "random", "pyod_ecod", "ensemble",
-                "mp", "poly", "sr", "kmeans"}
+                "mp", "poly", "sr", "kmeans", "cnn", "lstmad", "usad"}
     assert set(ALL_CONFIGS) == expected
     assert set(det.builtin_detectors()) == expected
 
@@ -560,6 +564,8 @@ def _node(name: str):
     assert node.name == name
     if name in ("lstm_ae", "vae"):
         node = OmegaConf.merge(node, NN_OVERRIDES)
+    if name in TRAINED_OVERRIDES:
+        node = OmegaConf.merge(node, TRAINED_OVERRIDES[name])
     return node
 
 

@@ -48,8 +48,14 @@ def _configs() -> list[str]:
     return [n for n in names if n not in needs or importlib.util.find_spec(needs[n]) is not None]
 
 
+#: the forecasters and USAD shrunk the same way (their own size parameters)
+TRAINED_OVERRIDES = {"cnn": {"epochs": 1, "channels": [4], "window": 4, "batch_size": 16},
+                     "lstmad": {"epochs": 1, "hidden": [4], "window": 4, "batch_size": 16},
+                     "usad": {"epochs": 1, "hidden": [4], "latent_dim": 2, "window": 4, "batch_size": 16}}
+
+
 def _build(name: str) -> BaseDetector:
-    overrides = NN_OVERRIDES if name in ("lstm_ae", "vae") else {}
+    overrides = NN_OVERRIDES if name in ("lstm_ae", "vae") else TRAINED_OVERRIDES.get(name, {})
     return build_detector(name, **overrides)
 
 

@@ -11,6 +11,9 @@ Built-in detectors and their configs (``anogen/conf/detectors/*.yaml``):
 =================  =====================================================================
 ``lstm_ae``        :class:`LSTMAEDetector`, per-step reconstruction error of an LSTM autoencoder
 ``vae``            :class:`VAEDetector`, reconstruction error or negative ELBO of an LSTM-VAE
+``cnn``            :class:`CNNDetector`, forecast error of a 1-D CNN (DeepAnT; TSB-AD's CNN)
+``lstmad``         :class:`LSTMADDetector`, forecast error of an LSTM (LSTM-AD; TSB-AD's LSTMAD)
+``usad``           :class:`USADDetector`, USAD's two-autoencoder score (Audibert et al. 2020)
 ``iforest``        :class:`Estimator` around :class:`sklearn.ensemble.IsolationForest`
 ``lof``            :class:`Estimator` around :class:`LOF` (scikit-learn's novelty LOF on a fast index)
 ``ocsvm``          :class:`Estimator` around :class:`sklearn.svm.OneClassSVM`
@@ -33,8 +36,8 @@ A windowed detector's ``window`` may be ``auto`` (the train part's dominant peri
 time and kept as ``window_``; see :mod:`anogen.detectors.windows`), and ``build_detector("knn@50")``
 / ``"knn@period"`` / ``"knn@2period"`` builds a window variant by name.
 
-The reconstruction detectors import JAX only when first used (``from anogen.detectors import
-LSTMAEDetector`` triggers it), so the other detectors stay light.
+The neural detectors (reconstruction, forecasting, USAD) import JAX only when first used (``from
+anogen.detectors import LSTMAEDetector`` triggers it), so the other detectors stay light.
 """
 
 from __future__ import annotations
@@ -53,7 +56,9 @@ from anogen.detectors.windows import aggregate_window_scores, sliding_windows, w
 from anogen.paths import conf_options
 
 if TYPE_CHECKING:
+    from anogen.detectors.forecast import CNNDetector, LSTMADDetector
     from anogen.detectors.reconstruction import LSTMAEDetector, VAEDetector
+    from anogen.detectors.usad import USADDetector
 
 __all__ = [
     "BaseDetector",
@@ -67,6 +72,9 @@ __all__ = [
     "RandomScore",
     "LSTMAEDetector",
     "VAEDetector",
+    "CNNDetector",
+    "LSTMADDetector",
+    "USADDetector",
     "instantiate_estimator",
     "window_starts",
     "window_features",
@@ -84,15 +92,17 @@ __all__ = [
     "library_detector",
 ]
 
-_LAZY = {"LSTMAEDetector", "VAEDetector"}
+#: the neural detectors and their modules
+_LAZY = {"LSTMAEDetector": "reconstruction", "VAEDetector": "reconstruction", "CNNDetector": "forecast",
+         "LSTMADDetector": "forecast", "USADDetector": "usad"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        # lazy: reconstruction imports JAX, flax and optax (~2 s); the other detectors need only scikit-learn
-        from anogen.detectors import reconstruction
+        # lazy: these import JAX, flax and optax (~2 s); the other detectors need only scikit-learn
+        import importlib
 
-        return getattr(reconstruction, name)
+        return getattr(importlib.import_module(f"anogen.detectors.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'anogen.detectors' has no attribute {name!r}")
 
 

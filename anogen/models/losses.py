@@ -4,6 +4,15 @@ Every model implements ``per_sample_loss(x, key, *, recon_weight, beta, train) -
 ``(B,)`` arrays (at least ``loss`` and ``recon``) and ``reconstruct(x)``; the functions here reduce
 those to what the trainer and the detectors need. They are pure and safe to call inside
 ``jax.jit``.
+
+Two optional parts of the protocol:
+
+- ``uses_epoch = True``: the training loss depends on the epoch (USAD's ``1/n`` weights);
+  :func:`loss` then passes ``per_sample_loss(..., epoch=n)`` (``n`` 1-based, a traced scalar) and
+  evaluation calls it without ``epoch`` (``None``: an epoch-independent loss to monitor).
+- ``step_errors(x)``: the model's own deterministic error per sample and step, used by
+  :func:`recon_error` instead of ``x - reconstruct(x)`` (a forecaster: the error of its forecast
+  row; USAD: its weighted two-autoencoder score).
 """
 
 from __future__ import annotations
@@ -55,6 +64,7 @@ def loss(
     beta: float | jax.Array = 1.0,
     train: bool = True,
     free_bits: float | jax.Array = 0.0,
+    epoch: float | jax.Array | None = None,
 ) -> tuple[jax.Array, dict[str, jax.Array]]:
     """Weighted mean training loss of a batch.
 
@@ -73,12 +83,15 @@ def loss(
         beta: weight of the KL term (VAEs only).
         train: training mode (dropout on).
         free_bits: KL floor per latent dimension in nats (VAEs; a run-time value).
+        epoch: the 1-based training epoch, passed on to a model with ``uses_epoch = True`` (and only
+            to one); ``None`` = not given.
 
     Returns:
         ``(loss, aux)``: the scalar weighted mean loss and a dict of scalar weighted means of
         every per-sample term, including ``"recon"`` (mean squared reconstruction error).
     """
-    terms = dict(model.per_sample_loss(batch, key, recon_weight=recon_weight, beta=beta, train=train))
+    extra = {"epoch": epoch} if epoch is not None and getattr(model, "uses_epoch", False) else {}
+    terms = dict(model.per_sample_loss(batch, key, recon_weight=recon_weight, beta=beta, train=train, **extra))
     kl_dims = terms.pop("kl_dims", None)
     w = jnp.ones(batch.shape[0], batch.dtype) if weights is None else weights
     total = jnp.maximum(jnp.sum(w), 1e-12)
@@ -92,7 +105,8 @@ def loss(
 def recon_error(model: Any, x: jax.Array) -> jax.Array:
     """Deterministic squared reconstruction error, averaged over features.
 
-    VAEs reconstruct from the posterior mean (``decode(mu)``, no sampling, no dropout).
+    VAEs reconstruct from the posterior mean (``decode(mu)``, no sampling, no dropout). A model
+    with ``step_errors(x)`` gives its own errors (a forecaster: ``(B, 1)``, its forecast row's).
 
     Args:
         model: an anogen model.
@@ -101,4 +115,7 @@ def recon_error(model: Any, x: jax.Array) -> jax.Array:
     Returns:
         ``(B, L)`` per-step errors for window models, ``(B,)`` per-row errors for row models.
     """
+    own = getattr(model, "step_errors", None)
+    if own is not None:
+        return own(x)
     return jnp.mean(jnp.square(x - model.reconstruct(x)), axis=-1)

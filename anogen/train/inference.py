@@ -24,7 +24,8 @@ from anogen.train.samples import bucket, check_model_data, gather, pad_rows, sam
 from anogen.types import AnogenError
 
 __all__ = [
-    "decode", "encode", "eval_diagnostics", "eval_terms", "evaluate", "map_chunks", "map_samples", "reconstruction_error", "sample_losses",
+    "decode", "encode", "eval_diagnostics", "eval_terms", "evaluate", "map_chunks", "map_samples", "reconstruction_error", "sample_errors",
+    "sample_losses",
 ]
 
 
@@ -253,6 +254,38 @@ def reconstruction_error(
     out = np.zeros(len(arr), np.float64)
     out[covered] = sums[covered] / counts[covered]
     return _fill_uncovered(out, covered)
+
+
+def _sample_error(model, x, key, extra):
+    err = recon_error(model, x)
+    return err.reshape(err.shape[0], -1).mean(axis=1)
+
+
+def sample_errors(
+    model: Any, data: np.ndarray, *, window: int | None = None, segments: np.ndarray | None = None,
+    batch_size: int = 4096,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The deterministic error of every sample, one number each (the score of a forecaster).
+
+    The mean of :func:`anogen.models.losses.recon_error` over a sample's steps: for a forecaster
+    (``step_errors`` of its forecast row) the squared error of the forecast of the sample's last
+    row, averaged over features.
+
+    Args:
+        model: an anogen model.
+        data: ``(n, d)`` scaled rows.
+        window: sample length (window models; ``None`` = ``model.seq_len``).
+        segments: ``(k, 2)`` half-open row ranges samples must lie in; ``None`` = whole array.
+        batch_size: samples per compiled chunk.
+
+    Returns:
+        ``(errors, starts)``: ``(m,)`` float64 errors and the ``(m,)`` int64 start rows of the samples.
+    """
+    batch_size = _check_batch_size(batch_size)
+    arr, window = check_model_data(model, data, window)
+    starts = sample_starts(len(arr), window, segments)
+    out = map_samples(model, _sample_error, arr, starts, window, batch_size)
+    return out.astype(np.float64), starts.astype(np.int64)
 
 
 def eval_terms(model, x, key, extra):

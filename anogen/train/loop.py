@@ -134,9 +134,11 @@ def _data_var(arr: np.ndarray, segments: Any) -> float:
 
 
 def _hyper(config: TrainConfig, epoch: int, recon_weight: float) -> Hyper:
-    """The epoch's run-time hyperparameters (KL warm-up: ``beta`` ramps up linearly)."""
+    """The 0-based ``epoch``'s run-time hyperparameters (KL warm-up: ``beta`` ramps up linearly; the
+    1-based epoch number for a model whose loss depends on it, e.g. USAD)."""
     ramp = min(1.0, (epoch + 1) / config.kl_warmup_epochs) if config.kl_warmup_epochs > 0 else 1.0
-    return Hyper.of(config.learning_rate, config.weight_decay, config.beta * ramp, recon_weight, config.free_bits)
+    return Hyper.of(config.learning_rate, config.weight_decay, config.beta * ramp, recon_weight, config.free_bits,
+                    epoch + 1)
 
 
 def _diagnose(state: TrainState, run: _Run, key: jax.Array, config: TrainConfig) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def _local_step(state: TrainState, x: jax.Array, w: jax.Array, key: jax.Array, h
         model = nnx.merge(state.graphdef, params, state.rest)
         with model_step_context(model, x.shape[0]):  # this device's part of the batch
             value, aux = batch_loss(model, x, key, weights=w, recon_weight=hp.recon_weight, beta=hp.beta,
-                                    train=True, free_bits=hp.free_bits)
+                                    train=True, free_bits=hp.free_bits, epoch=hp.epoch)
         return value * share, {k: v * share for k, v in aux.items()}
 
     (_, metrics), grads = jax.value_and_grad(objective, has_aux=True)(state.params)

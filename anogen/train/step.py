@@ -8,7 +8,8 @@ per (model structure, optimizer structure, batch size, window, data shape), and
 graph on every call, which costs several times the step itself on models this small).
 
 Run-time values (:class:`Hyper`: learning rate, weight decay, KL weight ``beta``, reconstruction
-weight, free bits) are traced arguments, so a sweep over them, or the KL warm-up, never recompiles.
+weight, free bits, the epoch number) are traced arguments, so a sweep over them, the KL warm-up, or a
+loss that changes with the epoch (USAD's ``1/n`` weights), never recompiles.
 
 The model says how its training step is traced: inside ``model.step_context(batch_size)`` when it
 has one (:func:`model_step_context`; the LSTM models unroll their loops fully at large batches), so
@@ -86,20 +87,26 @@ def _init_opt_state(tx: optax.GradientTransformation, params: Any) -> Any:
 
 
 class Hyper(struct.PyTreeNode):
-    """Run-time hyperparameters of a step (scalar arrays; changing them does not recompile)."""
+    """Run-time hyperparameters of a step (scalar arrays; changing them does not recompile).
+
+    ``epoch`` is the 1-based number of the epoch the step belongs to, passed to the loss of a model
+    that declares ``uses_epoch = True`` (:func:`anogen.models.losses.loss`; USAD weights its two
+    training objectives by ``1 / epoch``).
+    """
 
     learning_rate: jax.Array
     weight_decay: jax.Array
     beta: jax.Array
     recon_weight: jax.Array
     free_bits: jax.Array
+    epoch: jax.Array
 
     @classmethod
     def of(cls, learning_rate: float, weight_decay: float, beta: float, recon_weight: float,
-           free_bits: float = 0.0) -> Hyper:
+           free_bits: float = 0.0, epoch: int = 1) -> Hyper:
         """Float32 scalars from Python numbers."""
         f = functools.partial(to_device, dtype=np.float32)  # no compiled conversion per call
-        return cls(f(learning_rate), f(weight_decay), f(beta), f(recon_weight), f(free_bits))
+        return cls(f(learning_rate), f(weight_decay), f(beta), f(recon_weight), f(free_bits), f(epoch))
 
 
 def train_step(
@@ -124,7 +131,7 @@ def train_step(
         model = nnx.merge(state.graphdef, params, state.rest)
         with model_step_context(model, x.shape[0]):
             return batch_loss(model, x, key, weights=w, recon_weight=hp.recon_weight, beta=hp.beta, train=True,
-                              free_bits=hp.free_bits)
+                              free_bits=hp.free_bits, epoch=hp.epoch)
 
     (_, metrics), grads = jax.value_and_grad(objective, has_aux=True)(state.params)
     opt_state = set_hyperparams(state.opt_state, hp.learning_rate, hp.weight_decay)
