@@ -66,13 +66,13 @@ class USADDetector(TrainedWindowDetector):
         history_: the training history.
         window_: the window length in use.
         data_min_, data_range_: ``(d,)`` the train rows' minimum and range per column (a constant
-            column's range is 1).
+            column's range is 1); also in ``checkpoint_meta_`` (saved with the run's checkpoint).
     """
 
     def __init__(
         self,
         *,
-        window: Window = 10,
+        window: Window = 20,
         latent_dim: PositiveInt = 8,
         hidden: Hidden = (64, 32),
         alpha: NonNegativeFloat = 0.5,
@@ -118,6 +118,8 @@ class USADDetector(TrainedWindowDetector):
         span = hi - lo
         self.data_min_ = lo
         self.data_range_ = np.where(span > 0, span, 1.0)
+        # a saved checkpoint (the run's fold<i>/usad.ckpt) says how to scale data for the model
+        self.checkpoint_meta_ = {"min_max_scaling": {"data_min": lo.tolist(), "data_range": self.data_range_.tolist()}}
 
     def _prepare(self, X: np.ndarray) -> np.ndarray:
         return ((X - self.data_min_) / self.data_range_).astype(np.float32)
