@@ -149,7 +149,7 @@ def fit_detectors(detectors: Mapping[str, Any], x_train: np.ndarray, segments: n
         and the fit time per detector (all in the order of ``detectors``).
     """
     from anogen.detectors.base import BaseDetector  # lazy: scikit-learn, imported when there is something to fit
-    from anogen.detectors.ensemble import Ensemble
+    from anogen.detectors.ensemble import Ensemble  # lazy: pydantic, with the detectors
 
     fitted, errors, seconds = {}, {}, {}
 
