@@ -40,7 +40,10 @@ def test_detectors_that_are_not_thread_safe_are_fitted_in_the_main_thread():
 
 def test_the_reconstruction_detectors_say_they_stay_in_the_main_thread():
     from anogen.detectors import LSTMAEDetector, VAEDetector
+    from anogen.detectors.forecast import CNNDetector, LSTMADDetector
+    from anogen.detectors.usad import USADDetector
 
-    assert LSTMAEDetector.threads_ok is False and VAEDetector.threads_ok is False
+    for cls in (LSTMAEDetector, VAEDetector, CNNDetector, LSTMADDetector, USADDetector):
+        assert cls.threads_ok is False, cls
     assert build_detector("knn").threads_ok is True
     assert build_detector("ensemble").threads_ok is True

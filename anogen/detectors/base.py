@@ -351,7 +351,8 @@ def window_variant(detector: Any, window: int | str, name: str) -> Any:
     params = detector.get_params(deep=False) if hasattr(detector, "get_params") else {}
     if "window" not in params:
         raise AnogenError(f"{name}: {type(detector).__name__} has no window parameter; variants NAME@WINDOW "
-                          "are for windowed detectors (knn, iforest, lof, pca, ocsvm, lstm_ae, vae)", key="detectors")
+                          "are for windowed detectors (knn, iforest, lof, pca, ocsvm, kmeans, mp, poly, lstm_ae, vae, cnn, "
+                          "lstmad, usad)", key="detectors")
     det = clone(detector)
     det.set_params(window=window, **({"name": name} if "name" in params else {}))
     if hasattr(det, "check_params"):

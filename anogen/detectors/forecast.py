@@ -53,6 +53,7 @@ class TrainedWindowDetector(BaseDetector):
     window: Any
     seed: int
     train_kwargs: dict[str, Any] | None
+    threads_ok = False  # the trainer and its compiled functions run in the main thread
 
     @abstractmethod
     def _build_model(self, n_features: int) -> Any:
