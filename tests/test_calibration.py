@@ -176,3 +176,18 @@ def test_the_ensembles_settings_name_its_members_not_no_window():
     sel = summarize(_rows(dets, "a"), dets, ["vus_pr"], n_boot=0)
     sel.params = params
     assert sel.settings_text("ensemble") == "members knn, pca, each with its own window"
+
+
+def test_the_evidence_line_names_the_methods_in_words():
+    from anogen.selection.consensus import summarize
+
+    dets = ["a", "b", "c", "ensemble"]
+    cal = _cal(dets, "ranking")
+    cal.evidence.update({"default": "selection (prior on, nested)",
+                         "mean_pct_oracle": {"selection (prior on, nested)": 0.82, "OE (always ensemble)": 0.80,
+                                             "global best": 0.80, "selection (prior off)": 0.75,
+                                             "random (expected)": 0.67}})
+    line = summarize(_rows(dets, "c"), dets, ["vus_pr"], n_boot=50, calibration=cal).evidence_line()
+    assert "following this advice (the battery mixed with the real-data prior) gave 82%" in line
+    assert "always the ensemble 80%, the detector best on the other sources 80%, the battery alone 75%, " \
+           "a random candidate 67%" in line and "prior on, nested" not in line

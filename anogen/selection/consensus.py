@@ -33,6 +33,14 @@ AGGREGATES = {"mean": "trimmed mean of the voters' metric values (trimmed as Gos
 SURROGATE = "surrogate"
 
 
+#: the evaluated methods (``docs/advice_evidence.json``) in words, in the order the evidence line lists them
+_METHOD_WORDS = {"selection (prior on, nested)": "the battery mixed with the real-data prior",
+                 "OE (always ensemble)": "always the ensemble",
+                 "global best": "the detector best on the other sources",
+                 "selection (prior off)": "the battery alone",
+                 "random (expected)": "a random candidate"}
+
+
 @dataclass
 class Selection:
     """What the selection recommends and how sure it is.
@@ -233,12 +241,12 @@ class Selection:
         def f(method: str) -> str:
             v = pct.get(method)
             return f"{100 * v:.0f}%" if isinstance(v, (int, float)) and np.isfinite(v) else "n/a"
+        default = ev.get("default", "?")
+        others = ", ".join(f"{words} {f(m)}" for m, words in _METHOD_WORDS.items() if m != default and m in pct)
         return (f"On {ev.get('series', '?')} real labelled series from {ev.get('families', '?')} source families, "
                 f"each held out in turn ({', '.join(ev.get('family_names', []))}), following this advice "
-                f"({ev.get('default', '?')}) gave {f(ev.get('default', ''))} of the best candidate's VUS-PR on average; "
-                f"always the ensemble {f('OE (always ensemble)')}, the detector best on the other sources "
-                f"{f('global best')}, the battery alone {f('selection (prior off)')}, a random candidate "
-                f"{f('random (expected)')}. Its P(best) averaged {ev.get('p_best_recommended', float('nan')):.2f} "
+                f"({_METHOD_WORDS.get(default, default)}) gave {f(default)} of the best candidate's VUS-PR on "
+                f"average; {others}. Its P(best) averaged {ev.get('p_best_recommended', float('nan')):.2f} "
                 f"against a real hit rate of {ev.get('hit_rate', float('nan')):.2f}, and its "
                 f"{self.calibration.get('level', 0.9):.0%} rank intervals held the real rank "
                 f"{100 * ev.get('interval_coverage', float('nan')):.0f}% of the time (docs/selection.md).")
