@@ -68,3 +68,38 @@ def test_off_and_user_setting_win(tmp_path):
     mine = tmp_path / "mine"
     assert _child(tmp_path, "on", env_dir=str(mine)) == str(mine)  # the user's variable wins
     assert not (tmp_path / "jax").exists()
+
+
+def test_a_folder_written_unbounded_is_repaired_before_the_bound_is_turned_on(tmp_path):
+    """Entries written while ``filelock`` was missing (unbounded: no access-time files) made JAX's
+    bounded cache fail to store anything afterwards (a FileNotFoundError warning at every compile,
+    seen after ``ray`` brought ``filelock``); the missing access times are now written first."""
+    pytest.importorskip("filelock")
+    from jax._src.lru_cache import LRUCache
+
+    from anogen.train.jax_cache import add_missing_atimes
+
+    old = tmp_path / "jit_f-abc-cache"
+    old.write_bytes(b"x" * 10)                       # an entry of the unbounded cache: no -atime
+    with pytest.raises(FileNotFoundError):           # what JAX does with such a folder (before)
+        LRUCache(str(tmp_path), max_size=1 << 20).put("jit_g-def", b"y" * 10)
+    assert add_missing_atimes(tmp_path) == 1 and (tmp_path / "jit_f-abc-atime").is_file()
+    assert add_missing_atimes(tmp_path) == 0         # nothing left to repair
+    cache = LRUCache(str(tmp_path), max_size=1 << 20)
+    cache.put("jit_g-def", b"y" * 10)                # stored now
+    assert cache.get("jit_g-def") == b"y" * 10 and cache.get("jit_f-abc") == b"x" * 10
+    assert add_missing_atimes(tmp_path / "missing") == 0
+
+
+def test_enable_jax_cache_repairs_the_folder(tmp_path, monkeypatch):
+    pytest.importorskip("filelock")
+    from anogen.train import jax_cache
+
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    folder = tmp_path / "jax"
+    folder.mkdir()
+    (folder / "jit_f-abc-cache").write_bytes(b"x")
+    monkeypatch.delitem(sys.modules, "jax", raising=False)   # as before JAX is imported: only the environment is set
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    assert jax_cache.enable_jax_cache({"dir": str(tmp_path)}) == folder
+    assert (folder / "jit_f-abc-atime").is_file()

@@ -11,6 +11,10 @@ them instead. :func:`enable_jax_cache` turns that on for the run job:
   of 1 s would keep none of the small models' programs); at most ``max_bytes`` (2 GiB) on disk,
   least recently used dropped first, when the ``filelock`` package is installed (JAX needs it for
   that bound; without it the folder is not bounded).
+- A folder written while it was unbounded (before ``filelock`` was installed: ``ray`` and many other
+  packages bring it) has entries without the access-time file that JAX's bounded cache reads for
+  every entry when it stores one; JAX then fails to store anything and warns at every compile. The
+  missing access times are written (the entry's modification time) before the bound is turned on.
 - Settings the user made win: ``JAX_COMPILATION_CACHE_DIR`` (and the other ``JAX_*`` variables)
   in the environment, or a cache folder already set with ``jax.config``.
 
@@ -27,12 +31,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["enable_jax_cache", "jax_cache_dir"]
+__all__ = ["enable_jax_cache", "jax_cache_dir", "add_missing_atimes"]
 
 #: keep programs that took at least this long to compile
 MIN_COMPILE_SECONDS = 0.1
 #: upper bound of the cache folder (JAX evicts least recently used entries beyond it)
 MAX_BYTES = 2 * 1024**3
+
+#: JAX's file names in the cache folder (``jax._src.lru_cache``): an entry and its access time
+_CACHE_SUFFIX, _ATIME_SUFFIX = "-cache", "-atime"
 
 _ENV = {"dir": "JAX_COMPILATION_CACHE_DIR", "min": "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS",
         "max": "JAX_COMPILATION_CACHE_MAX_SIZE"}
@@ -75,10 +82,13 @@ def enable_jax_cache(cache: Mapping[str, Any] | None, *, min_compile_seconds: fl
     folder = jax_cache_dir(cache)
     if folder is None:
         return None
+    bound = _can_bound()
+    if bound:
+        add_missing_atimes(folder)
     if "jax" not in sys.modules:  # read by JAX at import: nothing to import now
         os.environ[_ENV["dir"]] = str(folder)
         os.environ.setdefault(_ENV["min"], str(min_compile_seconds))
-        if _can_bound():
+        if bound:
             os.environ.setdefault(_ENV["max"], str(int(max_bytes)))
         return folder
     import jax
@@ -88,10 +98,32 @@ def enable_jax_cache(cache: Mapping[str, Any] | None, *, min_compile_seconds: fl
     jax.config.update("jax_compilation_cache_dir", str(folder))
     if not os.environ.get(_ENV["min"]):
         jax.config.update("jax_persistent_cache_min_compile_time_secs", float(min_compile_seconds))
-    if not os.environ.get(_ENV["max"]) and _can_bound():
+    if not os.environ.get(_ENV["max"]) and bound:
         jax.config.update("jax_compilation_cache_max_size", int(max_bytes))
     _reset_if_initialised()
     return folder
+
+
+def add_missing_atimes(folder: Path) -> int:
+    """Write the access-time file JAX's bounded cache expects beside every entry that lacks one (the
+    entry's modification time, in JAX's format: 8 bytes, little-endian nanoseconds). Returns how many
+    were written; a folder that does not exist or cannot be written is left alone."""
+    folder = Path(folder)
+    written = 0
+    try:
+        entries = list(folder.glob("*" + _CACHE_SUFFIX))
+    except OSError:
+        return 0
+    for entry in entries:
+        atime = entry.with_name(entry.name[: -len(_CACHE_SUFFIX)] + _ATIME_SUFFIX)
+        if atime.exists():
+            continue
+        try:
+            atime.write_bytes(entry.stat().st_mtime_ns.to_bytes(8, "little"))
+            written += 1
+        except OSError:  # read-only or vanished meanwhile: JAX copes or warns as before
+            continue
+    return written
 
 
 def _can_bound() -> bool:
