@@ -59,13 +59,25 @@ def _build(name: str) -> BaseDetector:
     return build_detector(name, **overrides)
 
 
+class _Fitted(dict):
+    """Detectors fitted on first use (a test of one detector does not fit all of them)."""
+
+    def __missing__(self, name: str) -> BaseDetector:
+        self[name] = _build(name).fit(_series(240, seed=1))
+        return self[name]
+
+
 @pytest.fixture(scope="module")
 def fitted() -> dict[str, BaseDetector]:
-    train = _series(240, seed=1)
-    return {name: _build(name).fit(train) for name in _configs()}
+    return _Fitted()
 
 
-@pytest.mark.parametrize("name", _configs())
+#: trained models whose receptive field is also checked in tests/test_forecasters.py (slow here)
+_TRAINED = {"cnn", "lstmad", "usad"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in _TRAINED else n
+                                  for n in _configs()])
 def test_incremental_equals_full_scoring(name, fitted):
     det = fitted[name]
     ref_x = _series(160, seed=2)
