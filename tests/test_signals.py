@@ -203,12 +203,26 @@ def test_an_interrupt_during_an_import_is_an_interrupt_not_a_config_error(tmp_pa
 
 def _before_anogen_ran(returncode: int, err: str) -> bool:
     """Python's own KeyboardInterrupt (exit -2): the signal came while the interpreter started, before
-    ``anogen/__main__.py`` installed its first handler (its traceback ends in that file's first
-    imports). On a loaded machine that start-up takes longer than the shortest delays."""
+    ``anogen/__main__.py`` installed its first handler. ``python -m anogen`` imports the package
+    (``anogen/__init__.py`` and what it imports) before ``__main__.py`` runs, so the traceback shows
+    only module-level frames (``in <module>``: imports) of anogen, or ``__main__.py``'s first lines.
+    On a loaded machine that start-up takes longer than the shortest delays."""
     frames = [line for line in err.splitlines() if line.strip().startswith("File ")]
     ours = [f for f in frames if "anogen" in f and "<frozen" not in f]
     return returncode == -signal.SIGINT and err.rstrip().endswith("KeyboardInterrupt") and \
-        all("__main__.py" in f or "outputs/signals.py" in f for f in ours)
+        all(f.rstrip().endswith("in <module>") or "outputs/signals.py" in f for f in ours)
+
+
+def test_python_s_own_interrupt_is_recognised_only_while_anogen_is_imported():
+    during_import = ('Traceback (most recent call last):\n  File "<frozen runpy>", line 189, in _run_module_as_main\n'
+                     '  File "/x/anogen/__init__.py", line 8, in <module>\n    from anogen.api import *\n'
+                     '  File "/x/anogen/metrics/__init__.py", line 26, in <module>\n    from .pointwise import f1\n'
+                     'KeyboardInterrupt\n')
+    assert _before_anogen_ran(-signal.SIGINT, during_import)
+    in_a_function = during_import.replace("KeyboardInterrupt", '  File "/x/anogen/jobs/run.py", line 3, in run\n'
+                                                               'KeyboardInterrupt')
+    assert not _before_anogen_ran(-signal.SIGINT, in_a_function)
+    assert not _before_anogen_ran(1, during_import)
 
 
 @pytest.mark.slow
