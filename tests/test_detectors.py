@@ -542,7 +542,7 @@ TRAINED_OVERRIDES = {"cnn": {"epochs": 1, "channels": [4], "window": 4, "batch_s
 
 
 def test_config_set_is_complete():
-    expected = {"lstm_ae", "vae", "iforest", "lof", "ocsvm", "knn", "pca", "zscore", "zscore_rolling", "random", "pyod_ecod", "ensemble",
+    expected = {"lstm_ae", "vae", "iforest", "lof", "ocsvm", "knn", "pca", "zscore", "zscore_rolling", "random", "pyod_ecod", "ensemble", "ensemble_period",
                 "mp", "poly", "sr", "kmeans", "cnn", "lstmad", "usad"}
     assert set(ALL_CONFIGS) == expected
     assert set(det.builtin_detectors()) == expected

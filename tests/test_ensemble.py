@@ -201,3 +201,14 @@ def test_threads_give_the_same_runs_in_the_same_order():
     for a, b in zip(one, two):
         assert a.metrics == b.metrics
         np.testing.assert_array_equal(a.scores, b.scores)
+
+
+def test_the_packaged_period_ensemble_resolves_every_members_window_to_the_period():
+    x = _series(1200, d=2)                        # period 25 rows
+    ens = build_detector("ensemble_period").fit(x)
+    assert list(ens.members_) == ["knn@period", "lof@period", "pca@period", "kmeans@period"]
+    assert {m.window_ for m in ens.members_.values()} == {25} and ens.min_rows_ == 25
+    test = _series(300, d=2, seed=5)
+    test[150:155] += 3.0
+    s = ens.decision_function(test)
+    assert s[150:155].mean() > np.percentile(s, 95)
