@@ -12,99 +12,25 @@ Receptive field ``(window, window)``: row ``t >= window`` sees rows ``t - window
 after it). Incremental scoring and train-score samples are exact with it.
 
 Both models are deterministic (no dropout), so the scores depend only on ``seed`` and the data.
-The shared training plumbing (:class:`TrainedWindowDetector`) is also the base of
-:class:`anogen.detectors.usad.USADDetector`.
+The shared training plumbing is :class:`anogen.detectors.reconstruction.TrainedWindowDetector`, also
+the base of the LSTM-AE / VAE detectors and :class:`anogen.detectors.usad.USADDetector`.
 """
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from typing import Any
 
 import numpy as np
 from flax import nnx
 
-from anogen.data.windows import window_starts
-from anogen.detectors.base import BaseDetector
-from anogen.detectors.reconstruction import Optimizer
-from anogen.detectors.windows import Window, resolve_window
+from anogen.detectors.reconstruction import Optimizer, TrainedWindowDetector
+from anogen.detectors.windows import Window
 from anogen.models import CNNForecaster, LSTMForecaster
 from anogen.models.vae import Hidden
 from anogen.params import Fraction, NonNegativeInt, PositiveFloat, PositiveInt, Ratio
-from anogen.train import loop
-from anogen.train.config import as_train_config
 from anogen.train.inference import sample_errors
-from anogen.train.optim import optimizer_node
-from anogen.types import AnogenError
 
-__all__ = ["CNNDetector", "LSTMADDetector", "TrainedWindowDetector"]
-
-_TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "optimizer", "val_split", "patience", "progress")
-
-
-class TrainedWindowDetector(BaseDetector):
-    """Shared fit logic of the detectors that train a window model with :func:`anogen.train.fit`.
-
-    Subclasses define ``__init__`` (with at least the parameters of :data:`_TRAIN_FIELDS`, ``window``,
-    ``seed`` and ``train_kwargs``), :meth:`_build_model`, :meth:`_decision_function` and, when a
-    sample is not ``window`` rows, :meth:`_sample_length`.
-    """
-
-    window: Any
-    seed: int
-    train_kwargs: dict[str, Any] | None
-    threads_ok = False  # the trainer and its compiled functions run in the main thread
-
-    @abstractmethod
-    def _build_model(self, n_features: int) -> Any:
-        """The untrained model for ``n_features`` columns (``self.window_`` is set before)."""
-
-    def _sample_length(self, window: int) -> int:
-        """Rows per training sample for a resolved ``window`` (default: the window itself)."""
-        return int(window)
-
-    def _prepare(self, X: np.ndarray) -> np.ndarray:
-        """The rows the model sees (float32); a subclass may rescale them (statistics set in ``_fit``)."""
-        return np.asarray(X, np.float32)
-
-    def _fit_statistics(self, X: np.ndarray, segments: np.ndarray) -> None:
-        """Optional: learn what :meth:`_prepare` needs from the train rows."""
-
-    def _train_config(self, key: str) -> Any:
-        fields = {name: getattr(self, name) for name in _TRAIN_FIELDS}
-        return as_train_config({**fields, **dict(self.train_kwargs or {})}, key=f"{key}.train_kwargs")
-
-    def _check_rules(self, key: str) -> None:
-        """The training settings form a valid :class:`anogen.train.TrainConfig`."""
-        optimizer_node(self.optimizer, f"{key}.optimizer")
-        self._train_config(key)
-
-    def _fit(self, X: np.ndarray, segments: np.ndarray) -> None:
-        window = resolve_window(self.window, X, owner=self._owner())
-        length = self._sample_length(window)
-        if window_starts(X.shape[0], length, segments).size == 0:
-            longest = int((segments[:, 1] - segments[:, 0]).max())
-            raise AnogenError(
-                f"{self._owner()}: window={window} needs samples of {length} rows, longer than every train "
-                f"segment (the longest has {longest} rows); use a smaller window"
-            )
-        config = self._train_config(f"detectors.{self._owner()}")
-        self._fit_statistics(X, segments)
-        self.window_ = window  # _build_model reads it
-        model = self._build_model(X.shape[1])
-        self.model_, self.history_ = loop.fit(model, self._prepare(X), config=config, seed=int(self.seed),
-                                              window=length, segments=segments)  # fmt: skip
-
-    def _min_rows(self) -> int:
-        """The fewest rows a score needs: one sample."""
-        return self._sample_length(self.window_)
-
-    def _check_length(self, n: int) -> None:
-        need = self._sample_length(self.window_)
-        if n < need:
-            raise AnogenError(
-                f"{self._owner()}: cannot score {n} row(s) with window={self.window_}; need at least {need}"
-            )
+__all__ = ["CNNDetector", "LSTMADDetector"]
 
 
 class _ForecastDetector(TrainedWindowDetector):

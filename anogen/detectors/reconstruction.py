@@ -41,30 +41,47 @@ from anogen.train.inference import reconstruction_error, sample_losses
 from anogen.train.optim import optimizer_node
 from anogen.types import AnogenError
 
-__all__ = ["LSTMAEDetector", "VAEDetector"]
+__all__ = ["LSTMAEDetector", "VAEDetector", "TrainedWindowDetector"]
 
 #: an optax optimizer name (``"adamw"``), a ``{_target_: optax.adamw, _partial_: true}`` node, or
 #: the factory built from one (``functools.partial(optax.adamw)``)
 Optimizer = Union[str, dict[str, Any], Callable[..., Any]]
 
 
-class _ReconstructionDetector(BaseDetector):
-    """Shared fit/score logic; subclasses define ``__init__`` and :meth:`_build_model`."""
+_TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "optimizer", "val_split", "patience", "progress")
 
-    window: int
+
+class TrainedWindowDetector(BaseDetector):
+    """Shared fit logic of the detectors that train a window model with :func:`anogen.train.fit`.
+
+    Subclasses define ``__init__`` (with at least the parameters of :data:`_TRAIN_FIELDS`, ``window``,
+    ``seed`` and ``train_kwargs``), :meth:`_build_model`, :meth:`_decision_function` and, when a
+    sample is not ``window`` rows, :meth:`_sample_length`.
+    """
+
+    window: Any
     seed: int
-    model: Any
+    train_kwargs: dict[str, Any] | None
     threads_ok = False  # the trainer and its compiled functions run in the main thread
 
     @abstractmethod
     def _build_model(self, n_features: int) -> Any:
-        """The untrained model for ``n_features`` columns (window: ``self.window_``, set before)."""
+        """The untrained model for ``n_features`` columns (``self.window_`` is set before)."""
+
+    def _sample_length(self, window: int) -> int:
+        """Rows per training sample for a resolved ``window`` (default: the window itself)."""
+        return int(window)
+
+    def _prepare(self, X: np.ndarray) -> np.ndarray:
+        """The rows the model sees (float32); a subclass may rescale them (statistics set in ``_fit``)."""
+        return np.asarray(X, np.float32)
+
+    def _fit_statistics(self, X: np.ndarray, segments: np.ndarray) -> None:
+        """Optional: learn what :meth:`_prepare` needs from the train rows."""
 
     def _train_fields(self) -> dict[str, Any]:
         """TrainConfig fields from the detector's parameters (``train_kwargs`` last)."""
-        fields = {name: getattr(self, name) for name in (
-            "epochs", "batch_size", "learning_rate", "optimizer", "val_split", "patience", "progress")}  # fmt: skip
-        return {**fields, **dict(self.train_kwargs or {})}
+        return {**{name: getattr(self, name) for name in _TRAIN_FIELDS}, **dict(self.train_kwargs or {})}
 
     def _train_config(self, key: str) -> Any:
         return as_train_config(self._train_fields(), key=f"{key}.train_kwargs")
@@ -75,29 +92,52 @@ class _ReconstructionDetector(BaseDetector):
         self._train_config(key)
 
     def _fit(self, X: np.ndarray, segments: np.ndarray) -> None:
-        """Train the model on the windows inside ``segments`` (or adopt ``model=``)."""
-        d = X.shape[1]
-        if self.model is not None:
-            n_model = getattr(self.model, "n_features", d)
-            if n_model != d:
-                raise AnogenError(f"{self._owner()}: the given model expects {n_model} column(s), the data has {d}")
-            window = int(self.model.seq_len) if getattr(self.model, "kind", "window") == "window" else None
-            self.model_, self.history_, self.window_ = self.model, None, window
-            return
         window = resolve_window(self.window, X, owner=self._owner())
-        if window_starts(X.shape[0], window, segments).size == 0:
+        length = self._sample_length(window)
+        if window_starts(X.shape[0], length, segments).size == 0:
             longest = int((segments[:, 1] - segments[:, 0]).max())
+            needs = "is" if length == window else f"needs samples of {length} rows,"
             raise AnogenError(
-                f"{self._owner()}: window={window} is longer than every train segment "
+                f"{self._owner()}: window={window} {needs} longer than every train segment "
                 f"(the longest has {longest} rows); use a smaller window"
             )
         config = self._train_config(f"detectors.{self._owner()}")
+        self._fit_statistics(X, segments)
         self.window_ = window  # _build_model reads it
-        model = self._build_model(d)
-        self.model_, self.history_ = loop.fit(
-            model, X.astype(np.float32), config=config, seed=int(self.seed), window=window, segments=segments
-        )
-        self.window_ = window
+        model = self._build_model(X.shape[1])
+        self.model_, self.history_ = loop.fit(model, self._prepare(X), config=config, seed=int(self.seed),
+                                              window=length, segments=segments)  # fmt: skip
+
+    def _min_rows(self) -> int:
+        """The fewest rows a score needs: one sample."""
+        return self._sample_length(self.window_)
+
+    def _check_length(self, n: int) -> None:
+        need = self._sample_length(self.window_)
+        if n < need:
+            raise AnogenError(
+                f"{self._owner()}: cannot score {n} row(s) with window={self.window_}; need at least {need}"
+            )
+
+
+class _ReconstructionDetector(TrainedWindowDetector):
+    """Reconstruction fit/score on the shared trainer; subclasses define ``__init__`` and :meth:`_build_model`."""
+
+    window: int
+    seed: int
+    model: Any
+
+    def _fit(self, X: np.ndarray, segments: np.ndarray) -> None:
+        """Train the model on the windows inside ``segments`` (or adopt ``model=``)."""
+        d = X.shape[1]
+        if self.model is None:
+            super()._fit(X, segments)
+            return
+        n_model = getattr(self.model, "n_features", d)
+        if n_model != d:
+            raise AnogenError(f"{self._owner()}: the given model expects {n_model} column(s), the data has {d}")
+        window = int(self.model.seq_len) if getattr(self.model, "kind", "window") == "window" else None
+        self.model_, self.history_, self.window_ = self.model, None, window
 
     def _min_rows(self) -> int:
         return 1 if self.window_ is None else int(self.window_)

@@ -17,8 +17,7 @@ from typing import Any
 import numpy as np
 from flax import nnx
 
-from anogen.detectors.forecast import TrainedWindowDetector
-from anogen.detectors.reconstruction import Optimizer
+from anogen.detectors.reconstruction import Optimizer, TrainedWindowDetector
 from anogen.detectors.windows import Window
 from anogen.models import USAD
 from anogen.models.vae import Hidden
