@@ -22,6 +22,14 @@ class _Recorder(ZScore):
         super()._fit(X, segments)
 
 
+    def _decision_function(self, X):
+        type(self).scored.add((self.name, threading.current_thread().name))
+        return super()._decision_function(X)
+
+
+_Recorder.scored = set()
+
+
 class _MainOnly(_Recorder):
     threads_ok = False
 
@@ -47,3 +55,26 @@ def test_the_reconstruction_detectors_say_they_stay_in_the_main_thread():
         assert cls.threads_ok is False, cls
     assert build_detector("knn").threads_ok is True
     assert build_detector("ensemble").threads_ok is True
+
+
+def test_cases_are_scored_in_threads_and_the_main_only_detector_in_the_main_thread():
+    from anogen.api import _component, _metrics_of
+    from anogen.evaluation import Case, score_cases
+    from anogen.types import Event, Injected
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 2))
+    pool = {"a": _Recorder(name="a"), "b": _Recorder(name="b"), "main": _MainOnly(name="main")}
+    fitted, errors, secs = fit_detectors(pool, rng.normal(size=(400, 2)))
+    y = np.zeros(300, bool)
+    y[100:104] = True
+    x[y] += 4.0
+    inj = Injected(x, y, (Event(100, 104, "spike", ("a", "b"), "t"),), ("a", "b"), np.arange(300), x,
+                   np.where(y, "spike", "").astype(object))
+    _Recorder.scored = set()
+    runs = score_cases(fitted, [Case("c", inj, x)], _component("threshold", "percentile", "threshold"),
+                       _metrics_of(["vus"]), fit_errors=errors, fit_seconds=secs, order=list(pool), workers=2)
+    assert [r.detector for r in runs] == ["a", "b", "main"] and all(r.ok for r in runs)
+    where = dict(_Recorder.scored)
+    assert where["main"] == threading.main_thread().name
+    assert where["a"].startswith("anogen-score") and where["b"].startswith("anogen-score")
