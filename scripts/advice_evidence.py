@@ -69,14 +69,29 @@ def top_of(scores: dict[str, float], among: list[str]) -> str | None:
     return names[int(np.argmax(np.array([scores[d] for d in names])))]   # argmax keeps the first on ties
 
 
+def base_of(d: str) -> str:
+    """``knn@period`` -> ``knn``: the candidate a window variant copies where it was left out."""
+    return d.partition("@")[0]
+
+
+def filled_vus(r: dict, detectors: list[str]) -> dict[str, float]:
+    """:func:`vus_of`, plus every window variant of ``detectors`` that this series left out (its
+    period resolved to its candidate's own window, so it would have been a copy) at its candidate's
+    VUS-PR: a fixed rule "always knn@period" is knn on such a series."""
+    vus = vus_of(r)
+    return {**vus, **{d: vus[base_of(d)] for d in detectors if d not in vus and "@" in d and base_of(d) in vus}}
+
+
 def global_best_scores(results: dict, family: dict, held: str | None) -> dict[str, float]:
     """Each detector's mean real VUS-PR over the series of the other source families (pooled; every
-    series when ``held`` is ``None``)."""
+    series when ``held`` is ``None``; a variant left out of a series counts at its candidate's
+    value there, :func:`filled_vus`)."""
     pool: dict[str, list[float]] = {}
+    every = sorted({d for r in results.values() for d in r["real_points"]})
     for n, r in results.items():
         if family[n] == held:
             continue
-        for d, v in vus_of(r).items():
+        for d, v in filled_vus(r, every).items():
             if _finite(v):
                 pool.setdefault(d, []).append(v)
     return {d: float(np.mean(v)) for d, v in pool.items()}
@@ -88,6 +103,8 @@ def judge(scores: dict[str, float] | None, rec: str | None, r: dict) -> dict:
 
     vus = vus_of(r)
     oracle = np.nanmax(list(vus.values()))
+    if rec and rec not in vus and base_of(rec) in vus:   # a variant this series left out: its candidate
+        rec = base_of(rec)
     v = vus.get(rec, float("nan")) if rec else float("nan")
     ag = agreement(scores, r["real_points"]) if scores is not None else \
         {"spearman": float("nan"), "top1": float("nan"), "top3": float("nan")}
@@ -134,7 +151,8 @@ def per_series(results: dict, family: dict) -> tuple[dict, dict]:
         pred = ev["predicted"][n]
         methods = {SEL: r["synthetic"], PRIOR: pred["selection (prior on)"], GLOBAL: gb,
                    FIXED: pred["fixed ranking"], BOARD: r["leaderboard"]}
-        row = {m: judge(s, top_of(s, dets), r) for m, s in methods.items()}
+        every = sorted({d for x in results.values() for d in x["real_points"]})
+        row = {m: judge(s, top_of(s, every if m == GLOBAL else dets), r) for m, s in methods.items()}
         row[RANDOM] = random_expected(r)
         if ENSEMBLE in dets:
             row[OE] = judge(None, ENSEMBLE, r)
@@ -256,7 +274,10 @@ def calibrated(results: dict, family: dict, names: list[str], dets: list[str], e
     from anogen.selection.calibration import (best_share, conformal_halfwidth, covered, fit_temperature,
                                               mapping_points, rank_errors, softmax_p_best)
 
-    real = {n: mapping_points(results[n]["real_points"], dets) for n in names}
+    def of(n: str) -> list[str]:   # the series' own candidates (a variant may have been left out)
+        return [d for d in dets if d in results[n]["real_points"]]
+
+    real = {n: mapping_points(results[n]["real_points"], of(n)) for n in names}
     ranked = [n for n in names if best_share(real[n]).sum() > 0]
     fams = list(dict.fromkeys(family[n] for n in ranked))
     rec_p, rec_hit, pair_p, pair_hit, cov, rec_cov, per_fam = [], [], [], [], [], [], {}
@@ -265,22 +286,22 @@ def calibrated(results: dict, family: dict, names: list[str], dets: list[str], e
         held = [n for n in ranked if family[n] == f]
         w = float(ev["predicted"][held[0]]["weight"])
         train = [n for n in ranked if family[n] != f]
-        tp = [advice_points(results, family, dets, n, {f, family[n]}, w) for n in train]
+        tp = [advice_points(results, family, of(n), n, {f, family[n]}, w) for n in train]
         t = fit_temperature(tp, [real[n] for n in train])
         h = conformal_halfwidth(np.concatenate([rank_errors(p, real[n]) for p, n in zip(tp, train)]), LEVEL)
         per_fam[f] = {"temperature": t, "halfwidth": h, "prior_weight": w, "series": len(held)}
         for n in held:
-            pts = advice_points(results, family, dets, n, {f}, w)
+            pts = advice_points(results, family, of(n), n, {f}, w)
             pb, b, c = softmax_p_best(pts, t), best_share(real[n]), covered(pts, real[n], h)
             i = int(np.argmax(pts))
             rec_p.append(pb[i]), rec_hit.append(float(b[i] > 0)), rec_cov.append(bool(c[i]))
             pair_p.extend(pb), pair_hit.extend((b > 0).astype(float)), cov.extend(c)
-            if ENSEMBLE in dets:
-                j = dets.index(ENSEMBLE)
+            if ENSEMBLE in of(n):
+                j = of(n).index(ENSEMBLE)
                 ens_p.append(pb[j]), ens_hit.append(float(b[j] > 0))
     pair_p, pair_hit, rec_p, rec_hit = map(np.asarray, (pair_p, pair_hit, rec_p, rec_hit))
     w_all = float(ev["weight_all"])
-    ap = [advice_points(results, family, dets, n, {family[n]}, w_all) for n in ranked]
+    ap = [advice_points(results, family, of(n), n, {family[n]}, w_all) for n in ranked]
     t_all = fit_temperature(ap, [real[n] for n in ranked])
     h_all = conformal_halfwidth(np.concatenate([rank_errors(p, real[n]) for p, n in zip(ap, ranked)]), LEVEL)
     return {"series": len(ranked), "level": LEVEL, "per_family": per_fam,
@@ -669,7 +690,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.results and not results:
         ap.error("no real series in --results")
     family = {n: results[n].get("source_family") or se.source_family(n) for n in results}
-    dets = sorted(next(iter(results.values()))["real_points"], key=_order)
+    dets = sorted({d: None for r in results.values() for d in r["real_points"]}, key=_order)
     rows, ev = per_series(results, family)
     unjudged = [n for n in results if n not in rows]
     methods = [SEL, PRIOR, GLOBAL, FIXED, BOARD, RANDOM] + ([OE] if ENSEMBLE in dets else [])

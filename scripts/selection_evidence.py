@@ -101,7 +101,11 @@ def _components(metrics=METRICS):
     from anogen.api import load_component_config
     from anogen.config import build, build_group
 
-    dets = {n: build(load_component_config("detectors", n), f"detectors.{n}") for n in DETECTORS}
+    from anogen.detectors.base import build_detector
+
+    # NAME@WINDOW candidates (knn@period) as the API's detectors=[...] lists build them
+    dets = {n: build_detector(n) if "@" in n else build(load_component_config("detectors", n), f"detectors.{n}")
+            for n in DETECTORS}
     mets = build_group({**load_component_config("metrics", "vus", whole=True),
                         **load_component_config("metrics", "range", whole=True),
                         **load_component_config("metrics", "threshold_free", whole=True)}, "metrics")

@@ -226,6 +226,53 @@ def test_window_variants_join_as_candidates_and_period_needs_a_cycle():
             anogen.select(x, detectors=["zscore", "knn"], windows=bad)
 
 
+def test_named_period_variants_are_fixed_left_out_as_copies_and_bounded_in_width(caplog):
+    """``knn@period`` among the candidates: fixed at the period of the whole train part; on data
+    without a clear cycle it would be a copy of ``knn`` (the fallback window) and is left out; on
+    wide data whose windows hold more than ``max_window_values`` values it is left out; and
+    ``evaluate_detectors`` ranks exactly the candidates ``select`` chose from."""
+    import logging
+
+    from anogen.selection.candidates import window_variants
+
+    t = np.arange(1200.0)
+    rng = np.random.default_rng(0)
+    cyc = np.sin(2 * np.pi * t / 40)[:, None] + 0.05 * rng.standard_normal((1200, 1))
+    noise = rng.standard_normal((1200, 1))
+    names = ["zscore", "knn", "knn@period", "lof@period"]
+    dets = {n: anogen.detectors.build_detector(n) for n in names}
+    out, sizes = window_variants(dets, [], cyc)
+    assert list(out) == names and sizes == {"knn@period": 40, "lof@period": 40}
+    assert out["knn@period"].window == 40 and dets["knn@period"].window == "period"   # the input is not changed
+    with caplog.at_level(logging.INFO, logger="anogen.selection.candidates"):
+        out, sizes = window_variants(dets, [], noise)
+        wide = np.repeat(cyc, 30, axis=1) + 0.05 * rng.standard_normal((1200, 30))    # 40 rows x 30 columns = 1,200
+        assert list(window_variants(dets, [], wide, 1024)[0]) == ["zscore", "knn"]   # both over the bound
+    assert list(out) == ["zscore", "knn", "lof@period"] and sizes == {"lof@period": 10}   # no lof to copy: kept
+    assert "knn@period: left out: its window resolves to 10 rows, knn's own" in caplog.text
+    assert "holds 1,200 values, over select.max_window_values = 1,024" in caplog.text
+    assert list(window_variants(dets, [], wide, None)[0]) == names
+    assert list(window_variants(dets, [], wide, 1200)[0]) == names
+
+    kw = dict(kinds=["level_shift"], noise=False, levels=[3.0], seeds=[0], bootstrap=10, prior="off")
+    train, test = cyc[:600], cyc[600:800].copy()
+    test[100:120, 0] += 2.0
+    y = np.zeros(200, int)
+    y[100:120] = 1
+    sel = anogen.select(train, test, labels=y, detectors=names, **kw)
+    assert set(sel.ranking["detector"]) == set(names)
+    ev = anogen.evaluate_detectors(train, test, y, detectors=names)
+    assert set(ev["detector"]) == set(names)
+    flat = np.random.default_rng(3).standard_normal((800, 1))
+    sel = anogen.select(flat[:600], flat[600:], labels=y, detectors=names, **kw)
+    ev = anogen.evaluate_detectors(flat[:600], flat[600:], y, detectors=names)
+    assert set(sel.ranking["detector"]) == set(ev["detector"]) == {"zscore", "knn", "lof@period"}
+    with pytest.raises(AnogenError, match="max_window_values: must be >= 1"):
+        anogen.evaluate_detectors(train, test, y, detectors=names, max_window_values=0)
+    with pytest.raises(AnogenError, match="max_window_values"):
+        anogen.select(train, detectors=names, max_window_values=0)
+
+
 def test_selection_quality_random_last_and_the_real_winner_recommended():
     """Quality, not bookkeeping: on a clean periodic series the battery ranks a random scorer last
     (P(best) 0), and recommends the detector that really finds a labelled shape anomaly."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+import logging
+
 import numpy as np
 
 from anogen.data.period import data_period, period_window
@@ -17,6 +19,8 @@ from anogen.evaluation import fresh_detectors
 from anogen.types import AnogenError
 
 __all__ = ["for_rows", "data_period", "window_variants"]
+
+log = logging.getLogger(__name__)
 
 
 def for_rows(detectors: Mapping[str, Any]) -> dict[str, Any]:
@@ -31,7 +35,7 @@ def for_rows(detectors: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def window_variants(detectors: Mapping[str, Any], windows: Sequence[Any],
-                    train: np.ndarray) -> tuple[dict[str, Any], dict[str, int]]:
+                    train: np.ndarray, max_values: int | None = None) -> tuple[dict[str, Any], dict[str, int]]:
     """The candidates plus a variant of every windowed one (``window`` and ``stride`` parameters)
     per entry of ``windows`` (an int or ``"period"``): ``({name: detector}, {variant: window})``.
     A variant whose window equals its candidate's is left out. ``period`` is the dominant period of
@@ -40,12 +44,37 @@ def window_variants(detectors: Mapping[str, Any], windows: Sequence[Any],
 
     The windows mapping also holds, for every candidate whose own ``window`` is taken from the
     period (``auto``, ``period``, ``2period``: :func:`anogen.detectors.windows.resolve_window`), the
-    length it resolves to on ``train``, so the report names it."""
+    length it resolves to on ``train``, so the report names it.
+
+    A named period variant among the candidates (``knn@period``, ``lof@2period``) is fixed at the
+    length it resolves to on ``train`` (as :func:`anogen.evaluate_detectors` fits it on the whole
+    train part), and left out, logged, where it would add nothing or cost too much:
+
+    * its window resolves to its candidate's own (``knn@period`` on data without a clear cycle
+      takes the fallback window, 10 rows: a copy of ``knn``);
+    * its windows hold more than ``max_values`` values (window x columns; ``None``: no bound):
+      on wide data a period-long window makes the nearest-neighbour distances many times dearer
+      (``select.max_window_values``)."""
     out, sizes = dict(detectors), {}
     for name, det in detectors.items():
         w = det.get_params(deep=False).get("window") if hasattr(det, "get_params") else None
         if isinstance(w, str):
             sizes[name] = resolve_window(w, train, owner=name)
+    columns = int(np.asarray(train).reshape(len(train), -1).shape[1])
+    for name in [n for n in sizes if "@" in n]:
+        base_name = name.partition("@")[0]
+        base = out.get(base_name)
+        bw = base.get_params(deep=False).get("window") if hasattr(base, "get_params") else None
+        if bw is not None and sizes.get(base_name, bw) == sizes[name]:
+            why = f"its window resolves to {sizes[name]} rows, {base_name}'s own (no clear cycle): a copy of it"
+        elif max_values is not None and sizes[name] * columns > max_values:
+            why = (f"its window of {sizes[name]} rows x {columns} columns holds {sizes[name] * columns:,} values, "
+                   f"over select.max_window_values = {max_values:,}")
+        else:   # fixed at the length it resolves to on the whole train part, as evaluate_detectors fits it
+            out[name] = window_variant(out[name], sizes[name], name)
+            continue
+        log.info("%s: left out: %s", name, why)
+        del out[name], sizes[name]
     for w in windows:
         if w == "period":
             period = data_period(train)

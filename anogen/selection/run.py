@@ -158,7 +158,7 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
         raise AnogenError(f"labels: the labelled test part ({sizes}) holds no row labelled 1, so there is no real "
                           "ranking to compare with; move the split (data.test_fraction or data.dates) so that the "
                           f"test part covers the labelled anomalies{getattr(labels_for, 'hint', '')}")
-    detectors, windows = window_variants(detectors, settings.windows, folds[0].train)
+    detectors, windows = window_variants(detectors, settings.windows, folds[0].train, settings.max_window_values)
     if windows:
         log.info("select.windows: %s", ", ".join(f"{k} = {v} rows" for k, v in windows.items()))
     _check_lengths(folds, detectors, settings)

@@ -71,6 +71,12 @@ class SelectSettings:
             parameters), as extra candidates named ``{name}@w{n}`` or ``{name}@period``
             (``period``: the train data's dominant period, the median over columns that have one;
             an error when none has). The window can matter more than the detector (docs/selection.md).
+        max_window_values: a named period variant among the candidates (``knn@period``) whose
+            windows would hold more values than this (window x columns) is left out, logged
+            (``None``: no bound). On wide data a period-long window makes the nearest-neighbour
+            distances many times dearer: on 10,000 x 32 rows with a 158-row cycle, ``knn@period``
+            and ``lof@period`` would multiply the selection's CPU time by 4.5. 1,024 keeps every
+            period window of univariate data (at most 500 rows).
         workers: threads that score the candidates side by side (each candidate in one thread);
             ``auto`` = the CPU cores this process may use. The result does not depend on it.
     """
@@ -96,6 +102,7 @@ class SelectSettings:
     row_ratio: Ratio = 0.05
     surrogates: list[Literal["centrality"]] = field(default_factory=list)
     windows: list[Union[PositiveInt, Literal["period"]]] = field(default_factory=list)
+    max_window_values: Optional[PositiveInt] = 1024
     workers: Union[PositiveInt, Literal["auto"]] = "auto"
 
     @property
