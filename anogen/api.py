@@ -339,11 +339,6 @@ def benchmark(data: Any, *, train: Any = None, samplers: Sequence[str] | Mapping
                        None if train is not None else test_fraction)
     smp = _named("sampler", "samplers", samplers, ("plan", "fill"))
     dets = _named("detectors", "detectors", detectors, ("fit", "decision_function"))
-    if max_window_values is not None:
-        max_window_values = _int(max_window_values, "max_window_values", 1)
-    from anogen.selection.candidates import window_variants
-
-    dets, _ = window_variants(dets, [], fold.train, max_window_values)
     mets = _metrics_of(metrics)
     thr = _component("threshold", _spec(threshold, "threshold", "threshold", ("__call__",)), "threshold")
     # lazy: pandas, scikit-learn: `import anogen` stays free of them
