@@ -191,3 +191,15 @@ def test_the_evidence_line_names_the_methods_in_words():
     assert "following this advice (the battery mixed with the real-data prior) gave 82%" in line
     assert "always the ensemble 80%, the detector best on the other sources 80%, the battery alone 75%, " \
            "a random candidate 67%" in line and "prior on, nested" not in line
+
+
+def test_a_calibration_holds_for_its_pool_less_the_variants_a_series_left_out():
+    """A pool with ``knn@period`` is fitted on series where the variant was left out (no clear cycle,
+    or too wide): those series' candidates are the pool less the variant, and still calibrated."""
+    cal = Calibration(("zscore", "knn", "lof", "knn@period", "lof@period"), 2.0, 1.0)
+    assert cal.applies(["knn", "zscore", "lof", "lof@period", "knn@period"])
+    assert cal.applies(["zscore", "knn", "lof"]) and cal.applies(["zscore", "knn", "lof", "lof@period"])
+    assert not cal.applies(["zscore", "knn"])                          # a candidate missing: another pool
+    assert not cal.applies(["zscore", "knn", "lof", "iforest"])        # one more
+    assert not cal.applies(["knn@period", "lof@period"])
+    assert not Calibration(("zscore", "knn"), 2.0, 1.0).applies(["zscore", "knn", "knn@period"])

@@ -15,8 +15,9 @@ to probabilities and intervals fitted on real labelled series, leave-one-source-
   and minus the ``level`` quantile of how far the predicted rank was from the real rank (the range
   of tied real ranks) on the other sources' (series, candidate) pairs.
 
-A calibration holds for the candidate pool it was fitted on (``detectors``); for another pool the
-selection keeps its bootstrap figures and says that they are not calibrated.
+A calibration holds for the candidate pool it was fitted on (``detectors``, less the window variants
+a series leaves out); for another pool the selection keeps its bootstrap figures and says that they
+are not calibrated.
 """
 
 from __future__ import annotations
@@ -64,8 +65,11 @@ class Calibration:
     source: str = ""
 
     def applies(self, detectors: Iterable[str]) -> bool:
-        """Whether it holds for this candidate pool (the same detectors, in any order)."""
-        return sorted(detectors) == sorted(self.detectors)
+        """Whether it holds for this candidate pool: the same detectors, in any order, less any
+        window variants (``knn@period``) the data left out (:func:`anogen.selection.candidates.window_variants`:
+        it was fitted on series where they were left out too)."""
+        have, pool = set(detectors), set(self.detectors)
+        return have <= pool and all("@" in d for d in pool - have) and any("@" not in d for d in have)
 
 
 def load_calibration(path: str | Path | None = None) -> Calibration | None:
