@@ -267,6 +267,9 @@ def test_named_period_variants_are_fixed_left_out_as_copies_and_bounded_in_width
     sel = anogen.select(flat[:600], flat[600:], labels=y, detectors=names, **kw)
     ev = anogen.evaluate_detectors(flat[:600], flat[600:], y, detectors=names)
     assert set(sel.ranking["detector"]) == set(ev["detector"]) == {"zscore", "knn", "lof@period"}
+    from anogen.selection.report import selection_markdown
+    assert list(sel.left_out) == ["knn@period"]
+    assert "Left out of the candidates: `knn@period`: its window resolves to 10 rows, knn's own" in selection_markdown(sel)
     with pytest.raises(AnogenError, match="max_window_values: must be >= 1"):
         anogen.evaluate_detectors(train, test, y, detectors=names, max_window_values=0)
     with pytest.raises(AnogenError, match="max_window_values"):

@@ -35,7 +35,8 @@ def for_rows(detectors: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def window_variants(detectors: Mapping[str, Any], windows: Sequence[Any],
-                    train: np.ndarray, max_values: int | None = None) -> tuple[dict[str, Any], dict[str, int]]:
+                    train: np.ndarray, max_values: int | None = None,
+                    left_out: dict[str, str] | None = None) -> tuple[dict[str, Any], dict[str, int]]:
     """The candidates plus a variant of every windowed one (``window`` and ``stride`` parameters)
     per entry of ``windows`` (an int or ``"period"``): ``({name: detector}, {variant: window})``.
     A variant whose window equals its candidate's is left out. ``period`` is the dominant period of
@@ -54,7 +55,9 @@ def window_variants(detectors: Mapping[str, Any], windows: Sequence[Any],
       takes the fallback window, 10 rows: a copy of ``knn``);
     * its windows hold more than ``max_values`` values (window x columns; ``None``: no bound):
       on wide data a period-long window makes the nearest-neighbour distances many times dearer
-      (``select.max_window_values``)."""
+      (``select.max_window_values``).
+
+    ``left_out``, when given, is filled with ``{variant: why}`` for the report."""
     out, sizes = dict(detectors), {}
     for name, det in detectors.items():
         w = det.get_params(deep=False).get("window") if hasattr(det, "get_params") else None
@@ -74,6 +77,8 @@ def window_variants(detectors: Mapping[str, Any], windows: Sequence[Any],
             out[name] = window_variant(out[name], sizes[name], name)
             continue
         log.info("%s: left out: %s", name, why)
+        if left_out is not None:
+            left_out[name] = why
         del out[name], sizes[name]
     for w in windows:
         if w == "period":

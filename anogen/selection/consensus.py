@@ -67,6 +67,8 @@ class Selection:
             column per detector, higher = better), ``None`` when none was asked for.
         windows: the window-length variants added as candidates (``select.windows``):
             ``{variant name: window rows}``.
+        left_out: named window variants left out of the candidates (``{variant: why}``: no clear
+            cycle, or windows over ``select.max_window_values``).
         calibration: ``{"used": bool, ...}``: whether ``p_best`` and the rank intervals are
             calibrated on real series (:mod:`anogen.selection.calibration`), with its figures, or why not.
         recommended: the calibrated default's recommendation when it is not the ranking's first
@@ -89,6 +91,7 @@ class Selection:
     skipped: dict[str, str] = field(default_factory=dict)
     surrogates: pd.DataFrame | None = None
     windows: dict[str, int] = field(default_factory=dict)
+    left_out: dict[str, str] = field(default_factory=dict)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     calibration: dict[str, Any] = field(default_factory=lambda: {"used": False})
     recommended: str | None = None

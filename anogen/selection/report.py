@@ -46,7 +46,7 @@ def selection_json(sel: Selection) -> dict[str, Any]:
         "cells": int(sel.voters["cell"].nunique()), "voters": int(len(sel.voters)), "skipped": sel.skipped,
         "real": sel.real, "method": f"{sel.trust.get('method', 'trimmed Borda')} over battery cells x metrics; {CITATION}",
         "surrogates": sel.surrogates.to_dict(orient="records") if sel.surrogates is not None else None,
-        "windows": sel.windows, "summary": sel.summary_line(), "quality": sel.quality(),
+        "windows": sel.windows, "left_out": sel.left_out, "summary": sel.summary_line(), "quality": sel.quality(),
         "settings": sel.params.get(sel.best), "subtlest": sel.subtlest(),
         "calibration": sel.calibration, "runner_ups": sel.runner_ups(), "evidence_line": sel.evidence_line(),
         "check_command": check_command(sel),
@@ -88,10 +88,13 @@ def _real_section(sel: Selection) -> list[str]:
 
 
 def _window_lines(sel: Selection) -> list[str]:
-    if not sel.windows:
-        return []
-    return ["Window variants (`select.windows`): " + ", ".join(f"`{k}` = {v} rows" for k, v in sel.windows.items())
-            + " (`@period`: the train data's dominant period).", ""]
+    out = []
+    if sel.windows:
+        out += ["Window variants: " + ", ".join(f"`{k}` = {v} rows" for k, v in sel.windows.items())
+                + " (`@period`: the train data's dominant period).", ""]
+    if sel.left_out:
+        out += ["Left out of the candidates: " + "; ".join(f"`{k}`: {v}" for k, v in sel.left_out.items()) + ".", ""]
+    return out
 
 
 def _surrogate_section(sel: Selection) -> list[str]:

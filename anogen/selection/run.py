@@ -158,7 +158,9 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
         raise AnogenError(f"labels: the labelled test part ({sizes}) holds no row labelled 1, so there is no real "
                           "ranking to compare with; move the split (data.test_fraction or data.dates) so that the "
                           f"test part covers the labelled anomalies{getattr(labels_for, 'hint', '')}")
-    detectors, windows = window_variants(detectors, settings.windows, folds[0].train, settings.max_window_values)
+    left_out: dict[str, str] = {}
+    detectors, windows = window_variants(detectors, settings.windows, folds[0].train, settings.max_window_values,
+                                         left_out)
     if windows:
         log.info("select.windows: %s", ", ".join(f"{k} = {v} rows" for k, v in windows.items()))
     _check_lengths(folds, detectors, settings)
@@ -176,7 +178,7 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
                     balance=settings.balance, min_spread=settings.min_spread, prior=pr, prior_weight=weight,
                     seed=seed, skipped=skipped, surrogates=surrogates, aggregate=settings.aggregate,
                     family_weights=settings.family_weights, calibration=cal)
-    sel.windows = windows
+    sel.windows, sel.left_out = windows, left_out
     if labels_for is not None:
         sel.real = real_comparison(sel, pd.concat([p[1] for p in parts if p[1] is not None], ignore_index=True),
                                    settings.voters)
