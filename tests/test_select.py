@@ -276,6 +276,24 @@ def test_named_period_variants_are_fixed_left_out_as_copies_and_bounded_in_width
         anogen.select(train, detectors=names, max_window_values=0)
 
 
+def test_a_labelled_test_part_shorter_than_a_period_window_is_ranked_not_refused():
+    """With labels the battery is in the train part and the labelled part is scored after the last
+    train rows, so a test part shorter than ``knn@period``'s window is ranked (nasa_msl_f_5: 372
+    test rows, a 500-row period); without labels the battery's part must still hold the window."""
+    t = np.arange(1000.0)
+    x = np.sin(2 * np.pi * t / 40)[:, None] + 0.05 * np.random.default_rng(0).standard_normal((1000, 1))
+    test = x[900:930].copy()
+    test[10:15, 0] += 3.0
+    y = np.zeros(30, int)
+    y[10:15] = 1
+    kw = dict(kinds=["level_shift"], noise=False, levels=[3.0], seeds=[0], bootstrap=10, prior="off")
+    sel = anogen.select(x[:900], test, labels=y, detectors=["zscore", "knn", "knn@period"], **kw)
+    assert set(sel.real["scores"][i]["detector"] for i in range(3)) == {"zscore", "knn", "knn@period"}
+    with pytest.raises(AnogenError, match=r"test part of fold 0 has 30 rows, fewer than the longest detector window "
+                                          r"\(knn@period: 40 rows\)"):
+        anogen.select(x[:900], test, detectors=["zscore", "knn", "knn@period"], **kw)
+
+
 def test_selection_quality_random_last_and_the_real_winner_recommended():
     """Quality, not bookkeeping: on a clean periodic series the battery ranks a random scorer last
     (P(best) 0), and recommends the detector that really finds a labelled shape anomaly."""

@@ -163,7 +163,7 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
                                          left_out)
     if windows:
         log.info("select.windows: %s", ", ".join(f"{k} = {v} rows" for k, v in windows.items()))
-    _check_lengths(folds, detectors, settings)
+    _check_lengths(folds, detectors, settings, labelled=labels_for is not None)
     parts = [battery_rows(f, detectors, mets, threshold, settings, scaling=scaling, min_gap=min_gap, seed=seed,
                           labels=y, get_model=get_model) for f, y in zip(folds, labels)]
     rows = pd.concat([p[0] for p in parts], ignore_index=True)
@@ -185,9 +185,12 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
     return sel
 
 
-def _check_lengths(folds: Sequence[Fold], detectors: Mapping[str, Any], settings: SelectSettings) -> None:
+def _check_lengths(folds: Sequence[Fold], detectors: Mapping[str, Any], settings: SelectSettings,
+                   labelled: bool = False) -> None:
     """Every part the detectors score must hold their longest window (else every cell would fail,
-    and the selection would end in a tie of failures)."""
+    and the selection would end in a tie of failures). A labelled test part is exempt: the battery
+    is then in the train part, and the labelled part is scored after the last train rows
+    (:func:`anogen.selection.cases.labelled_case`), so a part shorter than a window is scored too."""
     def window(det: Any) -> int:
         params = det.get_params(deep=False) if hasattr(det, "get_params") else {}
         if settings.mode != "series" or params.get("mode", "rolling") == "global":  # a global z-score: any length
@@ -196,7 +199,7 @@ def _check_lengths(folds: Sequence[Fold], detectors: Mapping[str, Any], settings
         return int(w) if isinstance(w, (int, np.integer)) else 1
     longest = max((window(d) for d in detectors.values()), default=1)
     for f in folds:
-        for part, rows in (("train", f.train.shape[0]), ("test", f.test.shape[0])):
+        for part, rows in (("train", f.train.shape[0]), *((("test", f.test.shape[0]),) if not labelled else ())):
             if rows < max(longest, 2):
                 name = max(detectors, key=lambda n: window(detectors[n]))
                 raise AnogenError(f"the {part} part of fold {f.number} has {rows} rows, fewer than the longest "
