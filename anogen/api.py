@@ -458,7 +458,8 @@ def evaluate_detectors(train: Any, test: Any, labels: Any, *,
                        detectors: Sequence[str] | Mapping[str, Any] = SELECT_DETECTORS,
                        metrics: Sequence[str] = ("vus", "range", "threshold_free"), threshold: str | Mapping = "percentile",
                        rank_by: Sequence[str] = ("vus_pr", "range_f1"), key: str | None = None,
-                       columns: Sequence[str] | None = None, max_window_values: int | None = 1024):
+                       columns: Sequence[str] | None = None, period_variants: Sequence[str] = ("knn", "lof"),
+                       max_window_values: int | None = 1024):
     """Score detectors on your own labelled data (bring your own labels; no files written).
 
     Args:
@@ -467,11 +468,13 @@ def evaluate_detectors(train: Any, test: Any, labels: Any, *,
         labels: ``(n_test,)`` 0/1 labels of ``test``.
         detectors, metrics, threshold, key, columns: as for :func:`select`.
         rank_by: the metrics that rank the detectors (as the selection's voters).
-        max_window_values: as ``select``'s setting: a named period variant (``knn@period``) is
-            fixed at the window it resolves to on ``train``, and left out where that is its
-            candidate's own window (no clear cycle: a copy) or where its windows would hold more
-            values (window x columns) than this (``None``: no bound). So with the defaults this
-            ranks exactly the candidates ``select`` chooses from.
+        period_variants: as ``select``'s setting: these candidates' variants on windows of the
+            data's cycle (``knn@period``) join the candidates.
+        max_window_values: as ``select``'s setting: a period variant is fixed at the window it
+            resolves to on ``train``, and left out where that is its candidate's own window (no
+            clear cycle: a copy) or where its windows would hold more values (window x columns)
+            than this (``None``: no bound). So with the defaults this ranks exactly the
+            candidates ``select`` chooses from.
 
     Returns:
         DataFrame, one row per detector, best first: ``rank`` and ``points`` (the mean of the
@@ -493,8 +496,10 @@ def evaluate_detectors(train: Any, test: Any, labels: Any, *,
     dets = _named("detectors", "detectors", detectors, ("fit", "decision_function"))
     if max_window_values is not None:
         max_window_values = _int(max_window_values, "max_window_values", 1)
-    from anogen.selection.candidates import window_variants
+    # lazy: scikit-learn, pandas: `import anogen` stays free of them
+    from anogen.selection.candidates import window_variants, with_period_variants
 
+    dets = with_period_variants(dets, _list_arg(period_variants, "period_variants"), key="period_variants")
     dets, _ = window_variants(dets, [], fold.train, max_window_values)
     mets = _metrics_of(metrics)
     thr = _component("threshold", _spec(threshold, "threshold", "threshold", ("__call__",)), "threshold")

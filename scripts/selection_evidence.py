@@ -152,7 +152,10 @@ def run_series(name: str, settings, quick: bool) -> dict:
     dets, mets, thr = _components(settings.voters)
     fold = _fold(s)
     # window variants are candidates of the selection *and* of the leaderboard baseline
-    dets, _ = window_variants(dets, settings.windows, fold.train)
+    from anogen.selection.candidates import with_period_variants
+
+    dets = with_period_variants(dets, settings.period_variants if settings.mode == "series" else [])
+    dets, _ = window_variants(dets, settings.windows, fold.train, settings.max_window_values)
     settings = replace(settings, windows=[])
     t0, c0 = time.perf_counter(), time.process_time()
     with_c = run_selection([fold], dets, mets, thr, replace(settings, surrogates=["centrality"]),

@@ -77,7 +77,19 @@ def test_the_shipped_calibration_holds_for_the_default_pool_and_the_shipped_prio
     assert cal is not None and cal.source == str(ADVICE_PATH)
     conf = yaml.safe_load((ROOT / "anogen/conf/experiment/select.yaml").read_text())
     pool = next(d["override /detectors"] for d in conf["defaults"] if isinstance(d, dict) and "override /detectors" in d)
-    assert cal.applies(pool) and cal.applies(SELECT_DETECTORS)   # select and evaluate_detectors: one pool
+    import inspect
+
+    from anogen.api import evaluate_detectors
+    from anogen.selection.candidates import PERIOD_VARIANTS
+    from anogen.selection.settings import SelectSettings
+
+    # the job, the API's select and evaluate_detectors, the calibration: one pool (window-10 candidates + period variants)
+    assert conf["select"]["period_variants"] == list(PERIOD_VARIANTS) == SelectSettings().period_variants
+    assert tuple(inspect.signature(evaluate_detectors).parameters["period_variants"].default) == PERIOD_VARIANTS
+    assert list(pool) == list(SELECT_DETECTORS)
+    full = [*pool, *(f"{n}@period" for n in PERIOD_VARIANTS)]
+    assert sorted(full) == sorted(cal.detectors)
+    assert cal.applies(full) and cal.applies(pool)   # a series without a clear cycle leaves the variants out
     assert load_prior().weight == pytest.approx(cal.prior_weight)
     assert np.isfinite(cal.temperature) and 0 <= cal.temperature and 0 <= cal.halfwidth < len(cal.detectors)
     assert cal.recommend in ("ranking", "ensemble", "global")

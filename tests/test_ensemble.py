@@ -114,7 +114,7 @@ def test_the_ensemble_is_a_selection_candidate():
     t = np.arange(900, dtype=float)
     x = np.stack([np.sin(t / 12), np.cos(t / 12)], axis=1) + 0.05 * np.random.default_rng(0).standard_normal((900, 2))
     sel = anogen.select(x, detectors=["zscore", "knn", "ensemble"], kinds=["level_shift", "spike"], noise=False,
-                        levels=[3.0], seeds=[0], bootstrap=10, prior="off")
+                        levels=[3.0], seeds=[0], bootstrap=10, prior="off", period_variants=[])
     assert set(sel.ranking["detector"]) == {"zscore", "knn", "ensemble"}
     assert sel.rows.loc[sel.rows["detector"] == "ensemble", "vus_pr"].notna().all()
 

@@ -15,7 +15,8 @@ from tests.conftest import TINY, compose
 
 # a small, fast battery (3 kinds, 2 levels, 1 seed)
 SMALL = ["select.kinds=[spike,level_shift,contextual]", "select.noise=false", "select.levels=[2.0,20.0]",
-         "select.seeds=[0]", "select.bootstrap=20", "select.prior=off", "detectors=[zscore,knn,pca]"]
+         "select.seeds=[0]", "select.bootstrap=20", "select.prior=off", "detectors=[zscore,knn,pca]",
+         "select.period_variants=[]"]
 
 
 class Broken(BaseDetector):
@@ -129,9 +130,13 @@ def test_api_evaluate_detectors_and_select_with_labels():
     df = anogen.evaluate_detectors(train, test, y, detectors=["zscore", "knn"])
     assert list(df.columns[:3]) == ["rank", "detector", "points"] and {"vus_pr", "range_f1"} <= set(df.columns)
     assert df["rank"].iloc[0] == 1
+    # knn's variant on the data's cycle joins both by default (select.period_variants: [knn, lof])
+    assert set(df["detector"]) == {"zscore", "knn", "knn@period"}
     sel = anogen.select(train, test, labels=y, detectors=["zscore", "knn"], kinds=["level_shift"], noise=False,
                         levels=[5.0], seeds=[0], bootstrap=10, prior="off")
-    assert sel.real["agreement"]["n"] == 2
+    assert sel.real["agreement"]["n"] == 3 and set(sel.ranking["detector"]) == set(df["detector"])
+    assert set(anogen.evaluate_detectors(train, test, y, detectors=["zscore", "knn"], period_variants=[])["detector"]) \
+        == {"zscore", "knn"}
     with pytest.raises(AnogenError, match="one 0/1 label per test row"):
         anogen.evaluate_detectors(train, test, y[:10], detectors=["zscore", "knn"])
     with pytest.raises(AnogenError, match="labels: give the labelled test data"):
@@ -274,6 +279,12 @@ def test_named_period_variants_are_fixed_left_out_as_copies_and_bounded_in_width
         anogen.evaluate_detectors(train, test, y, detectors=names, max_window_values=0)
     with pytest.raises(AnogenError, match="max_window_values"):
         anogen.select(train, detectors=names, max_window_values=0)
+    with pytest.raises(AnogenError, match="period_variants: 'ensemble' has no window parameter, so it has no period"):
+        anogen.select(train, detectors=[*names, "ensemble"], period_variants=["ensemble"])
+    with pytest.raises(AnogenError, match="^period_variants: 'zscore' takes no period window"):
+        anogen.evaluate_detectors(train, test, y, detectors=names, period_variants=["zscore"])
+    with pytest.raises(AnogenError, match="period_variants lists a detector twice"):
+        anogen.select(train, detectors=names, period_variants=["knn", "knn"])
 
 
 def test_a_labelled_test_part_shorter_than_a_period_window_is_ranked_not_refused():

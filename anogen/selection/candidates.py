@@ -18,7 +18,12 @@ from anogen.detectors.windows import resolve_window
 from anogen.evaluation import fresh_detectors
 from anogen.types import AnogenError
 
-__all__ = ["for_rows", "data_period", "window_variants"]
+__all__ = ["for_rows", "data_period", "window_variants", "with_period_variants", "PERIOD_VARIANTS"]
+
+#: the candidates whose window of the data's cycle (``knn@period``) joins the pool by default
+#: (``select.period_variants``): the two best period variants on the shipped real series, the cheapest two,
+#: and the pool that won the leave-one-source-out evaluation (docs/selection.md)
+PERIOD_VARIANTS = ("knn", "lof")
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +36,32 @@ def for_rows(detectors: Mapping[str, Any]) -> dict[str, Any]:
         params = det.get_params(deep=False) if hasattr(det, "get_params") else {}
         if "window" in params and "stride" in params:
             det.set_params(window=1, stride=1)
+    return out
+
+
+def with_period_variants(detectors: Mapping[str, Any], names: Sequence[str],
+                         key: str = "select.period_variants") -> dict[str, Any]:
+    """The candidates plus ``NAME@period`` (a copy of candidate ``NAME`` on windows of the data's
+    cycle) for every ``NAME`` of ``names`` that is a candidate and has no such variant yet;
+    :func:`window_variants` then fixes its window, or leaves it out where it would copy ``NAME``
+    (no clear cycle) or be too wide.
+
+    Raises:
+        AnogenError: a ``NAME`` whose detector has no ``window`` parameter.
+    """
+    out = dict(detectors)
+    for name in names:
+        variant = f"{name}@period"
+        if name not in detectors or variant in out:
+            continue
+        params = detectors[name].get_params(deep=False) if hasattr(detectors[name], "get_params") else {}
+        if "window" not in params:
+            raise AnogenError(f"{name!r} has no window parameter, so it has no period variant; give windowed "
+                              "candidates (knn, lof, iforest, pca, ocsvm, kmeans, ...) or []", key=key)
+        try:
+            out[variant] = window_variant(detectors[name], "period", variant)
+        except AnogenError as e:   # e.g. zscore: its window is a number of rows only
+            raise AnogenError(f"{name!r} takes no period window ({e})", key=key) from None
     return out
 
 
@@ -91,6 +122,8 @@ def window_variants(detectors: Mapping[str, Any], windows: Sequence[Any],
             size, label = int(w), f"w{int(w)}"
         for name, det in detectors.items():
             params = det.get_params(deep=False) if hasattr(det, "get_params") else {}
+            if "@" in name or f"{name}@{label}" in out:   # a variant has no variants; one by name is kept
+                continue
             if "window" not in params or "stride" not in params or params["window"] == size:
                 continue
             out[f"{name}@{label}"] = window_variant(det, size, f"{name}@{label}")

@@ -20,7 +20,7 @@ from anogen.data.scaling import Scaler
 from anogen.evaluation import DetectorRun, fit_detectors, fresh_detectors, score_cases, scores_of
 from anogen.selection.aggregation import borda, ranks
 from anogen.selection.agreement import agreement
-from anogen.selection.candidates import for_rows, window_variants
+from anogen.selection.candidates import for_rows, window_variants, with_period_variants
 from anogen.selection.cases import battery_split, labelled_case, learned_nodes, series_cases, tabular_cases
 from anogen.selection.consensus import Selection, summarize
 from anogen.selection.calibration import load_calibration
@@ -159,6 +159,8 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
                           "ranking to compare with; move the split (data.test_fraction or data.dates) so that the "
                           f"test part covers the labelled anomalies{getattr(labels_for, 'hint', '')}")
     left_out: dict[str, str] = {}
+    if settings.mode == "series":   # knn@period, lof@period: the default pool (select.period_variants)
+        detectors = with_period_variants(detectors, settings.period_variants)
     detectors, windows = window_variants(detectors, settings.windows, folds[0].train, settings.max_window_values,
                                          left_out)
     if windows:

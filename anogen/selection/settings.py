@@ -71,6 +71,11 @@ class SelectSettings:
             parameters), as extra candidates named ``{name}@w{n}`` or ``{name}@period``
             (``period``: the train data's dominant period, the median over columns that have one;
             an error when none has). The window can matter more than the detector (docs/selection.md).
+        period_variants: candidates whose variant on windows of the data's cycle (``knn@period``)
+            joins the pool when the candidate does: knn and lof by default, the pool that won the
+            leave-one-source-out evaluation on 140 real series (docs/selection.md). ``[]``: none.
+            Left out, and said so, where the train part has no clear cycle (the variant would copy
+            its candidate) or where its windows would be too wide (``max_window_values``).
         max_window_values: a named period variant among the candidates (``knn@period``) whose
             windows would hold more values than this (window x columns) is left out, logged
             (``None``: no bound). On wide data a period-long window makes the nearest-neighbour
@@ -102,6 +107,7 @@ class SelectSettings:
     row_ratio: Ratio = 0.05
     surrogates: list[Literal["centrality"]] = field(default_factory=list)
     windows: list[Union[PositiveInt, Literal["period"]]] = field(default_factory=list)
+    period_variants: list[str] = field(default_factory=lambda: ["knn", "lof"])
     max_window_values: Optional[PositiveInt] = 1024
     workers: Union[PositiveInt, Literal["auto"]] = "auto"
 
@@ -149,6 +155,8 @@ def check_select(node: Mapping[str, Any] | None, key: str = "select") -> SelectS
         raise AnogenError(f"{key}.metrics lists a metric twice: {list(s.metrics)}")
     if len(set(map(str, s.windows))) != len(s.windows):
         raise AnogenError(f"{key}.windows lists a window twice: {list(s.windows)}")
+    if len(set(s.period_variants)) != len(s.period_variants):
+        raise AnogenError(f"{key}.period_variants lists a detector twice: {list(s.period_variants)}")
     if len(set(s.surrogates)) != len(s.surrogates):
         raise AnogenError(f"{key}.surrogates lists a surrogate twice: {list(s.surrogates)}")
     # series: the kinds' families; tabular: each row kind is its own family
