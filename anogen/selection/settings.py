@@ -79,9 +79,10 @@ class SelectSettings:
         max_window_values: a named period variant among the candidates (``knn@period``) whose
             windows would hold more values than this (window x columns) is left out, logged
             (``None``: no bound). On wide data a period-long window makes the nearest-neighbour
-            distances many times dearer: on 10,000 x 32 rows with a 158-row cycle, ``knn@period``
-            and ``lof@period`` would multiply the selection's CPU time by 4.5. 1,024 keeps every
-            period window of univariate data (at most 500 rows).
+            distances many times dearer: on 10,000 x 32 rows with a 158-row cycle, keeping
+            ``knn@period`` and ``lof@period`` made the selection 3.1-4.0x slower (3.8-4.9x the
+            CPU-seconds; ``scripts/bench_select.py``). 1,024 keeps every period window of
+            univariate data (at most 500 rows).
         workers: threads that score the candidates side by side (each candidate in one thread);
             ``auto`` = the CPU cores this process may use. The result does not depend on it.
     """
