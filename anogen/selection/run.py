@@ -164,7 +164,7 @@ def run_selection(folds: Sequence[Fold], detectors: Mapping[str, Any], metrics: 
     detectors, windows = window_variants(detectors, settings.windows, folds[0].train, settings.max_window_values,
                                          left_out)
     if windows:
-        log.info("select.windows: %s", ", ".join(f"{k} = {v} rows" for k, v in windows.items()))
+        log.info("windows: %s", ", ".join(f"{k} = {v} rows" for k, v in windows.items()))
     _check_lengths(folds, detectors, settings, labelled=labels_for is not None)
     parts = [battery_rows(f, detectors, mets, threshold, settings, scaling=scaling, min_gap=min_gap, seed=seed,
                           labels=y, get_model=get_model) for f, y in zip(folds, labels)]
