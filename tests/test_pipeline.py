@@ -115,6 +115,7 @@ def test_cli_unknown_key(tmp_path):
     assert r.returncode != 0 and "nosuchkey" in r.stderr
 
 
+@pytest.mark.slow  # a child process (5 s); test_quickstart_end_to_end runs the job in process
 def test_cli_runs(tmp_path):
     r = _cli(["detectors=[zscore]", "plots=false", "hydra.run.dir=" + str(tmp_path / "run")], tmp_path)
     assert r.returncode == 0, r.stderr

@@ -325,6 +325,7 @@ def test_selection_quality_random_last_and_the_real_winner_recommended():
     assert sel.real["agreement"]["top1"] == 1.0    # (zscore and random are both blind to it: their order is noise)
 
 
+@pytest.mark.slow  # two select jobs (6 s)
 def test_labelled_train_rows_leave_the_train_part_and_a_test_part_without_labels_is_one_line(tmp_path):
     """Bugs: with data.labels, rows labelled 1 in the train part were fitted as normal data; and a
     test part without any labelled row gave a report of empty real scores with 'top-1 = 1.000'."""

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "anogen" / "conf"
 
@@ -35,6 +37,7 @@ def test_help_imports_neither_scikit_learn_nor_jax():
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
+@pytest.mark.slow  # a child process running Hydra's full help (5 s)
 def test_help_with_overrides_is_hydras_full_help():
     out = _run("-m", "anogen", "--help", "data=synthetic")
     assert out.returncode == 0, out.stderr

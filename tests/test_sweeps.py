@@ -52,6 +52,7 @@ def test_2x2_multirun_and_report(tmp_path, launcher):
     assert (tmp_path / "rep" / "plots" / "f1_vs_sampler.magnitude.png").is_file()
 
 
+@pytest.mark.slow  # a whole multirun (7 s); the fast suite keeps the 2x2 sweep
 def test_failed_job_is_recorded_and_siblings_run(tmp_path):
     sweep = _multirun(["sampler.ratio=0.05,0.9"], tmp_path)
     jobs = _by(_jobs(sweep), "sampler.ratio=")
