@@ -142,6 +142,7 @@ def random_expected(r: dict) -> dict:
 def per_series(results: dict, family: dict) -> tuple[dict, dict]:
     """``{series: {method: judge(...)}}`` and the nested evaluation of ``selection_evidence``."""
     ev = se.evaluate(results, groups=family, predictions=True)
+    every = sorted({d for x in results.values() for d in x["real_points"]})   # the pool, variants included
     out = {}
     for n, r in results.items():
         dets = [d for d, x in vus_of(r).items() if _finite(x)]
@@ -151,7 +152,6 @@ def per_series(results: dict, family: dict) -> tuple[dict, dict]:
         pred = ev["predicted"][n]
         methods = {SEL: r["synthetic"], PRIOR: pred["selection (prior on)"], GLOBAL: gb,
                    FIXED: pred["fixed ranking"], BOARD: r["leaderboard"]}
-        every = sorted({d for x in results.values() for d in x["real_points"]})
         row = {m: judge(s, top_of(s, every if m == GLOBAL else dets), r) for m, s in methods.items()}
         row[RANDOM] = random_expected(r)
         if ENSEMBLE in dets:

@@ -128,3 +128,23 @@ def test_no_bootstrap_prints_no_nan(tmp_path):
                         kinds=["spike", "level_shift"], noise=False)
     text = selection_markdown(sel) + sel.recommendation_line() + sel.trust_line()
     assert "nan" not in text and "no bootstrap" in text
+
+
+@pytest.mark.parametrize("override, words", [
+    ("select.period_variants=[knm]", "select.period_variants: 'knm' is neither a candidate (zscore, iforest) nor a "
+                                     "packaged detector"),
+    ("select.period_variants=[zscore]", "select.period_variants: 'zscore' takes no period window"),
+])
+def test_a_bad_period_variant_is_one_line_exit_2_and_no_folder(override, words, tmp_path, monkeypatch, capsys):
+    """A typo in ``select.period_variants`` was skipped silently (a name not among the candidates is
+    skipped, so ``[knm]`` looked like ``[]``); now a name that is neither a candidate nor packaged is refused."""
+    from anogen.__main__ import cli
+
+    monkeypatch.chdir(tmp_path)
+    rc = cli([*CLI, override, f"hydra.run.dir={tmp_path}/run"])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert rc == 2 and len(err) == 1 and words in err[0], err
+    assert not (tmp_path / "run").exists()
+    # a packaged detector that is not a candidate is skipped: its variant needs its candidate
+    assert cli([*CLI, "select.period_variants=[knn]", "select.kinds=[spike]", "select.noise=false",
+                "select.levels=[3.0]", "select.seeds=[0]", "select.bootstrap=10", f"hydra.run.dir={tmp_path}/ok"]) == 0

@@ -47,11 +47,17 @@ def with_period_variants(detectors: Mapping[str, Any], names: Sequence[str],
     (no clear cycle) or be too wide.
 
     Raises:
-        AnogenError: a ``NAME`` whose detector has no ``window`` parameter.
+        AnogenError: a ``NAME`` that is neither a candidate nor a packaged detector (a typo would
+            otherwise pass silently), or whose detector has no ``window`` parameter.
     """
+    from anogen.paths import conf_options
+
     out = dict(detectors)
     for name in names:
         variant = f"{name}@period"
+        if name not in detectors and name not in conf_options("detectors"):
+            raise AnogenError(f"{name!r} is neither a candidate ({', '.join(detectors)}) nor a packaged detector",
+                              key=key)
         if name not in detectors or variant in out:
             continue
         params = detectors[name].get_params(deep=False) if hasattr(detectors[name], "get_params") else {}
