@@ -15,6 +15,7 @@ import numpy as np
 from anogen.data.period import data_period, period_window
 from anogen.detectors.base import window_variant
 from anogen.detectors.windows import resolve_window
+from anogen.paths import conf_options
 from anogen.evaluation import fresh_detectors
 from anogen.types import AnogenError
 
@@ -50,8 +51,6 @@ def with_period_variants(detectors: Mapping[str, Any], names: Sequence[str],
         AnogenError: a ``NAME`` that is neither a candidate nor a packaged detector (a typo would
             otherwise pass silently), or whose detector has no ``window`` parameter.
     """
-    from anogen.paths import conf_options
-
     out = dict(detectors)
     for name in names:
         variant = f"{name}@period"
