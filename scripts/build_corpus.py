@@ -249,6 +249,79 @@ THREEW_REAL = [
     (8, "WELL-00021_20170509013517", "e9d311a759e38b677ce41ece1bc0964c9ce86e46ee1f3195c9dacac91f2b7796"),
 ]
 
+MSCLOUD = {
+    "repository": "https://github.com/microsoft/cloud-monitoring-dataset",
+    "commit": "6a07a53c2fac495fb6831811df4c980d6c04bd10",
+    "repository_licence": "MIT (LICENSE: Copyright (c) Microsoft Corporation)",
+}
+MSCLOUD_LICENCE = ("Microsoft Cloud Monitoring Dataset (Microsoft; real production telemetry labelled by the services' "
+                   "domain experts), MIT licence: microsoft/cloud-monitoring-dataset's LICENSE, Copyright (c) Microsoft "
+                   "Corporation; its README states no other terms")
+MSCLOUD_FAMILY = "Microsoft Cloud Monitoring"
+#: every data/*/*.csv at MSCLOUD's commit, with its SHA-256 (the rule in corpus/README.md is applied to each)
+MSCLOUD_FILES = {
+    "data/application-crash-rate-1/app1-01.csv": "bf888a006622071b35aa4dffc0e34d23df6d51943c21e09eade1ba5f92daa2df",
+    "data/application-crash-rate-1/app1-02.csv": "67619675598e8cd6658351feecdad191b43ebd7db41ea3dfea222e3f7c1f64ff",
+    "data/application-crash-rate-1/app1-03.csv": "a13fa87390ca4337e89dced9525ae0bca37fa06aeca8d48c259a929e28a934c1",
+    "data/application-crash-rate-1/app1-04.csv": "b96823b7dcb25014fc1813bcb074b24e41dfe3f3efbbc009da8e73b9e434ac26",
+    "data/application-crash-rate-1/app1-05.csv": "0830786c3befd091c69fcb2bbc9b64c06febaa0860b0c722a402ef8ed256c392",
+    "data/application-crash-rate-1/app1-06.csv": "b3ff47507325bf796d123ef2d4f26da481c4c00c69249f8dfdc2691b7620d6ba",
+    "data/application-crash-rate-1/app1-07.csv": "6c231797d70cea18f7b0ee2b247e46e937d5b31cdd6d91866838888a2473cff4",
+    "data/application-crash-rate-1/app1-08.csv": "f8d5e85ec66d765543d32508533883f8df678bac2b524f93f028e2bbab8f798f",
+    "data/application-crash-rate-1/app1-09.csv": "93fd4c2c7c98d1723c5b597abfbf9d2865a848f21e354d655649c696f1def13d",
+    "data/application-crash-rate-2/app2-01.csv": "41a9ab5bac7627281d2c2672fb4c2b66dc7c5933d6a6f84b10c9c0a2cfcc51e6",
+    "data/application-crash-rate-2/app2-02.csv": "a02a05b9f75e900201555fd0b7ee5100aa371540791b579ad0fce8e151c414b7",
+    "data/application-crash-rate-2/app2-03.csv": "82f0a39668385a3dddcf5e2b794674b690aa1a5731e2d62ed1b5b2f0c80f558b",
+    "data/application-crash-rate-2/app2-04.csv": "c4266e69886b9f15d26ca458f1812aad718eec8fc11ece65b679d5d927e21d98",
+    "data/application-crash-rate-2/app2-05.csv": "af10e2436ad95308d76cfa2c9ed399b5fe6274ccb7b8d684bcd400e82db448a6",
+    "data/application-crash-rate-2/app2-06.csv": "dd6da92a34273cd72749c3e27b483dd3bf467c04634aff6355646a2c0be92283",
+    "data/application-crash-rate-2/app2-07.csv": "10bbd1c9b7fbb632d3ec974099ce458b68cfc4cd5822c5d5e729b6fef06c8532",
+    "data/application-crash-rate-2/app2-08.csv": "1d7f2b602371d6366640a3c5d54b71c03dec4b35c702d20291ada348b8bb5398",
+    "data/application-crash-rate-2/app2-09.csv": "edd774edec4fb41560fca23c7a4bdc08019454516c23646c14a7213c48c96d6e",
+    "data/application-crash-rate-2/app2-10.csv": "643a2eefaff8d5e2e908a7503e398addd7877a15d7ac335f25b350c6496620f4",
+    "data/consumer-purchase-rate/purchase-01.csv": "41c3b1392cfbf5f2f118443b7cad56e766338e2421387cb828906e498bbd3cb2",
+    "data/consumer-purchase-rate/purchase-02.csv": "af93a64c6e5500754151276c06ea5177dfb9ca83bb5c84ce06e9b30a1aa96610",
+    "data/consumer-purchase-rate/purchase-03.csv": "f313b062f9c8d33fcb8c82ec9a4e3eb4f89ae0cec802aab3e9de83efabb4f01a",
+    "data/consumer-purchase-rate/purchase-04.csv": "1af8a8faf739d7885e33726dfb1381ca75e0603d8476546c2d0280fba49ea273",
+    "data/consumer-purchase-rate/purchase-05.csv": "db8fcb7c8be99bf11c8aef461318963eaca0b0d16dbe12632f2866de1b3195cd",
+    "data/consumer-purchase-rate/purchase-06.csv": "41e8faf1a49585f09a0c57b1854b299696893d587eb1a41ea1c63672854623aa",
+    "data/data-ingress-rate/ingress-01.csv": "6fed09b1254f6e51acb920c20ab0f6978a36fa5efcc9fd2630f9f9dedb6bbef8",
+    "data/data-ingress-rate/ingress-02.csv": "70b9d0d7c744f67f33d60084b61b4edde530169fd670b113e1a3f1e52dd87fb6",
+    "data/data-ingress-rate/ingress-03.csv": "091e1c5001d6edb6dfaef5b1d7a6e28a1edfb17e176e0c856c12068b782c88db",
+    "data/data-ingress-rate/ingress-04.csv": "7886f2e06c4a762a3d1c16e971ca026081fa8cf729b586a3952d85ac619fded4",
+    "data/data-ingress-rate/ingress-05.csv": "838e5744c4e52f521d47d5277146031fb45e0b23c14da17be0b93ca14cc4f804",
+    "data/ecommerce-api-incoming-rps/api-01.csv": "d175b5ca4fdca29ad7d7a5b9ebaba440204c5b14872338492bfb084ebf7baf1c",
+    "data/middle-tier-api-dependency-latency/outbound-01.csv": "4507624af718e7d6dee7690bd6a71a0eaaba5e97a34146e56268c3eff7721b10",
+    "data/middle-tier-api-dependency-latency/outbound-02.csv": "35344d24c3b129c8e3e1a86a77219fe8730f2d24736320fa37f10488b304fee3",
+    "data/middle-tier-api-dependency-latency/outbound-03.csv": "5a82df79f2f8ec393fe45047af36c4f61bef2383f036f8708a44e6bec69109b6",
+    "data/middle-tier-api-dependency-latency/outbound-04.csv": "9bba4972c60501e1c11b6b94d86d2e1b02b9f7a7ff270acf4dd3f1bdd992bf8d",
+    "data/middle-tier-api-dependency-latency/outbound-05.csv": "55f4d2b1c756eb4e7db37cc38da01d146ee3464c6817fe35b4f48d99c5095eca",
+    "data/middle-tier-api-dependency-latency/outbound-06.csv": "6f6ca6f0cee3efafa2ad7c0e83839694d53e8fede35046b44c619b26d34f1a80",
+    "data/middle-tier-api-dependency-latency/outbound-07.csv": "1447a425fd76ec3ae39f174e4030bdf2fe5c62486aea17965054a6c494c2e9d2",
+    "data/middle-tier-api-dependency-latency/outbound-08.csv": "a7653a7bc528f9abbda456633bc79694e8ccada5fed6e63f808492369f99c421",
+    "data/middle-tier-api-dependency-latency/outbound-09.csv": "1b58723b449d1fd9e1201b93f98d35b3103b2b4efa095ddd9460369096b52e37",
+    "data/middle-tier-api-dependency-latency/outbound-10.csv": "0f794ed53819b0a79da38f730dddd7424a555fa3ea479a23ba2df2bb8140929e",
+    "data/middle-tier-api-dependency-latency/outbound-11.csv": "516715af65e91bc3648fdca087e5c2199b84a277dc6f559af46c7bae96bec12c",
+    "data/middle-tier-api-dependency-latency/outbound-12.csv": "ad5ccab530ed6118e468f52525703cd544d24ba3f9e22fb067973b81c7c9a14b",
+    "data/middle-tier-api-dependency-latency/outbound-13.csv": "0bf071bb0ea85775d038785952c5ddee0982012eba6bdf414102821b2d6b1585",
+    "data/middle-tier-api-dependency-latency/outbound-14.csv": "5d7d9df009a5925a9a1df3af11b01f75d3f9f1c595caeb003f9b40cd7923c7e9",
+    "data/middle-tier-api-dependency-latency/outbound-15.csv": "1ae961f1b6d9596cbae88af678544cac4d128f83533a3e3468e36b66420fbd0c",
+    "data/middle-tier-api-dependency-latency/outbound-16.csv": "063f52f3dccf6ecc3096af0d440f81fdb2749dc526f0a1159a709ff24e0632c0",
+    "data/middle-tier-api-dependency-latency/outbound-17.csv": "ff7b242051a5e4368a8d4f132120be4558099e6e0a9d0f9de5cefdb18bd58ce4",
+    "data/middle-tier-api-dependency-latency/outbound-18.csv": "31ea621476a59d41a929954b0e76db06ff6bb77407b7f80cb4242ec1aa018924",
+    "data/middle-tier-api-dependency-latency/outbound-19.csv": "81b25b9cada2e542f89eac8457e949d95365f3b99e7fa93f9027b75efc348b35",
+    "data/middle-tier-api-dependency-latency/outbound-20.csv": "38c7f09d35bf2fe85293677ec21575ebe8be72715b012609aeea1d0737cb76ad",
+    "data/middle-tier-api-dependency-latency/outbound-21.csv": "43cac959f153b9b4cf631fb8eaf5ac3d92cfc3e7f9fabe58f0811c78b00fdb39",
+    "data/middle-tier-api-dependency-latency/outbound-22.csv": "e019106bb9241f9a63c67f7eb9e9aaf0d8c735657c9ab80cf5e890487ea77e19",
+    "data/middle-tier-api-dependency-latency/outbound-23.csv": "d3d0ae5082284119f4df8b995f97af1491e70a1d2e27acbd445e47d19caf64be",
+    "data/mongodb-application-rps/mongo-01.csv": "069d04b19b4830df1d1be608c00e841dde6dd7263e266993ca4b8706c875dd80",
+    "data/mongodb-application-rps/mongo-02.csv": "0e7601e16a001fdeda68a9ba51c909ca50739ba363d1af36ec71a1f5345ceb6f",
+    "data/mongodb-application-rps/mongo-03.csv": "f46aed042432a45e1d4dd484bcc4647c6eaf07b6ccbd0bb06a7fe316704bc307",
+    "data/mongodb-application-rps/mongo-04.csv": "2af90c8097ed0b70a3beb4d71560957a58d92cb33be51faff4f4623bf5661b2b",
+    "data/mongodb-machine-rps/machine-01.csv": "e7909a46deb6190b7f0f9df75c77d1390a5d721fa5f85e28f8766627be180e01",
+    "data/service-unavailable/unavail-01.csv": "8a202b580b024fbe227475dc0b84aaaa08f23b29cc91c5a6a0da5f1ac49fa6fc",
+}
+
 TRANAD = {
     "repository": "https://github.com/imperial-qore/TranAD",
     "commit": "7ffb98d0c18189cc3d9ab732b4cb0278200a0af0",
@@ -629,6 +702,64 @@ def build_threew(dalevents: Path) -> tuple[dict, dict]:
     return out, skipped
 
 
+def build_mscloud(repo: Path) -> tuple[dict, dict]:
+    """Microsoft Cloud Monitoring: every file of ``MSCLOUD_FILES``, one univariate series each, under the NAB/NASA
+    clean-train rule (the train part is the rows before the first labelled row; ``MIN_TRAIN`` rows and
+    ``MIN_TRAIN_SHARE`` of the series at least) and the scorable rule; rows with a missing value and exact duplicate
+    rows (the same TimeStamp, Value and Label as an earlier row) dropped."""
+    out, skipped = {}, {}
+    per_group: dict[str, int] = {}
+    for path, digest in MSCLOUD_FILES.items():
+        folder, stem = path.split("/")[1], Path(path).stem
+        key = f"mscloud {path}"
+        frame = pd.read_csv(io.BytesIO(git_blob(repo, MSCLOUD["commit"], path, digest)))
+        if list(frame.columns) != ["TimeStamp", "Value", "Label"]:
+            raise SystemExit(f"{path}: columns {list(frame.columns)}, not TimeStamp, Value, Label")
+        frame = frame.dropna(subset=["Value"])
+        frame = frame[~frame.duplicated()].reset_index(drop=True)   # exact duplicate rows: export artefacts
+        stamps = pd.to_datetime(frame["TimeStamp"])
+        if not (np.diff(stamps.to_numpy().astype("datetime64[ns]").astype(np.int64)) > 0).all():
+            skipped[key] = "its TimeStamps are not strictly increasing"
+            continue
+        y = frame["Label"].to_numpy().astype(np.int64)
+        if not set(np.unique(y)) <= {0, 1}:
+            raise SystemExit(f"{path}: Label values {sorted(set(np.unique(y)))}, not 0/1")
+        if not y.any():
+            skipped[key] = "no labelled row"
+            continue
+        n, n_train = len(frame), int(np.flatnonzero(y)[0])
+        if n > UCR_MAX_ROWS:
+            skipped[key] = f"{n} rows, over {UCR_MAX_ROWS}"
+            continue
+        if n_train < max(MIN_TRAIN, MIN_TRAIN_SHARE * n):
+            skipped[key] = f"clean part {n_train} rows of {n}: shorter than {MIN_TRAIN} rows or {MIN_TRAIN_SHARE:.0%}"
+            continue
+        if not scorable(y, n_train):
+            skipped[key] = "the test part cannot be scored (no event ends before the last row)"
+            continue
+        if per_group.get(folder, 0) >= MAX_PER_GROUP:
+            skipped[key] = f"over {MAX_PER_GROUP} series in {folder}"
+            continue
+        per_group[folder] = per_group.get(folder, 0) + 1
+        name = "mscloud_" + stem.replace("-", "_")
+        step = pd.Series(stamps).diff().median()
+        meta = {
+            "group": f"Microsoft Cloud Monitoring {folder}", "source_family": MSCLOUD_FAMILY,
+            "source": f"Microsoft Cloud Monitoring Dataset, domain '{folder}', series {stem}: real production telemetry "
+                      f"of Microsoft services / Windows clients ({step} steps, {stamps.iloc[0]} to {stamps.iloc[-1]})",
+            "data_licence": MSCLOUD_LICENCE,
+            "container": {"repository": MSCLOUD["repository"], "commit": MSCLOUD["commit"],
+                          "licence": MSCLOUD["repository_licence"], "blob": path, "blob_sha256": digest},
+            "paths": {"all": path}, "member_sha256": {"all": digest},
+            "labels": "1 where the file's Label is 1 (anomaly time points labelled by the services' domain experts with "
+                      f"Microsoft's labelling tool), 0 elsewhere. The first {n_train} rows (before the first labelled "
+                      "row) are the train part.",
+        }
+        out[name] = write_series(name, frame[["Value"]].rename(columns={"Value": "value"}).astype(np.float64), y,
+                                 n_train, meta, float_format="%.10g")
+    return out, skipped
+
+
 def check_tranad(tranad: Path) -> str:
     """The shipped InternalBleeding17-19 (QuoVadisTAD's min-max scaled copies) against TranAD's copies of the
     archive's files (BSD-3-Clause): the same series, min-max scaled over the whole series, to the CSV's 6
@@ -660,6 +791,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threew", type=Path, default=None,
                     help="a clone/mirror of github.com/cefet-rj-dal/dalevents (its copy of the 3W dataset's real "
                          "instances; usually the same as --dalevents); without it the 3W series are not built")
+    ap.add_argument("--mscloud", type=Path, default=None,
+                    help="a clone/mirror of github.com/microsoft/cloud-monitoring-dataset; without it the Microsoft "
+                         "Cloud Monitoring series are not built")
     ap.add_argument("--tranad", type=Path, default=None,
                     help="a clone/mirror of github.com/imperial-qore/TranAD (checks the shipped UCR InternalBleeding17-19)")
     args = ap.parse_args(argv)
@@ -676,6 +810,10 @@ def main(argv: list[str] | None = None) -> int:
         threew, threew_skipped = build_threew(args.threew)
         prov.update(threew)
         skipped.update(threew_skipped)
+    if args.mscloud is not None:
+        mscloud, mscloud_skipped = build_mscloud(args.mscloud)
+        prov.update(mscloud)
+        skipped.update(mscloud_skipped)
     (OUT / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
     for key, why in skipped.items():
         print(f"left out {key}: {why}")

@@ -25,7 +25,8 @@ def test_every_file_has_a_record_and_the_families_are_named():
     files = {p.name for p in CORPUS.glob("*.csv.gz")}
     assert files == {m["file"] for m in PROV.values()}
     families = {m["source_family"] for m in PROV.values()}
-    assert {"NASA telemanom (SMAP+MSL)", "UCR Anomaly Archive", "GECCO 2018 water quality", "3W"} <= families
+    assert {"NASA telemanom (SMAP+MSL)", "UCR Anomaly Archive", "GECCO 2018 water quality", "3W",
+            "Microsoft Cloud Monitoring"} <= families
     for name, m in PROV.items():
         assert m["name"] == name and m["real"] is True and m["mode"] == "series"
         for key in ("group", "source", "data_licence", "labels", "paths"):
@@ -55,3 +56,47 @@ def test_series_matches_its_record_and_is_scorable(name):
         assert "SIMULATED" not in m["paths"]["all"] and "DRAWN" not in m["paths"]["all"]
     else:
         assert (np.diff(test) == -1).any()   # at least one event ends before the last row
+
+
+def _git_repo(path: Path, files: dict[str, str]) -> str:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    for name, text in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text)
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+           "HOME": str(path), "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", "-C", str(path), "add", "."], check=True, env=env)
+    subprocess.run(["git", "-C", str(path), "commit", "-qm", "x"], check=True, env=env)
+    return subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def test_mscloud_rule_drops_exact_duplicate_rows_and_leaves_out_conflicting_stamps(tmp_path, monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(CORPUS.parent / "scripts"))
+    import build_corpus as bc
+
+    def csv(rows, dup=None):
+        lines = ["TimeStamp,Value,Label"]
+        for i in range(rows):
+            lines.append(f"2018-05-10 {i // 60:02d}:{i % 60:02d}:00,{i % 7}.5,{int(rows - 30 <= i < rows - 20)}")
+            if dup is not None and i == 5:
+                lines.append(lines[-1] if dup == "same" else f"2018-05-10 00:05:00,{dup},0")
+        return "\n".join(lines) + "\n"
+
+    files = {"data/a/a-01.csv": csv(600, dup="same"), "data/a/a-02.csv": csv(600, dup="9.25"),
+             "data/b/b-01.csv": csv(600).replace(",1\n", ",0\n")}
+    commit = _git_repo(tmp_path / "repo", files)
+    monkeypatch.setattr(bc, "MSCLOUD", {**bc.MSCLOUD, "commit": commit})
+    monkeypatch.setattr(bc, "MSCLOUD_FILES", {k: hashlib.sha256(v.encode()).hexdigest() for k, v in files.items()})
+    monkeypatch.setattr(bc, "OUT", tmp_path / "out")
+    (tmp_path / "out").mkdir()
+    built, skipped = bc.build_mscloud(tmp_path / "repo")
+    assert list(built) == ["mscloud_a_01"]
+    m = built["mscloud_a_01"]
+    assert m["rows"] == 600 and m["train_rows"] == 570 and m["events"] == 1 and m["source_family"] == bc.MSCLOUD_FAMILY
+    assert "not strictly increasing" in skipped["mscloud data/a/a-02.csv"]
+    assert skipped["mscloud data/b/b-01.csv"] == "no labelled row"
