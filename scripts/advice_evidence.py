@@ -20,9 +20,11 @@ uniformly random detector), and **OE** (always the ``ensemble`` detector) when t
 hold one. Everything learned from labels leaves the held-out series' whole source family out
 (SMAP and MSL leave together; NAB's categories are one source).
 
-    # the per-series runs, two halves side by side (about 20 s per series each)
-    python scripts/selection_evidence.py --corpus corpus/ --series <half 1> --out /tmp/advice_a.json --no-prior-file
-    python scripts/selection_evidence.py --corpus corpus/ --series <half 2> --out /tmp/advice_b.json --no-prior-file
+    # the per-series runs, two halves side by side (about 20 s per series each), with the shipped
+    # select pool (selection_evidence.py's own default is the older seven, without the ensemble)
+    D="zscore zscore_rolling iforest lof knn pca ocsvm ensemble lof@period knn@period"
+    python scripts/selection_evidence.py --corpus corpus/ --detectors $D --series <half 1> --out /tmp/advice_a.json --no-prior-file
+    python scripts/selection_evidence.py --corpus corpus/ --detectors $D --series <half 2> --out /tmp/advice_b.json --no-prior-file
     # the evaluation (seconds): docs/advice_evidence.json and docs/advice_evidence.md
     python scripts/advice_evidence.py --corpus corpus/ --results /tmp/advice_a.json /tmp/advice_b.json
     python scripts/advice_evidence.py --corpus corpus/ --halves    # prints the two --series halves
@@ -267,12 +269,13 @@ def advice_points(results: dict, family: dict, dets: list[str], n: str, families
 
 
 def calibrated(results: dict, family: dict, names: list[str], dets: list[str], ev: dict) -> dict:
-    """P(best) by a softmax whose temperature, and rank intervals whose conformal half-width, are
-    fitted on the *other* source families (their points leave their own family and the held-out one
+    """P(best) by a softmax whose temperature (scaled by the mean number of tied real bests, so that
+    it is P(a real best): ties count for each, as the check counts them), and rank intervals whose
+    conformal half-width, are fitted on the *other* source families (their points leave their own family and the held-out one
     out of the prior), then checked on the held-out family; and the same fitted on every family for
     the shipped ``advice.json``."""
-    from anogen.selection.calibration import (best_share, conformal_halfwidth, covered, fit_temperature,
-                                              mapping_points, rank_errors, softmax_p_best)
+    from anogen.selection.calibration import (best_share, calibrated_p_best, conformal_halfwidth, covered,
+                                              fit_temperature, mapping_points, mean_best_count, rank_errors)
 
     def of(n: str) -> list[str]:   # the series' own candidates (a variant may have been left out)
         return [d for d in dets if d in results[n]["real_points"]]
@@ -288,11 +291,12 @@ def calibrated(results: dict, family: dict, names: list[str], dets: list[str], e
         train = [n for n in ranked if family[n] != f]
         tp = [advice_points(results, family, of(n), n, {f, family[n]}, w) for n in train]
         t = fit_temperature(tp, [real[n] for n in train])
+        k = mean_best_count([real[n] for n in train])
         h = conformal_halfwidth(np.concatenate([rank_errors(p, real[n]) for p, n in zip(tp, train)]), LEVEL)
-        per_fam[f] = {"temperature": t, "halfwidth": h, "prior_weight": w, "series": len(held)}
+        per_fam[f] = {"temperature": t, "ties": k, "halfwidth": h, "prior_weight": w, "series": len(held)}
         for n in held:
             pts = advice_points(results, family, of(n), n, {f}, w)
-            pb, b, c = softmax_p_best(pts, t), best_share(real[n]), covered(pts, real[n], h)
+            pb, b, c = calibrated_p_best(pts, t, k), best_share(real[n]), covered(pts, real[n], h)
             i = int(np.argmax(pts))
             rec_p.append(pb[i]), rec_hit.append(float(b[i] > 0)), rec_cov.append(bool(c[i]))
             pair_p.extend(pb), pair_hit.extend((b > 0).astype(float)), cov.extend(c)
@@ -303,6 +307,7 @@ def calibrated(results: dict, family: dict, names: list[str], dets: list[str], e
     w_all = float(ev["weight_all"])
     ap = [advice_points(results, family, of(n), n, {family[n]}, w_all) for n in ranked]
     t_all = fit_temperature(ap, [real[n] for n in ranked])
+    k_all = mean_best_count([real[n] for n in ranked])
     h_all = conformal_halfwidth(np.concatenate([rank_errors(p, real[n]) for p, n in zip(ap, ranked)]), LEVEL)
     return {"series": len(ranked), "level": LEVEL, "per_family": per_fam,
             "recommended": {"mean_p_best": _m(rec_p, np.mean), "hit_rate": _m(rec_hit, np.mean),
@@ -311,7 +316,7 @@ def calibrated(results: dict, family: dict, names: list[str], dets: list[str], e
                       "brier": _m((pair_p - pair_hit) ** 2, np.mean), "bins": _bins(pair_p, pair_hit)},
             "recommended_bins": _bins(rec_p, rec_hit),
             "ensemble": {"mean_p_best": _m(np.asarray(ens_p), np.mean), "hit_rate": _m(np.asarray(ens_hit), np.mean)},
-            "shipped": {"temperature": t_all, "halfwidth": h_all, "prior_weight": w_all}}
+            "shipped": {"temperature": t_all, "ties": k_all, "halfwidth": h_all, "prior_weight": w_all}}
 
 
 def _bins(p: np.ndarray, hit: np.ndarray) -> list[dict]:
@@ -537,7 +542,7 @@ def write_shipped(out: dict, ev: dict, results: dict) -> None:
                 "interval_coverage": c["pairs"]["coverage"], "trust_predicts": out["trust_check"]["predicts"],
                 "trust_spearman": out["trust_check"]["spearman"], "made_by": "scripts/advice_evidence.py --write"}
     cal = Calibration(tuple(out["detectors"]), sh["temperature"], sh["halfwidth"], LEVEL, sh["prior_weight"],
-                      out["recommend"], evidence)
+                      out["recommend"], evidence, ties=sh["ties"])
     ADVICE_PATH.write_text(json.dumps(se._clean(calibration_dict(cal)), indent=1) + "\n")
 
 
@@ -547,14 +552,16 @@ def calibrated_section(out: dict) -> list[str]:
     rec, pairs = c["recommended"], c["pairs"]
     lines = ["## Calibrated P(best) and rank intervals (what `anogen.select` now reports)", "",
              "P(best) is a softmax of the selection's points (synthetic points mixed with the real-data prior) with "
-             "one temperature, and the rank interval is the predicted rank plus or minus a split-conformal "
+             "one temperature, times the mean number of real-best candidates per series (a tie for best makes each "
+             "tied candidate a best, as the hit rate counts it; at most 1), and the rank interval is the predicted rank plus or minus a split-conformal "
              f"half-width at {c['level']:.0%}; both are fitted on the other source families' series and checked "
              f"on the held-out family ({c['series']} series with a real ranking; a tie for best counts as a hit). "
              f"Fitted per held-out family:", "",
-             "| held-out family | series | prior weight | temperature | half-width (ranks) |", "|---|---|---|---|---|"]
+             "| held-out family | series | prior weight | temperature | real bests per series | half-width (ranks) |",
+             "|---|---|---|---|---|---|"]
     for f, v in c["per_family"].items():
         lines.append(f"| {f} | {v['series']} | {_f(v['prior_weight'], 1)} | {_f(v['temperature'])} | "
-                     f"{_f(v['halfwidth'], 1)} |")
+                     f"{_f(v.get('ties', 1.0))} | {_f(v['halfwidth'], 1)} |")
     lines += ["", f"* The recommendation's calibrated P(best) averages **{_f(rec['mean_p_best'])}** against a real "
               f"hit rate of **{_f(rec['hit_rate'])}** (Brier {_f(rec['brier'], 3)}; before calibration "
               f"{_f(out['calibration']['mean_p_best'])} against {_f(out['calibration']['hit_rate'])}). The ensemble's "

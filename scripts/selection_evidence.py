@@ -513,7 +513,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="also the labelled series of this evidence corpus (its provenance.json); without --series: "
                          "every real shipped series and every corpus series (no control, no tables)")
     ap.add_argument("--detectors", nargs="*", default=None,
-                    help=f"candidates (default: {' '.join(DETECTORS)}), e.g. add ensemble")
+                    help=f"candidates (default: {' '.join(DETECTORS)}, the older studies' pool; the shipped select pool "
+                         "adds ensemble lof@period knn@period)")
     args = ap.parse_args(argv)
     corpus = load_corpus(args.corpus) if args.corpus is not None else []
     if args.detectors:

@@ -30,7 +30,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 __all__ = ["Calibration", "load_calibration", "ADVICE_PATH", "softmax_p_best", "predicted_ranks", "rank_intervals",
-           "fit_temperature", "rank_errors", "conformal_halfwidth", "covered", "best_share", "calibration_dict",
+           "fit_temperature", "calibrated_p_best", "mean_best_count", "rank_errors", "conformal_halfwidth", "covered", "best_share", "calibration_dict",
            "mapping_points"]
 
 ADVICE_PATH = Path(__file__).resolve().parents[1] / "data" / "real" / "advice.json"
@@ -53,6 +53,9 @@ class Calibration:
         evidence: the leave-one-source-out figures the report quotes (series, families, % of oracle
             per method, the calibration check).
         source: where it was read from.
+        ties: the mean number of candidates that are really best per calibration series (ties
+            count for each: 1.27 on the shipped evidence). P(best) is "this candidate is a real
+            best", so a softmax, which shares one win, is scaled by it (:func:`calibrated_p_best`).
     """
 
     detectors: tuple[str, ...]
@@ -63,6 +66,7 @@ class Calibration:
     recommend: str = "ranking"
     evidence: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    ties: float = 1.0
 
     def applies(self, detectors: Iterable[str]) -> bool:
         """Whether it holds for this candidate pool: the same detectors, in any order, less any
@@ -80,7 +84,8 @@ def load_calibration(path: str | Path | None = None) -> Calibration | None:
     raw = json.loads(p.read_text())
     return Calibration(tuple(raw["detectors"]), float(raw["temperature"]), float(raw["halfwidth"]),
                        float(raw.get("level", 0.9)), float(raw.get("prior_weight", 0.0)),
-                       str(raw.get("recommend", "ranking")), dict(raw.get("evidence", {})), str(p))
+                       str(raw.get("recommend", "ranking")), dict(raw.get("evidence", {})), str(p),
+                       float(raw.get("ties", 1.0)))
 
 
 def softmax_p_best(points: Sequence[float], temperature: float) -> np.ndarray:
@@ -94,6 +99,21 @@ def softmax_p_best(points: Sequence[float], temperature: float) -> np.ndarray:
         e = np.exp(z)
         out[ok] = e / e.sum()
     return out
+
+
+def calibrated_p_best(points: Sequence[float], temperature: float, ties: float = 1.0) -> np.ndarray:
+    """``(m,)`` P(this candidate is a real best): :func:`softmax_p_best` times ``ties``, the mean
+    number of real-best candidates per series where it was fitted (a tie for best makes each tied
+    candidate a best, so these can sum to more than 1), at most 1."""
+    return np.minimum(1.0, float(ties) * softmax_p_best(points, temperature))
+
+
+def mean_best_count(real: Sequence[Sequence[float]]) -> float:
+    """The mean number of really best candidates (ties count for each) over the series of ``real``
+    that have a real best (:func:`best_share`); 1.0 when none has."""
+    counts = [float((best_share(r) > 0).sum()) for r in real]
+    counts = [c for c in counts if c > 0]
+    return float(np.mean(counts)) if counts else 1.0
 
 
 def predicted_ranks(points: Sequence[float]) -> np.ndarray:
@@ -186,7 +206,7 @@ def calibration_dict(cal: Calibration) -> dict[str, Any]:
     """What ``advice.json`` holds (the inverse of :func:`load_calibration`)."""
     return {"detectors": list(cal.detectors), "temperature": cal.temperature, "halfwidth": cal.halfwidth,
             "level": cal.level, "prior_weight": cal.prior_weight, "recommend": cal.recommend,
-            "evidence": dict(cal.evidence)}
+            "ties": cal.ties, "evidence": dict(cal.evidence)}
 
 
 def mapping_points(points: Mapping[str, float], detectors: Sequence[str]) -> np.ndarray:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from anogen.selection.aggregation import bootstrap, borda, kendalls_w, ranks, trimmed_borda
 from anogen.selection.battery import family_weights as balanced_weights
-from anogen.selection.calibration import Calibration, rank_intervals, softmax_p_best
+from anogen.selection.calibration import Calibration, calibrated_p_best, rank_intervals
 from anogen.selection.prior import Prior, mix, prior_points
 from anogen.selection.rows import ROW_KINDS
 
@@ -458,14 +458,15 @@ def _calibrate(ranking: pd.DataFrame, cal: Calibration | None, detectors: list[s
     if abs(weight - cal.prior_weight) > 1e-9:
         return {"used": False, "why": f"calibrated with the prior at weight {cal.prior_weight:g}, not {weight:g}"}, None
     pts = ranking["points"].to_numpy(np.float64)
-    ranking["p_best"] = softmax_p_best(pts, cal.temperature)
+    ranking["p_best"] = calibrated_p_best(pts, cal.temperature, cal.ties)
     ranking["rank_lo"], ranking["rank_hi"] = rank_intervals(pts, cal.halfwidth)
     recommended = None
     if cal.recommend == "ensemble" and "ensemble" in detectors:
         recommended = "ensemble"
     elif cal.recommend == "global" and np.isfinite(prior).any():
         recommended = detectors[int(np.nanargmax(prior))]
-    return {"used": True, "source": cal.source, "temperature": cal.temperature, "halfwidth": cal.halfwidth,
+    return {"used": True, "source": cal.source, "temperature": cal.temperature, "ties": cal.ties,
+            "halfwidth": cal.halfwidth,
             "level": cal.level, "recommend": cal.recommend, "evidence": dict(cal.evidence)}, recommended
 
 

@@ -187,7 +187,9 @@ def selection_markdown(sel: Selection) -> str:
     promise = CAVEAT if not sel.calibrated else (
         "The ranking says which detector finds anogen's synthetic anomalies in *your* clean data best, mixed with "
         "how the candidates did on real labelled series from other sources. " + sel.evidence_line()
-        + " A P(best) near 0.2 is the honest figure: no label-free method is known to pick the real best reliably "
+        + " P(best) is the chance that a candidate is a real best (a tie for best makes each tied candidate one, "
+        "so the column can sum to more than 1). A P(best) near 0.2 is the honest figure: no label-free method is "
+        "known to pick the real best reliably "
         "(TSB-AutoAD, PVLDB 2025); test the recommendation and its runner-ups on a few labelled incidents.")
     if not sel.calibrated:
         promise += f" (P(best) and the rank intervals are not calibrated here: {sel.calibration.get('why', '')}.)"
