@@ -670,6 +670,16 @@ def halves(names: list[str]) -> tuple[list[str], list[str]]:
     return order[0::2], order[1::2]
 
 
+def load_results(paths: list[Path], order: list[str]) -> tuple[dict, dict]:
+    """``(results, family)``: the real series of the ``selection_evidence.py`` outputs ``paths``
+    merged, in ``order`` (the shipped series, then the corpus'), and each one's source family."""
+    results: dict = {}
+    for part in paths:
+        results.update(se._unclean(json.loads(part.read_text())["results"]))
+    results = {n: results[n] for n in order if n in results and results[n].get("real", True)}
+    return results, {n: results[n].get("source_family") or se.source_family(n) for n in results}
+
+
 def main(argv: list[str] | None = None) -> int:
     from anogen.data import real
 
@@ -689,14 +699,9 @@ def main(argv: list[str] | None = None) -> int:
         for h in halves(shipped + corpus):
             print(" ".join(h))
         return 0
-    results: dict = {}
-    for part in args.results:
-        results.update(se._unclean(json.loads(part.read_text())["results"]))
-    order = [n for n in shipped + corpus if n in results]
-    results = {n: results[n] for n in order if results[n].get("real", True)}
+    results, family = load_results(args.results, shipped + corpus)
     if args.results and not results:
         ap.error("no real series in --results")
-    family = {n: results[n].get("source_family") or se.source_family(n) for n in results}
     dets = sorted({d: None for r in results.values() for d in r["real_points"]}, key=_order)
     rows, ev = per_series(results, family)
     unjudged = [n for n in results if n not in rows]

@@ -253,14 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--md", type=Path, default=ROOT / "docs" / "meta_model_evidence.md")
     args = ap.parse_args(argv)
     corpus = se.load_corpus(args.corpus)
-    results: dict = {}
-    for part in args.results:
-        results.update(se._unclean(json.loads(part.read_text())["results"]))
-    order = [n for n in real.names(real_only=True) + corpus if n in results]
-    results = {n: results[n] for n in order if results[n].get("real", True)}
+    results, family = ae.load_results(args.results, real.names(real_only=True) + corpus)
     if not results:
         ap.error("no real series in --results")
-    family = {n: results[n].get("source_family") or se.source_family(n) for n in results}
     out = evaluate(results, family, corpus_facts)
     out["adopted"] = adopted(out)
     args.json.write_text(json.dumps(se._clean(out), indent=1) + "\n")
