@@ -80,3 +80,12 @@ def test_adoption_rule_needs_every_condition():
     assert mm.adopted(out(0.805, 0.85, 0.50)) is None      # under 1 point better
     assert mm.adopted(out(0.82, 0.79, 0.50)) is None       # lower over families
     assert mm.adopted(out(0.82, 0.85, 0.39)) is None       # lower median Spearman
+
+
+def test_the_inner_loops_pct_of_oracle_is_the_judges():
+    results, _ = _corpus()
+    rng = np.random.default_rng(1)
+    for r in results.values():
+        pred = {d: float(x) for d, x in zip(DETS, rng.random(len(DETS)))}
+        judged = mm.ae.judge(pred, mm.ae.top_of(pred, DETS), r)["pct_oracle"]
+        assert mm._pct_oracle(pred, r) == pytest.approx(judged) and judged < 1.0 + 1e-12
